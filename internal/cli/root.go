@@ -1,0 +1,149 @@
+// Package cli is pcapframe's command line: one file per command, each a NewCmdX constructor that registers
+// itself on the root command, with typed errors mapped to documented exit statuses.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses, documented in the README and in `pcapframe --help`.
+const (
+	ExitOK      = 0 // success
+	ExitError   = 1 // the run could not be done: missing or unreadable input, not a capture, bad output path, ...
+	ExitUsage   = 2 // wrong flags or arguments
+	ExitDamaged = 3 // an input is damaged (truncated or corrupt): the rows before the damage were written
+	ExitCancel  = 130
+)
+
+// UsageError is a mistake on the command line: the message is followed by a hint to run --help.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, a ...any) error { return &UsageError{fmt.Errorf(format, a...)} }
+
+// DamagedError wraps errors from damaged inputs whose earlier rows were still written.
+type DamagedError struct{ Err error }
+
+func (e *DamagedError) Error() string { return e.Err.Error() }
+func (e *DamagedError) Unwrap() error { return e.Err }
+
+// IO holds the streams a command uses, so tests can replace them.
+type IO struct {
+	In          io.Reader
+	Out, ErrOut io.Writer
+	// ErrIsTerminal says whether ErrOut is a terminal (progress is shown only then).
+	ErrIsTerminal bool
+	// OutIsTerminal says whether Out is a terminal.
+	OutIsTerminal bool
+}
+
+// StdIO returns the process's streams.
+func StdIO() *IO {
+	return &IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		ErrIsTerminal: isTerminal(os.Stderr), OutIsTerminal: isTerminal(os.Stdout)}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// commands lists the constructors of the subcommands; each command file adds itself in an init function.
+var commands []func(*IO) *cobra.Command
+
+// NewRoot builds the command tree.
+func NewRoot(io *IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "pcapframe",
+		Short: "Packet captures as data-science tables: decode, convert, query, chart",
+		Long: `pcapframe turns packet captures (pcap, pcapng, gzip or zstd compressed) into typed tables -- one row per
+frame -- and writes them as Parquet, CSV or JSON Lines.
+
+Exit status: 0 success; 1 the run could not be done; 2 usage error; 3 an input is damaged (the rows read before
+the damage were written and the message says how many); 130 interrupted.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &UsageError{err} })
+	for _, c := range commands {
+		root.AddCommand(c(io))
+	}
+	return root
+}
+
+// Main runs the command line and returns the exit status.
+func Main(args []string) int {
+	io := StdIO()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := NewRoot(io)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return report(io.ErrOut, err)
+}
+
+// report prints err as one line and returns its exit status.
+func report(w io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	fmt.Fprintf(w, "pcapframe: %s\n", Sanitize(msg))
+	var ue *UsageError
+	var de *DamagedError
+	switch {
+	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "requires at least"):
+		fmt.Fprintln(w, "Run 'pcapframe --help' for usage.")
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitCancel
+	case errors.As(err, &de):
+		return ExitDamaged
+	}
+	return ExitError
+}
+
+// Sanitize makes text from a capture or a file name safe to print on a terminal: control characters and
+// invalid UTF-8 become \xHH escapes.
+func Sanitize(s string) string {
+	ok := true
+	for _, r := range s {
+		if r == 0xfffd || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := decodeRune(s[i:])
+		if (r == 0xfffd && n == 1) || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			for j := 0; j < n; j++ {
+				fmt.Fprintf(&b, "\\x%02x", s[i+j])
+			}
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+func decodeRune(s string) (rune, int) { return utf8.DecodeRuneInString(s) }

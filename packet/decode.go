@@ -1,0 +1,681 @@
+package packet
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Link types (LINKTYPE_* values of pcap and pcapng) that Decode understands.
+const (
+	LinkNull     = 0
+	LinkEthernet = 1
+	LinkRaw      = 101
+	LinkRawOld   = 12 // DLT_RAW on some BSDs, written as 12 by old tools
+	LinkRawOBSD  = 14
+	LinkLoop     = 108
+	LinkSLL      = 113
+	LinkIPv4     = 228
+	LinkIPv6     = 229
+	LinkSLL2     = 276
+)
+
+// Notes set when a frame could not be decoded to its end. They are constants, so recording one never allocates.
+const (
+	NoteLinkType      = "unsupported link type"
+	NoteTruncLink     = "truncated link-layer header"
+	NoteTruncVLAN     = "truncated vlan tag"
+	NoteTruncMPLS     = "truncated mpls label stack"
+	NoteBadIPv4       = "malformed or truncated ipv4 header"
+	NoteBadIPv6       = "malformed or truncated ipv6 header"
+	NoteBadExt        = "malformed or truncated ipv6 extension header"
+	NoteBadTCP        = "malformed or truncated tcp header"
+	NoteBadUDP        = "malformed or truncated udp header"
+	NoteBadICMP       = "malformed or truncated icmp header"
+	NoteBadARP        = "malformed or truncated arp packet"
+	NoteBadGRE        = "malformed or truncated gre header"
+	NoteBadTunnel     = "malformed or truncated tunnel header"
+	NoteNotIP         = "unknown network protocol"
+	NoteUnknownFamily = "unknown loopback address family"
+)
+
+// Decoder decodes frames into Packets. It keeps preallocated gopacket layers, so decoding makes no allocation;
+// a Decoder is not safe for concurrent use: give each goroutine its own.
+type Decoder struct {
+	eth   layers.Ethernet
+	sll   layers.LinuxSLL
+	sll2  layers.LinuxSLL2
+	ip4   layers.IPv4
+	tcp   layers.TCP
+	udp   layers.UDP
+	icmp4 layers.ICMPv4
+	icmp6 layers.ICMPv6
+	arp   layers.ARP
+	gre   layers.GRE
+	vxlan layers.VXLAN
+}
+
+// NewDecoder returns a Decoder.
+func NewDecoder() *Decoder { return &Decoder{} }
+
+var feedback = gopacket.NilDecodeFeedback
+
+// Decode fills p from one frame: m is what the capture said about it, data its captured bytes. p keeps a
+// reference to data (see Packet). Decode never fails: what could not be decoded is left unset and named in
+// p.Note.
+func (d *Decoder) Decode(p *Packet, m Meta, data []byte) {
+	*p = Packet{Meta: m, Data: data}
+	switch m.LinkType {
+	case LinkEthernet:
+		d.ethernet(p, data, 0)
+	case LinkSLL:
+		p.push("sll")
+		if err := d.sll.DecodeFromBytes(data, feedback); err != nil {
+			p.Note = NoteTruncLink
+			return
+		}
+		p.Layers |= HasSLL
+		if len(d.sll.Addr) == 6 {
+			copy(p.EthSrc[:], d.sll.Addr)
+		}
+		d.ethertype(p, uint16(d.sll.EthernetType), d.sll.Payload, 0)
+	case LinkSLL2:
+		p.push("sll")
+		if err := d.sll2.DecodeFromBytes(data, feedback); err != nil {
+			p.Note = NoteTruncLink
+			return
+		}
+		p.Layers |= HasSLL
+		if len(d.sll2.Addr) == 6 {
+			copy(p.EthSrc[:], d.sll2.Addr)
+		}
+		d.ethertype(p, uint16(d.sll2.ProtocolType), d.sll2.Payload, 0)
+	case LinkNull, LinkLoop:
+		p.push("null")
+		if len(data) < 4 {
+			p.Note = NoteTruncLink
+			return
+		}
+		// The family is in the capturing host's byte order (NULL) or big-endian (LOOP): accept either.
+		fam := binary.LittleEndian.Uint32(data)
+		if fam > 0xffff {
+			fam = binary.BigEndian.Uint32(data)
+		}
+		switch fam {
+		case 2:
+			d.ethertype(p, uint16(layers.EthernetTypeIPv4), data[4:], 0)
+		case 10, 24, 28, 30:
+			d.ethertype(p, uint16(layers.EthernetTypeIPv6), data[4:], 0)
+		default:
+			p.Note = NoteUnknownFamily
+		}
+	case LinkRaw, LinkRawOld, LinkRawOBSD, LinkIPv4, LinkIPv6:
+		p.push("raw")
+		d.rawIP(p, data, 0)
+	default:
+		p.Note = NoteLinkType
+	}
+}
+
+// offset returns the position of sub inside p.Data; sub must be a sub-slice of it.
+func (p *Packet) offset(sub []byte) int32 {
+	return int32(cap(p.Data) - cap(sub))
+}
+
+func (d *Decoder) ethernet(p *Packet, b []byte, level int) {
+	if level > 0 {
+		// An inner Ethernet header (VXLAN, GRE bridging): skip to the network layer without touching the
+		// outer link columns.
+		if len(b) < 14 {
+			p.Note = NoteTruncLink
+			return
+		}
+		d.ethertype(p, binary.BigEndian.Uint16(b[12:14]), b[14:], level)
+		return
+	}
+	p.push("eth")
+	if err := d.eth.DecodeFromBytes(b, feedback); err != nil {
+		p.Note = NoteTruncLink
+		return
+	}
+	p.Layers |= HasEth
+	copy(p.EthSrc[:], d.eth.SrcMAC)
+	copy(p.EthDst[:], d.eth.DstMAC)
+	if d.eth.EthernetType == layers.EthernetTypeLLC {
+		// 802.3 length field: LLC follows, not an EtherType.
+		p.EthType = binary.BigEndian.Uint16(b[12:14])
+		p.push("llc")
+		return
+	}
+	d.ethertype(p, uint16(d.eth.EthernetType), d.eth.Payload, 0)
+}
+
+func (d *Decoder) rawIP(p *Packet, b []byte, level int) {
+	if len(b) == 0 {
+		p.Note = NoteTruncLink
+		return
+	}
+	switch b[0] >> 4 {
+	case 4:
+		d.ethertype(p, uint16(layers.EthernetTypeIPv4), b, level)
+	case 6:
+		d.ethertype(p, uint16(layers.EthernetTypeIPv6), b, level)
+	default:
+		p.Note = NoteNotIP
+	}
+}
+
+// ethertype dispatches on an EtherType, walking VLAN tags, MPLS and PPPoE down to IP or ARP.
+func (d *Decoder) ethertype(p *Packet, et uint16, b []byte, level int) {
+	for range 8 { // bounded: at most 8 stacked tags
+		if level == 0 {
+			p.EthType = et
+		}
+		switch layers.EthernetType(et) {
+		case layers.EthernetTypeDot1Q, layers.EthernetTypeQinQ, 0x9100:
+			if len(b) < 4 {
+				p.Note = NoteTruncVLAN
+				return
+			}
+			if level == 0 {
+				id := binary.BigEndian.Uint16(b) & 0x0fff
+				switch {
+				case !p.Has(HasVLAN):
+					p.Layers |= HasVLAN
+					p.VLAN = id
+				case !p.Has(HasVLANInner):
+					p.Layers |= HasVLANInner
+					p.VLANInner = id
+				}
+				p.push("vlan")
+			}
+			et = binary.BigEndian.Uint16(b[2:4])
+			b = b[4:]
+		case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
+			if level == 0 {
+				p.Layers |= HasMPLS
+				p.push("mpls")
+			}
+			for {
+				if len(b) < 4 {
+					p.Note = NoteTruncMPLS
+					return
+				}
+				bottom := b[2]&1 == 1
+				b = b[4:]
+				if bottom {
+					break
+				}
+			}
+			if len(b) > 0 && b[0]>>4 == 0 {
+				// A pseudowire control word, then an Ethernet frame.
+				if len(b) < 4 {
+					p.Note = NoteTruncMPLS
+					return
+				}
+				d.ethernet(p, b[4:], max(level, 1))
+				return
+			}
+			d.rawIP(p, b, level)
+			return
+		case layers.EthernetTypePPPoESession:
+			if len(b) < 8 {
+				p.Note = NoteTruncLink
+				return
+			}
+			if level == 0 {
+				p.push("pppoes")
+			}
+			d.ppp(p, b[6:], level)
+			return
+		case layers.EthernetTypeIPv4:
+			d.ipv4(p, b, level)
+			return
+		case layers.EthernetTypeIPv6:
+			d.ipv6(p, b, level)
+			return
+		case layers.EthernetTypeARP:
+			if level == 0 {
+				d.arpPacket(p, b)
+			}
+			return
+		default:
+			return
+		}
+	}
+	p.Note = NoteTruncVLAN
+}
+
+// ppp decodes a PPP header (address and control optional, protocol possibly compressed to one byte).
+func (d *Decoder) ppp(p *Packet, b []byte, level int) {
+	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
+		b = b[2:]
+	}
+	if len(b) < 1 {
+		p.Note = NoteBadTunnel
+		return
+	}
+	var proto uint16
+	if b[0]&1 == 1 { // compressed one-byte protocol field
+		proto, b = uint16(b[0]), b[1:]
+	} else {
+		if len(b) < 2 {
+			p.Note = NoteBadTunnel
+			return
+		}
+		proto, b = binary.BigEndian.Uint16(b), b[2:]
+	}
+	if level == 0 {
+		p.push("ppp")
+	}
+	switch proto {
+	case 0x21:
+		d.ipv4(p, b, level)
+	case 0x57:
+		d.ipv6(p, b, level)
+	}
+}
+
+func (d *Decoder) arpPacket(p *Packet, b []byte) {
+	p.push("arp")
+	if err := d.arp.DecodeFromBytes(b, feedback); err != nil {
+		p.Note = NoteBadARP
+		return
+	}
+	p.Layers |= HasARP
+	p.ARPOp = d.arp.Operation
+	if len(d.arp.SourceHwAddress) == 6 {
+		copy(p.ARPSHA[:], d.arp.SourceHwAddress)
+	}
+	if len(d.arp.DstHwAddress) == 6 {
+		copy(p.ARPTHA[:], d.arp.DstHwAddress)
+	}
+	p.ARPSPA = addr(d.arp.SourceProtAddress)
+	p.ARPTPA = addr(d.arp.DstProtAddress)
+}
+
+// addr converts 4- or 16-byte addresses; other lengths give the zero Addr.
+func addr(b []byte) netip.Addr {
+	switch len(b) {
+	case 4:
+		return netip.AddrFrom4([4]byte(b))
+	case 16:
+		return netip.AddrFrom16([16]byte(b))
+	}
+	return netip.Addr{}
+}
+
+// ipv4 decodes an IPv4 header: the outermost one at level 0 fills the main columns, the first inner one at
+// level 1 fills the inner columns; deeper ones are not decoded.
+func (d *Decoder) ipv4(p *Packet, b []byte, level int) {
+	if level > 1 {
+		return
+	}
+	if level == 0 {
+		p.push("ip")
+	}
+	ip := &d.ip4
+	if err := ip.DecodeFromBytes(b, feedback); err != nil {
+		p.Note = NoteBadIPv4
+		return
+	}
+	src, dst := addr(ip.SrcIP), addr(ip.DstIP)
+	declared := int(ip.Length) - int(ip.IHL)*4
+	nonFirst := ip.FragOffset != 0
+	if level == 1 {
+		d.inner(p, src, dst, uint8(ip.Protocol), ip.Payload, nonFirst)
+		return
+	}
+	p.Layers |= HasIP4
+	p.Version = ip.Version
+	p.IHL = ip.IHL
+	p.TOS = ip.TOS
+	p.Len = ip.Length
+	p.ID = uint32(ip.Id)
+	p.Frag = ip.FragOffset
+	p.IPFlags = uint8(ip.Flags)
+	p.TTL = ip.TTL
+	p.Proto = uint8(ip.Protocol)
+	p.IPChecksum = ip.Checksum
+	p.Src, p.Dst = src, dst
+	if ip.IHL > 5 {
+		p.ipOptOff = uint16(p.offset(ip.Contents)) + 20
+		p.ipOptLen = uint16(ip.IHL)*4 - 20
+	}
+	if nonFirst {
+		p.Layers |= HasFragment
+		p.setPayload(ip.Payload, declared)
+		return
+	}
+	d.transport(p, uint8(ip.Protocol), ip.Payload, declared)
+}
+
+// ipv6 decodes an IPv6 header and walks its extension headers to the transport header. It is decoded by hand,
+// not with gopacket's IPv6 layer, because that layer allocates for hop-by-hop options.
+func (d *Decoder) ipv6(p *Packet, b []byte, level int) {
+	if level > 1 {
+		return
+	}
+	if level == 0 {
+		p.push("ipv6")
+	}
+	if len(b) < 40 || b[0]>>4 != 6 {
+		p.Note = NoteBadIPv6
+		return
+	}
+	plen := int(binary.BigEndian.Uint16(b[4:6]))
+	nh := b[6]
+	src := netip.AddrFrom16([16]byte(b[8:24]))
+	dst := netip.AddrFrom16([16]byte(b[24:40]))
+	rest := b[40:]
+	if plen < len(rest) && plen != 0 {
+		rest = rest[:plen] // drop link-layer padding
+	}
+	if plen == 0 {
+		plen = len(rest) // jumbogram or TSO: trust the capture
+	}
+	if level == 0 {
+		p.Layers |= HasIP6
+		p.Version = 6
+		p.TOS = uint8(binary.BigEndian.Uint16(b[0:2]) >> 4)
+		p.FlowLabel = binary.BigEndian.Uint32(b[0:4]) & 0x000fffff
+		p.PayloadLen6 = uint16(plen)
+		p.Len = uint16(min(40+plen, 0xffff))
+		p.NextHeader = nh
+		p.TTL = b[7]
+		p.Src, p.Dst = src, dst
+	}
+	declared := plen
+	nonFirst := false
+	for range 16 {
+		var hl int
+		switch nh {
+		case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, destination options, mobility, HIP, shim6
+			if len(rest) < 2 {
+				p.Note = NoteBadExt
+				return
+			}
+			hl = (int(rest[1]) + 1) * 8
+		case 44: // fragment
+			if len(rest) < 8 {
+				p.Note = NoteBadExt
+				return
+			}
+			hl = 8
+			off := binary.BigEndian.Uint16(rest[2:4])
+			if level == 0 {
+				p.Layers |= HasIP6Frag
+				p.Frag = off >> 3
+				p.IPFlags = uint8(off & 1)
+				p.ID = binary.BigEndian.Uint32(rest[4:8])
+			}
+			nonFirst = off>>3 != 0
+		case 51: // authentication header
+			if len(rest) < 2 {
+				p.Note = NoteBadExt
+				return
+			}
+			hl = (int(rest[1]) + 2) * 4
+		default:
+			goto done
+		}
+		if hl > len(rest) {
+			p.Note = NoteBadExt
+			return
+		}
+		if level == 0 && int(p.extN) < len(p.extHdrs) {
+			p.extHdrs[p.extN] = nh
+			p.extN++
+		}
+		nh = rest[0]
+		rest = rest[hl:]
+		declared -= hl
+		if nonFirst {
+			break
+		}
+	}
+done:
+	if level == 1 {
+		d.inner(p, src, dst, nh, rest, nonFirst)
+		return
+	}
+	p.Proto = nh
+	if nonFirst {
+		p.Layers |= HasFragment
+		p.setPayload(rest, declared)
+		return
+	}
+	d.transport(p, nh, rest, declared)
+}
+
+// inner records the first IP header inside a tunnel and the ports of its transport header.
+func (d *Decoder) inner(p *Packet, src, dst netip.Addr, proto uint8, b []byte, nonFirst bool) {
+	p.Layers |= HasInnerIP
+	p.InnerSrc, p.InnerDst, p.InnerProto = src, dst, proto
+	if nonFirst {
+		return
+	}
+	switch layers.IPProtocol(proto) {
+	case layers.IPProtocolTCP, layers.IPProtocolUDP, layers.IPProtocolSCTP, layers.IPProtocolUDPLite:
+		if len(b) >= 4 {
+			p.Layers |= HasInnerPorts
+			p.InnerSPort = binary.BigEndian.Uint16(b[0:2])
+			p.InnerDPort = binary.BigEndian.Uint16(b[2:4])
+		}
+	}
+}
+
+// setPayload records the transport payload: declared is its length according to the headers, b the captured
+// bytes that follow them.
+func (p *Packet) setPayload(b []byte, declared int) {
+	if declared < 0 {
+		declared = 0
+	}
+	p.Layers |= HasPayload
+	p.PayloadLen = int32(declared)
+	n := min(len(b), declared)
+	if n > 0 {
+		p.payOff = p.offset(b)
+		p.payCapLen = int32(n)
+	}
+}
+
+func (d *Decoder) tunnel(p *Packet, kind uint8) {
+	p.Layers |= HasTunnel
+	p.Tunnel = kind
+}
+
+// transport decodes the header after the outermost IP header. b holds the captured bytes, declared the length
+// the IP header gives them.
+func (d *Decoder) transport(p *Packet, proto uint8, b []byte, declared int) {
+	switch layers.IPProtocol(proto) {
+	case layers.IPProtocolTCP:
+		p.push("tcp")
+		t := &d.tcp
+		if err := t.DecodeFromBytes(b, feedback); err != nil {
+			p.Note = NoteBadTCP
+			return
+		}
+		p.Layers |= HasTCP
+		p.SPort, p.DPort = uint16(t.SrcPort), uint16(t.DstPort)
+		p.Seq, p.Ack = t.Seq, t.Ack
+		p.DataOfs = t.DataOffset
+		p.Reserved = (b[12] >> 1) & 0x07
+		p.TCPFlags = uint16(b[12]&1)<<8 | uint16(b[13])
+		p.Window = t.Window
+		p.TCPChecksum = t.Checksum
+		p.UrgPtr = t.Urgent
+		hl := int(t.DataOffset) * 4
+		if hl > 20 {
+			p.tcpOptOff = uint16(p.offset(b)) + 20
+			p.tcpOptLen = uint16(hl - 20)
+			p.parseTCPOptions(b[20:hl])
+		}
+		p.setPayload(b[hl:], declared-hl)
+	case layers.IPProtocolUDP:
+		p.push("udp")
+		u := &d.udp
+		if err := u.DecodeFromBytes(b, feedback); err != nil {
+			p.Note = NoteBadUDP
+			return
+		}
+		p.Layers |= HasUDP
+		p.SPort, p.DPort = uint16(u.SrcPort), uint16(u.DstPort)
+		p.UDPLen = u.Length
+		p.UDPChecksum = u.Checksum
+		n := int(u.Length) - 8
+		if u.Length == 0 { // jumbogram or TSO: the IP length rules
+			n = declared - 8
+		}
+		p.setPayload(b[8:], n)
+		d.udpTunnel(p, b[8:min(len(b), 8+max(n, 0))])
+	case layers.IPProtocolICMPv4:
+		p.push("icmp")
+		if err := d.icmp4.DecodeFromBytes(b, feedback); err != nil {
+			p.Note = NoteBadICMP
+			return
+		}
+		p.Layers |= HasICMP
+		p.ICMPType, p.ICMPCode = d.icmp4.TypeCode.Type(), d.icmp4.TypeCode.Code()
+		p.ICMPChecksum = d.icmp4.Checksum
+		switch p.ICMPType {
+		case 0, 8, 13, 14, 15, 16, 17, 18:
+			p.Layers |= HasICMPEcho
+			p.ICMPID, p.ICMPSeq = d.icmp4.Id, d.icmp4.Seq
+		}
+		p.setPayload(b[8:], declared-8)
+	case layers.IPProtocolICMPv6:
+		p.push("icmpv6")
+		if err := d.icmp6.DecodeFromBytes(b, feedback); err != nil {
+			p.Note = NoteBadICMP
+			return
+		}
+		p.Layers |= HasICMP6
+		p.ICMPType, p.ICMPCode = d.icmp6.TypeCode.Type(), d.icmp6.TypeCode.Code()
+		p.ICMPChecksum = d.icmp6.Checksum
+		rest := b[4:]
+		if (p.ICMPType == 128 || p.ICMPType == 129) && len(rest) >= 4 {
+			p.Layers |= HasICMPEcho
+			p.ICMPID = binary.BigEndian.Uint16(rest[0:2])
+			p.ICMPSeq = binary.BigEndian.Uint16(rest[2:4])
+		}
+		if len(b) >= 8 {
+			p.setPayload(b[8:], declared-8)
+		}
+	case layers.IPProtocolIPv4:
+		d.tunnel(p, TunnelIPinIP)
+		p.setPayload(b, declared)
+		d.ipv4(p, b[:min(len(b), max(declared, 0))], 1)
+	case layers.IPProtocolIPv6:
+		d.tunnel(p, TunnelIPinIP)
+		p.setPayload(b, declared)
+		d.ipv6(p, b[:min(len(b), max(declared, 0))], 1)
+	case layers.IPProtocolGRE:
+		p.push("gre")
+		p.setPayload(b, declared)
+		if err := d.gre.DecodeFromBytes(b, feedback); err != nil {
+			p.Note = NoteBadGRE
+			return
+		}
+		d.tunnel(p, TunnelGRE)
+		inner := d.gre.Payload
+		switch et := uint16(d.gre.Protocol); et {
+		case 0x6558: // transparent Ethernet bridging
+			d.ethernet(p, inner, 1)
+		case 0x88be: // ERSPAN type II: 8-byte header, then Ethernet
+			if len(inner) < 8 {
+				p.Note = NoteBadTunnel
+				return
+			}
+			d.ethernet(p, inner[8:], 1)
+		case 0x22eb: // ERSPAN type III: 12-byte header
+			if len(inner) < 12 {
+				p.Note = NoteBadTunnel
+				return
+			}
+			d.ethernet(p, inner[12:], 1)
+		case 0x880b: // PPP
+			d.ppp(p, inner, 1)
+		default:
+			d.ethertype(p, et, inner, 1)
+		}
+	default:
+		p.setPayload(b, declared)
+	}
+}
+
+// udpTunnel looks for VXLAN (port 4789) and GTP-U (port 2152) inside a UDP payload.
+func (d *Decoder) udpTunnel(p *Packet, b []byte) {
+	switch {
+	case p.DPort == 4789 || p.SPort == 4789:
+		if err := d.vxlan.DecodeFromBytes(b, feedback); err != nil || !d.vxlan.ValidIDFlag {
+			return
+		}
+		p.push("vxlan")
+		d.tunnel(p, TunnelVXLAN)
+		p.VNI = d.vxlan.VNI
+		d.ethernet(p, d.vxlan.Payload, 1)
+	case p.DPort == 2152 || p.SPort == 2152:
+		// GTP-U version 1, message type 255 (G-PDU) carries a user IP packet.
+		if len(b) < 8 || b[0]>>5 != 1 || b[1] != 0xff {
+			return
+		}
+		hl := 8
+		if b[0]&0x07 != 0 { // sequence, N-PDU or extension flags: 4 more bytes, then extension headers
+			hl = 12
+			if len(b) < hl {
+				return
+			}
+			next := b[11]
+			for i := 0; next != 0 && i < 8; i++ {
+				if len(b) < hl+1 {
+					return
+				}
+				n := int(b[hl]) * 4
+				if n == 0 || len(b) < hl+n {
+					return
+				}
+				next = b[hl+n-1]
+				hl += n
+			}
+		}
+		p.push("gtp")
+		d.tunnel(p, TunnelGTP)
+		d.rawIP(p, b[hl:], 1)
+	}
+}
+
+// parseTCPOptions reads MSS, window scale, SACK permitted and timestamps from raw option bytes.
+func (p *Packet) parseTCPOptions(o []byte) {
+	for len(o) > 0 {
+		kind := o[0]
+		if kind == 0 {
+			return
+		}
+		if kind == 1 {
+			o = o[1:]
+			continue
+		}
+		if len(o) < 2 || o[1] < 2 || int(o[1]) > len(o) {
+			return
+		}
+		v := o[2:o[1]]
+		switch {
+		case kind == 2 && len(v) == 2:
+			p.Layers |= HasMSS
+			p.MSS = binary.BigEndian.Uint16(v)
+		case kind == 3 && len(v) == 1:
+			p.Layers |= HasWScale
+			p.WScale = v[0]
+		case kind == 4:
+			p.Layers |= HasSACKOK
+		case kind == 8 && len(v) == 8:
+			p.Layers |= HasTS
+			p.TSVal = binary.BigEndian.Uint32(v[0:4])
+			p.TSEcr = binary.BigEndian.Uint32(v[4:8])
+		}
+		o = o[o[1]:]
+	}
+}

@@ -1,0 +1,206 @@
+// Package pipeline reads captures and decodes their frames into batches of packet rows, using every core.
+//
+// # Order and concurrency
+//
+// Inputs are read by up to Options.Workers goroutines at once, one file each; a single file is read and decoded
+// by one goroutine while the consumer (a writer, an analyzer) runs on another. Batches reach the consumer in
+// input order and, within an input, in frame order, so the result does not depend on the number of workers.
+//
+// # Memory
+//
+// A batch holds at most BatchPackets rows and BatchBytes frame bytes; each input keeps at most a few batches
+// in flight, so memory stays bounded whatever the size of the inputs. Batches are recycled: the consumer must
+// not keep a batch, or slices into it, after its callback returns.
+//
+// # Errors
+//
+// A damaged input (see capture.Error) ends that input only: the rows read before the damage are delivered, the
+// other inputs are still read, and Run returns every input's error joined. An error returned by the consumer
+// stops everything.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/pcapframe/pcapframe/capture"
+	"github.com/pcapframe/pcapframe/packet"
+)
+
+// Batch limits.
+const (
+	BatchPackets = 4096
+	BatchBytes   = 4 << 20
+	inflight     = 4 // batches queued per input
+)
+
+// Batch is a run of consecutive decoded packets of one input. The packets own their bytes (in the batch's
+// arena) until the batch is recycled.
+type Batch struct {
+	Source  string
+	Packets []packet.Packet
+	arena   []byte
+}
+
+// Options configure Run. The zero value is valid.
+type Options struct {
+	// Workers is the number of inputs read at once; 0 means GOMAXPROCS.
+	Workers int
+	// Progress, if set, is called from reader goroutines with the number of bytes and frames just read from
+	// an input. It must be cheap and safe for concurrent use.
+	Progress func(bytes, frames int64)
+}
+
+// Run reads and decodes inputs (paths, or "-" for standard input) and calls fn with each batch, in order, from
+// a single goroutine. See the package documentation for ordering, memory and errors.
+func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) error) error {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(inputs)))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	pool := sync.Pool{New: func() any {
+		return &Batch{Packets: make([]packet.Packet, 0, BatchPackets), arena: make([]byte, 0, BatchBytes+64<<10)}
+	}}
+	type job struct {
+		input string
+		out   chan *Batch
+		err   error // set before out is closed
+	}
+	jobs := make([]*job, len(inputs))
+	for i, in := range inputs {
+		jobs[i] = &job{input: in, out: make(chan *Batch, inflight)}
+	}
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dec := packet.NewDecoder()
+			for j := range next {
+				j.err = readInput(ctx, j.input, dec, &pool, j.out, opts.Progress)
+				close(j.out)
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for _, j := range jobs {
+			select {
+			case next <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	var errs []error
+	var fnErr error
+consume:
+	for _, j := range jobs {
+		for b := range j.out {
+			if fnErr == nil {
+				fnErr = fn(b)
+			}
+			b.Packets, b.arena = b.Packets[:0], b.arena[:0]
+			pool.Put(b)
+			if fnErr != nil {
+				cancel()
+				break consume
+			}
+		}
+		if j.err != nil {
+			errs = append(errs, j.err)
+		}
+	}
+	cancel()
+	// Drain so that blocked workers can finish.
+	go func() {
+		for _, j := range jobs {
+			for range j.out {
+			}
+		}
+	}()
+	wg.Wait()
+	if fnErr != nil {
+		return fnErr
+	}
+	if err := ctx.Err(); err != nil && len(errs) == 0 {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+func readInput(ctx context.Context, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, progress func(int64, int64)) error {
+	r, err := capture.Open(input)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	b := pool.Get().(*Batch)
+	b.Source = input
+	var lastOff int64
+	send := func() bool {
+		if progress != nil {
+			progress(0, int64(len(b.Packets)))
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b = pool.Get().(*Batch)
+		b.Source = input
+		return true
+	}
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			if len(b.Packets) > 0 {
+				if !send() {
+					return ctx.Err()
+				}
+			}
+			pool.Put(b)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if progress != nil {
+			progress(rec.Offset-lastOff, 0)
+			lastOff = rec.Offset
+		}
+		start := len(b.arena)
+		b.arena = append(b.arena, rec.Data...)
+		b.Packets = append(b.Packets, packet.Packet{})
+		p := &b.Packets[len(b.Packets)-1]
+		dec.Decode(p, Meta(rec), b.arena[start:len(b.arena):len(b.arena)])
+		if len(b.Packets) == cap(b.Packets) || len(b.arena) >= BatchBytes {
+			if !send() {
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+// Meta converts a capture record's metadata to a packet's.
+func Meta(rec *capture.Record) packet.Meta {
+	return packet.Meta{
+		Source:    rec.Source,
+		Frame:     rec.Frame,
+		Time:      rec.Time,
+		CapLen:    int32(rec.CapLen),
+		WireLen:   int32(rec.WireLen),
+		LinkType:  int32(rec.LinkType),
+		Interface: int32(rec.Interface),
+		Comment:   rec.Comment,
+	}
+}

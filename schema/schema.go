@@ -1,0 +1,202 @@
+// Package schema defines pcapframe's tables: each table is a list of typed, documented columns over a Go row type.
+//
+// One definition per table feeds every writer (Parquet, CSV, JSON Lines, DuckDB), the command-line help and the
+// generated schema document, so a column's name, type and meaning are stated exactly once.
+//
+// # Values
+//
+// A column reads its value from a row through one accessor, chosen by the column's Type:
+//
+//   - Bool, Int32, Int64 and Timestamp columns use Int (a Bool is 0 or 1; a Timestamp is nanoseconds since the
+//     Unix epoch, UTC);
+//   - Float64 columns use Float;
+//   - String and Bytes columns use Append, which appends the value to dst and returns the extended slice.
+//
+// Every accessor also returns whether the value is present; an absent value is NULL in Parquet and DuckDB, an
+// empty field in CSV and null in JSON. Accessors must not allocate.
+package schema
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Type is the logical type of a column.
+type Type int
+
+// The column types.
+const (
+	Bool Type = iota
+	Int32
+	Int64
+	Float64
+	Timestamp // nanoseconds since the Unix epoch, UTC
+	String    // UTF-8 text
+	Bytes     // raw bytes (base64 in text formats)
+)
+
+var typeNames = [...]string{"bool", "int32", "int64", "float64", "timestamp[ns]", "string", "binary"}
+
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("type(%d)", int(t))
+}
+
+// SQL returns the DuckDB type name of t.
+func (t Type) SQL() string {
+	switch t {
+	case Bool:
+		return "BOOLEAN"
+	case Int32:
+		return "INTEGER"
+	case Int64:
+		return "BIGINT"
+	case Float64:
+		return "DOUBLE"
+	case Timestamp:
+		return "TIMESTAMP_NS"
+	case String:
+		return "VARCHAR"
+	case Bytes:
+		return "BLOB"
+	}
+	return "VARCHAR"
+}
+
+// Column is one typed, documented column of a table over rows of type R.
+type Column[R any] struct {
+	Name    string
+	Type    Type
+	Doc     string // one sentence: what the value means, with units
+	Default bool   // part of the default column selection
+
+	// Int reads Bool, Int32, Int64 and Timestamp columns.
+	Int func(r *R) (v int64, ok bool)
+	// Float reads Float64 columns.
+	Float func(r *R) (v float64, ok bool)
+	// Append reads String and Bytes columns by appending the value to dst.
+	Append func(r *R, dst []byte) (out []byte, ok bool)
+}
+
+// Table is a named list of columns over rows of type R.
+type Table[R any] struct {
+	Name    string
+	Doc     string
+	Columns []Column[R]
+}
+
+// Column returns the column called name, or nil.
+func (t *Table[R]) Column(name string) *Column[R] {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Names returns the column names in table order.
+func (t *Table[R]) Names() []string {
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// DefaultNames returns the names of the default columns.
+func (t *Table[R]) DefaultNames() []string {
+	var out []string
+	for _, c := range t.Columns {
+		if c.Default {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// Select returns a table with the named columns in the given order. An empty list selects the default columns;
+// the single name "all" selects every column. Unknown or repeated names are an error that lists the valid ones.
+func (t *Table[R]) Select(names []string) (*Table[R], error) {
+	if len(names) == 0 {
+		names = t.DefaultNames()
+	}
+	if len(names) == 1 && names[0] == "all" {
+		return t, nil
+	}
+	out := &Table[R]{Name: t.Name, Doc: t.Doc}
+	seen := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		c := t.Column(n)
+		if c == nil {
+			return nil, fmt.Errorf("unknown column %q in table %s (columns: %s)", n, t.Name, strings.Join(t.Names(), ", "))
+		}
+		if seen[n] {
+			return nil, fmt.Errorf("column %q selected twice", n)
+		}
+		seen[n] = true
+		out.Columns = append(out.Columns, *c)
+	}
+	return out, nil
+}
+
+// Validate checks that every column has a unique name, a doc and the accessor its type needs.
+func (t *Table[R]) Validate() error {
+	seen := map[string]bool{}
+	for _, c := range t.Columns {
+		if c.Name == "" || seen[c.Name] {
+			return fmt.Errorf("table %s: empty or repeated column name %q", t.Name, c.Name)
+		}
+		seen[c.Name] = true
+		if c.Doc == "" {
+			return fmt.Errorf("table %s: column %s has no doc", t.Name, c.Name)
+		}
+		var ok bool
+		switch c.Type {
+		case Bool, Int32, Int64, Timestamp:
+			ok = c.Int != nil && c.Float == nil && c.Append == nil
+		case Float64:
+			ok = c.Float != nil && c.Int == nil && c.Append == nil
+		case String, Bytes:
+			ok = c.Append != nil && c.Int == nil && c.Float == nil
+		}
+		if !ok {
+			return fmt.Errorf("table %s: column %s of type %s has the wrong accessor", t.Name, c.Name, c.Type)
+		}
+	}
+	return nil
+}
+
+// Markdown documents the table as a Markdown section: one row per column with its type, default flag and meaning.
+func (t *Table[R]) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %s\n\n%s\n\n| column | type | default | meaning |\n|---|---|---|---|\n", t.Name, t.Doc)
+	for _, c := range t.Columns {
+		def := ""
+		if c.Default {
+			def = "yes"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Type, def, strings.ReplaceAll(c.Doc, "|", "\\|"))
+	}
+	return b.String()
+}
+
+// Help documents the table as plain text for --help: one line per column.
+func (t *Table[R]) Help() string {
+	var b strings.Builder
+	w := 0
+	for _, c := range t.Columns {
+		w = max(w, len(c.Name))
+	}
+	for _, c := range t.Columns {
+		mark := " "
+		if c.Default {
+			mark = "*"
+		}
+		fmt.Fprintf(&b, "  %s %-*s  %-13s %s\n", mark, w, c.Name, c.Type, c.Doc)
+	}
+	return b.String()
+}
