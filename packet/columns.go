@@ -28,8 +28,8 @@ var Table = &schema.Table[Packet]{
 		str("note", "Why decoding stopped before the end of the headers (malformed or truncated header, unsupported link type); null when the frame decoded fully.", func(p *Packet) bool { return p.Note != "" }, func(p *Packet, b []byte) []byte { return append(b, p.Note...) }),
 
 		// Link layer.
-		str("eth_src", "Ethernet source MAC address (or the Linux cooked capture's link-layer address).", func(p *Packet) bool { return p.Layers&HasEth != 0 || p.Layers&HasSLL != 0 && p.EthSrc != [6]byte{} }, func(p *Packet, b []byte) []byte { return appendMAC(b, p.EthSrc) }),
-		str("eth_dst", "Ethernet destination MAC address.", has(HasEth), func(p *Packet, b []byte) []byte { return appendMAC(b, p.EthDst) }),
+		str("eth_src", "Ethernet source MAC address (802.11: the source address SA; Linux cooked capture: the link-layer address).", func(p *Packet) bool { return p.Layers&HasEth != 0 || p.Layers&HasSLL != 0 && p.EthSrc != [6]byte{} }, func(p *Packet, b []byte) []byte { return appendMAC(b, p.EthSrc) }),
+		str("eth_dst", "Ethernet destination MAC address (802.11: the destination address DA).", has(HasEth), func(p *Packet, b []byte) []byte { return appendMAC(b, p.EthDst) }),
 		integer("eth_type", schema.Int32, "EtherType of the network layer after any VLAN tags (2048 IPv4, 34525 IPv6, 2054 ARP).", func(p *Packet) bool { return p.Layers&(HasEth|HasSLL) != 0 || p.EthType != 0 }, func(p *Packet) int64 { return int64(p.EthType) }),
 		integer("vlan", schema.Int32, "Outermost 802.1Q / 802.1ad VLAN ID.", has(HasVLAN), func(p *Packet) int64 { return int64(p.VLAN) }),
 		integer("vlan_inner", schema.Int32, "Second (inner) VLAN ID of a QinQ frame.", has(HasVLANInner), func(p *Packet) int64 { return int64(p.VLANInner) }),
@@ -64,14 +64,14 @@ var Table = &schema.Table[Packet]{
 		}),
 
 		// Transport: the notebook's columns.
-		integer("sport", schema.Int32, "TCP or UDP source port.", hasAny(HasTCP|HasUDP), func(p *Packet) int64 { return int64(p.SPort) }),
-		integer("dport", schema.Int32, "TCP or UDP destination port.", hasAny(HasTCP|HasUDP), func(p *Packet) int64 { return int64(p.DPort) }),
-		integer("seq", schema.Int64, "TCP sequence number (absolute).", has(HasTCP), func(p *Packet) int64 { return int64(p.Seq) }),
-		integer("ack", schema.Int64, "TCP acknowledgment number (absolute, as in the header even when the ACK flag is clear).", has(HasTCP), func(p *Packet) int64 { return int64(p.Ack) }),
-		integer("dataofs", schema.Int32, "TCP data offset (header length) in 32-bit words.", has(HasTCP), func(p *Packet) int64 { return int64(p.DataOfs) }),
-		integer("reserved", schema.Int32, "TCP reserved bits (3 bits, Scapy's reserved).", has(HasTCP), func(p *Packet) int64 { return int64(p.Reserved) }),
-		str("tcp_flags", "TCP flags as Scapy's letters in the order FSRPAUECN (S, SA, PA, FA, ...).", has(HasTCP), func(p *Packet, b []byte) []byte { return AppendTCPFlags(b, p.TCPFlags) }),
-		integer("window", schema.Int32, "TCP window field as sent (not scaled).", has(HasTCP), func(p *Packet) int64 { return int64(p.Window) }),
+		integer("sport", schema.Int32, "TCP or UDP source port.", has(HasPorts), func(p *Packet) int64 { return int64(p.SPort) }),
+		integer("dport", schema.Int32, "TCP or UDP destination port.", has(HasPorts), func(p *Packet) int64 { return int64(p.DPort) }),
+		integer("seq", schema.Int64, "TCP sequence number (absolute).", has(HasTCPHead), func(p *Packet) int64 { return int64(p.Seq) }),
+		integer("ack", schema.Int64, "TCP acknowledgment number (absolute, as in the header even when the ACK flag is clear).", has(HasTCPHead), func(p *Packet) int64 { return int64(p.Ack) }),
+		integer("dataofs", schema.Int32, "TCP data offset (header length) in 32-bit words.", has(HasTCPHead), func(p *Packet) int64 { return int64(p.DataOfs) }),
+		integer("reserved", schema.Int32, "TCP reserved bits (3 bits, Scapy's reserved).", has(HasTCPHead), func(p *Packet) int64 { return int64(p.Reserved) }),
+		str("tcp_flags", "TCP flags as Scapy's letters in the order FSRPAUECN (S, SA, PA, FA, ...).", has(HasTCPHead), func(p *Packet, b []byte) []byte { return AppendTCPFlags(b, p.TCPFlags) }),
+		integer("window", schema.Int32, "TCP window field as sent (not scaled).", has(HasTCPWindow), func(p *Packet) int64 { return int64(p.Window) }),
 		integer("tcp_chksum", schema.Int32, "TCP checksum as captured.", has(HasTCP), func(p *Packet) int64 { return int64(p.TCPChecksum) }),
 		integer("urgptr", schema.Int32, "TCP urgent pointer.", has(HasTCP), func(p *Packet) int64 { return int64(p.UrgPtr) }),
 		str("tcp_options", "TCP options in order, Scapy-style names: MSS=1460,NOP,WScale=7,SAckOK,Timestamp=tsval/tsecr,SAck=left-right,EOL, other kinds as kind=hex; null when none.", func(p *Packet) bool { return p.tcpOptLen > 0 }, func(p *Packet, b []byte) []byte { return AppendTCPOptions(b, p.TCPOptions()) }),

@@ -20,6 +20,12 @@ const (
 	LinkIPv4     = 228
 	LinkIPv6     = 229
 	LinkSLL2     = 276
+	LinkPKTAP    = 258
+	LinkPKTAPOld = 149 // DLT_PKTAP as Apple writes it
+	Link80211    = 105
+	LinkIPoIB    = 242
+	LinkNFLOG    = 239
+	LinkRadiotap = 127
 )
 
 // Notes set when a frame could not be decoded to its end. They are constants, so recording one never allocates.
@@ -39,6 +45,9 @@ const (
 	NoteBadTunnel     = "malformed or truncated tunnel header"
 	NoteNotIP         = "unknown network protocol"
 	NoteUnknownFamily = "unknown loopback address family"
+	NoteBad80211      = "malformed or truncated 802.11 header"
+	NoteProtected     = "encrypted 802.11 frame"
+	NoteNotData       = "802.11 management or control frame"
 )
 
 // Decoder decodes frames into Packets. It keeps preallocated gopacket layers, so decoding makes no allocation;
@@ -109,14 +118,206 @@ func (d *Decoder) Decode(p *Packet, m Meta, data []byte) {
 		case 10, 24, 28, 30:
 			d.ethertype(p, uint16(layers.EthernetTypeIPv6), data[4:], 0)
 		default:
-			p.Note = NoteUnknownFamily
+			// Some systems put an EtherType in the second half of the header, as Wireshark also accepts.
+			switch et := binary.BigEndian.Uint16(data[2:4]); layers.EthernetType(et) {
+			case layers.EthernetTypeIPv4, layers.EthernetTypeIPv6:
+				d.ethertype(p, et, data[4:], 0)
+			default:
+				p.Note = NoteUnknownFamily
+			}
 		}
+	case LinkPKTAP, LinkPKTAPOld:
+		// Apple's PKTAP: a little-endian header length and the link type of the frame that follows.
+		if len(data) < 8 {
+			p.Note = NoteTruncLink
+			return
+		}
+		hl := int(binary.LittleEndian.Uint32(data))
+		dlt := binary.LittleEndian.Uint32(data[4:8])
+		if hl < 8 || hl > len(data) || dlt == LinkPKTAP || dlt == LinkPKTAPOld {
+			p.Note = NoteTruncLink
+			return
+		}
+		p.push("pktap")
+		inner := m
+		inner.LinkType = int32(dlt)
+		stack, n := p.protoStack, p.protoLen
+		d.Decode(p, inner, data[hl:])
+		p.Meta, p.Data = m, data
+		// Keep the pktap prefix on the protocol stack.
+		rest := p.Protocols()
+		var buf [64]byte
+		k := copy(buf[:], stack[:n])
+		if len(rest) > 0 && k < len(buf) {
+			buf[k] = ':'
+			k++
+			k += copy(buf[k:], rest)
+		}
+		p.protoStack, p.protoLen = buf, uint8(k)
+		p.rebase(data, hl)
+	case LinkIPoIB:
+		// IP over InfiniBand (RFC 4391): 20-byte destination and source hardware addresses, a 2-byte
+		// EtherType and 2 reserved bytes.
+		p.push("ipoib")
+		if len(data) < 44 {
+			p.Note = NoteTruncLink
+			return
+		}
+		d.ethertype(p, binary.BigEndian.Uint16(data[40:42]), data[44:], 0)
+	case LinkNFLOG:
+		// Linux NFLOG: a 4-byte header (address family, version, resource id), then little-endian TLVs
+		// (length, type) padded to 4 bytes; type 9 is the packet.
+		p.push("nflog")
+		if len(data) < 4 {
+			p.Note = NoteTruncLink
+			return
+		}
+		fam := data[0]
+		b := data[4:]
+		for len(b) >= 4 {
+			l := int(binary.LittleEndian.Uint16(b))
+			typ := binary.LittleEndian.Uint16(b[2:4])
+			if l < 4 || l > len(b) {
+				p.Note = NoteTruncLink
+				return
+			}
+			if typ == 9 {
+				switch fam {
+				case 2:
+					d.ipv4(p, b[4:l], 0)
+				case 10:
+					d.ipv6(p, b[4:l], 0)
+				default:
+					d.rawIP(p, b[4:l], 0)
+				}
+				return
+			}
+			b = b[min(len(b), (l+3)&^3):]
+		}
+	case LinkRadiotap:
+		p.push("radiotap")
+		hl, fcs, ok := radiotap(data)
+		if !ok {
+			p.Note = NoteBad80211
+			return
+		}
+		frame := data[hl:]
+		if fcs && len(frame) >= 4 {
+			frame = frame[:len(frame)-4]
+		}
+		d.wlan(p, frame)
+	case Link80211:
+		d.wlan(p, data)
 	case LinkRaw, LinkRawOld, LinkRawOBSD, LinkIPv4, LinkIPv6:
 		p.push("raw")
 		d.rawIP(p, data, 0)
 	default:
 		p.Note = NoteLinkType
 	}
+}
+
+// rebase shifts the recorded payload and option offsets after p was decoded from data[skip:] but refers to
+// data.
+func (p *Packet) rebase(data []byte, skip int) {
+	p.Data = data
+	if p.payCapLen > 0 {
+		p.payOff += int32(skip)
+	}
+	if p.ipOptLen > 0 {
+		p.ipOptOff += uint16(skip)
+	}
+	if p.tcpOptLen > 0 {
+		p.tcpOptOff += uint16(skip)
+	}
+}
+
+// radiotap returns the length of a radiotap header and whether its flags say the frame ends with an FCS. It
+// reads only the fields up to Flags, so it needs no allocation (gopacket's RadioTap layer allocates).
+func radiotap(b []byte) (hl int, fcs, ok bool) {
+	if len(b) < 8 || b[0] != 0 {
+		return 0, false, false
+	}
+	hl = int(binary.LittleEndian.Uint16(b[2:4]))
+	if hl < 8 || hl > len(b) {
+		return 0, false, false
+	}
+	present := binary.LittleEndian.Uint32(b[4:8])
+	off := 8
+	for w := present; w&(1<<31) != 0; { // extended presence bitmaps
+		if off+4 > hl {
+			return 0, false, false
+		}
+		w = binary.LittleEndian.Uint32(b[off:])
+		off += 4
+	}
+	if present&1 != 0 { // TSFT: 8 bytes, 8-aligned
+		off = (off + 7) &^ 7
+		off += 8
+	}
+	if present&2 != 0 && off < hl {
+		fcs = b[off]&0x10 != 0
+	}
+	return hl, fcs, true
+}
+
+// wlan decodes an 802.11 frame: data frames carry LLC/SNAP and then an EtherType. Source and destination
+// addresses (SA and DA, chosen by the To-DS and From-DS bits) fill eth_src and eth_dst.
+func (d *Decoder) wlan(p *Packet, b []byte) {
+	p.push("wlan")
+	if len(b) < 24 {
+		p.Note = NoteBad80211
+		return
+	}
+	fc0, fc1 := b[0], b[1]
+	if (fc0>>2)&3 != 2 {
+		p.Note = NoteNotData
+		return
+	}
+	toDS, fromDS := fc1&1 != 0, fc1&2 != 0
+	hl := 24
+	if toDS && fromDS {
+		hl += 6
+	}
+	qos := (fc0>>4)&0x8 != 0
+	if qos {
+		hl += 2
+		if fc1&0x80 != 0 {
+			hl += 4 // HT control
+		}
+	}
+	if len(b) < hl {
+		p.Note = NoteBad80211
+		return
+	}
+	a1, a2, a3 := b[4:10], b[10:16], b[16:22]
+	var da, sa []byte
+	switch {
+	case !toDS && !fromDS:
+		da, sa = a1, a2
+	case toDS && !fromDS:
+		da, sa = a3, a2
+	case !toDS && fromDS:
+		da, sa = a1, a3
+	default:
+		da, sa = a3, b[24:30]
+	}
+	p.Layers |= HasEth
+	copy(p.EthDst[:], da)
+	copy(p.EthSrc[:], sa)
+	if fc1&0x40 != 0 {
+		p.Note = NoteProtected
+		return
+	}
+	body := b[hl:]
+	if (fc0>>4)&0x4 != 0 || len(body) == 0 { // null-function frames carry no data
+		return
+	}
+	if len(body) < 8 || body[0] != 0xaa || body[1] != 0xaa || body[2] != 0x03 {
+		p.push("llc")
+		return
+	}
+	p.push("llc")
+	d.ethertype(p, binary.BigEndian.Uint16(body[6:8]), body[8:], 0)
 }
 
 // offset returns the position of sub inside p.Data; sub must be a sub-slice of it.
@@ -496,9 +697,10 @@ func (d *Decoder) transport(p *Packet, proto uint8, b []byte, declared int) {
 		t := &d.tcp
 		if err := t.DecodeFromBytes(b, feedback); err != nil {
 			p.Note = NoteBadTCP
+			p.partialTCP(b, declared)
 			return
 		}
-		p.Layers |= HasTCP
+		p.Layers |= HasTCP | HasTCPHead | HasTCPWindow | HasPorts
 		p.SPort, p.DPort = uint16(t.SrcPort), uint16(t.DstPort)
 		p.Seq, p.Ack = t.Seq, t.Ack
 		p.DataOfs = t.DataOffset
@@ -519,9 +721,13 @@ func (d *Decoder) transport(p *Packet, proto uint8, b []byte, declared int) {
 		u := &d.udp
 		if err := u.DecodeFromBytes(b, feedback); err != nil {
 			p.Note = NoteBadUDP
+			if len(b) >= 4 {
+				p.Layers |= HasPorts
+				p.SPort, p.DPort = binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
+			}
 			return
 		}
-		p.Layers |= HasUDP
+		p.Layers |= HasUDP | HasPorts
 		p.SPort, p.DPort = uint16(u.SrcPort), uint16(u.DstPort)
 		p.UDPLen = u.Length
 		p.UDPChecksum = u.Checksum
@@ -603,6 +809,37 @@ func (d *Decoder) transport(p *Packet, proto uint8, b []byte, declared int) {
 		}
 	default:
 		p.setPayload(b, declared)
+	}
+}
+
+// partialTCP records what a truncated or malformed TCP header still holds, as tshark does: the fields of the
+// first 14 bytes (ports, sequence and acknowledgment numbers, flags), and the rest of the fixed header when all
+// 20 bytes are there.
+func (p *Packet) partialTCP(b []byte, declared int) {
+	if len(b) >= 4 {
+		p.Layers |= HasPorts
+		p.SPort, p.DPort = binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
+	}
+	if len(b) < 14 {
+		return
+	}
+	p.Layers |= HasTCPHead
+	p.SPort, p.DPort = binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
+	p.Seq, p.Ack = binary.BigEndian.Uint32(b[4:8]), binary.BigEndian.Uint32(b[8:12])
+	p.DataOfs = b[12] >> 4
+	p.Reserved = (b[12] >> 1) & 0x07
+	p.TCPFlags = uint16(b[12]&1)<<8 | uint16(b[13])
+	if len(b) >= 16 {
+		p.Layers |= HasTCPWindow
+		p.Window = binary.BigEndian.Uint16(b[14:16])
+	}
+	if len(b) >= 20 {
+		p.Layers |= HasTCP
+		p.TCPChecksum = binary.BigEndian.Uint16(b[16:18])
+		p.UrgPtr = binary.BigEndian.Uint16(b[18:20])
+		if hl := int(p.DataOfs) * 4; hl >= 20 && declared >= hl {
+			p.setPayload(b[min(hl, len(b)):], declared-hl)
+		}
 	}
 }
 

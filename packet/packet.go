@@ -27,6 +27,9 @@ const (
 	HasPayload  // the transport payload length is known
 	HasSLL
 	HasIP6Frag // an IPv6 fragment header was seen
+	HasTCPWindow
+	HasPorts   // source and destination ports (TCP or UDP, possibly from a truncated header)
+	HasTCPHead // the first 14 bytes of a TCP header: ports, seq, ack, flags (HasTCP: the whole header)
 )
 
 // Tunnel kinds, in Packet.Tunnel.

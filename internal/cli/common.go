@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pcapframe/pcapframe/capture"
+)
+
+// expandInputs resolves the command-line inputs (files, directories, "-") and refuses an output path that is
+// one of them.
+func expandInputs(args []string, output string) ([]string, error) {
+	if len(args) == 0 {
+		return nil, usagef("no input: name one or more capture files, directories, or - for standard input")
+	}
+	paths, err := capture.Expand(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no capture files found in %s", strings.Join(args, ", "))
+	}
+	stdin := 0
+	for _, p := range paths {
+		if p == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return nil, usagef("standard input (-) can be read only once")
+	}
+	if output != "" && output != "-" {
+		outAbs, _ := filepath.Abs(output)
+		outInfo, outErr := os.Stat(output)
+		for _, p := range paths {
+			if p == "-" {
+				continue
+			}
+			pAbs, _ := filepath.Abs(p)
+			if pAbs == outAbs {
+				return nil, usagef("output %q is also an input: refusing to overwrite it", output)
+			}
+			if outErr == nil {
+				if in, err := os.Stat(p); err == nil && os.SameFile(in, outInfo) {
+					return nil, usagef("output %q is also an input: refusing to overwrite it", output)
+				}
+			}
+		}
+	}
+	return paths, nil
+}
+
+// isFatalInput reports whether an input error means the run cannot produce a meaningful table (the input is
+// missing, unreadable or not a capture at all), as opposed to damage after some frames were read.
+func isFatalInput(err error) bool {
+	var ce *capture.Error
+	for _, e := range unjoin(err) {
+		if !errors.As(e, &ce) {
+			return true
+		}
+		if ce.Frame == 0 && (errors.Is(e, capture.ErrNotCapture) || errors.Is(e, capture.ErrUnsupported)) {
+			return true
+		}
+	}
+	return false
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// progress shows frames and bytes read on standard error while a long run goes on, when that is a terminal.
+type progress struct {
+	frames, bytes atomic.Int64
+	w             io.Writer
+	stop          chan struct{}
+	done          sync.WaitGroup
+	start         time.Time
+}
+
+// startProgress starts a progress line on io.ErrOut if it is a terminal and quiet is false; otherwise it
+// returns nil, whose methods do nothing.
+func startProgress(io *IO, quiet bool) *progress {
+	if quiet || !io.ErrIsTerminal {
+		return nil
+	}
+	p := &progress{w: io.ErrOut, stop: make(chan struct{}), start: time.Now()}
+	p.done.Add(1)
+	go func() {
+		defer p.done.Done()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				fmt.Fprint(p.w, "\r\033[K")
+				return
+			case <-t.C:
+				secs := time.Since(p.start).Seconds()
+				fmt.Fprintf(p.w, "\r\033[K%d frames, %.1f MB, %.0f frames/s", p.frames.Load(), float64(p.bytes.Load())/1e6, float64(p.frames.Load())/secs)
+			}
+		}
+	}()
+	return p
+}
+
+// add counts progress; it is safe for concurrent use.
+func (p *progress) add(bytes, frames int64) {
+	if p == nil {
+		return
+	}
+	p.bytes.Add(bytes)
+	p.frames.Add(frames)
+}
+
+func (p *progress) finish() {
+	if p == nil {
+		return
+	}
+	close(p.stop)
+	p.done.Wait()
+}
+
+// callback returns the function for pipeline.Options.Progress, or nil.
+func (p *progress) callback() func(int64, int64) {
+	if p == nil {
+		return nil
+	}
+	return p.add
+}

@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/spf13/cobra"
+
+	"github.com/pcapframe/pcapframe/capture"
+	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/pipeline"
+)
+
+func init() { commands = append(commands, NewCmdShow) }
+
+// NewCmdShow builds `pcapframe show`.
+func NewCmdShow(io *IO) *cobra.Command {
+	var frame int64
+	var withHex bool
+	cmd := &cobra.Command{
+		Use:   "show INPUT [--frame N] [--hex]",
+		Short: "Dissect one frame layer by layer, like Scapy's show()",
+		Long: `Print one frame of a capture layer by layer with every field and its value, as Scapy's show() does,
+followed by the frame's row of the packet table. --hex adds a hex and ASCII dump of the frame.
+Layers are dissected with gopacket; text from the capture is escaped before it is printed.`,
+		Example: `  pcapframe show capture.pcap --frame 42 --hex`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if frame < 1 {
+				return usagef("--frame must be 1 or more")
+			}
+			return runShow(io, args[0], frame, withHex)
+		},
+	}
+	cmd.Flags().Int64VarP(&frame, "frame", "n", 1, "frame number (1-based, as in Wireshark)")
+	cmd.Flags().BoolVarP(&withHex, "hex", "x", false, "add a hex and ASCII dump of the frame")
+	return cmd
+}
+
+func runShow(io *IO, input string, frame int64, withHex bool) error {
+	if _, err := expandInputs([]string{input}, ""); err != nil {
+		return err
+	}
+	r, err := capture.Open(input)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var n int64
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, errEOF) {
+			return usagef("%s has %d frames: there is no frame %d", input, n, frame)
+		}
+		if err != nil {
+			return err
+		}
+		n++
+		if rec.Frame != frame {
+			continue
+		}
+		var b strings.Builder
+		writeShow(&b, rec, withHex)
+		_, err = io.Out.Write([]byte(b.String()))
+		return err
+	}
+}
+
+// writeShow writes the dissection of one record.
+func writeShow(w *strings.Builder, rec *capture.Record, withHex bool) {
+	section(w, "Frame")
+	field(w, "source", rec.Source)
+	field(w, "frame", rec.Frame)
+	field(w, "time", time.Unix(0, rec.Time).UTC().Format("2006-01-02 15:04:05.000000000 UTC"))
+	field(w, "offset", rec.Offset)
+	field(w, "caplen", rec.CapLen)
+	field(w, "wirelen", rec.WireLen)
+	field(w, "linktype", fmt.Sprintf("%d (%s)", rec.LinkType, layers.LinkType(rec.LinkType)))
+	field(w, "interface", rec.Interface)
+	if rec.Comment != "" {
+		field(w, "comment", rec.Comment)
+	}
+	pkt := gopacket.NewPacket(rec.Data, layers.LinkType(rec.LinkType), gopacket.DecodeOptions{NoCopy: true})
+	for _, l := range pkt.Layers() {
+		section(w, l.LayerType().String())
+		dumpFields(w, reflect.ValueOf(l))
+	}
+	if el := pkt.ErrorLayer(); el != nil {
+		section(w, "Decode error")
+		field(w, "error", strings.ToLower(el.Error().Error()))
+	}
+
+	var p packet.Packet
+	packet.NewDecoder().Decode(&p, pipeline.Meta(rec), rec.Data)
+	section(w, "pcapframe row")
+	for _, c := range packet.Table.Columns {
+		var v any
+		switch {
+		case c.Int != nil:
+			x, ok := c.Int(&p)
+			if !ok {
+				continue
+			}
+			v = x
+		case c.Append != nil:
+			x, ok := c.Append(&p, nil)
+			if !ok {
+				continue
+			}
+			if c.Name == "payload_raw" {
+				continue // shown as payload_hex
+			}
+			v = string(x)
+		}
+		field(w, c.Name, v)
+	}
+	if withHex {
+		w.WriteString("\n")
+		w.WriteString(hex.Dump(rec.Data))
+	}
+}
+
+func section(w *strings.Builder, name string) { fmt.Fprintf(w, "###[ %s ]###\n", name) }
+
+func field(w *strings.Builder, name string, v any) {
+	fmt.Fprintf(w, "  %-14s= %s\n", name, Sanitize(fmt.Sprint(v)))
+}
+
+var byteSlice = reflect.TypeOf([]byte(nil))
+
+// dumpFields prints the exported fields of a gopacket layer, skipping its raw contents and payload.
+func dumpFields(w *strings.Builder, v reflect.Value) {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || f.Anonymous || f.Name == "Contents" || f.Name == "Payload" {
+			continue
+		}
+		field(w, strings.ToLower(f.Name), formatValue(v.Field(i), 0))
+	}
+}
+
+func formatValue(v reflect.Value, depth int) string {
+	if depth > 3 {
+		return "..."
+	}
+	if !v.IsValid() {
+		return "<nil>"
+	}
+	if v.CanInterface() {
+		switch x := v.Interface().(type) {
+		case net.IP:
+			return x.String()
+		case net.HardwareAddr:
+			return x.String()
+		case []byte:
+			if len(x) > 64 {
+				return hex.EncodeToString(x[:64]) + fmt.Sprintf("... (%d bytes)", len(x))
+			}
+			return hex.EncodeToString(x)
+		case fmt.Stringer:
+			if v.Kind() != reflect.Struct && v.Kind() != reflect.Pointer {
+				return x.String()
+			}
+		}
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "<nil>"
+		}
+		return formatValue(v.Elem(), depth)
+	case reflect.Slice, reflect.Array:
+		if v.Type() == byteSlice {
+			return hex.EncodeToString(v.Bytes())
+		}
+		n := v.Len()
+		parts := make([]string, 0, min(n, 16))
+		for i := 0; i < n && i < 16; i++ {
+			parts = append(parts, formatValue(v.Index(i), depth+1))
+		}
+		if n > 16 {
+			parts = append(parts, fmt.Sprintf("... (%d items)", n))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case reflect.Struct:
+		t := v.Type()
+		var parts []string
+		for i := range t.NumField() {
+			if !t.Field(i).IsExported() || t.Field(i).Anonymous || t.Field(i).Name == "Contents" || t.Field(i).Name == "Payload" {
+				continue
+			}
+			parts = append(parts, t.Field(i).Name+"="+formatValue(v.Field(i), depth+1))
+		}
+		return "{" + strings.Join(parts, " ") + "}"
+	}
+	if v.CanInterface() {
+		return fmt.Sprint(v.Interface())
+	}
+	return v.String()
+}
+
+var errEOF = io.EOF
