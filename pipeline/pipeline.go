@@ -62,6 +62,7 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(inputs)))
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -132,7 +133,7 @@ consume:
 	if fnErr != nil {
 		return fnErr
 	}
-	if err := ctx.Err(); err != nil && len(errs) == 0 {
+	if err := parent.Err(); err != nil {
 		return err
 	}
 	return errors.Join(errs...)

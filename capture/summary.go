@@ -1,0 +1,81 @@
+package capture
+
+import (
+	"io"
+	"slices"
+)
+
+// Summary describes a whole capture, like capinfos does.
+type Summary struct {
+	Source      string
+	Format      Format
+	Compression Compression
+	FileSize    int64       // bytes of the file as stored (compressed size for compressed files)
+	Interfaces  []Interface // all interfaces, all sections
+	LinkTypes   []uint32    // distinct interface link types, in order of appearance
+	Packets     int64
+	DataBytes   int64 // sum of captured lengths
+	WireBytes   int64 // sum of original lengths (capinfos' "data size")
+	// First and Last are the earliest and latest packet timestamps (ns since
+	// the Unix epoch; as capinfos, the extremes, not the first and last
+	// records), 0 if no packet has a timestamp. Simple packet blocks have none.
+	First, Last int64
+	DurationNs  int64  // Last - First
+	SnapLen     uint32 // largest interface snap length (0: none declared)
+	Err         error  // non-nil if reading stopped early; the counts cover the records before it
+}
+
+// Summarize reads the whole capture at path ("-" for standard input) and
+// summarises it. If the input cannot be opened or is not a readable capture,
+// it returns a nil Summary and the error. Damage after the header does not
+// make Summarize fail: it returns the partial summary with Err set.
+func Summarize(path string) (*Summary, error) {
+	r, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return SummarizeReader(r), nil
+}
+
+// SummarizeReader reads the rest of r and summarises the capture. It does
+// not close r.
+func SummarizeReader(r *Reader) *Summary {
+	s := &Summary{Source: r.name, Format: r.format, Compression: r.compression}
+	haveTime := false
+	for {
+		x, err := r.Next()
+		if err != nil {
+			if err != io.EOF {
+				s.Err = err
+			}
+			break
+		}
+		s.Packets++
+		s.DataBytes += int64(x.CapLen)
+		s.WireBytes += int64(x.WireLen)
+		if r.recNoTime {
+			continue
+		}
+		if !haveTime || x.Time < s.First {
+			s.First = x.Time
+		}
+		if !haveTime || x.Time > s.Last {
+			s.Last = x.Time
+		}
+		haveTime = true
+	}
+	s.DurationNs = s.Last - s.First
+	s.Interfaces = r.Interfaces()
+	for _, ifc := range s.Interfaces {
+		if !slices.Contains(s.LinkTypes, ifc.LinkType) {
+			s.LinkTypes = append(s.LinkTypes, ifc.LinkType)
+		}
+		s.SnapLen = max(s.SnapLen, ifc.SnapLen)
+	}
+	s.FileSize = r.size
+	if s.FileSize < 0 {
+		s.FileSize = r.cnt.n
+	}
+	return s
+}
