@@ -112,7 +112,12 @@ var Table = &schema.Table[Packet]{
 			}
 			return append(b, p.Payload()...), true
 		}},
-		str("payload_hex", "Captured transport payload bytes in lowercase hex.", has(HasPayload), func(p *Packet, b []byte) []byte { return hex.AppendEncode(b, p.Payload()) }),
+		{Name: "payload_hex", Type: schema.String, Doc: "Captured transport payload bytes in lowercase hex (not in the default selection: it doubles the size of payload_raw).", Append: func(p *Packet, b []byte) ([]byte, bool) {
+			if !p.Has(HasPayload) {
+				return b, false
+			}
+			return hex.AppendEncode(b, p.Payload()), true
+		}},
 	},
 }
 

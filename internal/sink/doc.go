@@ -1,0 +1,127 @@
+// Package sink writes tables defined by package schema to Parquet, CSV and JSON Lines.
+//
+// A writer is driven only by the table: it reads each value through the column's accessor and encodes it by the
+// column's Type, so one writer serves every table. Rows go in batches:
+//
+//	w, err := sink.Create(table, sink.Parquet, "packets.parquet", sink.Options{})
+//	if err != nil {
+//		return err
+//	}
+//	defer w.Abort() // after a successful Close, Abort does nothing
+//	for batch := range batches {
+//		if err := w.Write(batch); err != nil {
+//			return err
+//		}
+//	}
+//	return w.Close()
+//
+// Write only reads the rows during the call and keeps no reference to them, so the caller may reuse a batch and
+// everything it points to as soon as Write returns. A writer is not safe for concurrent use.
+//
+// # Files and streams
+//
+// New writes to an io.Writer such as standard output and never closes it. Create writes a file atomically: the
+// rows go to a hidden temporary file next to the final one (".NAME.tmp-XXXXXXXX"), which Close renames to the
+// final path once everything was written. Until then a file already at the path stays as it was; Abort, or a Close
+// that fails, removes the temporary file, so a reader never sees a partial file and nothing is left behind. The file
+// is created with mode 0666 before umask, like os.Create, and is not synced to disk.
+//
+// After any error the writer is broken: Write and Close return that error, and a file is not published.
+//
+// # Parquet
+//
+// Every column is OPTIONAL (absent values are NULL), in table order, with these physical and logical types:
+//
+//	Bool       BOOLEAN
+//	Int32      INT32
+//	Int64      INT64
+//	Float64    DOUBLE
+//	Timestamp  INT64, TIMESTAMP(isAdjustedToUTC=true, unit=NANOS)
+//	String     BYTE_ARRAY, STRING, dictionary-encoded
+//	Bytes      BYTE_ARRAY, PLAIN-encoded
+//
+// parquet-go also marks Int32 and Int64 with the INT(32|64, signed) logical type, which says the same.
+//
+// DuckDB 1.x reads a TIMESTAMP(isAdjustedToUTC=true, NANOS) column as TIMESTAMP WITH TIME ZONE, which has
+// microseconds only, so it drops the last three digits of every time; Options.TimestampNTZ writes
+// isAdjustedToUTC=false instead, which DuckDB reads as TIMESTAMP_NS with every nanosecond (the stored numbers are
+// the same UTC nanoseconds either way).
+//
+// The STRING logical type promises UTF-8, and readers hold the file to it (DuckDB refuses to scan a file with one
+// invalid string), so each byte of a String value that is not valid UTF-8 is written as the text \xHH, as in JSON
+// Lines; valid text is written as it is.
+//
+// Pages are
+// compressed with zstd by default (at its fastest level, which on packet tables is a third faster than the default
+// level for files about 3% larger), or with snappy or not at all (Options.Compression). String columns start every
+// row group dictionary-encoded and fall back to plain encoding once the dictionary passes 1 MiB, so that
+// low-cardinality strings (addresses, host names) shrink while high-cardinality ones (payload hex) stop paying for a
+// dictionary early. Column chunks carry min/max statistics and a page index, except Bytes columns, whose bounds
+// would help no query.
+//
+// # Parquet row groups and memory
+//
+// The file is written in one pass. A writer buffers one row group at a time, compressed page by page, and writes
+// it out when it holds Options.RowGroupRows rows (122,880 by default, DuckDB's own row group size) or when its
+// values reach Options.RowGroupBytes uncompressed (128 MiB by default, which bounds the memory held for wide
+// rows such as packets with payloads). Pages are cut at about Options.PageBytes of uncompressed values (256 KiB).
+//
+// # Parquet write path
+//
+// The writer does not build a parquet.Row per row. It takes up to 1,024 rows at a time and, column by column,
+// reads the values through the accessors into one reused []parquet.Value with the definition level set (String
+// and Bytes values are first appended to one reused arena), then hands the batch to that column's
+// parquet.ColumnWriter with WriteRowValues. This skips the per-row assembly and per-row column dispatch of
+// parquet-go's row-based writers, and lets columns be encoded in parallel: Options.Workers goroutines (GOMAXPROCS
+// by default, the caller's included) share out the columns of each batch, costliest first. The accessors of a
+// table are therefore called from several goroutines at once on the same rows, which is safe as long as they
+// only read the row, as accessors should. Close or Abort must be called to stop the workers.
+//
+// # CSV
+//
+// A header row of the column names comes first, also for a table without rows. Records end in "\n"; a field is
+// quoted, with its quotes doubled, when it contains a comma or a quote (RFC 4180). An absent value is an empty
+// field, and a present empty String is written as "" so that a reader can tell them apart (DuckDB does with
+// read_csv(..., allow_quoted_nulls = false)). Values:
+//
+//   - Bool: true or false. Int32 and Int64: decimal.
+//   - Float64: the shortest decimal that reads back as the same float ('g' format), NaN, Inf or -Inf.
+//   - Timestamp: seconds since the Unix epoch with exactly nine decimals, such as 1376427012.123456789 or
+//     -0.000000001 (times before 1970 are negative, the fraction counted away from zero).
+//   - Bytes: standard base64 with padding.
+//   - String: sanitised for safe display. Every byte that is not part of a graphic UTF-8 character (see
+//     strconv.IsGraphic: control characters including tab, CR and LF, format characters such as bidirectional
+//     overrides, line and paragraph separators, and invalid UTF-8) is written as the four characters \xHH, and a
+//     backslash as \\, so the field is one printable line and the original bytes can be recovered exactly. To
+//     defuse spreadsheet formula injection, a value that starts with =, +, - or @, other than a number such as -12
+//     or +1.5e3, gets a leading single quote, as does a value that already starts with single quotes followed by
+//     such a character (so that a reader can remove exactly one quote where the rest needs one). Base64 Bytes need
+//     no such guard: the base64 alphabet cannot form a function call.
+//
+// # JSON Lines
+//
+// Each row is one JSON object on one line, with the columns as keys in table order and null for an absent
+// value. An empty table writes nothing. Values:
+//
+//   - Bool: true or false. Int32 and Int64: JSON numbers (beyond ±2^53 JavaScript readers lose precision).
+//   - Float64: a JSON number in the shortest form ('g' format, such as 0.1 or 1e+21); NaN and ±Inf are null.
+//   - Timestamp: the same decimal seconds as in CSV, as a JSON number, like Zeek's ts field. Readers that parse
+//     numbers as float64 keep only about 0.2 µs of it; readers with exact decimals (or Go's json.Number)
+//     keep the nanoseconds.
+//   - Bytes: a standard base64 string.
+//   - String: a JSON string that decodes to the value exactly when the value is valid UTF-8. Control characters,
+//     DEL, non-graphic characters (format characters, line and paragraph separators) and < > & are escaped
+//     (\n, \t, \u001b, \u202e, \u003c, ...), so a line contains no raw control character and is safe to embed in
+//     HTML. Bytes that are not valid UTF-8 cannot be put in a JSON string as they are; rather than replacing them
+//     with U+FFFD, which would lose them, each one becomes the text \xHH (written \\xHH in the JSON source). Only
+//     for such values is the decoded string different from the original, and a literal "\x" in the original text
+//     is then indistinguishable from an escape.
+//
+// # Why not encoding/csv and encoding/json
+//
+// Both allocate for every row (encoding/csv takes a []string, encoding/json reflects over values and builds maps
+// or structs), and neither offers the escaping above. The text encoders here append each row straight into one
+// reused buffer with strconv.Append* and hand it to the io.Writer in 64 KiB pieces (the effect of a bufio.Writer
+// without copying each row a second time). Once the buffers have grown, writing a row allocates nothing; the
+// plain runs of a string are scanned eight bytes at a time.
+package sink

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# bench-convert.sh [CAPTURE]: time `pcapframe convert` to Parquet (one worker) side by side with tshark's field
+# extraction of the same columns, in one run, and report packets/s, the speed-up and peak memory (max RSS).
+# CAPTURE defaults to a 1,000,000-packet capture built by ../shared/bench/make-bench-pcap (needs tshark and
+# tcpreplay). Results go to standard output; BENCHMARKS.md records them with the machine they ran on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cap=${1:-}
+if [ -z "$cap" ]; then
+  cap=${TMPDIR:-/tmp}/pcapframe-bench-1m.pcap
+  [ -f "$cap" ] || ../shared/bench/make-bench-pcap "$cap" 1000000 >&2
+fi
+command -v tshark >/dev/null || { echo "bench-convert: tshark is missing (apt-get install -y tshark)" >&2; exit 2; }
+bin=$(mktemp -d)/pcapframe
+go build -o "$bin" ./cmd/pcapframe
+out=$(mktemp -d)
+packets=$(capinfos -T -r -c "$cap" | awk -F'\t' '{print $2}')
+size=$(stat -c %s "$cap")
+
+# run LABEL CMD...: wall seconds and max RSS (kB) of one command, via GNU time if present or bash's time otherwise.
+run() {
+  local label=$1; shift
+  local t0 t1 rss
+  t0=$(date +%s.%N)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f '%M' -o "$out/rss" "$@" >/dev/null
+    rss=$(cat "$out/rss")
+  else
+    "$@" >/dev/null
+    rss=NA
+  fi
+  t1=$(date +%s.%N)
+  local secs; secs=$(awk "BEGIN{print $t1 - $t0}")
+  printf '%-44s %8.2f s %12.0f packets/s  max RSS %s kB\n' "$label" "$secs" "$(awk "BEGIN{print $packets / $secs}")" "$rss"
+  echo "$secs" >"$out/last"
+}
+
+echo "capture: $cap ($packets packets, $size bytes); $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "pcapframe: $("$bin" --version 2>/dev/null || echo dev); $(tshark --version | head -n1)"
+fields=(-e frame.number -e frame.time_epoch -e frame.cap_len -e frame.len -e ip.version -e ip.hdr_len -e ip.dsfield
+  -e ip.len -e ip.id -e ip.flags -e ip.frag_offset -e ip.ttl -e ip.proto -e ip.checksum -e ip.src -e ip.dst
+  -e tcp.srcport -e tcp.dstport -e tcp.seq_raw -e tcp.ack_raw -e tcp.hdr_len -e tcp.flags -e tcp.window_size_value
+  -e tcp.checksum -e tcp.urgent_pointer -e tcp.len -e udp.srcport -e udp.dstport -e udp.length -e tcp.payload -e udp.payload)
+run "tshark -T fields (31 fields)" tshark -n -r "$cap" -T fields "${fields[@]}"
+tsecs=$(cat "$out/last")
+run "pcapframe convert -> parquet, 1 worker" env GOMAXPROCS=1 "$bin" convert -q "$cap" -o "$out/p.parquet"
+psecs=$(cat "$out/last")
+run "pcapframe convert -> parquet, 2 CPUs" "$bin" convert -q "$cap" -o "$out/p2.parquet"
+run "pcapframe convert -> csv, 2 CPUs" "$bin" convert -q "$cap" -o "$out/p.csv"
+printf 'speed-up of pcapframe (1 worker, Parquet, all %s columns) over tshark field extraction: %.1fx\n' \
+  "$("$bin" schema packets | grep -c '^  ')" "$(awk "BEGIN{print $tsecs / $psecs}")"
+ls -l "$out"/p.parquet "$out"/p.csv | awk '{print $5, $9}'
+rm -rf "$out"

@@ -1,0 +1,265 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/pcapframe/pcapframe/flow"
+	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/schema"
+)
+
+// IndexRow is one row of the index Dir writes: one conversation (a flow) and the files of its two sides.
+type IndexRow struct {
+	Proto                    string
+	Stream                   int64
+	UID                      string
+	Client, Server           netip.AddrPort
+	ClientFile, ServerFile   string // file names inside the directory; "" when the side sent no payload
+	ClientBytes, ServerBytes int64  // payload bytes written
+	Gaps, GapBytes           int64  // holes in the capture, both sides
+	ConflictBytes            int64  // retransmitted bytes that differed from the first copy
+	TS, EndTS                int64
+}
+
+// IndexTable documents and writes the index of `pcapframe follow --all`.
+var IndexTable = &schema.Table[IndexRow]{
+	Name: "follow_index",
+	Doc:  "One row per TCP or UDP conversation extracted by follow --all, in the order the conversations ended.",
+	Columns: []schema.Column[IndexRow]{
+		idxStr("proto", "tcp or udp.", func(r *IndexRow, b []byte) []byte { return append(b, r.Proto...) }),
+		idxInt("stream", schema.Int64, "Wireshark's tcp.stream or udp.stream index.", func(r *IndexRow) int64 { return r.Stream }),
+		idxStr("uid", "The flow's uid (the uid column of the flows table).", func(r *IndexRow, b []byte) []byte { return append(b, r.UID...) }),
+		idxStr("client", "Originator address:port.", func(r *IndexRow, b []byte) []byte { return r.Client.AppendTo(b) }),
+		idxStr("server", "Responder address:port.", func(r *IndexRow, b []byte) []byte { return r.Server.AppendTo(b) }),
+		idxStr("client_file", "File of the bytes the client sent, in the output directory (empty when it sent none).", func(r *IndexRow, b []byte) []byte { return append(b, r.ClientFile...) }),
+		idxStr("server_file", "File of the bytes the server sent.", func(r *IndexRow, b []byte) []byte { return append(b, r.ServerFile...) }),
+		idxInt("client_bytes", schema.Int64, "Payload bytes the client sent (written to client_file).", func(r *IndexRow) int64 { return r.ClientBytes }),
+		idxInt("server_bytes", schema.Int64, "Payload bytes the server sent.", func(r *IndexRow) int64 { return r.ServerBytes }),
+		idxInt("gaps", schema.Int64, "Holes: runs of bytes missing from the capture (skipped in the files).", func(r *IndexRow) int64 { return r.Gaps }),
+		idxInt("gap_bytes", schema.Int64, "Bytes missing from the capture.", func(r *IndexRow) int64 { return r.GapBytes }),
+		idxInt("conflict_bytes", schema.Int64, "Retransmitted bytes that differed from the first copy (the first copy was kept).", func(r *IndexRow) int64 { return r.ConflictBytes }),
+		idxInt("ts", schema.Timestamp, "Time of the conversation's first packet.", func(r *IndexRow) int64 { return r.TS }),
+		idxInt("end_ts", schema.Timestamp, "Time of the conversation's last packet.", func(r *IndexRow) int64 { return r.EndTS }),
+	},
+}
+
+func idxStr(name, doc string, get func(*IndexRow, []byte) []byte) schema.Column[IndexRow] {
+	return schema.Column[IndexRow]{Name: name, Type: schema.String, Doc: doc, Default: true,
+		Append: func(r *IndexRow, b []byte) ([]byte, bool) { return get(r, b), true }}
+}
+
+func idxInt(name string, t schema.Type, doc string, get func(*IndexRow) int64) schema.Column[IndexRow] {
+	return schema.Column[IndexRow]{Name: name, Type: t, Doc: doc, Default: true,
+		Int: func(r *IndexRow) (int64, bool) { return get(r), true }}
+}
+
+// dirFlushBytes is how much of a side's data is buffered before it is appended to its file.
+const dirFlushBytes = 64 << 10
+
+// dirStream is one conversation being extracted.
+type dirStream struct {
+	r     reassembler
+	row   IndexRow
+	buf   [2][]byte
+	files [2]string
+}
+
+// Dir extracts every TCP and UDP conversation of a capture into files in a directory, one per side, and reports
+// each conversation to an index function when it ends. File names are built only from the protocol, stream
+// index, addresses and ports, with every character outside [A-Za-z0-9._-] replaced, so nothing escapes the
+// directory; an existing file of the same name is replaced, and a name that exists as anything but a regular
+// file is an error. Memory is bounded by the flows tracked at once (see flow.Options) times the reassembly
+// buffers (Options) and a 64 KiB write buffer per side.
+type Dir struct {
+	dir     string
+	opts    Options
+	index   func(*IndexRow) error
+	tracker *flow.Tracker
+	active  map[[2]int64]*dirStream // (0 tcp / 1 udp, stream) → extraction
+	created [2][]uint64             // bitsets of streams whose files were created in this run
+	err     error
+}
+
+// NewDir returns an extractor into dir, which must exist. index is called with each conversation as it ends.
+func NewDir(dir string, flowOpts flow.Options, opts Options, index func(*IndexRow) error) *Dir {
+	d := &Dir{dir: dir, opts: opts, index: index, active: make(map[[2]int64]*dirStream)}
+	d.tracker = flow.NewTracker(flowOpts, d.ended)
+	return d
+}
+
+// Add takes the next packet of the capture.
+func (d *Dir) Add(p *packet.Packet) error {
+	if err := d.tracker.Add(p); err != nil {
+		return err
+	}
+	f, fromOrig := d.tracker.Last()
+	if f == nil || f.Stream < 0 {
+		return nil
+	}
+	pi := int64(0)
+	if f.Proto == 17 {
+		pi = 1
+	}
+	k := [2]int64{pi, f.Stream}
+	s := d.active[k]
+	if s == nil {
+		s = &dirStream{row: IndexRow{Proto: f.ProtoName(), Stream: f.Stream, UID: f.UID(),
+			Client: netip.AddrPortFrom(f.OrigH.Unmap(), f.OrigP), Server: netip.AddrPortFrom(f.RespH.Unmap(), f.RespP)}}
+		emit := func(c *Chunk) error { return d.write(s, c) }
+		if pi == 0 {
+			s.r = NewTCP(d.opts, emit)
+		} else {
+			s.r = NewUDP(emit)
+		}
+		d.active[k] = s
+	}
+	side := Server
+	if fromOrig {
+		side = Client
+	}
+	return s.r.Add(p, side)
+}
+
+// ended is the tracker's emit function: it finishes the extraction of a flow.
+func (d *Dir) ended(f *flow.Flow) error {
+	if f.Stream < 0 {
+		return nil
+	}
+	pi := int64(0)
+	if f.Proto == 17 {
+		pi = 1
+	}
+	k := [2]int64{pi, f.Stream}
+	s := d.active[k]
+	if s == nil {
+		return nil
+	}
+	delete(d.active, k)
+	if err := s.r.Close(); err != nil {
+		return err
+	}
+	for side := range 2 {
+		if err := d.flush(s, Side(side)); err != nil {
+			return err
+		}
+	}
+	st := s.r.Stats()
+	s.row.ClientFile, s.row.ServerFile = s.files[0], s.files[1]
+	s.row.ClientBytes, s.row.ServerBytes = st.Bytes[0], st.Bytes[1]
+	s.row.Gaps = st.Gaps[0] + st.Gaps[1]
+	s.row.GapBytes = st.GapBytes[0] + st.GapBytes[1]
+	s.row.ConflictBytes = st.Conflicts[0] + st.Conflicts[1]
+	s.row.TS, s.row.EndTS = f.TS, f.EndTS
+	return d.index(&s.row)
+}
+
+func (d *Dir) write(s *dirStream, c *Chunk) error {
+	if len(c.Data) == 0 {
+		return nil
+	}
+	s.buf[c.Side] = append(s.buf[c.Side], c.Data...)
+	if len(s.buf[c.Side]) >= dirFlushBytes {
+		return d.flush(s, c.Side)
+	}
+	return nil
+}
+
+// flush appends a side's buffered bytes to its file, creating (or replacing) the file on its first write in
+// this run.
+func (d *Dir) flush(s *dirStream, side Side) error {
+	b := s.buf[side]
+	if len(b) == 0 {
+		return nil
+	}
+	name := FileName(s.row.Proto, s.row.Stream, s.row.Client, s.row.Server, side)
+	path := filepath.Join(d.dir, name)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	bit := s.row.Stream*2 + int64(side)
+	pi := 0
+	if s.row.Proto == "udp" {
+		pi = 1
+	}
+	if !d.isCreated(pi, bit) {
+		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+			return fmt.Errorf("write %q: exists and is not a regular file", path)
+		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("write %q: %w", path, err)
+		}
+		flags |= os.O_TRUNC
+		d.setCreated(pi, bit)
+	}
+	f, err := os.OpenFile(path, flags, 0o666)
+	if err != nil {
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	s.files[side] = name
+	s.buf[side] = b[:0]
+	return nil
+}
+
+func (d *Dir) isCreated(pi int, bit int64) bool {
+	w := bit / 64
+	return w < int64(len(d.created[pi])) && d.created[pi][w]&(1<<(bit%64)) != 0
+}
+
+func (d *Dir) setCreated(pi int, bit int64) {
+	w := bit / 64
+	for int64(len(d.created[pi])) <= w {
+		d.created[pi] = append(d.created[pi], 0)
+	}
+	d.created[pi][w] |= 1 << (bit % 64)
+}
+
+// Close ends every conversation still open.
+func (d *Dir) Close() error { return d.tracker.Close() }
+
+// FileName is the name of the file of one side of a conversation, e.g.
+// "tcp-000005_192.168.1.6-65253_192.168.1.100-7070.client". Characters outside [A-Za-z0-9._-] (the colons of
+// IPv6 addresses) become '_', so the name is a plain file name on every system.
+func FileName(proto string, stream int64, client, server netip.AddrPort, side Side) string {
+	var b strings.Builder
+	b.WriteString(proto)
+	b.WriteByte('-')
+	s := strconv.FormatInt(stream, 10)
+	for range 6 - len(s) {
+		b.WriteByte('0')
+	}
+	b.WriteString(s)
+	for _, ap := range [2]netip.AddrPort{client, server} {
+		b.WriteByte('_')
+		b.WriteString(ap.Addr().String())
+		b.WriteByte('-')
+		b.WriteString(strconv.Itoa(int(ap.Port())))
+	}
+	b.WriteByte('.')
+	b.WriteString(side.String())
+	return sanitizeName(b.String())
+}
+
+func sanitizeName(s string) string {
+	out := []byte(s)
+	for i, c := range out {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			out[i] = '_'
+		}
+	}
+	name := string(out)
+	if name == "." || name == ".." || name == "" {
+		return "_"
+	}
+	return name
+}
