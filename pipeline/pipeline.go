@@ -49,6 +49,8 @@ type Batch struct {
 type Options struct {
 	// Workers is the number of inputs read at once; 0 means GOMAXPROCS.
 	Workers int
+	// Stdin is read for the input "-"; nil means os.Stdin.
+	Stdin io.Reader
 	// Progress, if set, is called from reader goroutines with the number of bytes and frames just read from
 	// an input. It must be cheap and safe for concurrent use.
 	Progress func(bytes, frames int64)
@@ -86,7 +88,7 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 			defer wg.Done()
 			dec := packet.NewDecoder()
 			for j := range next {
-				j.err = readInput(ctx, j.input, dec, &pool, j.out, opts.Progress)
+				j.err = readInput(ctx, j.input, dec, &pool, j.out, opts)
 				close(j.out)
 			}
 		}()
@@ -139,8 +141,15 @@ consume:
 	return errors.Join(errs...)
 }
 
-func readInput(ctx context.Context, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, progress func(int64, int64)) error {
-	r, err := capture.Open(input)
+func readInput(ctx context.Context, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, opts Options) error {
+	progress := opts.Progress
+	var r *capture.Reader
+	var err error
+	if input == "-" && opts.Stdin != nil {
+		r, err = capture.NewReader(opts.Stdin, "-")
+	} else {
+		r, err = capture.Open(input)
+	}
 	if err != nil {
 		return err
 	}

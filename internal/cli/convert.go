@@ -87,11 +87,11 @@ func runConvert(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string) er
 	if !ok {
 		return usagef("unknown table %q (tables: %s)", o.Table, strings.Join(tableNames(), ", "))
 	}
-	format, err := outputFormat(o.Output, o.Format)
+	inputs, err := expandInputs(args, o.Output)
 	if err != nil {
 		return err
 	}
-	inputs, err := expandInputs(args, o.Output)
+	format, err := outputFormat(o.Output, o.Format)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func convertPackets(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []stri
 		return err
 	}
 	prog := startProgress(io, o.Quiet)
-	runErr := pipeline.Run(cmd.Context(), inputs, pipeline.Options{Workers: o.Workers, Progress: prog.callback()},
+	runErr := pipeline.Run(cmd.Context(), inputs, pipeline.Options{Workers: o.Workers, Progress: prog.callback(), Stdin: io.In},
 		func(b *pipeline.Batch) error {
 			if err := w.Write(b.Packets); err != nil {
 				return stop(err)

@@ -156,11 +156,6 @@ func runPackets(ctx context.Context, io *IO, inputs []string, workers int, quiet
 		return nil
 	})
 	prog.finish()
-	// pipeline.Run may report the cancellation of its own internal context after a complete run; only a
-	// cancellation of ours is one.
-	if errors.Is(err, context.Canceled) && ctx.Err() == nil && !errors.Is(err, errStopped) {
-		err = nil
-	}
 	return err
 }
 
