@@ -41,7 +41,7 @@ type InfoJSON struct {
 	LinkTypes      []LinkTypeJSON  `json:"link_types"`
 	Interfaces     []InterfaceJSON `json:"interfaces"`
 	Packets        int64           `json:"packets"`
-	DataBytes      int64           `json:"data_bytes"`
+	DataBytes      int64           `json:"captured_bytes"`
 	WireBytes      int64           `json:"wire_bytes"`
 	FirstTime      *string         `json:"first_time"`
 	LastTime       *string         `json:"last_time"`
@@ -84,11 +84,12 @@ func infoOf(s *capture.Summary) InfoJSON {
 		f, l := fmtTime(s.First), fmtTime(s.Last)
 		j.FirstTime, j.LastTime = &f, &l
 		j.DurationSecs = float64(s.Last-s.First) / 1e9
-		avg := float64(s.DataBytes) / float64(s.Packets)
+		// As capinfos, sizes and rates count the frames' lengths on the wire.
+		avg := float64(s.WireBytes) / float64(s.Packets)
 		j.AvgPacketBytes = &avg
 		if s.Last > s.First {
 			secs := j.DurationSecs
-			br, bits, pr := float64(s.DataBytes)/secs, 8*float64(s.DataBytes)/secs, float64(s.Packets)/secs
+			br, bits, pr := float64(s.WireBytes)/secs, 8*float64(s.WireBytes)/secs, float64(s.Packets)/secs
 			j.DataByteRate, j.DataBitRate, j.PacketRate = &br, &bits, &pr
 		}
 	}
@@ -177,7 +178,7 @@ func writeInfoText(io *IO, j *InfoJSON) {
 		line("  Interface", desc)
 	}
 	line("Number of packets", j.Packets)
-	line("Data size", fmt.Sprintf("%d bytes (on the wire: %d bytes)", j.DataBytes, j.WireBytes))
+	line("Data size", fmt.Sprintf("%d bytes on the wire, %d bytes captured", j.WireBytes, j.DataBytes))
 	if j.FirstTime != nil {
 		line("First packet time", *j.FirstTime)
 		line("Last packet time", *j.LastTime)

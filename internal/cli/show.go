@@ -110,6 +110,9 @@ func writeShow(w *strings.Builder, rec *capture.Record, withHex bool) {
 				continue
 			}
 			v = x
+			if c.Name == "time" {
+				v = time.Unix(0, x).UTC().Format("2006-01-02 15:04:05.000000000 UTC")
+			}
 		case c.Append != nil:
 			x, ok := c.Append(&p, nil)
 			if !ok {
@@ -153,7 +156,7 @@ func dumpFields(w *strings.Builder, v reflect.Value) {
 		if !f.IsExported() || f.Anonymous || f.Name == "Contents" || f.Name == "Payload" {
 			continue
 		}
-		field(w, strings.ToLower(f.Name), formatValue(v.Field(i), 0))
+		field(w, f.Name, formatValue(v.Field(i), 0))
 	}
 }
 
