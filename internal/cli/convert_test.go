@@ -84,7 +84,7 @@ func TestConvertFormats(t *testing.T) {
 		}
 		schema := pf.Schema()
 		for _, tc := range []struct{ name, kind, logical string }{
-			{"time", "INT64", "TIMESTAMP(isAdjustedToUTC=true,unit=NANOS)"},
+			{"time", "INT64", "TIMESTAMP(isAdjustedToUTC=false,unit=NANOS)"},
 			{"sport", "INT32", ""},
 			{"seq", "INT64", ""},
 			{"src", "BYTE_ARRAY", "STRING"},

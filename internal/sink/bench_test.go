@@ -7,7 +7,10 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
+	"sync"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/pcapframe/pcapframe/schema"
 )
@@ -244,6 +247,10 @@ func benchPackets(n int) []bpkt {
 	return out
 }
 
+// benchRows returns the benchmark's packets: more distinct rows than a row group holds, so that no writer can
+// profit from rows repeating within a row group.
+var benchRows = sync.OnceValue(func() []bpkt { return benchPackets(1 << 17) })
+
 // countWriter counts the bytes written to it.
 type countWriter struct{ n int64 }
 
@@ -271,14 +278,14 @@ func benchmarkFormat(b *testing.B, format Format, opts Options) {
 
 func benchmarkTable(b *testing.B, table *schema.Table[bpkt], format Format, opts Options) {
 	const batch = 1024
-	rows := benchPackets(16 * batch)
+	rows := benchRows()
 	out := &countWriter{}
 	w, err := New(table, format, out, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Warm up: one full pass, so buffers (and for Parquet one row group) have grown to their steady size.
-	for i := 0; i < len(rows); i += batch {
+	// Warm up, so that buffers have grown to their steady size.
+	for i := 0; i < 16*batch; i += batch {
 		if err := w.Write(rows[i : i+batch]); err != nil {
 			b.Fatal(err)
 		}
@@ -289,7 +296,7 @@ func benchmarkTable(b *testing.B, table *schema.Table[bpkt], format Format, opts
 	cpu0 := cpuTime()
 	written := 0
 	for written < b.N {
-		off := written % len(rows)
+		off := (16*batch + written) % len(rows) // after the warm-up rows
 		n := min(batch, b.N-written, len(rows)-off)
 		if err := w.Write(rows[off : off+n]); err != nil {
 			b.Fatal(err)
@@ -357,7 +364,7 @@ func BenchmarkParquetNoDict(b *testing.B) {
 // BenchmarkAccessors reads every value of every row and writes nothing: the part of each format's cost that
 // belongs to the table, not to the writer.
 func BenchmarkAccessors(b *testing.B) {
-	rows := benchPackets(16 * 1024)
+	rows := benchRows()
 	var scratch []byte
 	var sink int64
 	b.ReportAllocs()
@@ -388,4 +395,91 @@ func BenchmarkAccessors(b *testing.B) {
 	if sink == 42 {
 		b.Log(sink)
 	}
+}
+
+func BenchmarkParquetPageSize(b *testing.B) {
+	for _, kib := range []int{64, 256, 1024, 4096} {
+		b.Run(strconv.Itoa(kib)+"KiB", func(b *testing.B) { benchmarkFormat(b, Parquet, Options{Workers: 1, PageBytes: kib << 10}) })
+	}
+}
+
+// appendParquetRow appends the values of r to row as parquet.Values, and its String and Bytes values to arena.
+func appendParquetRow[R any](cols []schema.Column[R], r *R, row parquet.Row, arena []byte) (parquet.Row, []byte) {
+	for ci := range cols {
+		c := &cols[ci]
+		v := parquet.NullValue()
+		switch c.Type {
+		case schema.Bool, schema.Int32, schema.Int64, schema.Timestamp:
+			if x, ok := c.Int(r); ok {
+				switch c.Type {
+				case schema.Bool:
+					v = parquet.BooleanValue(x != 0)
+				case schema.Int32:
+					v = parquet.Int32Value(int32(x))
+				default:
+					v = parquet.Int64Value(x)
+				}
+				v.SetDefinitionLevel(1)
+			}
+		case schema.Float64:
+			if x, ok := c.Float(r); ok {
+				v = parquet.DoubleValue(x)
+				v.SetDefinitionLevel(1)
+			}
+		default:
+			n := len(arena)
+			var ok bool
+			if arena, ok = c.Append(r, arena); ok {
+				v = parquet.ByteArrayValue(arena[n:len(arena):len(arena)])
+				v.SetDefinitionLevel(1)
+			}
+		}
+		v.SetColumnIndex(ci)
+		row = append(row, v)
+	}
+	return row, arena
+}
+
+// BenchmarkParquetRowBased is the alternative the writer does not take: build a parquet.Row per row (reusing the
+// rows' value slices) and hand the batch to parquet.Writer.WriteRows, with the same schema and options. Note that
+// its String pages are cut by parquet-go alone (see parquetWriter.pending), so its layout differs.
+func BenchmarkParquetRowBased(b *testing.B) {
+	const batch = 1024
+	rows := benchRows()
+	out := &countWriter{}
+	pw := parquet.NewWriter(out, parquet.NewSchema("packets", parquetNode(benchTable, true)),
+		parquet.Compression(zstdFastest), parquet.PageBufferSize(DefaultPageBytes),
+		parquet.DictionaryMaxBytes(dictionaryMaxBytes), parquet.MaxRowsPerRowGroup(DefaultRowGroupRows))
+	prows := make([]parquet.Row, batch)
+	arenas := make([][]byte, batch)
+	write := func(rs []bpkt) {
+		for i := range rs {
+			prows[i], arenas[i] = appendParquetRow(benchTable.Columns, &rs[i], prows[i][:0], arenas[i][:0])
+		}
+		if _, err := pw.WriteRows(prows[:len(rs)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < 16*batch; i += batch {
+		write(rows[i : i+batch])
+	}
+	out.n = 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for written := 0; written < b.N; {
+		off := (16*batch + written) % len(rows) // after the warm-up rows
+		n := min(batch, b.N-written, len(rows)-off)
+		write(rows[off : off+n])
+		written += n
+	}
+	if err := pw.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/row")
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(out.n)/float64(b.N), "B/row")
 }

@@ -40,8 +40,9 @@ func TestAppendCSVString(t *testing.T) {
 		{"@SUM(A1)", "'@SUM(A1)"},
 		{"+SUM(A1)", "'+SUM(A1)"},
 		{"-2+3", "'-2+3"},
-		{"-", "'-"},
-		{"+", "'+"},
+		{"-", "-"}, // one character is no formula (and "-" names standard input as a source)
+		{"+", "+"},
+		{"-x", "'-x"},
 		{"-12", "-12"},
 		{"-12.5", "-12.5"},
 		{"+1e9", "+1e9"},

@@ -42,22 +42,22 @@
 //
 // parquet-go also marks Int32 and Int64 with the INT(32|64, signed) logical type, which says the same.
 //
-// DuckDB 1.x reads a TIMESTAMP(isAdjustedToUTC=true, NANOS) column as TIMESTAMP WITH TIME ZONE, which has
-// microseconds only, so it drops the last three digits of every time; Options.TimestampNTZ writes
-// isAdjustedToUTC=false instead, which DuckDB reads as TIMESTAMP_NS with every nanosecond (the stored numbers are
-// the same UTC nanoseconds either way).
+// Timestamps are written as TIMESTAMP(isAdjustedToUTC=false, NANOS): DuckDB 1.x reads that as TIMESTAMP_NS with
+// every nanosecond, whereas it reads an isAdjustedToUTC=true column as TIMESTAMP WITH TIME ZONE, which has
+// microseconds only. The stored numbers are UTC nanoseconds either way; Options.TimestampUTC sets the flag.
 //
 // The STRING logical type promises UTF-8, and readers hold the file to it (DuckDB refuses to scan a file with one
 // invalid string), so each byte of a String value that is not valid UTF-8 is written as the text \xHH, as in JSON
 // Lines; valid text is written as it is.
 //
-// Pages are
-// compressed with zstd by default (at its fastest level, which on packet tables is a third faster than the default
-// level for files about 3% larger), or with snappy or not at all (Options.Compression). String columns start every
-// row group dictionary-encoded and fall back to plain encoding once the dictionary passes 1 MiB, so that
-// low-cardinality strings (addresses, host names) shrink while high-cardinality ones (payload hex) stop paying for a
-// dictionary early. Column chunks carry min/max statistics and a page index, except Bytes columns, whose bounds
-// would help no query.
+// Pages are compressed with zstd by default, at its fastest level: on packet tables that takes 40% less CPU
+// time than zstd's default level for files 2–3% larger, and is faster than snappy for files 30% smaller. Snappy
+// and no compression are there for readers that need them (Options.Compression).
+//
+// String columns start every row group dictionary-encoded and fall back to plain encoding once the dictionary
+// passes 1 MiB, so that low-cardinality strings (addresses, host names) shrink while high-cardinality ones
+// (payload hex) stop paying for a dictionary early. Column chunks carry min/max statistics and a page index,
+// except Bytes columns, whose bounds would help no query.
 //
 // # Parquet row groups and memory
 //
@@ -65,6 +65,8 @@
 // it out when it holds Options.RowGroupRows rows (122,880 by default, DuckDB's own row group size) or when its
 // values reach Options.RowGroupBytes uncompressed (128 MiB by default, which bounds the memory held for wide
 // rows such as packets with payloads). Pages are cut at about Options.PageBytes of uncompressed values (256 KiB).
+// A writer therefore holds at most about one compressed row group, plus one uncompressed page and (for String
+// columns) a dictionary of about 1 MiB per column.
 //
 // # Parquet write path
 //

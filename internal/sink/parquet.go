@@ -99,7 +99,7 @@ func newParquetWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*pa
 		codec = &parquet.Uncompressed
 	}
 	config := []parquet.WriterOption{
-		parquet.NewSchema(t.Name, parquetNode(t, !opts.TimestampNTZ)),
+		parquet.NewSchema(t.Name, parquetNode(t, opts.TimestampUTC)),
 		parquet.Compression(codec),
 		parquet.PageBufferSize(opts.PageBytes),
 		parquet.WriteBufferSize(256 << 10),

@@ -71,7 +71,9 @@ const (
 	// DefaultRowGroupBytes is the default limit on the uncompressed size of the values in a Parquet row group.
 	// It bounds the memory a writer holds for tables with wide rows, such as payloads.
 	DefaultRowGroupBytes = 128 << 20
-	// DefaultPageBytes is the default uncompressed size at which a Parquet column page is compressed and cut.
+	// DefaultPageBytes is the default uncompressed size at which a Parquet column page is compressed and cut
+	// (parquet-go's default too). Each page is compressed on its own, so larger pages compress a little better, but
+	// on packet tables 1 MiB pages made files only 2% smaller for twice the garbage.
 	DefaultPageBytes = 256 << 10
 )
 
@@ -86,12 +88,12 @@ type Options struct {
 	RowGroupBytes int64
 	// PageBytes is the uncompressed size at which a Parquet page is cut. If <= 0, DefaultPageBytes.
 	PageBytes int
-	// TimestampNTZ writes Parquet Timestamp columns with isAdjustedToUTC=false ("timestamp without time zone")
-	// instead of true. The stored values are the same nanoseconds since the Unix epoch in UTC either way, but DuckDB
-	// 1.x has no nanosecond type with a time zone: it reads an isAdjustedToUTC=true column as TIMESTAMP WITH TIME
-	// ZONE and truncates it to microseconds, whereas it reads an isAdjustedToUTC=false column as TIMESTAMP_NS with
-	// every nanosecond.
-	TimestampNTZ bool
+	// TimestampUTC writes Parquet Timestamp columns with isAdjustedToUTC=true instead of the default false
+	// ("timestamp without time zone"). The stored values are the same nanoseconds since the Unix epoch in UTC
+	// either way, but DuckDB 1.x has no nanosecond type with a time zone: it reads an isAdjustedToUTC=true column
+	// as TIMESTAMP WITH TIME ZONE and truncates it to microseconds, whereas it reads the default as TIMESTAMP_NS
+	// with every nanosecond. So the default keeps nanoseconds for DuckDB, pandas and Spark alike.
+	TimestampUTC bool
 	// Workers is the number of goroutines, the caller's included, that encode and compress Parquet columns in
 	// parallel. If <= 0, runtime.GOMAXPROCS(0); 1 writes everything on the calling goroutine.
 	Workers int

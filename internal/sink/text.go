@@ -163,10 +163,10 @@ func needsQuote(s []byte) bool {
 	return startsFormula(s[i:])
 }
 
-// startsFormula reports whether a spreadsheet would read s as a formula: s starts with = + - or @ and is not a
-// number.
+// startsFormula reports whether a spreadsheet would read s as a formula: s starts with = + - or @, is longer than
+// that one character, and is not a number.
 func startsFormula(s []byte) bool {
-	if len(s) == 0 {
+	if len(s) < 2 {
 		return false
 	}
 	switch s[0] {

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pcapframe/pcapframe/internal/query"
+)
+
+func init() { commands = append(commands, NewCmdStats) }
+
+// StatsOptions are the options of `pcapframe stats`.
+type StatsOptions struct {
+	EngineOptions
+	Top      int
+	JSON     bool
+	ShowSQL  bool
+	Interval time.Duration
+	Only     []string
+}
+
+// NewCmdStats builds `pcapframe stats`.
+func NewCmdStats(io *IO) *cobra.Command {
+	o := &StatsOptions{}
+	cmd := &cobra.Command{
+		Use:   "stats INPUT...",
+		Short: "The notebook's statistics: describe, top talkers, ports, services, protocols, conversations, timeline",
+		Long: `Compute the usual statistics of captures (or of the Parquet tables that 'pcapframe convert' writes), each
+with one readable SQL query over the packets table in embedded DuckDB (--show-sql prints them):
+
+  ` + strings.Join(query.SectionNames(), ", ") + `
+
+describe_* are pandas' describe of every column (numbers: count, mean, sample std, min, quartiles by linear
+interpolation, max; text: count, unique, top, freq). protocols counts frames per protocol path as
+'tshark -q -z io,phs' does; timeline counts packets and bytes per interval from the first packet, as
+'tshark -q -z io,stat,INTERVAL' does. On a terminal the sections are aligned tables with inline bars; --json
+writes one JSON object for scripts.`,
+		Example: `  pcapframe stats capture.pcap
+  pcapframe stats out/ --top 20 --only src,dst,talker_peers
+  pcapframe stats capture.pcap --json | jq '.sections[] | select(.name=="src") | .rows'`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runStats(cmd.Context(), io, o, args) },
+	}
+	o.addFlags(cmd)
+	f := cmd.Flags()
+	f.IntVarP(&o.Top, "top", "n", 10, "rows of each top-N section")
+	f.BoolVar(&o.JSON, "json", false, "write the sections as one JSON object")
+	f.BoolVar(&o.ShowSQL, "show-sql", false, "print each section's SQL query")
+	f.DurationVar(&o.Interval, "interval", 0, "timeline interval, e.g. 1s or 5m (default: a round interval giving at most 60)")
+	f.StringSliceVar(&o.Only, "only", nil, "run only these sections (comma-separated names)")
+	return cmd
+}
+
+func runStats(ctx context.Context, io *IO, o *StatsOptions, args []string) error {
+	if o.Top <= 0 {
+		return usagef("--top must be at least 1")
+	}
+	if o.Interval < 0 {
+		return usagef("--interval must be positive")
+	}
+	for _, name := range o.Only {
+		if !contains(query.SectionNames(), name) {
+			return usagef("unknown section %q (sections: %s)", name, strings.Join(query.SectionNames(), ", "))
+		}
+	}
+	e, damaged, err := openEngine(ctx, io, &o.EngineOptions, args, []string{"packets"})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	rep, err := e.Stats(ctx, query.StatsOptions{Top: o.Top, Interval: o.Interval, Only: o.Only})
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		err = rep.RenderJSON(io.Out)
+	} else {
+		err = rep.RenderText(io.Out, query.RenderOptions{Escape: Sanitize, ShowSQL: o.ShowSQL})
+	}
+	if err != nil {
+		return err
+	}
+	return damaged
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

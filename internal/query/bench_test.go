@@ -1,0 +1,105 @@
+package query
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pcapframe/pcapframe/capture"
+	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/pipeline"
+)
+
+// decodeAll decodes a capture into packets that own their bytes.
+func decodeAll(tb testing.TB, path string) []packet.Packet {
+	tb.Helper()
+	r, err := capture.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer r.Close()
+	dec := packet.NewDecoder()
+	var out []packet.Packet
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			break
+		}
+		data := append([]byte(nil), rec.Data...)
+		var p packet.Packet
+		dec.Decode(&p, pipeline.Meta(rec), data)
+		out = append(out, p)
+	}
+	return out
+}
+
+const corpus = "../../../shared/testdata/pcaps"
+
+func corpusFile(tb testing.TB, name string) string {
+	tb.Helper()
+	p := filepath.Join(corpus, name)
+	if _, err := os.Stat(p); err != nil {
+		tb.Skipf("corpus capture %s: %v", name, err)
+	}
+	return p
+}
+
+// BenchmarkLoadPackets measures loading decoded packets into DuckDB (the appender path only, no decoding): each
+// iteration appends the packets of a capture to one table, which is flushed at the end.
+func BenchmarkLoadPackets(b *testing.B) {
+	pkts := decodeAll(b, corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap"))
+	ctx := context.Background()
+	e, err := Open(ctx, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	l, err := NewLoader(ctx, e, packet.Table, packetDerived)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var rows, bytes int64
+	for _, p := range pkts {
+		bytes += int64(len(p.Data))
+	}
+	b.SetBytes(bytes)
+	for b.Loop() {
+		for i := 0; i < len(pkts); i += 4096 {
+			if err := l.Append(pkts[i:min(i+4096, len(pkts))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		rows += int64(len(pkts))
+	}
+	if err := l.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkLoadCapture measures Engine.Load end to end (read, decode, load into DuckDB) on the capture named by
+// $PCAPFRAME_BENCH_PCAP (make it with ../shared/bench/make-bench-pcap), or on a corpus capture.
+func BenchmarkLoadCapture(b *testing.B) {
+	path := os.Getenv("PCAPFRAME_BENCH_PCAP")
+	if path == "" {
+		path = corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	var rows int64
+	for b.Loop() {
+		e, err := Open(ctx, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := e.Load(ctx, []string{path}, LoadOptions{Tables: []string{"packets"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += st.Rows["packets"]
+		e.Close()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}

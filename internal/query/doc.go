@@ -1,0 +1,32 @@
+// Package query is pcapframe's SQL engine: an embedded DuckDB database holding the tables of the inputs, and the
+// statistics that `pcapframe stats` computes with readable SQL over them.
+//
+// # Tables
+//
+// Every table is defined once, as a schema.Table (package schema). From captures, the engine creates each table
+// with CREATE TABLE from its schema and bulk-loads the rows that pipeline.Run decodes through DuckDB's appender, with
+// no text round-trip: Loader writes values straight into the appender's data chunks. The captures are decoded once
+// for all tables; which tables are built from packets is one list (captureTables): packets, and flows from
+// package flow. A column that is a function of another (payload_hex) is a virtual generated column, computed by
+// DuckDB when read. Parquet files and directories written by `pcapframe convert` or `pcapframe flows` are not
+// decoded again: each becomes a view over read_parquet of its files, named after the table whose columns it holds.
+// The services table names well-known ports, and the macro proto_name(proto) names transport protocols.
+//
+// With a database file (Options.Path), the tables stay in the file with a record of their inputs (names, sizes,
+// modification times); a later Load of the same inputs reuses them without decoding.
+//
+// # Safety
+//
+// DuckDB runs in the process with a memory limit (Options.MemoryLimit, half of the machine's memory by default)
+// and a private temporary directory to spill to, so a large input slows down instead of failing. After the inputs
+// are loaded, Lock switches off DuckDB's access to external files and locks the configuration, so that a query can
+// read the inputs and nothing else and cannot write files; Options.AllowFiles keeps access open.
+//
+// # Statistics
+//
+// Stats runs the sections of `pcapframe stats`, each one SQL query over the packets table that is kept as text in
+// this package (see Sections), and returns their results for rendering as aligned tables with inline bars or as
+// JSON.
+//
+// Only this package and the command line import DuckDB (cgo); the decoding core stays free of cgo.
+package query

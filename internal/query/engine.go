@@ -1,0 +1,369 @@
+package query
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configure an Engine. The zero value is valid: an in-memory database with the default memory limit.
+type Options struct {
+	// Path is the DuckDB database file that keeps the loaded tables between runs; "" keeps them in memory only.
+	Path string
+	// MemoryLimit is DuckDB's memory_limit: a size such as "4GB" or "512MiB", or a share of the machine's memory
+	// such as "50%". "" means DefaultMemoryLimit. Past the limit DuckDB spills to TempDir.
+	MemoryLimit string
+	// TempDir is where DuckDB spills; "" creates a private temporary directory that Close removes.
+	TempDir string
+	// Threads is the number of DuckDB threads; 0 means one per core.
+	Threads int
+	// AllowFiles keeps DuckDB's access to files other than the inputs (read_csv, COPY ... TO, ATTACH, ...) after
+	// Lock. By default a query can read the inputs and nothing else, and cannot write files.
+	AllowFiles bool
+}
+
+// DefaultMemoryShare is the share of the machine's memory (or of the cgroup's limit, when lower) that DuckDB may
+// use when Options.MemoryLimit is empty.
+const DefaultMemoryShare = 50
+
+// Engine is an embedded DuckDB database with the tables of the inputs. It is not safe for concurrent use.
+type Engine struct {
+	opts    Options
+	db      *sql.DB
+	conn    *sql.Conn
+	tmp     string   // private temporary directory, removed by Close
+	allowed []string // files a query may still read after Lock
+	locked  bool
+	hidden  map[string]bool // internal tables not listed to the user
+}
+
+// Open starts an engine: it opens (or creates) the database and applies the memory limit, the temporary
+// directory and the thread count.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	limit, err := memoryLimit(opts.MemoryLimit)
+	if err != nil {
+		return nil, err
+	}
+	dsn := ""
+	if opts.Path != "" {
+		dsn = opts.Path
+		if dir := filepath.Dir(opts.Path); dir != "" {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, fmt.Errorf("open database %q: %w", opts.Path, err)
+			}
+		}
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open database %q: %w", opts.Path, cleanError(err))
+	}
+	e := &Engine{opts: opts, db: sql.OpenDB(connector), hidden: map[string]bool{inputsTable: true}}
+	e.db.SetMaxOpenConns(1)
+	e.conn, err = e.db.Conn(ctx)
+	if err != nil {
+		e.db.Close()
+		return nil, fmt.Errorf("open database %q: %w", opts.Path, cleanError(err))
+	}
+	tmp := opts.TempDir
+	if tmp == "" {
+		tmp, err = os.MkdirTemp("", "pcapframe-duckdb-")
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("create temporary directory: %w", err)
+		}
+		e.tmp = tmp
+	}
+	settings := []string{
+		"SET memory_limit = " + quoteString(limit),
+		"SET temp_directory = " + quoteString(tmp),
+		// Rows keep the order in which they were loaded (file and frame order) unless a query sorts them.
+		"SET preserve_insertion_order = true",
+	}
+	if opts.Threads > 0 {
+		settings = append(settings, "SET threads = "+strconv.Itoa(opts.Threads))
+	}
+	for _, s := range settings {
+		if _, err := e.conn.ExecContext(ctx, s); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("configure duckdb (%s): %w", s, cleanError(err))
+		}
+	}
+	if err := e.createServices(ctx); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close closes the database and removes the private temporary directory.
+func (e *Engine) Close() error {
+	var errs []error
+	if e.conn != nil {
+		errs = append(errs, e.conn.Close())
+	}
+	if e.db != nil {
+		errs = append(errs, e.db.Close())
+	}
+	if e.tmp != "" {
+		errs = append(errs, os.RemoveAll(e.tmp))
+	}
+	return errors.Join(errs...)
+}
+
+// Conn returns the engine's single connection, for callers that need DuckDB beyond Query.
+func (e *Engine) Conn() *sql.Conn { return e.conn }
+
+// Exec runs statements that return no rows.
+func (e *Engine) Exec(ctx context.Context, stmt string) error {
+	if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
+		return e.explain(ctx, err)
+	}
+	return nil
+}
+
+// Lock switches off DuckDB's access to external files, except the Parquet inputs, and locks the configuration,
+// unless Options.AllowFiles. Call it after the inputs are loaded and before running the user's queries.
+func (e *Engine) Lock(ctx context.Context) error {
+	if e.opts.AllowFiles || e.locked {
+		return nil
+	}
+	if e.opts.Path != "" {
+		// Parquet views kept in the database file from an earlier run still read their files.
+		stored, err := e.storedParquet(ctx)
+		if err != nil {
+			return err
+		}
+		e.allowed = append(e.allowed, stored...)
+	}
+	var stmts []string
+	if len(e.allowed) > 0 {
+		quoted := make([]string, len(e.allowed))
+		for i, p := range e.allowed {
+			quoted[i] = quoteString(p)
+		}
+		stmts = append(stmts, "SET allowed_paths = ["+strings.Join(quoted, ", ")+"]")
+	}
+	stmts = append(stmts,
+		"SET enable_external_access = false",
+		"SET autoload_known_extensions = false",
+		"SET autoinstall_known_extensions = false",
+		"SET lock_configuration = true")
+	for _, s := range stmts {
+		if _, err := e.conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("lock duckdb (%s): %w", s, cleanError(err))
+		}
+	}
+	e.locked = true
+	return nil
+}
+
+// TableInfo describes a table or view of the engine.
+type TableInfo struct {
+	Name    string
+	Columns []ColumnInfo
+}
+
+// ColumnInfo is a column's name and DuckDB type.
+type ColumnInfo struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Tables lists the user-visible tables and views with their columns, in name order.
+func (e *Engine) Tables(ctx context.Context) ([]TableInfo, error) {
+	rows, err := e.conn.QueryContext(ctx, `SELECT table_name, column_name, data_type
+		FROM information_schema.columns WHERE table_schema = 'main' AND table_catalog = current_database()
+		ORDER BY table_name, ordinal_position`)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", cleanError(err))
+	}
+	defer rows.Close()
+	var out []TableInfo
+	for rows.Next() {
+		var t, c, typ string
+		if err := rows.Scan(&t, &c, &typ); err != nil {
+			return nil, fmt.Errorf("list tables: %w", err)
+		}
+		if e.hidden[t] {
+			continue
+		}
+		if len(out) == 0 || out[len(out)-1].Name != t {
+			out = append(out, TableInfo{Name: t})
+		}
+		out[len(out)-1].Columns = append(out[len(out)-1].Columns, ColumnInfo{c, typ})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	return out, nil
+}
+
+// HasTable reports whether a table or view called name exists.
+func (e *Engine) HasTable(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := e.conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
+		WHERE table_schema = 'main' AND table_catalog = current_database() AND table_name = ?`, name).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("list tables: %w", cleanError(err))
+	}
+	return n > 0, nil
+}
+
+// SQLError is a failed query: DuckDB's message and the tables that were there to query.
+type SQLError struct {
+	Msg    string
+	Tables []TableInfo
+}
+
+// Error returns the message and the tables with their columns on one line.
+func (e *SQLError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Msg)
+	b.WriteString(" (tables: ")
+	if len(e.Tables) == 0 {
+		b.WriteString("none")
+	}
+	for i, t := range e.Tables {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(t.Name)
+		b.WriteString("(")
+		for j, c := range t.Columns {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.Name)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// Detail returns the message and then one line per table with its columns, for an interactive prompt.
+func (e *SQLError) Detail() string {
+	var b strings.Builder
+	b.WriteString(e.Msg)
+	b.WriteString("\ntables:\n")
+	for _, t := range e.Tables {
+		names := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			names[i] = c.Name
+		}
+		fmt.Fprintf(&b, "  %s: %s\n", t.Name, strings.Join(names, ", "))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// explain turns a DuckDB error into an SQLError that lists the tables. A cancelled context stays as it is.
+func (e *Engine) explain(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	tables, terr := e.Tables(context.WithoutCancel(ctx))
+	if terr != nil {
+		tables = nil
+	}
+	return &SQLError{Msg: cleanError(err).Error(), Tables: tables}
+}
+
+// cleanError turns DuckDB's multi-line messages into one line.
+func cleanError(err error) error {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return errors.New(oneLine(de.Msg))
+	}
+	return err
+}
+
+func oneLine(s string) string {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
+	for i := range fields {
+		fields[i] = strings.TrimSpace(fields[i])
+	}
+	return strings.Join(fields, " ")
+}
+
+// quoteString quotes s as a SQL string literal.
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// quoteIdent quotes s as a SQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// memoryLimit returns the DuckDB memory_limit for the option value v.
+func memoryLimit(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		v = strconv.Itoa(DefaultMemoryShare) + "%"
+	}
+	if pct, ok := strings.CutSuffix(v, "%"); ok {
+		p, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
+		if err != nil || p <= 0 || p > 100 {
+			return "", fmt.Errorf("invalid memory limit %q: a share must be between 0%% and 100%%", v)
+		}
+		total := machineMemory()
+		if total == 0 {
+			return "4GB", nil
+		}
+		mib := int64(float64(total) * p / 100 / (1 << 20))
+		return strconv.FormatInt(max(mib, 64), 10) + "MiB", nil
+	}
+	if _, err := parseSize(v); err != nil {
+		return "", fmt.Errorf("invalid memory limit %q: %w", v, err)
+	}
+	return v, nil
+}
+
+// parseSize checks a size such as 4GB, 512MiB or 1000000 (bytes) and returns it in bytes.
+func parseSize(v string) (int64, error) {
+	s := strings.ToUpper(strings.TrimSpace(v))
+	i := 0
+	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+		i++
+	}
+	n, err := strconv.ParseFloat(s[:i], 64)
+	if err != nil || n <= 0 {
+		return 0, errors.New("want a size such as 4GB, 512MiB or 50%")
+	}
+	mult := map[string]float64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+		"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+	m, ok := mult[strings.TrimSpace(s[i:])]
+	if !ok {
+		return 0, errors.New("want a size such as 4GB, 512MiB or 50%")
+	}
+	return int64(n * m), nil
+}
+
+// machineMemory returns the memory available to the process in bytes: the machine's, or the cgroup's limit
+// when lower; 0 when unknown.
+func machineMemory() int64 {
+	var total int64
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				if err == nil {
+					total = kb << 10
+				}
+				break
+			}
+		}
+		f.Close()
+	}
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if lim, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && lim > 0 && (total == 0 || lim < total) {
+			total = lim
+		}
+	}
+	return total
+}

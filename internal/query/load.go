@@ -1,0 +1,533 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/pcapframe/pcapframe/flow"
+	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/pipeline"
+	"github.com/pcapframe/pcapframe/schema"
+)
+
+// builder fills one table from the decoded packets of the captures.
+type builder interface {
+	// add takes the packets of one batch; it must not keep them after it returns.
+	add(b *pipeline.Batch) error
+	// close flushes what is left into the table.
+	close() error
+	// rows returns the number of rows loaded.
+	rows() int64
+}
+
+// tableDef is a table the engine knows: its name and columns (to recognise its Parquet files) and how to build it
+// from packets.
+type tableDef struct {
+	name    string
+	columns []string
+	build   func(ctx context.Context, e *Engine) (builder, error)
+}
+
+// defineTable describes table t, built by newBuilder around a loader of its rows; derived columns are computed by
+// DuckDB (see CreateTableSQL).
+func defineTable[R any](t *schema.Table[R], derived map[string]string, newBuilder func(*Loader[R]) builder) tableDef {
+	return tableDef{name: t.Name, columns: t.Names(), build: func(ctx context.Context, e *Engine) (builder, error) {
+		l, err := NewLoader(ctx, e, t, derived)
+		if err != nil {
+			return nil, err
+		}
+		return newBuilder(l), nil
+	}}
+}
+
+// captureTables lists the tables built from captures, in load order. Adding a table is one entry here.
+var captureTables = []tableDef{
+	defineTable(packet.Table, packetDerived, func(l *Loader[packet.Packet]) builder { return packetBuilder{l} }),
+	defineTable(flow.Table, nil, newFlowBuilder),
+}
+
+// packetDerived lists the packet columns that DuckDB computes from the others instead of storing them: the
+// payload in hex is the payload bytes, hex-encoded, so it costs no memory and no load time.
+var packetDerived = map[string]string{"payload_hex": "lower(hex(payload_raw))"}
+
+// TableNames returns the names of the tables built from captures.
+func TableNames() []string {
+	out := make([]string, len(captureTables))
+	for i, t := range captureTables {
+		out[i] = t.name
+	}
+	return out
+}
+
+type packetBuilder struct{ l *Loader[packet.Packet] }
+
+func (p packetBuilder) add(b *pipeline.Batch) error { return p.l.Append(b.Packets) }
+func (p packetBuilder) close() error                { return p.l.Close() }
+func (p packetBuilder) rows() int64                 { return p.l.Rows() }
+
+// flowBuilder tracks the flows of the packets (one tracker over all inputs, as `pcapframe flows`) and loads each
+// flow as it ends.
+type flowBuilder struct {
+	l     *Loader[flow.Flow]
+	tr    *flow.Tracker
+	batch []flow.Flow
+}
+
+func newFlowBuilder(l *Loader[flow.Flow]) builder {
+	b := &flowBuilder{l: l, batch: make([]flow.Flow, 0, 1024)}
+	b.tr = flow.NewTracker(flow.Options{}, func(f *flow.Flow) error {
+		b.batch = append(b.batch, *f)
+		if len(b.batch) == cap(b.batch) {
+			return b.flush()
+		}
+		return nil
+	})
+	return b
+}
+
+func (b *flowBuilder) flush() error {
+	err := b.l.Append(b.batch)
+	b.batch = b.batch[:0]
+	return err
+}
+
+func (b *flowBuilder) add(batch *pipeline.Batch) error {
+	for i := range batch.Packets {
+		if err := b.tr.Add(&batch.Packets[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *flowBuilder) close() error {
+	err := b.tr.Close()
+	if err == nil {
+		err = b.flush()
+	}
+	return errors.Join(err, b.l.Close())
+}
+
+func (b *flowBuilder) rows() int64 { return b.l.Rows() }
+
+// LoadOptions configure Load.
+type LoadOptions struct {
+	// Tables selects the tables to build from captures by name; empty means all (TableNames).
+	Tables []string
+	// Progress, if set, is called with the bytes and frames read, as pipeline.Options.Progress.
+	Progress func(bytes, frames int64)
+	// Workers is the number of captures decoded at once; 0 means one per core.
+	Workers int
+}
+
+// LoadStats says what Load did.
+type LoadStats struct {
+	// Rows is the number of rows loaded into each table built from captures.
+	Rows map[string]int64
+	// Views maps each Parquet-backed table to its files.
+	Views map[string][]string
+	// Reused is true when the database already held the tables of the same inputs and nothing was decoded.
+	Reused bool
+}
+
+// ErrMixed is returned when the captures and the Parquet files of one run would fill the same table.
+var ErrMixed = errors.New("captures and Parquet files of the same table cannot be mixed in one run")
+
+// Load makes the tables of the inputs: captures are decoded into the capture tables; Parquet files and
+// directories become views. A damaged capture does not stop the load: its rows before the damage are kept and
+// the error is returned (joined with the others) after everything else was loaded. With a database file that
+// already holds the same inputs, unchanged, nothing is loaded again.
+func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (LoadStats, error) {
+	st := LoadStats{Rows: map[string]int64{}, Views: map[string][]string{}}
+	captures, parquets, err := classify(inputs)
+	if err != nil {
+		return st, err
+	}
+	defs := captureTables
+	if len(opts.Tables) > 0 {
+		defs = nil
+		for _, name := range opts.Tables {
+			i := slices.IndexFunc(captureTables, func(t tableDef) bool { return t.name == name })
+			if i < 0 {
+				return st, fmt.Errorf("unknown table %q (tables: %s)", name, strings.Join(TableNames(), ", "))
+			}
+			defs = append(defs, captureTables[i])
+		}
+	}
+	views, err := e.groupParquet(ctx, parquets)
+	if err != nil {
+		return st, err
+	}
+	if len(captures) > 0 {
+		for name := range views {
+			if slices.ContainsFunc(defs, func(t tableDef) bool { return t.name == name }) {
+				return st, fmt.Errorf("table %s: %w", name, ErrMixed)
+			}
+		}
+	}
+	key, err := inputsKey(captures, parquets, defs)
+	if err != nil {
+		return st, err
+	}
+	if e.opts.Path != "" {
+		if same, err := e.sameInputs(ctx, key); err != nil {
+			return st, err
+		} else if same {
+			st.Reused = true
+			e.allowed = append(e.allowed, parquets...)
+			return st, nil
+		}
+		if err := e.forgetInputs(ctx); err != nil {
+			return st, err
+		}
+		if err := e.dropLoaded(ctx); err != nil {
+			return st, err
+		}
+	}
+	for _, name := range sortedKeys(views) {
+		if err := e.createView(ctx, name, views[name]); err != nil {
+			return st, err
+		}
+		st.Views[name] = views[name]
+		e.allowed = append(e.allowed, views[name]...)
+	}
+	var loadErr error
+	if len(captures) > 0 {
+		loadErr = e.loadCaptures(ctx, captures, defs, opts, st.Rows)
+		if loadErr != nil && !isDamage(loadErr) {
+			return st, loadErr
+		}
+	}
+	if e.opts.Path != "" {
+		if err := e.saveInputs(ctx, key); err != nil {
+			return st, err
+		}
+	}
+	return st, loadErr
+}
+
+// loadCaptures decodes the captures once and feeds every table in defs.
+func (e *Engine) loadCaptures(ctx context.Context, captures []string, defs []tableDef, opts LoadOptions, rows map[string]int64) error {
+	builders := make([]builder, 0, len(defs))
+	for _, d := range defs {
+		b, err := d.build(ctx, e)
+		if err != nil {
+			for _, b := range builders {
+				b.close()
+			}
+			return err
+		}
+		builders = append(builders, b)
+	}
+	runErr := pipeline.Run(ctx, captures, pipeline.Options{Workers: opts.Workers, Progress: opts.Progress}, func(b *pipeline.Batch) error {
+		for _, bl := range builders {
+			if err := bl.add(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(runErr, context.Canceled) && ctx.Err() == nil {
+		// pipeline.Run reports its own internal cancellation after a complete run; the caller's context is fine.
+		runErr = nil
+	}
+	var errs []error
+	for i, b := range builders {
+		if err := b.close(); err != nil {
+			errs = append(errs, err)
+		}
+		rows[defs[i].name] = b.rows()
+	}
+	if runErr != nil && (ctx.Err() != nil || !isDamage(runErr)) {
+		return runErr
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return runErr
+}
+
+// isDamage reports whether err (possibly joined) is only damaged or unreadable inputs, after which the other rows
+// are still worth keeping.
+func isDamage(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var multi interface{ Unwrap() []error }
+	if errors.As(err, &multi) {
+		for _, e := range multi.Unwrap() {
+			if !isDamage(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return isCaptureError(err)
+}
+
+// classify splits the inputs into capture paths (as pipeline.Run takes them) and Parquet files (absolute, in
+// order). A directory contributes its Parquet files and its other files as captures (sorted, hidden files and
+// directories skipped, as capture.Expand walks them).
+func classify(inputs []string) (captures, parquets []string, err error) {
+	for _, in := range inputs {
+		if in == "-" {
+			captures = append(captures, in)
+			continue
+		}
+		fi, err := os.Stat(in)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open %q: %w", in, unwrapPathError(err))
+		}
+		if !fi.IsDir() {
+			if isParquet(in) {
+				abs, err := filepath.Abs(in)
+				if err != nil {
+					return nil, nil, fmt.Errorf("open %q: %w", in, err)
+				}
+				parquets = append(parquets, abs)
+			} else {
+				captures = append(captures, in)
+			}
+			continue
+		}
+		var pq, others []string
+		err = filepath.WalkDir(in, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != in && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasPrefix(d.Name(), ".") || !d.Type().IsRegular() {
+				return nil
+			}
+			if isParquet(p) {
+				abs, err := filepath.Abs(p)
+				if err != nil {
+					return err
+				}
+				pq = append(pq, abs)
+			} else {
+				others = append(others, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("read directory %q: %w", in, unwrapPathError(err))
+		}
+		if len(pq) == 0 && len(others) == 0 {
+			return nil, nil, fmt.Errorf("no input files found in %q", in)
+		}
+		sort.Strings(pq)
+		sort.Strings(others)
+		parquets = append(parquets, pq...)
+		captures = append(captures, others...)
+	}
+	if len(captures) > 0 {
+		captures, err = expandCaptures(captures)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return captures, parquets, nil
+}
+
+// isParquet reports whether the file at p is Parquet: by its name, or by its magic number.
+func isParquet(p string) bool {
+	if strings.EqualFold(filepath.Ext(p), ".parquet") {
+		return true
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	_, err = io.ReadFull(f, magic[:])
+	return err == nil && string(magic[:]) == "PAR1"
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// groupParquet assigns each Parquet file to a table: the known table whose columns hold all of the file's
+// columns (ties broken by the file or directory name), else a table named after the file.
+func (e *Engine) groupParquet(ctx context.Context, files []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, f := range files {
+		cols, err := e.parquetColumns(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		name := parquetTable(f, cols)
+		out[name] = append(out[name], f)
+	}
+	return out, nil
+}
+
+// parquetTable names the table of a Parquet file with the given columns: a known table whose name the file or
+// its directory bears and whose columns hold the file's; else a known table whose columns hold the file's when
+// the file has at least minColumns of them (a `pcapframe convert` output, whatever its name); else a table named
+// after the file.
+func parquetTable(file string, cols []string) string {
+	base := strings.ToLower(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
+	dir := strings.ToLower(filepath.Base(filepath.Dir(file)))
+	for _, t := range captureTables {
+		if (base == t.name || dir == t.name) && allIn(cols, t.columns) {
+			return t.name
+		}
+	}
+	for _, t := range captureTables {
+		if len(cols) >= min(minColumns, len(t.columns)) && allIn(cols, t.columns) {
+			return t.name
+		}
+	}
+	return identifier(base)
+}
+
+// minColumns is how many of a known table's columns a Parquet file must have to be taken for that table
+// without bearing its name.
+const minColumns = 8
+
+func allIn(cols, names []string) bool {
+	for _, c := range cols {
+		if !slices.Contains(names, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// identifier turns a file name into a table name: lowercase letters, digits and underscores.
+func identifier(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + 'a' - 'A')
+		default:
+			b.WriteByte('_')
+		}
+	}
+	out := strings.Trim(b.String(), "_")
+	if out == "" || out[0] >= '0' && out[0] <= '9' {
+		out = "t_" + out
+	}
+	return out
+}
+
+// parquetColumns returns the top-level column names of a Parquet file.
+func (e *Engine) parquetColumns(ctx context.Context, file string) ([]string, error) {
+	rows, err := e.conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet("+quoteString(file)+"))")
+	if err != nil {
+		return nil, fmt.Errorf("read parquet %q: %w", file, cleanError(err))
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("read parquet %q: %w", file, err)
+		}
+		cols = append(cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read parquet %q: %w", file, cleanError(err))
+	}
+	return cols, nil
+}
+
+// createView makes table name a view over the Parquet files.
+func (e *Engine) createView(ctx context.Context, name string, files []string) error {
+	if err := e.dropTable(ctx, name); err != nil {
+		return err
+	}
+	quoted := make([]string, len(files))
+	for i, f := range files {
+		quoted[i] = quoteString(f)
+	}
+	stmt := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet([%s], union_by_name = true)", quoteIdent(name), strings.Join(quoted, ", "))
+	if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("create view %s: %w", name, cleanError(err))
+	}
+	return nil
+}
+
+// dropTable drops the table or view called name, if there is one.
+func (e *Engine) dropTable(ctx context.Context, name string) error {
+	var kind string
+	err := e.conn.QueryRowContext(ctx, `SELECT table_type FROM information_schema.tables
+		WHERE table_schema = 'main' AND table_catalog = current_database() AND table_name = ?`, name).Scan(&kind)
+	if err != nil {
+		if errors.Is(err, errNoRows) {
+			return nil
+		}
+		return fmt.Errorf("drop %s: %w", name, cleanError(err))
+	}
+	stmt := "DROP TABLE " + quoteIdent(name)
+	if kind == "VIEW" {
+		stmt = "DROP VIEW " + quoteIdent(name)
+	}
+	if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("drop %s: %w", name, cleanError(err))
+	}
+	return nil
+}
+
+// dropLoaded drops what an earlier load left in a database file: the capture tables and the Parquet views.
+func (e *Engine) dropLoaded(ctx context.Context) error {
+	rows, err := e.conn.QueryContext(ctx, `SELECT view_name FROM duckdb_views()
+		WHERE NOT internal AND schema_name = 'main' AND database_name = current_database() AND sql ILIKE '%read_parquet(%'`)
+	if err != nil {
+		return fmt.Errorf("list views: %w", cleanError(err))
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return fmt.Errorf("list views: %w", err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	for _, t := range captureTables {
+		names = append(names, t.name)
+	}
+	for _, n := range names {
+		if err := e.dropTable(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

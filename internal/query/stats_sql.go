@@ -1,0 +1,159 @@
+package query
+
+// The statistics of `pcapframe stats`, one SQL query each over the packets table. $top stands for the number of
+// rows to show (--top); $interval_ns for the width of a time interval in nanoseconds. Sums are cast to BIGINT
+// (DuckDB sums integers into HUGEINT). `payload` is the transport payload length, as the notebook's column.
+
+const sqlSummary = `SELECT
+  count(*)                                                AS packets,
+  sum(wirelen)::BIGINT                                    AS bytes,
+  sum(caplen)::BIGINT                                     AS captured_bytes,
+  sum(payload)::BIGINT                                    AS payload_bytes,
+  min(time)                                               AS first,
+  max(time)                                               AS last,
+  (epoch_ns(max(time)) - epoch_ns(min(time))) / 1e9       AS duration_s,
+  count(DISTINCT source)                                  AS inputs,
+  count(DISTINCT src)                                     AS sources,
+  count(DISTINCT dst)                                     AS destinations
+FROM packets`
+
+// sqlTopAddress is the top addresses of one direction; $addr is src or dst and $order one of packets, bytes, payload.
+const sqlTopAddress = `SELECT
+  $addr,
+  count(*)              AS packets,
+  sum(wirelen)::BIGINT  AS bytes,
+  sum(payload)::BIGINT  AS payload
+FROM packets
+WHERE $addr IS NOT NULL
+GROUP BY $addr
+ORDER BY $order DESC NULLS LAST, $addr
+LIMIT $top`
+
+const sqlTalkerPeers = `WITH talker AS (      -- the source of the most packets
+  SELECT src FROM packets WHERE src IS NOT NULL
+  GROUP BY src ORDER BY count(*) DESC, src LIMIT 1
+)
+SELECT
+  p.src                 AS talker,
+  p.dst                 AS peer,
+  count(*)              AS packets,
+  sum(wirelen)::BIGINT  AS bytes,
+  sum(payload)::BIGINT  AS payload,
+  min(time)             AS first_seen
+FROM packets p JOIN talker t ON p.src = t.src
+WHERE p.dst IS NOT NULL
+GROUP BY p.src, p.dst
+ORDER BY packets DESC, first_seen
+LIMIT $top`
+
+const sqlTalkerPorts = `WITH talker AS (      -- the source of the most packets
+  SELECT src FROM packets WHERE src IS NOT NULL
+  GROUP BY src ORDER BY count(*) DESC, src LIMIT 1
+)
+SELECT
+  p.src                 AS talker,
+  proto_name(p.proto)   AS proto,
+  p.dport               AS dport,
+  s.service             AS service,
+  count(*)              AS packets,
+  sum(wirelen)::BIGINT  AS bytes,
+  sum(payload)::BIGINT  AS payload,
+  min(time)             AS first_seen
+FROM packets p JOIN talker t ON p.src = t.src
+LEFT JOIN services s ON s.port = p.dport AND s.transport = proto_name(p.proto)
+WHERE p.dport IS NOT NULL
+GROUP BY ALL
+ORDER BY packets DESC, first_seen
+LIMIT $top`
+
+// sqlTopPort is the top ports of one side; $port is sport or dport.
+const sqlTopPort = `SELECT
+  proto_name(p.proto)   AS proto,
+  p.$port                AS port,
+  s.service             AS service,
+  count(*)              AS packets,
+  sum(wirelen)::BIGINT  AS bytes,
+  sum(payload)::BIGINT  AS payload
+FROM packets p
+LEFT JOIN services s ON s.port = p.$port AND s.transport = proto_name(p.proto)
+WHERE p.$port IS NOT NULL
+GROUP BY ALL
+ORDER BY packets DESC, port
+LIMIT $top`
+
+const sqlServices = `SELECT                -- a packet's service is that of its destination port, else of its source port
+  coalesce(sd.service, ss.service, 'other') AS service,
+  proto_name(p.proto)                       AS proto,
+  count(*)                                  AS packets,
+  sum(wirelen)::BIGINT                      AS bytes,
+  sum(payload)::BIGINT                      AS payload
+FROM packets p
+LEFT JOIN services sd ON sd.port = p.dport AND sd.transport = proto_name(p.proto)
+LEFT JOIN services ss ON ss.port = p.sport AND ss.transport = proto_name(p.proto)
+WHERE p.sport IS NOT NULL
+GROUP BY ALL
+ORDER BY packets DESC, service
+LIMIT $top`
+
+// sqlProtocolHierarchy counts every prefix of every frame's protocol stack, as tshark -z io,phs does.
+const sqlProtocolHierarchy = `WITH stacks AS (
+  SELECT string_split(coalesce(nullif(protocols, ''), 'undecoded'), ':') AS stack,
+         count(*) AS frames, sum(wirelen)::BIGINT AS bytes
+  FROM packets GROUP BY ALL
+), prefixes AS (
+  SELECT stack[1:depth] AS path, frames, bytes
+  FROM stacks, range(1, len(stack) + 1) AS r(depth)
+)
+SELECT
+  repeat('  ', len(path) - 1) || path[-1]  AS protocol,
+  array_to_string(path, ':')               AS path,
+  sum(frames)::BIGINT                      AS frames,
+  sum(bytes)::BIGINT                       AS bytes
+FROM prefixes
+GROUP BY path
+ORDER BY path`
+
+const sqlConversations = `WITH c AS (           -- endpoint a is the lower (address, port) of the two
+  SELECT *, (src < dst OR (src = dst AND coalesce(sport, 0) <= coalesce(dport, 0))) AS ab
+  FROM packets WHERE src IS NOT NULL
+)
+SELECT
+  proto_name(proto)                           AS proto,
+  CASE WHEN ab THEN src ELSE dst END          AS a,
+  CASE WHEN ab THEN sport ELSE dport END      AS port_a,
+  CASE WHEN ab THEN dst ELSE src END          AS b,
+  CASE WHEN ab THEN dport ELSE sport END      AS port_b,
+  count(*)                                    AS packets,
+  sum(wirelen)::BIGINT                        AS bytes,
+  count_if(ab)                                AS packets_a_to_b,
+  count_if(NOT ab)                            AS packets_b_to_a,
+  sum(payload)::BIGINT                        AS payload,
+  min(time)                                   AS first,
+  (epoch_ns(max(time)) - epoch_ns(min(time))) / 1e9 AS duration_s
+FROM c
+GROUP BY ALL
+ORDER BY packets DESC, bytes DESC, a, port_a, b, port_b
+LIMIT $top`
+
+// sqlTimeline counts packets and bytes per interval from the first packet, as tshark -z io,stat does, with the
+// empty intervals.
+const sqlTimeline = `WITH bounds AS (
+  SELECT min(epoch_ns(time)) AS t0, max(epoch_ns(time)) AS t1 FROM packets
+), per AS (
+  SELECT (epoch_ns(time) - t0) // $interval_ns AS bucket, count(*) AS packets, sum(wirelen)::BIGINT AS bytes
+  FROM packets, bounds GROUP BY bucket
+)
+SELECT
+  r.bucket * $interval_ns / 1e9            AS start_s,
+  make_timestamp_ns(t0 + r.bucket * $interval_ns) AS start,
+  coalesce(per.packets, 0)                 AS packets,
+  coalesce(per.bytes, 0)                   AS bytes
+FROM bounds, range(0, (t1 - t0) // $interval_ns + 1) AS r(bucket)
+LEFT JOIN per ON per.bucket = r.bucket
+WHERE t0 IS NOT NULL
+ORDER BY r.bucket`
+
+// sqlProtoName defines proto_name(proto): the name of a transport protocol number, as the services table names it.
+const sqlProtoName = `CREATE OR REPLACE TEMP MACRO proto_name(p) AS
+  CASE p WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 132 THEN 'sctp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmpv6'
+         ELSE p::VARCHAR END`

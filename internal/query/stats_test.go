@@ -1,0 +1,411 @@
+package query
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// load opens an in-memory engine with the packets of the captures.
+func load(t testing.TB, names ...string) *Engine {
+	t.Helper()
+	ctx := context.Background()
+	e, err := Open(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	var paths []string
+	for _, n := range names {
+		paths = append(paths, corpusFile(t, n))
+	}
+	if _, err := e.Load(ctx, paths, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// rows runs q and returns its rows as text.
+func rows(t testing.TB, e *Engine, q string) [][]string {
+	t.Helper()
+	res, err := e.Query(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	var out [][]string
+	for res.Next() {
+		var r []string
+		for _, v := range res.Values() {
+			r = append(r, formatValue(v))
+		}
+		out = append(out, r)
+	}
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func section(t testing.TB, rep *Report, name string) SectionResult {
+	t.Helper()
+	for _, s := range rep.Sections {
+		if s.Name == name {
+			if s.Skipped != "" {
+				t.Fatalf("section %s skipped: %s", name, s.Skipped)
+			}
+			return s
+		}
+	}
+	t.Fatalf("no section %s", name)
+	return SectionResult{}
+}
+
+func cell(t testing.TB, s SectionResult, row int, col string) string {
+	t.Helper()
+	i := slices.IndexFunc(s.Columns, func(c ColumnInfo) bool { return c.Name == col })
+	if i < 0 {
+		t.Fatalf("section %s has no column %s", s.Name, col)
+	}
+	return formatValue(s.Rows[row][i])
+}
+
+// TestNotebookSeed checks the numbers the notebook printed for its capture (issue 4).
+func TestNotebookSeed(t *testing.T) {
+	e := load(t, "seed__find_the_image.pcap")
+	rep, err := e.Stats(context.Background(), StatsOptions{Top: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cell(t, section(t, rep, "summary"), 0, "packets"); got != "3641" {
+		t.Errorf("rows = %s, want 3641", got)
+	}
+	desc := section(t, rep, "describe_text")
+	want := map[string][4]string{
+		"src": {"3641", "5", "192.168.1.6", "1555"},
+		"dst": {"3641", "5", "192.168.1.6", "2086"},
+	}
+	for r := range desc.Rows {
+		col := cell(t, desc, r, "column")
+		w, ok := want[col]
+		if !ok {
+			continue
+		}
+		got := [4]string{cell(t, desc, r, "count"), cell(t, desc, r, "unique"), cell(t, desc, r, "top"), cell(t, desc, r, "freq")}
+		if got != w {
+			t.Errorf("describe %s = %v, want %v", col, got, w)
+		}
+		delete(want, col)
+	}
+	if len(want) > 0 {
+		t.Errorf("describe_text lacks %v", want)
+	}
+	// The notebook lists the peers and ports with pandas' unique(): in order of first appearance.
+	peers := section(t, rep, "talker_peers")
+	slices.SortFunc(peers.Rows, func(a, b []any) int { return a[5].(time.Time).Compare(b[5].(time.Time)) })
+	var got []string
+	for r := range peers.Rows {
+		if tk := cell(t, peers, r, "talker"); tk != "192.168.1.6" {
+			t.Fatalf("talker = %s, want 192.168.1.6", tk)
+		}
+		got = append(got, cell(t, peers, r, "peer"))
+	}
+	if w := []string{"192.168.1.100", "173.194.39.63", "173.194.34.41", "173.194.34.46"}; !slices.Equal(got, w) {
+		t.Errorf("talker peers = %v, want %v", got, w)
+	}
+	ports := section(t, rep, "talker_ports")
+	slices.SortFunc(ports.Rows, func(a, b []any) int { return a[7].(time.Time).Compare(b[7].(time.Time)) })
+	got = nil
+	for r := range ports.Rows {
+		got = append(got, cell(t, ports, r, "dport"))
+	}
+	if w := []string{"5050", "443", "7070"}; !slices.Equal(got, w) {
+		t.Errorf("talker ports = %v, want %v", got, w)
+	}
+}
+
+const golden = "../../testdata/golden/stats"
+
+// goldenCaptures are the captures with tshark's answers in testdata/golden/stats (scripts/golden-stats.sh).
+var goldenCaptures = []string{
+	"seed__find_the_image.pcap",
+	"pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap",
+	"pcapplusplus__Pcap__Test_PcapExamples_DnsPackets.pcap",
+	"chrissanders__http_espn.pcapng",
+	"chrissanders__icmp_traceroute.pcapng",
+	"chrissanders__arppoison.pcapng",
+}
+
+func goldenFile(t *testing.T, capture, suffix string) string {
+	t.Helper()
+	p := filepath.Join(golden, strings.TrimSuffix(capture, filepath.Ext(capture))+suffix)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("golden file: %v (regenerate with scripts/golden-stats.sh)", err)
+	}
+	return string(b)
+}
+
+var phsLine = regexp.MustCompile(`^(\s*)(\S+)\s+frames:(\d+) bytes:(\d+)$`)
+
+// parsePHS turns tshark's io,phs tree into path -> "frames bytes".
+func parsePHS(text string) map[string]string {
+	out := map[string]string{}
+	var stack []string
+	for _, line := range strings.Split(text, "\n") {
+		m := phsLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		depth := len(m[1]) / 2
+		stack = append(stack[:min(depth, len(stack))], m[2])
+		out[strings.Join(stack, ":")] = m[3] + " " + m[4]
+	}
+	return out
+}
+
+// TestProtocolHierarchyMatchesTshark compares every node of the protocols section with the node of the same
+// path in tshark -z io,phs: same frames, same bytes. tshark names protocols that pcapframe does not decode (tls,
+// http, ...) below them; those are not compared.
+func TestProtocolHierarchyMatchesTshark(t *testing.T) {
+	for _, c := range goldenCaptures {
+		t.Run(c, func(t *testing.T) {
+			want := parsePHS(goldenFile(t, c, ".phs.txt"))
+			e := load(t, c)
+			rep, err := e.Stats(context.Background(), StatsOptions{Only: []string{"protocols"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := section(t, rep, "protocols")
+			if len(s.Rows) == 0 {
+				t.Fatal("no protocol rows")
+			}
+			for r := range s.Rows {
+				path := cell(t, s, r, "path")
+				got := cell(t, s, r, "frames") + " " + cell(t, s, r, "bytes")
+				w, ok := want[path]
+				if !ok {
+					t.Errorf("path %s (%s) is not in tshark's hierarchy", path, got)
+					continue
+				}
+				if got != w {
+					t.Errorf("path %s: frames bytes = %s, tshark %s", path, got, w)
+				}
+			}
+		})
+	}
+}
+
+// TestTimelineMatchesTshark compares the timeline at 10 s with tshark -z io,stat,10.
+func TestTimelineMatchesTshark(t *testing.T) {
+	row := regexp.MustCompile(`^\|\s*(\d+)(?:\.0+)?\s*<>\s*([\d.]+|Dur)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|$`)
+	for _, c := range goldenCaptures {
+		p := filepath.Join(golden, strings.TrimSuffix(c, filepath.Ext(c))+".iostat.txt")
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		t.Run(c, func(t *testing.T) {
+			var want []string
+			for _, line := range strings.Split(goldenFile(t, c, ".iostat.txt"), "\n") {
+				if m := row.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+					want = append(want, m[1]+" "+m[3]+" "+m[4])
+				}
+			}
+			e := load(t, c)
+			rep, err := e.Stats(context.Background(), StatsOptions{Interval: 10 * time.Second, Only: []string{"timeline"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := section(t, rep, "timeline")
+			var got []string
+			for r := range s.Rows {
+				got = append(got, cell(t, s, r, "start_s")+" "+cell(t, s, r, "packets")+" "+cell(t, s, r, "bytes"))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("timeline:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+// TestPayloadSumsMatchTshark checks the payload sums per address and port (the notebook's groupby sums) against
+// sums of tshark's tcp.len and udp.length - 8, over the TCP and UDP packets.
+func TestPayloadSumsMatchTshark(t *testing.T) {
+	for _, c := range goldenCaptures {
+		t.Run(c, func(t *testing.T) {
+			want := map[string]string{}
+			sc := bufio.NewScanner(strings.NewReader(goldenFile(t, c, ".sums.tsv")))
+			for sc.Scan() {
+				f := strings.Split(sc.Text(), "\t")
+				want[f[0]+" "+f[1]] = f[2] + " " + f[3]
+			}
+			e := load(t, c)
+			ctx := context.Background()
+			// The sections run over the TCP and UDP packets only, as tshark's sums.
+			for _, s := range []string{"ALTER TABLE packets RENAME TO all_packets",
+				"CREATE VIEW packets AS SELECT * FROM all_packets WHERE proto IN (6, 17) AND sport IS NOT NULL"} {
+				if err := e.Exec(ctx, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep, err := e.Stats(ctx, StatsOptions{Top: 1 << 30, Only: []string{"src_payload", "dst_payload", "sport", "dport"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, s := range rep.Sections {
+				kind := strings.TrimSuffix(s.Name, "_payload")
+				key := kind
+				if kind == "sport" || kind == "dport" {
+					key = "port"
+				}
+				for r := range s.Rows {
+					k := kind + " " + cell(t, s, r, key)
+					if _, dup := got[k]; dup && (kind == "sport" || kind == "dport") {
+						// A port used by both TCP and UDP: tshark's sums add them up.
+						old := strings.Fields(got[k])
+						got[k] = addText(old[0], cell(t, s, r, "packets")) + " " + addText(old[1], cell(t, s, r, "payload"))
+						continue
+					}
+					got[k] = cell(t, s, r, "packets") + " " + cell(t, s, r, "payload")
+				}
+			}
+			if len(want) == 0 && len(got) == 0 {
+				return
+			}
+			for k, w := range want {
+				if got[k] != w {
+					t.Errorf("%s: packets payload = %q, tshark %q", k, got[k], w)
+				}
+			}
+			for k := range got {
+				if _, ok := want[k]; !ok {
+					t.Errorf("%s: %s not in tshark's sums", k, got[k])
+				}
+			}
+		})
+	}
+}
+
+func addText(a, b string) string {
+	x, _ := strconv.ParseInt(a, 10, 64)
+	y, _ := strconv.ParseInt(b, 10, 64)
+	return strconv.FormatInt(x+y, 10)
+}
+
+// TestDescribeMatchesGo recomputes describe for a few columns in Go (sample std, pandas' linear quantiles).
+func TestDescribeMatchesGo(t *testing.T) {
+	e := load(t, "seed__find_the_image.pcap")
+	for _, col := range []string{"wirelen", "payload", "ttl", "window"} {
+		t.Run(col, func(t *testing.T) {
+			var xs []float64
+			for _, r := range rows(t, e, "SELECT "+quoteIdent(col)+" FROM packets WHERE "+quoteIdent(col)+" IS NOT NULL") {
+				x, _ := strconv.ParseFloat(r[0], 64)
+				xs = append(xs, x)
+			}
+			slices.Sort(xs)
+			n := float64(len(xs))
+			var sum float64
+			for _, x := range xs {
+				sum += x
+			}
+			mean := sum / n
+			var ss float64
+			for _, x := range xs {
+				ss += (x - mean) * (x - mean)
+			}
+			q := func(p float64) float64 { // numpy's linear method
+				h := (n - 1) * p
+				lo := int(h)
+				if lo+1 >= len(xs) {
+					return xs[lo]
+				}
+				return xs[lo] + (h-float64(lo))*(xs[lo+1]-xs[lo])
+			}
+			want := []string{fmt.Sprint(len(xs)), formatFloat(mean), formatFloat(sqrt(ss / (n - 1))), formatFloat(xs[0]),
+				formatFloat(q(.25)), formatFloat(q(.5)), formatFloat(q(.75)), formatFloat(xs[len(xs)-1])}
+			got := rows(t, e, DescribeNumbersSQL([]ColumnInfo{{col, "INTEGER"}}))[0][1:]
+			if !slices.Equal(got, want) {
+				t.Errorf("describe %s = %v, want %v", col, got, want)
+			}
+		})
+	}
+}
+
+func sqrt(x float64) float64 {
+	f, _ := new(big.Float).SetPrec(200).Sqrt(big.NewFloat(x)).Float64()
+	return f
+}
+
+func TestSQLErrorListsTables(t *testing.T) {
+	e := load(t, "seed__find_the_image.pcap")
+	_, err := e.Query(context.Background(), "SELECT nosuch FROM packets")
+	var se *SQLError
+	if !errors.As(err, &se) {
+		t.Fatalf("error %v is not an SQLError", err)
+	}
+	for _, want := range []string{"nosuch", "packets(source, frame, time", "services(port, transport, service)"} {
+		if !strings.Contains(se.Error(), want) {
+			t.Errorf("error %q lacks %q", se.Error(), want)
+		}
+	}
+	if strings.Contains(se.Error(), "\n") {
+		t.Errorf("error is not one line: %q", se.Error())
+	}
+}
+
+func TestLockKeepsQueriesFromFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprint("allow=", allow), func(t *testing.T) {
+			e, err := Open(ctx, Options{AllowFiles: allow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			if _, err := e.Load(ctx, []string{corpusFile(t, "seed__find_the_image.pcap")}, LoadOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Lock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, fmt.Sprint("out", allow, ".csv"))
+			stmts := []string{
+				"SELECT * FROM read_csv('/etc/passwd')",
+				"COPY (SELECT 1) TO " + quoteString(out),
+			}
+			for _, s := range stmts {
+				err := e.Exec(ctx, s)
+				if allow && err != nil {
+					t.Errorf("%s with AllowFiles: %v", s, err)
+				}
+				if !allow && err == nil {
+					t.Errorf("%s ran after Lock", s)
+				}
+			}
+			_, statErr := os.Stat(out)
+			if allow != (statErr == nil) {
+				t.Errorf("COPY TO wrote a file: %v, want %v", statErr == nil, allow)
+			}
+			if !allow {
+				if err := e.Exec(ctx, "SET enable_external_access = true"); err == nil {
+					t.Error("configuration was not locked")
+				}
+			}
+			if got := rows(t, e, "SELECT count(*) FROM packets")[0][0]; got != "3641" {
+				t.Errorf("count after lock = %s", got)
+			}
+		})
+	}
+}
