@@ -43,11 +43,16 @@ fields=(-e frame.number -e frame.time_epoch -e frame.cap_len -e frame.len -e ip.
   -e tcp.checksum -e tcp.urgent_pointer -e tcp.len -e udp.srcport -e udp.dstport -e udp.length -e tcp.payload -e udp.payload)
 run "tshark -T fields (31 fields)" tshark -n -r "$cap" -T fields "${fields[@]}"
 tsecs=$(cat "$out/last")
-run "pcapframe convert -> parquet, 1 worker" env GOMAXPROCS=1 "$bin" convert -q "$cap" -o "$out/p.parquet"
-psecs=$(cat "$out/last")
-run "pcapframe convert -> parquet, 2 CPUs" "$bin" convert -q "$cap" -o "$out/p2.parquet"
-run "pcapframe convert -> csv, 2 CPUs" "$bin" convert -q "$cap" -o "$out/p.csv"
-printf 'speed-up of pcapframe (1 worker, Parquet, all %s columns) over tshark field extraction: %.1fx\n' \
-  "$("$bin" schema packets | grep -c '^  ')" "$(awk "BEGIN{print $tsecs / $psecs}")"
+# The same columns as the tshark run (tcp.payload/udp.payload -> payload_raw), then every default column.
+same=frame,time,caplen,wirelen,version,ihl,tos,len,id,ip_flags,frag,ttl,proto,ip_chksum,src,dst,sport,dport,seq,ack,dataofs,tcp_flags,window,tcp_chksum,urgptr,payload,udp_len,payload_raw
+run "pcapframe -> parquet zstd, same columns, 1 CPU" env GOMAXPROCS=1 "$bin" convert -q "$cap" -o "$out/p.parquet" --columns "$same"
+zsecs=$(cat "$out/last")
+run "pcapframe -> parquet none, same columns, 1 CPU" env GOMAXPROCS=1 "$bin" convert -q "$cap" -o "$out/p.parquet" --columns "$same" --compression none
+nsecs=$(cat "$out/last")
+run "pcapframe -> parquet zstd, default columns, 1 CPU" env GOMAXPROCS=1 "$bin" convert -q "$cap" -o "$out/p.parquet"
+run "pcapframe -> parquet zstd, default columns, 2 CPUs" "$bin" convert -q "$cap" -o "$out/p.parquet"
+run "pcapframe -> csv, default columns, 2 CPUs" "$bin" convert -q "$cap" -o "$out/p.csv"
+printf 'speed-up over tshark field extraction (same columns, 1 CPU, wall time): %.1fx with zstd, %.1fx uncompressed\n' \
+  "$(awk "BEGIN{print $tsecs / $zsecs}")" "$(awk "BEGIN{print $tsecs / $nsecs}")"
 ls -l "$out"/p.parquet "$out"/p.csv | awk '{print $5, $9}'
 rm -rf "$out"

@@ -22,8 +22,9 @@ type ConvertOptions struct {
 	Format  string
 	Columns []string
 	Table   string
-	Workers int
-	Quiet   bool
+	Workers     int
+	Quiet       bool
+	Compression string
 }
 
 // NewCmdConvert builds `pcapframe convert`.
@@ -57,6 +58,7 @@ Columns of the packet table (* marks the default selection; --columns all select
 	f.StringVar(&o.Table, "table", "packets", "table to write: "+strings.Join(tableNames(), ", "))
 	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
+	f.StringVar(&o.Compression, "compression", "zstd", "Parquet compression: zstd, snappy or none (none is fastest; payloads of encrypted traffic barely compress)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -118,15 +120,15 @@ func outputFormat(output, format string) (sink.Format, error) {
 }
 
 // openWriter opens the writer for a table: a file written atomically, or standard output.
-func openWriter[R any](io *IO, t *schema.Table[R], columns []string, format sink.Format, output string) (sink.Writer[R], error) {
+func openWriter[R any](io *IO, t *schema.Table[R], columns []string, format sink.Format, output string, opts sink.Options) (sink.Writer[R], error) {
 	sel, err := t.Select(columns)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
 	if output == "-" {
-		return sink.New(sel, format, io.Out, sink.Options{})
+		return sink.New(sel, format, io.Out, opts)
 	}
-	return sink.Create(sel, format, output, sink.Options{})
+	return sink.Create(sel, format, output, opts)
 }
 
 // finishOutput closes w after a run that ended with runErr: the output is kept when the run completed or only
@@ -159,7 +161,12 @@ func (e stoppedError) Is(target error) bool { return target == errStopped }
 func stop(err error) error { return stoppedError{err} }
 
 func convertPackets(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error {
-	w, err := openWriter(io, packet.Table, o.Columns, format, o.Output)
+	switch o.Compression {
+	case "zstd", "snappy", "none":
+	default:
+		return usagef("unknown compression %q (zstd, snappy, none)", o.Compression)
+	}
+	w, err := openWriter(io, packet.Table, o.Columns, format, o.Output, sink.Options{Compression: o.Compression})
 	if err != nil {
 		return err
 	}

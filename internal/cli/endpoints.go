@@ -69,7 +69,7 @@ func writeEndpoints(ctx context.Context, io *IO, o *EndpointsOptions, inputs []s
 	if output == "" {
 		output = "-"
 	}
-	w, err := openWriter(io, flow.EndpointTable, o.Columns, format, output)
+	w, err := openWriter(io, flow.EndpointTable, o.Columns, format, output, sink.Options{})
 	if err != nil {
 		return err
 	}

@@ -165,7 +165,7 @@ func writeFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string, f
 	if output == "" {
 		output = "-"
 	}
-	w, err := openWriter(io, flow.Table, o.Columns, format, output)
+	w, err := openWriter(io, flow.Table, o.Columns, format, output, sink.Options{})
 	if err != nil {
 		return err
 	}

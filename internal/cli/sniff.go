@@ -219,7 +219,7 @@ func runSniff(cmd *cobra.Command, io *IO, o *SniffOptions, args []string) error 
 		}
 	}
 	if o.Output != "" {
-		s.tw, err = openWriter(io, packet.Table, o.Columns, tableFormat, o.Output)
+		s.tw, err = openWriter(io, packet.Table, o.Columns, tableFormat, o.Output, sink.Options{})
 		if err != nil {
 			if s.fw != nil {
 				s.fw.Close()

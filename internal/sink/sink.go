@@ -70,7 +70,7 @@ const (
 	DefaultRowGroupRows = 122_880
 	// DefaultRowGroupBytes is the default limit on the uncompressed size of the values in a Parquet row group.
 	// It bounds the memory a writer holds for tables with wide rows, such as payloads.
-	DefaultRowGroupBytes = 128 << 20
+	DefaultRowGroupBytes = 32 << 20
 	// DefaultPageBytes is the default uncompressed size at which a Parquet column page is compressed and cut
 	// (parquet-go's default too). Each page is compressed on its own, so larger pages compress a little better, but
 	// on packet tables 1 MiB pages made files only 2% smaller for twice the garbage.
