@@ -18,10 +18,10 @@ func init() { commands = append(commands, NewCmdConvert) }
 
 // ConvertOptions are the flags of convert.
 type ConvertOptions struct {
-	Output  string
-	Format  string
-	Columns []string
-	Table   string
+	Output      string
+	Format      string
+	Columns     []string
+	Table       string
 	Workers     int
 	Quiet       bool
 	Compression string
