@@ -32,9 +32,9 @@ import (
 
 // Batch limits.
 const (
-	BatchPackets = 4096
-	BatchBytes   = 4 << 20
-	inflight     = 4 // batches queued per input
+	BatchPackets = 2048
+	BatchBytes   = 2 << 20
+	inflight     = 3 // batches queued per input
 )
 
 // Batch is a run of consecutive decoded packets of one input. The packets own their bytes (in the batch's
