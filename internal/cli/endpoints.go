@@ -2,12 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pcapframe/pcapframe/flow"
-	"github.com/pcapframe/pcapframe/internal/sink"
 )
 
 func init() { commands = append(commands, NewCmdEndpoints) }
@@ -49,10 +47,7 @@ Columns of the endpoints table (* marks the default selection):
 			if err != nil {
 				return err
 			}
-			if format == "table" {
-				return tableEndpoints(cmd.Context(), io, o, inputs)
-			}
-			return writeEndpoints(cmd.Context(), io, o, inputs, sink.Format(format))
+			return writeEndpoints(cmd.Context(), io, o, inputs, format)
 		},
 	}
 	f := cmd.Flags()
@@ -64,54 +59,10 @@ Columns of the endpoints table (* marks the default selection):
 	return cmd
 }
 
-func writeEndpoints(ctx context.Context, io *IO, o *EndpointsOptions, inputs []string, format sink.Format) error {
-	output := o.Output
-	if output == "" {
-		output = "-"
-	}
-	w, err := openWriter(io, flow.EndpointTable, o.Columns, format, output, sink.Options{})
-	if err != nil {
-		return err
-	}
-	batch := make([]flow.Endpoint, 0, 1024)
-	agg := flow.NewEndpoints(flow.EndpointOptions{}, func(e *flow.Endpoint) error {
-		batch = append(batch, *e)
-		if len(batch) == cap(batch) {
-			err := w.Write(batch)
-			batch = batch[:0]
-			return err
-		}
-		return nil
+// writeEndpoints writes the endpoints table.
+func writeEndpoints(ctx context.Context, io *IO, o *EndpointsOptions, inputs []string, format string) error {
+	d := derivedOptions{Output: o.Output, Format: format, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}
+	return writeDerived(ctx, io, flow.EndpointTable, d, inputs, nil, func(emit func(*flow.Endpoint) error) analyzer {
+		return flow.NewEndpoints(flow.EndpointOptions{}, emit)
 	})
-	runErr := runPackets(ctx, io, inputs, o.Workers, o.Quiet, agg.Add)
-	if runErr == nil || !errors.Is(runErr, errStopped) {
-		if err := agg.Close(); err != nil {
-			runErr = errors.Join(runErr, stop(err))
-		} else if err := w.Write(batch); err != nil {
-			runErr = errors.Join(runErr, stop(err))
-		}
-	}
-	return finishOutput(w, runErr)
-}
-
-func tableEndpoints(ctx context.Context, io *IO, o *EndpointsOptions, inputs []string) error {
-	sel, err := flow.EndpointTable.Select(o.Columns)
-	if err != nil {
-		return &UsageError{err}
-	}
-	tw := newTextTable(io.Out, sel)
-	agg := flow.NewEndpoints(flow.EndpointOptions{}, func(e *flow.Endpoint) error { return tw.row(e) })
-	runErr := runPackets(ctx, io, inputs, o.Workers, o.Quiet, agg.Add)
-	if runErr == nil || !errors.Is(runErr, errStopped) {
-		if err := agg.Close(); err != nil {
-			runErr = errors.Join(runErr, err)
-		}
-	}
-	if err := tw.close(); err != nil {
-		return err
-	}
-	if runErr != nil && !isFatalInput(runErr) && !errors.Is(runErr, errStopped) && !errors.Is(runErr, context.Canceled) {
-		return &DamagedError{runErr}
-	}
-	return runErr
 }

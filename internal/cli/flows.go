@@ -21,10 +21,10 @@ import (
 func init() {
 	commands = append(commands, NewCmdFlows)
 	tables["flows"] = convertTable{doc: flow.Table.Doc, run: func(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error {
-		return writeFlows(cmd.Context(), io, &FlowsOptions{Output: o.Output, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}, inputs, format)
+		return writeFlows(cmd.Context(), io, &FlowsOptions{Output: o.Output, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}, inputs, string(format))
 	}}
 	tables["endpoints"] = convertTable{doc: flow.EndpointTable.Doc, run: func(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error {
-		return writeEndpoints(cmd.Context(), io, &EndpointsOptions{Output: o.Output, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}, inputs, format)
+		return writeEndpoints(cmd.Context(), io, &EndpointsOptions{Output: o.Output, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}, inputs, string(format))
 	}}
 	schemaDocs = append(schemaDocs,
 		func() (string, string, string) { return flow.Table.Name, flow.Table.Markdown(), flow.Table.Help() },
@@ -83,10 +83,7 @@ Columns of the flows table (* marks the default selection):
 			if err != nil {
 				return err
 			}
-			if format == "table" {
-				return tableFlows(cmd.Context(), io, o, inputs)
-			}
-			return writeFlows(cmd.Context(), io, o, inputs, sink.Format(format))
+			return writeFlows(cmd.Context(), io, o, inputs, format)
 		},
 	}
 	f := cmd.Flags()
@@ -159,32 +156,74 @@ func runPackets(ctx context.Context, io *IO, inputs []string, workers int, quiet
 	return err
 }
 
-// writeFlows writes the flows table with a sink.
-func writeFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string, format sink.Format) error {
+// analyzer turns packets into rows of a derived table (flows, endpoints): Add sees every packet in order and
+// calls the analyzer's emit function for each finished row; Close emits the rest.
+type analyzer interface {
+	Add(p *packet.Packet) error
+	Close() error
+}
+
+// derivedOptions say where a derived table goes.
+type derivedOptions struct {
+	Output, Format string // format: table, or a sink format
+	Columns        []string
+	Workers        int
+	Quiet          bool
+}
+
+// writeDerived runs the pipeline through the analyzer that newAnalyzer builds around an emit function, and writes
+// the rows it emits: as aligned text (format "table") or with a sink. defaultColumns, if set, is the text
+// table's default selection.
+func writeDerived[R any](ctx context.Context, io *IO, t *schema.Table[R], o derivedOptions, inputs []string, defaultColumns []string, newAnalyzer func(emit func(*R) error) analyzer) error {
+	if o.Format == "table" {
+		cols := o.Columns
+		if len(cols) == 0 {
+			cols = defaultColumns
+		}
+		sel, err := t.Select(cols)
+		if err != nil {
+			return &UsageError{err}
+		}
+		tw := newTextTable(io.Out, sel)
+		a := newAnalyzer(tw.row)
+		runErr := runPackets(ctx, io, inputs, o.Workers, o.Quiet, a.Add)
+		if runErr == nil || !errors.Is(runErr, errStopped) {
+			if err := a.Close(); err != nil {
+				runErr = errors.Join(runErr, err)
+			}
+		}
+		if err := tw.close(); err != nil {
+			return err
+		}
+		if runErr != nil && !isFatalInput(runErr) && !errors.Is(runErr, errStopped) && !errors.Is(runErr, context.Canceled) {
+			return &DamagedError{runErr}
+		}
+		return runErr
+	}
 	output := o.Output
 	if output == "" {
 		output = "-"
 	}
-	w, err := openWriter(io, flow.Table, o.Columns, format, output, sink.Options{})
+	w, err := openWriter(io, t, o.Columns, sink.Format(o.Format), output, sink.Options{})
 	if err != nil {
 		return err
 	}
-	batch := make([]flow.Flow, 0, 1024)
+	batch := make([]R, 0, 1024)
 	flush := func() error {
 		err := w.Write(batch)
 		batch = batch[:0]
 		return err
 	}
-	tr := flow.NewTracker(o.Flow, func(f *flow.Flow) error {
-		batch = append(batch, *f)
+	a := newAnalyzer(func(r *R) error {
+		batch = append(batch, *r)
 		if len(batch) == cap(batch) {
 			return flush()
 		}
 		return nil
 	})
-	runErr := runPackets(ctx, io, inputs, o.Workers, o.Quiet, tr.Add)
+	runErr := runPackets(ctx, io, inputs, o.Workers, o.Quiet, a.Add)
 	if runErr == nil || !errors.Is(runErr, errStopped) {
-		if err := tr.Close(); err != nil {
+		if err := a.Close(); err != nil {
 			runErr = errors.Join(runErr, stop(err))
 		} else if err := flush(); err != nil {
 			runErr = errors.Join(runErr, stop(err))
@@ -193,31 +232,12 @@ func writeFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string, f
 	return finishOutput(w, runErr)
 }
 
-// tableFlows prints the flows as aligned text.
-func tableFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string) error {
-	cols := o.Columns
-	if len(cols) == 0 {
-		cols = flowsTableColumns
-	}
-	sel, err := flow.Table.Select(cols)
-	if err != nil {
-		return &UsageError{err}
-	}
-	tw := newTextTable(io.Out, sel)
-	tr := flow.NewTracker(o.Flow, func(f *flow.Flow) error { return tw.row(f) })
-	runErr := runPackets(ctx, io, inputs, o.Workers, o.Quiet, tr.Add)
-	if runErr == nil || !errors.Is(runErr, errStopped) {
-		if err := tr.Close(); err != nil {
-			runErr = errors.Join(runErr, err)
-		}
-	}
-	if err := tw.close(); err != nil {
-		return err
-	}
-	if runErr != nil && !isFatalInput(runErr) && !errors.Is(runErr, errStopped) && !errors.Is(runErr, context.Canceled) {
-		return &DamagedError{runErr}
-	}
-	return runErr
+// writeFlows writes the flows table.
+func writeFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string, format string) error {
+	d := derivedOptions{Output: o.Output, Format: format, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}
+	return writeDerived(ctx, io, flow.Table, d, inputs, flowsTableColumns, func(emit func(*flow.Flow) error) analyzer {
+		return flow.NewTracker(o.Flow, emit)
+	})
 }
 
 // textTable prints rows of a table as aligned text: column widths come from the first rows (buffered), later
