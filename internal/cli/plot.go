@@ -1,0 +1,287 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pcapframe/pcapframe/internal/chart"
+	"github.com/pcapframe/pcapframe/internal/chart/agg"
+	"github.com/pcapframe/pcapframe/internal/query"
+)
+
+func init() { commands = append(commands, NewCmdPlot) }
+
+// PlotOptions are the options of `pcapframe plot`.
+type PlotOptions struct {
+	EngineOptions
+	By            string
+	Metric        string
+	Top           int
+	FromTopTalker bool
+	Interval      time.Duration
+	Title         string
+	Width         int
+	Output        string
+}
+
+// plotDims lists the values of --by.
+var plotDims = []string{"src", "dst", "sport", "dport", "proto", "service", "conversation", "time", "graph"}
+
+// NewCmdPlot builds `pcapframe plot`.
+func NewCmdPlot(io *IO) *cobra.Command {
+	o := &PlotOptions{}
+	cmd := &cobra.Command{
+		Use:   "plot INPUT... --by DIMENSION [--metric payload|bytes|packets] [--top N] [--from-top-talker] -o FILE.png|FILE.svg",
+		Short: "Draw a chart (PNG or SVG): bytes by address or port, protocol and service mix, conversations, traffic over time, who talks to whom",
+		Long: `Draw one chart of the inputs (captures, or the Parquet tables that 'pcapframe convert' writes) as PNG or
+SVG, chosen by the extension of -o. The numbers come from SQL over the packets table in embedded DuckDB,
+grouped as 'pcapframe stats' groups them.
+
+--by chooses the chart:
+  src, dst         horizontal bars by source or destination address
+  sport, dport     by source or destination port and transport (443/tcp), with the service name
+  proto            by transport protocol (non-IP frames by the top of their protocol stack)
+  service          by service: the destination port's name, else the source port's
+  conversation     by conversation (both endpoints and the protocol)
+  time             traffic per interval over time (--interval, default a round one giving at most 200)
+  graph            who talks to whom: the top --top addresses and the traffic between them
+
+Bar charts are sorted, cut to the top --top with an "other" bar that sums the rest, and show each bar's value
+and share. --metric is payload (transport payload bytes, the notebook's column; the default for bars), bytes
+(frame length on the wire; the default for time and graph) or packets. --from-top-talker counts only what the
+top talker (the source of the most packets) sent: with --by dst it is whom the top talker sends to.
+
+The notebook's five charts:
+  pcapframe plot capture.pcap --by src -o src.png
+  pcapframe plot capture.pcap --by dst -o dst.png
+  pcapframe plot capture.pcap --by sport -o sport.png
+  pcapframe plot capture.pcap --by dport -o dport.png
+  pcapframe plot capture.pcap --by dst --from-top-talker -o talker.png`,
+		Example: `  pcapframe plot capture.pcap --by dport --top 15 -o ports.svg
+  pcapframe plot out/packets.parquet --by time --metric packets --interval 1m -o timeline.png
+  pcapframe plot capture.pcap --by graph --top 20 -o graph.svg`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runPlot(cmd.Context(), io, o, args) },
+	}
+	o.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.By, "by", "", "what to chart: "+strings.Join(plotDims, ", ")+" (required)")
+	f.StringVar(&o.Metric, "metric", "", "payload, bytes or packets (default payload for bars, bytes for time and graph)")
+	f.IntVarP(&o.Top, "top", "n", 10, "bars before the \"other\" bar; addresses in the graph")
+	f.BoolVar(&o.FromTopTalker, "from-top-talker", false, "count only the packets sent by the top talker (the source of the most packets)")
+	f.DurationVar(&o.Interval, "interval", 0, "time chart interval, e.g. 1s or 5m (default: a round interval giving at most 200)")
+	f.StringVar(&o.Title, "title", "", "chart title (default: what the chart shows)")
+	f.IntVar(&o.Width, "width", 0, "image width in pixels (default 900; PNG is drawn at twice the size)")
+	f.StringVarP(&o.Output, "output", "o", "", "output `FILE`: .png or .svg (required; written atomically)")
+	return cmd
+}
+
+func runPlot(ctx context.Context, io *IO, o *PlotOptions, args []string) error {
+	if o.Output == "" || o.Output == "-" {
+		return usagef("name the image file with -o FILE.png or -o FILE.svg")
+	}
+	format, err := chart.FormatFromPath(o.Output)
+	if err != nil {
+		return &UsageError{err}
+	}
+	if !contains(plotDims, o.By) {
+		if o.By == "" {
+			return usagef("choose the chart with --by (%s)", strings.Join(plotDims, ", "))
+		}
+		return usagef("unknown --by %q (%s)", o.By, strings.Join(plotDims, ", "))
+	}
+	metric := agg.Payload
+	if o.By == "time" || o.By == "graph" {
+		metric = agg.Bytes
+	}
+	if o.Metric != "" {
+		if metric, err = agg.ParseMetric(o.Metric); err != nil {
+			return &UsageError{err}
+		}
+	}
+	if o.Top < 1 {
+		return usagef("--top must be at least 1")
+	}
+	if o.Top > 1000 {
+		return usagef("--top must be at most 1000 (a chart with more bars cannot be read)")
+	}
+	if o.Interval < 0 || (o.Interval > 0 && o.By != "time") {
+		return usagef("--interval is a positive duration for --by time")
+	}
+	if o.FromTopTalker && (o.By == "time" || o.By == "graph") {
+		return usagef("--from-top-talker applies to the bar charts, not --by %s", o.By)
+	}
+	if o.Width != 0 && (o.Width < 300 || o.Width > 10000) {
+		return usagef("--width must be between 300 and 10000 pixels")
+	}
+	for _, a := range args {
+		if a != "-" && sameFile(a, o.Output) {
+			return usagef("output %q is also an input: refusing to overwrite it", o.Output)
+		}
+	}
+	e, damaged, err := openEngine(ctx, io, &o.EngineOptions, args, []string{"packets"})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	c, err := buildPlot(ctx, e, o, metric, args)
+	if err != nil {
+		return err
+	}
+	af, err := createAtomic(o.Output)
+	if err != nil {
+		return err
+	}
+	defer af.abort()
+	if err := chart.Write(af, c, format); err != nil {
+		return fmt.Errorf("write %q: %w", o.Output, err)
+	}
+	_ = af.Chmod(0o644)
+	if err := af.commit(); err != nil {
+		return err
+	}
+	return damaged
+}
+
+// metricTitle names a metric in a title.
+func metricTitle(m agg.Metric) string {
+	switch m {
+	case agg.Packets:
+		return "Packets"
+	case agg.Bytes:
+		return "Bytes"
+	}
+	return "Payload bytes"
+}
+
+func metricUnit(m agg.Metric) chart.Unit {
+	if m == agg.Packets {
+		return chart.Count
+	}
+	return chart.Bytes
+}
+
+func metricAxis(m agg.Metric) string {
+	switch m {
+	case agg.Packets:
+		return "packets"
+	case agg.Bytes:
+		return "bytes on the wire"
+	}
+	return "payload"
+}
+
+// inputNames lists the inputs' base names for a subtitle (at most three).
+func inputNames(args []string) string {
+	names := make([]string, 0, 3)
+	for i, a := range args {
+		if i == 3 {
+			names = append(names, fmt.Sprintf("and %d more", len(args)-3))
+			break
+		}
+		names = append(names, filepath.Base(a))
+	}
+	return strings.Join(names, ", ")
+}
+
+// buildPlot computes the chart that o asks for.
+func buildPlot(ctx context.Context, e *query.Engine, o *PlotOptions, m agg.Metric, args []string) (chart.Chart, error) {
+	width := float64(o.Width)
+	src := inputNames(args)
+	switch o.By {
+	case "time":
+		tl, err := agg.TimelineOf(ctx, e, o.Interval, 200)
+		if err != nil {
+			return nil, err
+		}
+		c := &chart.Timeline{Title: metricTitle(m) + " per " + intervalName(tl.Interval), What: metricAxis(m), Unit: metricUnit(m),
+			Interval: tl.Interval, Width: width}
+		vals := tl.Values(m)
+		for i, s := range tl.Start {
+			c.Points = append(c.Points, chart.TimePoint{Start: time.Unix(0, s), Value: float64(vals[i])})
+		}
+		if len(tl.Start) > 0 {
+			c.Subtitle = fmt.Sprintf("from %s UTC; %s", time.Unix(0, tl.Start[0]).UTC().Format("2006-01-02 15:04:05.000"), src)
+		}
+		if o.Title != "" {
+			c.Title = o.Title
+		}
+		return c, nil
+	case "graph":
+		g, err := agg.GraphOf(ctx, e, m, o.Top)
+		if err != nil {
+			return nil, err
+		}
+		c := &chart.Graph{Title: "Who talks to whom (" + strings.ToLower(metricTitle(m)) + ")", Unit: metricUnit(m), Width: width}
+		if width > 0 {
+			c.Height = width * 0.8
+		}
+		c.Subtitle = fmt.Sprintf("the top %d addresses by %s sent and received, and the traffic between them; %s", len(g.Nodes), metricAxis(m), src)
+		for _, n := range g.Nodes {
+			c.Nodes = append(c.Nodes, chart.Node{Label: n.Key, Value: float64(n.Value(m))})
+		}
+		for _, ed := range g.Edges {
+			c.Edges = append(c.Edges, chart.Edge{A: ed.A, B: ed.B, Value: float64(ed.Value(m))})
+		}
+		if o.Title != "" {
+			c.Title = o.Title
+		}
+		return c, nil
+	}
+	d, err := agg.ParseDim(o.By)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	set, err := agg.Bars(ctx, e, d, agg.Options{Top: o.Top, FromTopTalker: o.FromTopTalker})
+	if err != nil {
+		return nil, err
+	}
+	return barsChart(set, m, o.Title, src, width), nil
+}
+
+// barsChart turns the top groups of a dimension into a bar chart with an "other" bar.
+func barsChart(set *agg.BarSet, m agg.Metric, title, src string, width float64) *chart.Bars {
+	rows, other, others := set.TopN(m, set.Top)
+	what := set.Dim.Title()
+	c := &chart.Bars{Title: metricTitle(m) + " by " + what, What: metricAxis(m), Unit: metricUnit(m),
+		Total: float64(set.Total.Value(m)), Width: width}
+	if set.Talker != "" {
+		c.Title = metricTitle(m) + " sent by the top talker " + set.Talker + ", by " + what
+	}
+	if set.Dim == agg.Dst && set.Talker != "" {
+		c.Title = "Whom the top talker " + set.Talker + " sends to (" + strings.ToLower(metricTitle(m)) + ")"
+	}
+	plural := what + "s"
+	if strings.HasSuffix(what, "s") {
+		plural = what + "es"
+	}
+	c.Subtitle = fmt.Sprintf("top %d of %d %s; %s", len(rows), set.Keys, plural, src)
+	for _, r := range rows {
+		c.Bars = append(c.Bars, chart.Bar{Label: r.Key, Note: r.Note, Value: float64(r.Value(m))})
+	}
+	if others > 0 {
+		c.Bars = append(c.Bars, chart.Bar{Label: "other", Note: fmt.Sprintf("%d more", others), Value: float64(other.Value(m)), Other: true})
+	}
+	if title != "" {
+		c.Title = title
+	}
+	return c
+}
+
+// intervalName writes an interval for a title: 1s, 100ms, 5 min, 6 h, 30 d.
+func intervalName(d time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case d >= day && d%day == 0:
+		return fmt.Sprintf("%d d", d/day)
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	}
+	return d.String()
+}

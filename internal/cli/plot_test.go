@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const espnPcap = "../../testdata/pcaps/chrissanders__http_espn.pcapng"
+
+// TestPlot draws every chart of the HTTP capture as PNG and SVG: the PNG decodes with ink on it, the SVG holds
+// the title, and the numbers on the SVG are those of tshark (capinfos: 956 frames, 652,181 bytes; tshark's
+// payload of 172.16.0.122's traffic to 205.234.218.129 as the top talker's first peer).
+func TestPlot(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		args  []string
+		title string
+		texts []string // more texts the SVG must hold
+	}{
+		{[]string{"--by", "src"}, "Payload bytes by source address", []string{"205.234.218.129", "384 kB (65%)"}},
+		{[]string{"--by", "dst", "--metric", "packets", "--top", "3"}, "Packets by destination address", []string{"172.16.0.122", "other"}},
+		{[]string{"--by", "sport"}, "Payload bytes by source port", []string{"80/tcp", "http"}},
+		{[]string{"--by", "dport", "--metric", "bytes"}, "Bytes by destination port", nil},
+		{[]string{"--by", "dst", "--from-top-talker"}, "Whom the top talker 172.16.0.122 sends to (payload bytes)", nil},
+		{[]string{"--by", "proto", "--metric", "packets"}, "Packets by protocol", []string{"tcp", "udp", "928 (97%)"}},
+		{[]string{"--by", "service"}, "Payload bytes by service", []string{"http", "dns"}},
+		{[]string{"--by", "conversation", "--top", "2"}, "Payload bytes by conversation", []string{"172.16.0.122:41835 ↔ 205.234.218.129:80"}},
+		{[]string{"--by", "time", "--interval", "100ms"}, "Bytes per 100ms", []string{"time (UTC)", "bytes on the wire (kB)"}},
+		{[]string{"--by", "graph", "--top", "5"}, "Who talks to whom (bytes)", []string{"172.16.0.122", "652 kB"}},
+	}
+	for _, tt := range tests {
+		name := strings.Join(tt.args, " ")
+		t.Run(name, func(t *testing.T) {
+			for _, ext := range []string{"svg", "png"} {
+				out := filepath.Join(dir, strings.NewReplacer(" ", "_", "-", "").Replace(name)+"."+ext)
+				_, errOut, code := run(t, "", append([]string{"plot", espnPcap, "-q", "-o", out}, tt.args...)...)
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, errOut)
+				}
+				b, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ext == "svg" {
+					s := string(b)
+					for _, want := range append([]string{tt.title}, tt.texts...) {
+						if !strings.Contains(s, ">"+xmlText(want)+"<") {
+							t.Errorf("SVG lacks the text %q", want)
+						}
+					}
+					continue
+				}
+				img, err := png.Decode(bytes.NewReader(b))
+				if err != nil {
+					t.Fatal(err)
+				}
+				bd := img.Bounds()
+				if bd.Dx() < 600 || bd.Dy() < 200 {
+					t.Errorf("PNG of %v", bd)
+				}
+				dark := 0
+				for y := bd.Min.Y; y < bd.Max.Y; y += 2 {
+					for x := bd.Min.X; x < bd.Max.X; x += 2 {
+						if r, g, b, _ := img.At(x, y).RGBA(); r+g+b < 3*0xc000 {
+							dark++
+						}
+					}
+				}
+				if dark < bd.Dx()*bd.Dy()/400 {
+					t.Errorf("PNG is nearly blank: %d dark samples", dark)
+				}
+			}
+		})
+	}
+}
+
+func xmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;").Replace(s)
+}
+
+func TestPlotUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no output", []string{"plot", espnPcap, "--by", "src"}, 2},
+		{"bad extension", []string{"plot", espnPcap, "--by", "src", "-o", "x.jpg"}, 2},
+		{"no --by", []string{"plot", espnPcap, "-o", "x.png"}, 2},
+		{"bad --by", []string{"plot", espnPcap, "--by", "mac", "-o", "x.png"}, 2},
+		{"bad metric", []string{"plot", espnPcap, "--by", "src", "--metric", "bits", "-o", "x.png"}, 2},
+		{"talker on time", []string{"plot", espnPcap, "--by", "time", "--from-top-talker", "-o", "x.png"}, 2},
+		{"interval on bars", []string{"plot", espnPcap, "--by", "src", "--interval", "1s", "-o", "x.png"}, 2},
+		{"missing input", []string{"plot", "/nonexistent.pcap", "--by", "src", "-o", filepath.Join(t.TempDir(), "x.png")}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := run(t, "", tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, errOut)
+			}
+		})
+	}
+}
+
+// TestReportFromCaptureAndParquet writes the report of a capture and of its Parquet conversion: both pages carry
+// the same numbers (the Parquet input has no capture summary).
+func TestReportFromCaptureAndParquet(t *testing.T) {
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "espn.parquet")
+	if _, errOut, code := run(t, "", "convert", espnPcap, "-o", pq, "-q"); code != 0 {
+		t.Fatalf("convert: %s", errOut)
+	}
+	data := map[string]map[string]any{}
+	for name, in := range map[string]string{"capture": espnPcap, "parquet": pq} {
+		out := filepath.Join(dir, name+".html")
+		if _, errOut, code := run(t, "", "report", in, "-q", "-o", out); code != 0 {
+			t.Fatalf("report %s: %s", name, errOut)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		i := strings.Index(s, `<script type="application/json" id="report-data">`)
+		j := strings.Index(s[i:], "</script>")
+		if i < 0 || j < 0 {
+			t.Fatalf("%s: no data block", name)
+		}
+		var d map[string]any
+		if err := json.Unmarshal([]byte(s[i+len(`<script type="application/json" id="report-data">`):i+j]), &d); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		data[name] = d
+		if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v", name, fi.Mode())
+		}
+	}
+	for _, k := range []string{"charts", "timeline", "graph", "conversations", "previews"} {
+		a, _ := json.Marshal(data["capture"][k])
+		b, _ := json.Marshal(data["parquet"][k])
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the capture and its Parquet conversion", k)
+		}
+	}
+	if data["capture"]["info"] == nil || data["parquet"]["info"] != nil {
+		t.Errorf("info: capture %v, parquet %v", data["capture"]["info"] != nil, data["parquet"]["info"] != nil)
+	}
+	if _, _, code := run(t, "", "report", espnPcap, "-q"); code != 2 {
+		t.Errorf("report without -o: exit %d, want 2", code)
+	}
+}

@@ -1,0 +1,368 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"strings"
+
+	"github.com/pcapframe/pcapframe/internal/chart/agg"
+	"github.com/pcapframe/pcapframe/internal/query"
+)
+
+// Options configure Collect. Zero values mean the documented defaults.
+type Options struct {
+	// Title is the page title; "" means "pcapframe report: " and the inputs.
+	Title string
+	// Inputs are the names of the inputs, shown on the page.
+	Inputs []string
+	// Info is the capture summary of each capture input (the objects of `pcapframe info --json`); nil when there
+	// is none (Parquet inputs).
+	Info any
+	// Top is the number of bars of each bar chart before "other"; 0 means 10.
+	Top int
+	// MaxConversations caps the rows of the conversations table; 0 means 1000.
+	MaxConversations int
+	// Previews is the number of conversations whose payload is previewed; 0 means 5, negative none.
+	Previews int
+	// PreviewBytes caps the bytes of each preview; 0 means 4096.
+	PreviewBytes int
+	// GraphNodes is the number of addresses in the who-talks-to-whom graph; 0 means 15.
+	GraphNodes int
+	// TimelinePoints caps the intervals of the time series; 0 means 1000.
+	TimelinePoints int
+}
+
+func (o *Options) defaults() {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.Top, 10)
+	def(&o.MaxConversations, 1000)
+	def(&o.Previews, 5)
+	def(&o.PreviewBytes, 4096)
+	def(&o.GraphNodes, 15)
+	def(&o.TimelinePoints, 1000)
+	if o.Title == "" {
+		o.Title = "pcapframe report: " + strings.Join(o.Inputs, ", ")
+		if len(o.Inputs) > 3 {
+			o.Title = fmt.Sprintf("pcapframe report: %s and %d more", strings.Join(o.Inputs[:3], ", "), len(o.Inputs)-3)
+		}
+	}
+}
+
+// Data is everything the page shows, as it is embedded in it.
+type Data struct {
+	Title         string                `json:"title"`
+	Inputs        []string              `json:"inputs"`
+	Info          any                   `json:"info"`
+	Stats         json.RawMessage       `json:"stats"`
+	Charts        []Chart               `json:"charts"`
+	Timeline      *Timeline             `json:"timeline"`
+	Graph         map[string]*agg.Graph `json:"graph"`
+	Conversations Conversations         `json:"conversations"`
+	Previews      []Preview             `json:"previews"`
+	// Notes say what the page leaves out.
+	Notes []string `json:"notes"`
+}
+
+// Chart is one bar chart: for each metric its top bars and the "other" bar.
+type Chart struct {
+	ID    string `json:"id"`
+	Title string `json:"title"` // what the bars are: "source address"
+	// Filter says how a bar selects conversations: addr, port, service, proto or conv.
+	Filter string                `json:"filter"`
+	Talker string                `json:"talker,omitempty"`
+	Keys   int64                 `json:"keys"`
+	Total  agg.Row               `json:"total"`
+	Sets   map[string]MetricBars `json:"sets"`
+}
+
+// MetricBars are a chart's bars for one metric.
+type MetricBars struct {
+	Bars   []agg.Row `json:"bars"`
+	Other  agg.Row   `json:"other"`
+	Others int64     `json:"others"` // groups in the "other" bar
+}
+
+// Timeline is the traffic per interval.
+type Timeline struct {
+	IntervalNs int64   `json:"interval_ns"`
+	Start      []int64 `json:"start_ns"`
+	Packets    []int64 `json:"packets"`
+	Bytes      []int64 `json:"bytes"`
+	Payload    []int64 `json:"payload"`
+}
+
+// Conversations is the conversations table (stats' conversations query with a larger limit).
+type Conversations struct {
+	Columns []string `json:"columns"`
+	Rows    [][]any  `json:"rows"`
+	Total   int64    `json:"total"`
+}
+
+// Preview is the beginning of one conversation's payload.
+type Preview struct {
+	Proto string `json:"proto"`
+	A     string `json:"a"`
+	PortA any    `json:"port_a"`
+	B     string `json:"b"`
+	PortB any    `json:"port_b"`
+	agg.PayloadPreview
+}
+
+// charts lists the report's bar charts: id, dimension, whether only the top talker's packets count, and how a
+// bar filters the conversations.
+var charts = []struct {
+	id     string
+	dim    agg.Dim
+	talker bool
+	filter string
+}{
+	{"src", agg.Src, false, "addr"},
+	{"dst", agg.Dst, false, "addr"},
+	{"sport", agg.SPort, false, "port"},
+	{"dport", agg.DPort, false, "port"},
+	{"talker", agg.Dst, true, "addr"},
+	{"service", agg.Service, false, "service"},
+	{"proto", agg.Proto, false, "proto"},
+	{"conversation", agg.Conversation, false, "conv"},
+}
+
+// Collect computes the report's data from the packets table of e.
+func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) {
+	opts.defaults()
+	d := &Data{Title: opts.Title, Inputs: opts.Inputs, Info: opts.Info, Graph: map[string]*agg.Graph{}, Notes: []string{}}
+	if d.Inputs == nil {
+		d.Inputs = []string{}
+	}
+	// The statistics of `pcapframe stats`, as its --json writes them.
+	rep, err := e.Stats(ctx, query.StatsOptions{Top: opts.Top})
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := rep.RenderJSON(&buf); err != nil {
+		return nil, err
+	}
+	d.Stats = json.RawMessage(buf.Bytes())
+
+	for _, c := range charts {
+		set, err := agg.Bars(ctx, e, c.dim, agg.Options{Top: opts.Top, FromTopTalker: c.talker})
+		if err != nil {
+			return nil, err
+		}
+		ch := Chart{ID: c.id, Title: c.dim.Title(), Filter: c.filter, Talker: set.Talker, Keys: set.Keys, Total: set.Total, Sets: map[string]MetricBars{}}
+		for _, m := range agg.Metrics {
+			rows, other, others := set.TopN(m, opts.Top)
+			if rows == nil {
+				rows = []agg.Row{}
+			}
+			ch.Sets[string(m)] = MetricBars{Bars: rows, Other: other, Others: others}
+		}
+		d.Charts = append(d.Charts, ch)
+	}
+
+	tl, err := agg.TimelineOf(ctx, e, 0, opts.TimelinePoints)
+	if err != nil {
+		return nil, err
+	}
+	d.Timeline = &Timeline{IntervalNs: int64(tl.Interval), Start: nonNil(tl.Start), Packets: nonNil(tl.Packets), Bytes: nonNil(tl.Bytes), Payload: nonNil(tl.Payload)}
+
+	for _, m := range agg.Metrics {
+		g, err := agg.GraphOf(ctx, e, m, opts.GraphNodes)
+		if err != nil {
+			return nil, err
+		}
+		if g.Nodes == nil {
+			g.Nodes = []agg.Row{}
+		}
+		if g.Edges == nil {
+			g.Edges = []agg.Edge{}
+		}
+		d.Graph[string(m)] = g
+	}
+
+	if err := collectConversations(ctx, e, opts, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func nonNil(s []int64) []int64 {
+	if s == nil {
+		return []int64{}
+	}
+	return s
+}
+
+// collectConversations fills the conversations table, its service names and the payload previews.
+func collectConversations(ctx context.Context, e *query.Engine, opts Options, d *Data) error {
+	rep, err := e.Stats(ctx, query.StatsOptions{Top: opts.MaxConversations, Only: []string{"conversations"}})
+	if err != nil {
+		return err
+	}
+	d.Conversations = Conversations{Columns: []string{}, Rows: [][]any{}}
+	if len(rep.Sections) == 0 || rep.Sections[0].Skipped != "" {
+		if len(rep.Sections) > 0 {
+			d.Notes = append(d.Notes, "No conversations table: "+rep.Sections[0].Skipped+".")
+		}
+		return nil
+	}
+	sec := rep.Sections[0]
+	services, err := serviceNames(ctx, e)
+	if err != nil {
+		return err
+	}
+	col := map[string]int{}
+	for i, c := range sec.Columns {
+		d.Conversations.Columns = append(d.Conversations.Columns, c.Name)
+		col[c.Name] = i
+	}
+	d.Conversations.Columns = append(d.Conversations.Columns, "service")
+	for _, row := range sec.Rows {
+		out := make([]any, 0, len(row)+1)
+		for _, v := range row {
+			out = append(out, jsonValue(v))
+		}
+		proto := fmt.Sprint(out[col["proto"]])
+		var names []string
+		for _, p := range []any{out[col["port_a"]], out[col["port_b"]]} {
+			if n, ok := p.(int64); ok {
+				if s := services[svcKey{int(n), proto}]; s != "" && !contains(names, s) {
+					names = append(names, s)
+				}
+			}
+		}
+		out = append(out, strings.Join(names, ", "))
+		d.Conversations.Rows = append(d.Conversations.Rows, out)
+	}
+	d.Conversations.Total, err = agg.ConversationCount(ctx, e)
+	if err != nil {
+		return err
+	}
+	if d.Conversations.Total > int64(len(d.Conversations.Rows)) {
+		d.Notes = append(d.Notes, fmt.Sprintf("The conversations table holds the top %d of %d conversations (by packets, then bytes); the charts and statistics count them all.",
+			len(d.Conversations.Rows), d.Conversations.Total))
+	}
+	// Payload previews of the first conversations (by packets) that carry payload.
+	d.Previews = []Preview{}
+	for _, row := range d.Conversations.Rows {
+		if len(d.Previews) >= opts.Previews {
+			break
+		}
+		if n, _ := row[col["payload"]].(int64); n <= 0 {
+			continue
+		}
+		proto := fmt.Sprint(row[col["proto"]])
+		num, ok := agg.ProtoNumber(proto)
+		if !ok {
+			continue
+		}
+		a, _ := row[col["a"]].(string)
+		b, _ := row[col["b"]].(string)
+		p, err := agg.PayloadOf(ctx, e, num, a, row[col["port_a"]], b, row[col["port_b"]], opts.PreviewBytes, 256)
+		if err != nil {
+			return err
+		}
+		if len(p.Chunks) == 0 {
+			continue
+		}
+		d.Previews = append(d.Previews, Preview{Proto: proto, A: a, PortA: row[col["port_a"]], B: b, PortB: row[col["port_b"]], PayloadPreview: *p})
+	}
+	if len(d.Previews) > 0 {
+		d.Notes = append(d.Notes, fmt.Sprintf("Payload previews show at most the first %d bytes of the %d busiest conversations that carry payload.", opts.PreviewBytes, len(d.Previews)))
+	}
+	return nil
+}
+
+type svcKey struct {
+	port      int
+	transport string
+}
+
+// serviceNames reads the engine's services table.
+func serviceNames(ctx context.Context, e *query.Engine) (map[svcKey]string, error) {
+	rows, err := e.Conn().QueryContext(ctx, "SELECT port, transport, service FROM services")
+	if err != nil {
+		return nil, fmt.Errorf("read services: %w", err)
+	}
+	defer rows.Close()
+	out := map[svcKey]string{}
+	for rows.Next() {
+		var k svcKey
+		var s string
+		if err := rows.Scan(&k.port, &k.transport, &s); err != nil {
+			return nil, fmt.Errorf("read services: %w", err)
+		}
+		out[k] = s
+	}
+	return out, rows.Err()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+//go:embed assets/report.js
+var script string
+
+//go:embed assets/report.css
+var style string
+
+//go:embed assets/report.html
+var pageTemplate string
+
+// hash returns the CSP source of an inline element's content.
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+// CSP is the page's Content-Security-Policy: no network, only the page's own script and style.
+func CSP() string {
+	return "default-src 'none'; script-src " + hash(script) + "; style-src " + hash(style) +
+		"; img-src data:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'"
+}
+
+// MarshalData encodes d as JSON that is safe inside a <script> element: <, >, &, U+2028 and U+2029 are \u
+// escapes, so no string can end the element or start a comment.
+func MarshalData(d *Data) ([]byte, error) {
+	b, err := json.Marshal(d) // escapes <, > and & (and U+2028/9) in strings, RawMessage included
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	json.HTMLEscape(&out, b) // again, in case any part bypassed the encoder's escaping
+	return out.Bytes(), nil
+}
+
+// Write writes the page.
+func Write(w io.Writer, d *Data) error {
+	data, err := MarshalData(d)
+	if err != nil {
+		return fmt.Errorf("encode report data: %w", err)
+	}
+	r := strings.NewReplacer(
+		"{{csp}}", html.EscapeString(CSP()),
+		"{{title}}", html.EscapeString(printable(d.Title)),
+		"{{style}}", style,
+		"{{script}}", script,
+		"{{data}}", string(data),
+	)
+	_, err = io.WriteString(w, r.Replace(pageTemplate))
+	return err
+}
