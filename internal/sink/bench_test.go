@@ -361,6 +361,21 @@ func BenchmarkParquetNoDict(b *testing.B) {
 	benchmarkFormat(b, Parquet, Options{Workers: 1})
 }
 
+// BenchmarkParquetZstdBytes compresses Bytes columns with zstd like the others, as before they got Snappy.
+func BenchmarkParquetZstdBytes(b *testing.B) {
+	bytesSnappy = false
+	defer func() { bytesSnappy = true }()
+	benchmarkFormat(b, Parquet, Options{Workers: 1})
+}
+
+// BenchmarkParquetPlainInts writes integers PLAIN rather than DELTA_BINARY_PACKED.
+func BenchmarkParquetPlainInts(b *testing.B) {
+	deltaInts = false
+	defer func() { deltaInts = true }()
+	b.Run("payload", func(b *testing.B) { benchmarkFormat(b, Parquet, Options{Workers: 1}) })
+	b.Run("no-payload", func(b *testing.B) { benchmarkTable(b, benchNoPayload, Parquet, Options{Workers: 1}) })
+}
+
 // BenchmarkAccessors reads every value of every row and writes nothing: the part of each format's cost that
 // belongs to the table, not to the writer.
 func BenchmarkAccessors(b *testing.B) {
@@ -447,7 +462,7 @@ func BenchmarkParquetRowBased(b *testing.B) {
 	const batch = 1024
 	rows := benchRows()
 	out := &countWriter{}
-	pw := parquet.NewWriter(out, parquet.NewSchema("packets", parquetNode(benchTable, true)),
+	pw := parquet.NewWriter(out, parquet.NewSchema("packets", parquetNode(benchTable, true, nil)),
 		parquet.Compression(zstdFastest), parquet.PageBufferSize(DefaultPageBytes),
 		parquet.DictionaryMaxBytes(dictionaryMaxBytes), parquet.MaxRowsPerRowGroup(DefaultRowGroupRows))
 	prows := make([]parquet.Row, batch)

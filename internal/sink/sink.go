@@ -79,7 +79,8 @@ const (
 
 // Options configures a writer. The zero value selects the defaults; only Parquet reads the options.
 type Options struct {
-	// Compression is the Parquet compression codec: "zstd" (the default when empty), "snappy" or "none".
+	// Compression is the Parquet compression codec: "zstd" (the default when empty), "snappy" or "none". Under
+	// "zstd", Bytes columns are compressed with Snappy (see the package doc).
 	Compression string
 	// RowGroupRows is the maximum number of rows in a Parquet row group. If <= 0, DefaultRowGroupRows.
 	RowGroupRows int
