@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ type StatsOptions struct {
 	ShowSQL  bool
 	Interval time.Duration
 	Only     []string
+	Exact    bool
 }
 
 // NewCmdStats builds `pcapframe stats`.
@@ -34,10 +36,16 @@ with one readable SQL query over the packets table in embedded DuckDB (--show-sq
   ` + strings.Join(query.SectionNames(), ", ") + `
 
 describe_* are pandas' describe of every column (numbers: count, mean, sample std, min, quartiles by linear
-interpolation, max; text: count, unique, top, freq). protocols counts frames per protocol path as
-'tshark -q -z io,phs' does; timeline counts packets and bytes per interval from the first packet, as
-'tshark -q -z io,stat,INTERVAL' does. On a terminal the sections are aligned tables with inline bars; --json
-writes one JSON object for scripts.`,
+interpolation, max; text: count, unique, top, freq), in two passes over the numeric columns and one over the
+others. Over ` + approxRows + ` rows, describe is approximate so that it stays fast and its memory bounded: the
+quartiles are pandas' quartiles of a sample of about ` + approxRows + ` rows (the rows whose frame number hashes
+to 0 modulo N, the same rows every run), and binary columns (payload_raw, payload_hex) are grouped by a hash of
+their values; every other figure stays exact. --exact gives pandas' exact values at any size, but exact
+quartiles keep every value of every numeric column in memory, beyond --memory-limit.
+
+protocols counts frames per protocol path as 'tshark -q -z io,phs' does; timeline counts packets and bytes per
+interval from the first packet, as 'tshark -q -z io,stat,INTERVAL' does. On a terminal the sections are
+aligned tables with inline bars; --json writes one JSON object for scripts.`,
 		Example: `  pcapframe stats capture.pcap
   pcapframe stats out/ --top 20 --only src,dst,talker_peers
   pcapframe stats capture.pcap --json | jq '.sections[] | select(.name=="src") | .rows'`,
@@ -50,6 +58,7 @@ writes one JSON object for scripts.`,
 	f.BoolVar(&o.ShowSQL, "show-sql", false, "print each section's SQL query")
 	f.DurationVar(&o.Interval, "interval", 0, "timeline interval, e.g. 1s or 5m (default: a round interval giving at most 60)")
 	f.StringSliceVar(&o.Only, "only", nil, "run only these sections (comma-separated names)")
+	f.BoolVar(&o.Exact, "exact", false, "describe exactly as pandas does however large the input (memory grows with the input)")
 	return cmd
 }
 
@@ -70,7 +79,7 @@ func runStats(ctx context.Context, io *IO, o *StatsOptions, args []string) error
 		return err
 	}
 	defer e.Close()
-	rep, err := e.Stats(ctx, query.StatsOptions{Top: o.Top, Interval: o.Interval, Only: o.Only})
+	rep, err := e.Stats(ctx, query.StatsOptions{Top: o.Top, Interval: o.Interval, Only: o.Only, Exact: o.Exact})
 	if err != nil {
 		return err
 	}
@@ -92,4 +101,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// approxRows is query.DefaultApproxRows in words, for the help text.
+var approxRows = humanRows(query.DefaultApproxRows)
+
+// humanRows writes a row count such as 1000000 as "1 million".
+func humanRows(n int64) string {
+	if n >= 1_000_000 && n%1_000_000 == 0 {
+		return strconv.FormatInt(n/1_000_000, 10) + " million"
+	}
+	return strconv.FormatInt(n, 10)
 }

@@ -103,3 +103,32 @@ func BenchmarkLoadCapture(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkStats measures every section of `pcapframe stats` on the Parquet files or directory named by
+// $PCAPFRAME_BENCH_PARQUET (e.g. ten copies of `pcapframe convert` of the large bench capture, 10 million rows), or
+// on a corpus capture loaded once.
+func BenchmarkStats(b *testing.B) {
+	path := os.Getenv("PCAPFRAME_BENCH_PARQUET")
+	if path == "" {
+		path = corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
+	}
+	ctx := context.Background()
+	e, err := Open(ctx, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.Load(ctx, []string{path}, LoadOptions{Tables: []string{"packets"}}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var rows int64
+	for b.Loop() {
+		rep, err := e.Stats(ctx, StatsOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += rep.Rows
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -26,7 +26,12 @@
 //
 // Stats runs the sections of `pcapframe stats`, each one SQL query over the packets table that is kept as text in
 // this package (see Sections), and returns their results for rendering as aligned tables with inline bars or as
-// JSON.
+// JSON. The queries aggregate before they join or split (ports are named after they are counted, protocol stacks
+// split once per distinct stack), and pandas' describe reads the table three times whatever its number of
+// columns: once for count, mean, std, min and max of every numeric column, once for their quartiles and once,
+// with GROUPING SETS, for the value counts of every other column. Over StatsOptions.ApproxRows rows (one million
+// by default) and unless StatsOptions.Exact, the quartiles are those of a deterministic sample of about that many
+// rows and binary columns are grouped by hash, so that time and memory stay bounded; every other figure is exact.
 //
 // Only this package and the command line import DuckDB (cgo); the decoding core stays free of cgo.
 package query

@@ -86,6 +86,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		"SET temp_directory = " + quoteString(tmp),
 		// Rows keep the order in which they were loaded (file and frame order) unless a query sorts them.
 		"SET preserve_insertion_order = true",
+		"SET parquet_metadata_cache = true",
 	}
 	if opts.Threads > 0 {
 		settings = append(settings, "SET threads = "+strconv.Itoa(opts.Threads))

@@ -82,7 +82,18 @@ type StatsOptions struct {
 	Interval time.Duration
 	// Only selects sections by name; empty means all.
 	Only []string
+	// Exact computes describe exactly as pandas does however large the table. Otherwise, over ApproxRows rows,
+	// the quartiles are those of a sample of about ApproxRows rows and binary columns are grouped by hash (see
+	// DescribeNumbersSQL and DescribeTextSQL); every other figure stays exact.
+	Exact bool
+	// ApproxRows is the number of rows above which describe is approximate; 0 means DefaultApproxRows.
+	ApproxRows int64
 }
+
+// DefaultApproxRows is the number of rows of the packets table above which describe is approximate unless
+// StatsOptions.Exact: exact quartiles keep every value of every numeric column in memory and sort them, so the
+// quartiles of larger tables come from a sample of about this many rows.
+const DefaultApproxRows = 1_000_000
 
 // SectionResult is the result of one section.
 type SectionResult struct {
@@ -98,7 +109,14 @@ type SectionResult struct {
 // Report is the result of Stats.
 type Report struct {
 	Interval time.Duration
-	Sections []SectionResult
+	// Rows is the number of rows of the packets table.
+	Rows int64
+	// Approximate says that describe was approximate: quartiles of a sample of 1 row in SampleEvery, binary
+	// columns grouped by hash.
+	Approximate bool
+	// SampleEvery is the sampling step of the quartiles of describe; 1 means all rows.
+	SampleEvery int64
+	Sections    []SectionResult
 }
 
 // maxIntervals caps the number of timeline intervals.
@@ -127,11 +145,23 @@ func (e *Engine) Stats(ctx context.Context, opts StatsOptions) (*Report, error) 
 		return slices.ContainsFunc(cols, func(c ColumnInfo) bool { return c.Name == name })
 	}
 	rep := &Report{Interval: opts.Interval}
+	var span *int64
+	q := "SELECT count(*), NULL::BIGINT FROM packets"
 	if has("time") {
-		var span *int64
-		if err := e.conn.QueryRowContext(ctx, "SELECT epoch_ns(max(time)) - epoch_ns(min(time)) FROM packets").Scan(&span); err != nil {
-			return nil, e.explain(ctx, err)
-		}
+		q = "SELECT count(*), epoch_ns(max(time)) - epoch_ns(min(time)) FROM packets"
+	}
+	if err := e.conn.QueryRowContext(ctx, q).Scan(&rep.Rows, &span); err != nil {
+		return nil, e.explain(ctx, err)
+	}
+	if opts.ApproxRows <= 0 {
+		opts.ApproxRows = DefaultApproxRows
+	}
+	rep.Approximate = !opts.Exact && rep.Rows > opts.ApproxRows
+	rep.SampleEvery = 1
+	if rep.Approximate {
+		rep.SampleEvery = (rep.Rows + opts.ApproxRows - 1) / opts.ApproxRows
+	}
+	if has("time") {
 		if rep.Interval <= 0 {
 			rep.Interval = niceInterval(span)
 		}
@@ -145,9 +175,18 @@ func (e *Engine) Stats(ctx context.Context, opts StatsOptions) (*Report, error) 
 		}
 		switch s.Name {
 		case "describe_numbers":
-			s.SQL = DescribeNumbersSQL(cols)
+			s.SQL = DescribeNumbersSQL(cols, rep.SampleEvery)
+			switch {
+			case rep.Approximate && has("frame"):
+				s.Title = strings.TrimSuffix(s.Title, ")") + fmt.Sprintf("; quartiles of a sample of 1 row in %d, exact with --exact)", rep.SampleEvery)
+			case rep.Approximate:
+				s.Title = strings.TrimSuffix(s.Title, ")") + "; approximate quartiles, exact with --exact)"
+			}
 		case "describe_text":
-			s.SQL = DescribeTextSQL(cols)
+			s.SQL = DescribeTextSQL(cols, rep.Approximate)
+			if rep.Approximate {
+				s.Title = strings.TrimSuffix(s.Title, ")") + "; binary columns grouped by hash, exact with --exact)"
+			}
 		case "timeline":
 			s.Title = "Packets and bytes per " + rep.Interval.String()
 		}
@@ -204,9 +243,19 @@ func niceInterval(span *int64) time.Duration {
 }
 
 // DescribeNumbersSQL returns pandas' describe of the numeric columns: count, mean, std (sample), min, the
-// quartiles (linear interpolation, as pandas) and max; the time column is described in epoch seconds.
-func DescribeNumbersSQL(cols []ColumnInfo) string {
-	var parts []string
+// quartiles (linear interpolation, as pandas) and max; the time column is described in epoch seconds. It reads
+// the table twice, whatever the number of columns: once for count, mean, std, min and max, once for the
+// quartiles. With every > 1, the quartiles are those of a sample: the rows whose frame number hashes to 0 modulo
+// every (the same rows every run), or DuckDB's approx_quantile over all rows when there is no frame column;
+// everything else stays exact. Exact quartiles keep every value of every column in memory, a sample at most
+// 1/every of them.
+func DescribeNumbersSQL(cols []ColumnInfo, every int64) string {
+	var stats, quartiles []string
+	hasFrame := slices.ContainsFunc(cols, func(c ColumnInfo) bool { return c.Name == "frame" })
+	quantile := "quantile_cont"
+	if every > 1 && !hasFrame {
+		quantile = "approx_quantile"
+	}
 	for _, c := range cols {
 		var x string
 		switch {
@@ -217,27 +266,90 @@ func DescribeNumbersSQL(cols []ColumnInfo) string {
 		default:
 			continue
 		}
-		parts = append(parts, fmt.Sprintf(`SELECT %s AS "column", n AS "count", mean, std, "min", q[1] AS "25%%", q[2] AS "50%%", q[3] AS "75%%", "max"
-FROM (SELECT count(%s) AS n, avg(%s) AS mean, stddev_samp(%s) AS std, min(%s)::DOUBLE AS "min",
-             quantile_cont(%s, [0.25, 0.5, 0.75]) AS q, max(%s)::DOUBLE AS "max" FROM packets)`, quoteString(c.Name), x, x, x, x, x, x))
+		stats = append(stats, fmt.Sprintf(`    {'column': %s, 'count': count(%s), 'mean': avg(%s)::DOUBLE, 'std': stddev_samp(%s)::DOUBLE, 'min': min(%s)::DOUBLE, 'max': max(%s)::DOUBLE}`,
+			quoteString(c.Name), x, x, x, x, x))
+		quartiles = append(quartiles, fmt.Sprintf(`    %s(%s, [0.25, 0.5, 0.75])::DOUBLE[]`, quantile, x))
 	}
-	return strings.Join(parts, "\nUNION ALL\n")
+	if len(stats) == 0 {
+		return ""
+	}
+	sample := ""
+	switch {
+	case every > 1 && hasFrame:
+		sample = fmt.Sprintf("\n  WHERE hash(frame) %% %d = 0    -- a sample: the rows whose frame number hashes to 0 modulo %d", every, every)
+	case every > 1:
+		sample = "    -- approximate quantiles (t-digest)"
+	}
+	return `WITH stats AS (      -- count, mean, std, min and max of every numeric column, in one pass over the rows
+  SELECT [
+` + strings.Join(stats, ",\n") + `
+  ] AS s FROM packets
+), quartiles AS (    -- the quartiles of every numeric column, in one pass
+  SELECT [
+` + strings.Join(quartiles, ",\n") + `
+  ] AS q FROM packets` + sample + `
+)
+SELECT s[i]."column" AS "column", s[i]."count" AS "count", s[i].mean AS mean, s[i].std AS std, s[i]."min" AS "min",
+       q[i][1] AS "25%", q[i][2] AS "50%", q[i][3] AS "75%", s[i]."max" AS "max"
+FROM stats, quartiles, range(1, len(s) + 1) AS r(i)
+ORDER BY i`
 }
 
 // DescribeTextSQL returns pandas' describe of the other columns: count, unique, top (the most frequent value;
-// ties go to the smallest) and freq.
-func DescribeTextSQL(cols []ColumnInfo) string {
-	var parts []string
+// ties go to the smallest) and freq, all counted exactly in one pass over the table that groups by each column
+// (GROUPING SETS). With hashBinary, binary columns (BLOB, such as payload_raw) and the columns derived from them
+// (payload_hex) are grouped by a 64-bit hash of their values instead, so that memory stays bounded however large
+// and distinct the payloads are: count and freq stay exact, unique is exact unless two distinct values share a
+// hash, ties for top go to the smallest hash, and the top value is read back from the first packet that has it.
+func DescribeTextSQL(cols []ColumnInfo, hashBinary bool) string {
+	var names, cases, values, sets, hashed []string
 	for _, c := range cols {
 		if isNumericType(c.Type) || strings.HasPrefix(strings.ToUpper(c.Type), "TIMESTAMP") {
 			continue
 		}
 		x := quoteIdent(c.Name)
-		parts = append(parts, fmt.Sprintf(`SELECT %s AS "column", coalesce(sum(n), 0)::BIGINT AS "count", count(v) AS "unique",
-  first(v ORDER BY n DESC, v) AS top, max(n) AS freq
-FROM (SELECT %s::VARCHAR AS v, count(*) AS n FROM packets WHERE %s IS NOT NULL GROUP BY %s)`, quoteString(c.Name), x, x, x))
+		names = append(names, quoteString(c.Name))
+		_, derived := packetDerived[c.Name]
+		if hashBinary && (strings.EqualFold(c.Type, "BLOB") || derived) {
+			hashed = append(hashed, fmt.Sprintf(`SELECT * FROM (    -- %[1]s, grouped by hash
+  WITH s AS MATERIALIZED (
+    SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(h) AS "unique", first(h ORDER BY n DESC, h) AS top_hash, max(n) AS freq
+    FROM (SELECT hash(%[2]s) AS h, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY h))
+  SELECT %[1]s AS "column", "count", "unique",
+    (SELECT %[2]s::VARCHAR FROM packets WHERE hash(%[2]s) = (SELECT top_hash FROM s) LIMIT 1) AS top, freq
+  FROM s)`, quoteString(c.Name), x))
+			continue
+		}
+		cases = append(cases, fmt.Sprintf("WHEN grouping(%s) = 0 THEN %s", x, quoteString(c.Name)))
+		values = append(values, x+"::VARCHAR")
+		sets = append(sets, "("+x+")")
 	}
-	return strings.Join(parts, "\nUNION ALL\n")
+	var parts []string
+	if len(sets) > 0 {
+		parts = append(parts, `SELECT "column",
+  coalesce(sum(n) FILTER (WHERE v IS NOT NULL), 0)::BIGINT AS "count",
+  count(v) AS "unique",
+  first(v ORDER BY n DESC, v) FILTER (WHERE v IS NOT NULL) AS top,
+  max(n) FILTER (WHERE v IS NOT NULL) AS freq
+FROM (    -- one pass: how often each value of each column occurs (v is NULL for the rows without one)
+  SELECT CASE `+strings.Join(cases, "\n              ")+` END AS "column",
+    coalesce(`+strings.Join(values, ", ")+`) AS v,
+    count(*) AS n
+  FROM packets
+  GROUP BY GROUPING SETS (`+strings.Join(sets, ", ")+`))
+GROUP BY "column"`)
+	}
+	parts = append(parts, hashed...)
+	if len(parts) == 0 {
+		return ""
+	}
+	return `WITH columns AS (SELECT unnest(l) AS "column", generate_subscripts(l, 1) AS i FROM (SELECT [` + strings.Join(names, ", ") + `] AS l)),
+described AS (
+` + strings.Join(parts, "\nUNION ALL\n") + `
+)
+SELECT "column", coalesce("count", 0)::BIGINT AS "count", coalesce("unique", 0)::BIGINT AS "unique", top, freq
+FROM columns LEFT JOIN described USING ("column")    -- every column, even of an empty table
+ORDER BY i`
 }
 
 func isNumericType(t string) bool {

@@ -118,13 +118,15 @@ func bar(v, peak float64, width int) string {
 	return strings.Repeat("█", eighths/8) + partial[eighths%8]
 }
 
-// RenderJSON writes the report as one JSON object: {"interval_s", "sections": [{"name", "title", "sql",
+// RenderJSON writes the report as one JSON object: {"interval_s", "rows", "approximate", "sample_every",
+// "sections": [{"name", "title", "sql",
 // "columns": [{"name", "type"}], "rows": [{column: value, ...}], "skipped"}]}. Timestamps are RFC 3339 strings with
 // nanoseconds, blobs are text with \xHH escapes, and NaN or infinite numbers are null.
 func (rep *Report) RenderJSON(w io.Writer) error {
 	var b bytes.Buffer
 	b.WriteString(`{"interval_s":`)
 	b.WriteString(formatJSONFloat(rep.Interval.Seconds()))
+	fmt.Fprintf(&b, `,"rows":%d,"approximate":%t,"sample_every":%d`, rep.Rows, rep.Approximate, max(rep.SampleEvery, 1))
 	b.WriteString(`,"sections":[`)
 	for i, s := range rep.Sections {
 		if i > 0 {

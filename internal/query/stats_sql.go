@@ -66,40 +66,50 @@ GROUP BY ALL
 ORDER BY packets DESC, first_seen
 LIMIT $top`
 
-// sqlTopPort is the top ports of one side; $port is sport or dport.
-const sqlTopPort = `SELECT
+// sqlTopPort is the top ports of one side; $port is sport or dport. The packets are counted per transport and
+// port first, and only those counts are named from the services table.
+const sqlTopPort = `WITH ports AS (       -- packets per transport and port
+  SELECT proto, $port AS port, count(*) AS packets, sum(wirelen)::BIGINT AS bytes, sum(payload)::BIGINT AS payload
+  FROM packets
+  WHERE $port IS NOT NULL
+  GROUP BY proto, port
+)
+SELECT
   proto_name(p.proto)   AS proto,
-  p.$port                AS port,
+  p.port                AS port,
   s.service             AS service,
-  count(*)              AS packets,
-  sum(wirelen)::BIGINT  AS bytes,
-  sum(payload)::BIGINT  AS payload
-FROM packets p
-LEFT JOIN services s ON s.port = p.$port AND s.transport = proto_name(p.proto)
-WHERE p.$port IS NOT NULL
-GROUP BY ALL
+  p.packets             AS packets,
+  p.bytes               AS bytes,
+  p.payload             AS payload
+FROM ports p
+LEFT JOIN services s ON s.port = p.port AND s.transport = proto_name(p.proto)
 ORDER BY packets DESC, port
 LIMIT $top`
 
-const sqlServices = `SELECT                -- a packet's service is that of its destination port, else of its source port
+const sqlServices = `WITH ports AS (       -- packets per transport and port pair
+  SELECT proto, sport, dport, count(*) AS packets, sum(wirelen) AS bytes, sum(payload) AS payload
+  FROM packets
+  WHERE sport IS NOT NULL
+  GROUP BY proto, sport, dport
+)
+SELECT                -- a packet's service is that of its destination port, else of its source port
   coalesce(sd.service, ss.service, 'other') AS service,
   proto_name(p.proto)                       AS proto,
-  count(*)                                  AS packets,
-  sum(wirelen)::BIGINT                      AS bytes,
+  sum(packets)::BIGINT                      AS packets,
+  sum(bytes)::BIGINT                        AS bytes,
   sum(payload)::BIGINT                      AS payload
-FROM packets p
+FROM ports p
 LEFT JOIN services sd ON sd.port = p.dport AND sd.transport = proto_name(p.proto)
 LEFT JOIN services ss ON ss.port = p.sport AND ss.transport = proto_name(p.proto)
-WHERE p.sport IS NOT NULL
 GROUP BY ALL
 ORDER BY packets DESC, service
 LIMIT $top`
 
-// sqlProtocolHierarchy counts every prefix of every frame's protocol stack, as tshark -z io,phs does.
+// sqlProtocolHierarchy counts every prefix of every frame's protocol stack, as tshark -z io,phs does. Frames are
+// counted per stack first, so each distinct stack is split once.
 const sqlProtocolHierarchy = `WITH stacks AS (
-  SELECT string_split(coalesce(nullif(protocols, ''), 'undecoded'), ':') AS stack,
-         count(*) AS frames, sum(wirelen)::BIGINT AS bytes
-  FROM packets GROUP BY ALL
+  SELECT string_split(coalesce(nullif(protocols, ''), 'undecoded'), ':') AS stack, frames, bytes
+  FROM (SELECT protocols, count(*) AS frames, sum(wirelen)::BIGINT AS bytes FROM packets GROUP BY protocols)
 ), prefixes AS (
   SELECT stack[1:depth] AS path, frames, bytes
   FROM stacks, range(1, len(stack) + 1) AS r(depth)
@@ -113,9 +123,16 @@ FROM prefixes
 GROUP BY path
 ORDER BY path`
 
-const sqlConversations = `WITH c AS (           -- endpoint a is the lower (address, port) of the two
-  SELECT *, (src < dst OR (src = dst AND coalesce(sport, 0) <= coalesce(dport, 0))) AS ab
+// sqlConversations counts the packets of each direction of each conversation first, then folds the two
+// directions together.
+const sqlConversations = `WITH directed AS (    -- packets per direction of each conversation
+  SELECT proto, src, sport, dst, dport, count(*) AS packets, sum(wirelen) AS bytes, sum(payload) AS payload,
+         min(time) AS first, max(time) AS last
   FROM packets WHERE src IS NOT NULL
+  GROUP BY ALL
+), c AS (             -- endpoint a is the lower (address, port) of the two
+  SELECT *, (src < dst OR (src = dst AND coalesce(sport, 0) <= coalesce(dport, 0))) AS ab
+  FROM directed
 )
 SELECT
   proto_name(proto)                           AS proto,
@@ -123,15 +140,15 @@ SELECT
   CASE WHEN ab THEN sport ELSE dport END      AS port_a,
   CASE WHEN ab THEN dst ELSE src END          AS b,
   CASE WHEN ab THEN dport ELSE sport END      AS port_b,
-  count(*)                                    AS packets,
-  sum(wirelen)::BIGINT                        AS bytes,
-  count_if(ab)                                AS packets_a_to_b,
-  count_if(NOT ab)                            AS packets_b_to_a,
+  sum(packets)::BIGINT                        AS packets,
+  sum(bytes)::BIGINT                          AS bytes,
+  sum(CASE WHEN ab THEN packets ELSE 0 END)::BIGINT AS packets_a_to_b,
+  sum(CASE WHEN ab THEN 0 ELSE packets END)::BIGINT AS packets_b_to_a,
   sum(payload)::BIGINT                        AS payload,
-  min(time)                                   AS first,
-  (epoch_ns(max(time)) - epoch_ns(min(time))) / 1e9 AS duration_s
+  min(first)                                  AS first,
+  (epoch_ns(max(last)) - epoch_ns(min(first))) / 1e9 AS duration_s
 FROM c
-GROUP BY ALL
+GROUP BY proto_name(proto), a, port_a, b, port_b
 ORDER BY packets DESC, bytes DESC, a, port_a, b, port_b
 LIMIT $top`
 

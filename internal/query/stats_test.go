@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -334,11 +335,186 @@ func TestDescribeMatchesGo(t *testing.T) {
 			}
 			want := []string{fmt.Sprint(len(xs)), formatFloat(mean), formatFloat(sqrt(ss / (n - 1))), formatFloat(xs[0]),
 				formatFloat(q(.25)), formatFloat(q(.5)), formatFloat(q(.75)), formatFloat(xs[len(xs)-1])}
-			got := rows(t, e, DescribeNumbersSQL([]ColumnInfo{{col, "INTEGER"}}))[0][1:]
+			got := rows(t, e, DescribeNumbersSQL([]ColumnInfo{{col, "INTEGER"}}, 1))[0][1:]
 			if !slices.Equal(got, want) {
 				t.Errorf("describe %s = %v, want %v", col, got, want)
 			}
 		})
+	}
+}
+
+// linearQuantile is numpy's linear quantile (pandas' default) of sorted xs.
+func linearQuantile(xs []float64, p float64) float64 {
+	h := float64(len(xs)-1) * p
+	lo := int(h)
+	if lo+1 >= len(xs) {
+		return xs[lo]
+	}
+	return xs[lo] + (h-float64(lo))*(xs[lo+1]-xs[lo])
+}
+
+// describeRows returns the rows of a describe section by column name, as text.
+func describeRows(t *testing.T, s SectionResult) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for r := range s.Rows {
+		var row []string
+		for _, v := range s.Rows[r] {
+			row = append(row, formatValue(v))
+		}
+		out[row[0]] = row[1:]
+	}
+	return out
+}
+
+// TestDescribeApproximate runs describe on a table larger than ApproxRows: everything but the quartiles must
+// equal the exact describe (binary columns grouped by hash included), and the quartiles must be pandas' linear
+// quantiles, computed here in Go, of exactly the sampled rows, and close to those of all rows.
+func TestDescribeApproximate(t *testing.T) {
+	e := load(t, "seed__find_the_image.pcap")
+	ctx := context.Background()
+	only := []string{"describe_numbers", "describe_text"}
+	exact, err := e.Stats(ctx, StatsOptions{Only: only, ApproxRows: 500, Exact: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approx, err := e.Stats(ctx, StatsOptions{Only: only, ApproxRows: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exact.Approximate || !approx.Approximate || approx.SampleEvery != 8 || approx.Rows != 3641 {
+		t.Fatalf("approximate = %v/%v, every %d, rows %d; want false/true, 8, 3641", exact.Approximate, approx.Approximate, approx.SampleEvery, approx.Rows)
+	}
+	again, err := e.Stats(ctx, StatsOptions{Only: only, ApproxRows: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("text", func(t *testing.T) {
+		want, got := describeRows(t, section(t, exact, "describe_text")), describeRows(t, section(t, approx, "describe_text"))
+		if len(got) != len(want) || len(want) < 20 {
+			t.Fatalf("%d text columns, want %d", len(got), len(want))
+		}
+		for _, col := range []string{"payload_raw", "payload_hex"} {
+			if !strings.Contains(section(t, approx, "describe_text").Query, "hash("+quoteIdent(col)+")") {
+				t.Errorf("%s is not grouped by hash", col)
+			}
+		}
+		for col, w := range want {
+			if !slices.Equal(got[col], w) {
+				t.Errorf("%s: approximate %v, exact %v", col, got[col], w)
+			}
+		}
+	})
+
+	num := section(t, approx, "describe_numbers")
+	want, got := describeRows(t, section(t, exact, "describe_numbers")), describeRows(t, num)
+	if !reflect.DeepEqual(got, describeRows(t, section(t, again, "describe_numbers"))) {
+		t.Error("two approximate runs differ")
+	}
+	for _, col := range []string{"frame", "wirelen", "payload", "ttl", "window", "sport", "dport"} {
+		t.Run(col, func(t *testing.T) {
+			// count, mean, std, min and max are exact.
+			for _, i := range []int{0, 1, 2, 3, 7} {
+				if got[col][i] != want[col][i] {
+					t.Errorf("%s: approximate %v, exact %v", num.Columns[i+1].Name, got[col], want[col])
+				}
+			}
+			values := func(q string) []float64 {
+				var xs []float64
+				for _, r := range rows(t, e, q) {
+					x, err := strconv.ParseFloat(r[0], 64)
+					if err != nil {
+						t.Fatal(err)
+					}
+					xs = append(xs, x)
+				}
+				slices.Sort(xs)
+				return xs
+			}
+			x := quoteIdent(col)
+			all := values("SELECT " + x + " FROM packets WHERE " + x + " IS NOT NULL")
+			sample := values("SELECT " + x + " FROM packets WHERE " + x + " IS NOT NULL AND hash(frame) % 8 = 0")
+			if len(sample) < len(all)/16 || len(sample) > len(all)/4 {
+				t.Fatalf("sample of %d rows out of %d, want about 1 in 8", len(sample), len(all))
+			}
+			for i, p := range []float64{.25, .5, .75} {
+				if g, w := got[col][4+i], formatFloat(linearQuantile(sample, p)); g != w {
+					t.Errorf("%g quantile = %s, want %s (of the sample)", p, g, w)
+				}
+				// The sample's quartile lies between the quantiles of all rows 0.1 away.
+				q, _ := strconv.ParseFloat(got[col][4+i], 64)
+				if lo, hi := linearQuantile(all, p-.1), linearQuantile(all, p+.1); q < lo || q > hi {
+					t.Errorf("%g quantile = %g, not within [%g, %g]", p, q, lo, hi)
+				}
+			}
+		})
+	}
+}
+
+// TestDescribeEmpty checks that describe lists every column of an empty capture, as pandas does for an empty
+// DataFrame: count and unique 0, the rest null.
+func TestDescribeEmpty(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "empty.pcap")
+	header := []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0}
+	if err := os.WriteFile(path, header, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Open(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.Load(ctx, []string{path}, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.Stats(ctx, StatsOptions{Only: []string{"describe_numbers", "describe_text"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := e.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []ColumnInfo
+	for _, tb := range tables {
+		if tb.Name == "packets" {
+			cols = tb.Columns
+		}
+	}
+	got := len(section(t, rep, "describe_numbers").Rows) + len(section(t, rep, "describe_text").Rows)
+	if got != len(cols) || got == 0 {
+		t.Errorf("describe has %d rows, want one per column (%d)", got, len(cols))
+	}
+	for _, name := range []string{"describe_numbers", "describe_text"} {
+		s := section(t, rep, name)
+		for r := range s.Rows {
+			if c := cell(t, s, r, "count"); c != "0" {
+				t.Errorf("%s: %s count = %s", name, cell(t, s, r, "column"), c)
+			}
+		}
+	}
+}
+
+// TestDescribeWithoutFrame checks that the quartiles of a table without a frame column fall back on
+// approx_quantile over all rows.
+func TestDescribeWithoutFrame(t *testing.T) {
+	e := load(t, "seed__find_the_image.pcap")
+	q := DescribeNumbersSQL([]ColumnInfo{{"wirelen", "INTEGER"}, {"time", "TIMESTAMP_NS"}}, 8)
+	if !strings.Contains(q, "approx_quantile") || strings.Contains(q, "hash(frame)") {
+		t.Fatalf("no approx_quantile fallback:\n%s", q)
+	}
+	got := rows(t, e, q)
+	if len(got) != 2 || got[0][0] != "wirelen" || got[0][1] != "3641" || got[1][0] != "time" {
+		t.Errorf("describe = %v", got)
+	}
+	min, _ := strconv.ParseFloat(got[0][4], 64)
+	max, _ := strconv.ParseFloat(got[0][8], 64)
+	for _, v := range got[0][5:8] {
+		if q, err := strconv.ParseFloat(v, 64); err != nil || q < min || q > max {
+			t.Errorf("quartile %s outside [%g, %g]", v, min, max)
+		}
 	}
 }
 
