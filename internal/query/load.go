@@ -36,10 +36,18 @@ type tableDef struct {
 	build   func(ctx context.Context, e *Engine) (builder, error)
 }
 
-// defineTable describes table t, built by newBuilder around a loader of its rows; derived columns are computed by
-// DuckDB (see CreateTableSQL).
-func defineTable[R any](t *schema.Table[R], derived map[string]string, newBuilder func(*Loader[R]) builder) tableDef {
+// defineTable describes table t, built by newBuilder around the sink of its rows: the appender into a native
+// table when the engine keeps a database file, a staged Parquet file and a view for an in-memory engine (see
+// Stager). Derived columns are computed by DuckDB (see CreateTableSQL).
+func defineTable[R any](t *schema.Table[R], derived map[string]string, newBuilder func(rowSink[R]) builder) tableDef {
 	return tableDef{name: t.Name, columns: t.Names(), build: func(ctx context.Context, e *Engine) (builder, error) {
+		if e.opts.Path == "" && !e.opts.noStage {
+			s, err := NewStager(e, t, derived)
+			if err != nil {
+				return nil, err
+			}
+			return newBuilder(s), nil
+		}
 		l, err := NewLoader(ctx, e, t, derived)
 		if err != nil {
 			return nil, err
@@ -50,7 +58,7 @@ func defineTable[R any](t *schema.Table[R], derived map[string]string, newBuilde
 
 // captureTables lists the tables built from captures, in load order. Adding a table is one entry here.
 var captureTables = []tableDef{
-	defineTable(packet.Table, packetDerived, func(l *Loader[packet.Packet]) builder { return packetBuilder{l} }),
+	defineTable(packet.Table, packetDerived, func(l rowSink[packet.Packet]) builder { return packetBuilder{l} }),
 	defineTable(flow.Table, nil, newFlowBuilder),
 }
 
@@ -67,7 +75,7 @@ func TableNames() []string {
 	return out
 }
 
-type packetBuilder struct{ l *Loader[packet.Packet] }
+type packetBuilder struct{ l rowSink[packet.Packet] }
 
 func (p packetBuilder) add(b *pipeline.Batch) error { return p.l.Append(b.Packets) }
 func (p packetBuilder) close() error                { return p.l.Close() }
@@ -76,12 +84,12 @@ func (p packetBuilder) rows() int64                 { return p.l.Rows() }
 // flowBuilder tracks the flows of the packets (one tracker over all inputs, as `pcapframe flows`) and loads each
 // flow as it ends.
 type flowBuilder struct {
-	l     *Loader[flow.Flow]
+	l     rowSink[flow.Flow]
 	tr    *flow.Tracker
 	batch []flow.Flow
 }
 
-func newFlowBuilder(l *Loader[flow.Flow]) builder {
+func newFlowBuilder(l rowSink[flow.Flow]) builder {
 	b := &flowBuilder{l: l, batch: make([]flow.Flow, 0, 1024)}
 	b.tr = flow.NewTracker(flow.Options{}, func(f *flow.Flow) error {
 		b.batch = append(b.batch, *f)
