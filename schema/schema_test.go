@@ -64,7 +64,7 @@ func TestValidate(t *testing.T) {
 
 func TestDocs(t *testing.T) {
 	md := table().Markdown()
-	for _, want := range []string{"## t", "| `n` | int64 | yes | a number |", `| `+"`s`"+` | string |  | a \| string |`} {
+	for _, want := range []string{"## t", "| `n` | int64 | yes | a number |", `| ` + "`s`" + ` | string |  | a \| string |`} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
 		}

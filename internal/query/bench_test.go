@@ -81,28 +81,7 @@ func BenchmarkLoadPackets(b *testing.B) {
 
 // BenchmarkLoadCapture measures Engine.Load end to end (read, decode, load into DuckDB) on the capture named by
 // $PCAPFRAME_BENCH_PCAP (make it with ../shared/bench/make-bench-pcap), or on a corpus capture.
-func BenchmarkLoadCapture(b *testing.B) {
-	path := os.Getenv("PCAPFRAME_BENCH_PCAP")
-	if path == "" {
-		path = corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
-	}
-	ctx := context.Background()
-	b.ReportAllocs()
-	var rows int64
-	for b.Loop() {
-		e, err := Open(ctx, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		st, err := e.Load(ctx, []string{path}, LoadOptions{Tables: []string{"packets"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		rows += st.Rows["packets"]
-		e.Close()
-	}
-	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-}
+func BenchmarkLoadCapture(b *testing.B) { benchmarkLoadCapture(b, "") }
 
 // BenchmarkStats measures every section of `pcapframe stats` on the Parquet files or directory named by
 // $PCAPFRAME_BENCH_PARQUET (e.g. ten copies of `pcapframe convert` of the large bench capture, 10 million rows), or
@@ -136,6 +115,12 @@ func BenchmarkStats(b *testing.B) {
 // BenchmarkLoadCaptureScan is BenchmarkLoadCapture plus one query that reads every value of every column once
 // (for a view over the staged Parquet file, loading alone leaves the reading to the first query).
 func BenchmarkLoadCaptureScan(b *testing.B) {
+	benchmarkLoadCapture(b, "CREATE TEMP TABLE scanned AS SELECT sum(hash(COLUMNS(*))) FROM packets")
+}
+
+// benchmarkLoadCapture loads the packets of $PCAPFRAME_BENCH_PCAP (or a corpus capture) into a fresh engine, then
+// runs query if it is not empty.
+func benchmarkLoadCapture(b *testing.B, query string) {
 	path := os.Getenv("PCAPFRAME_BENCH_PCAP")
 	if path == "" {
 		path = corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
@@ -152,8 +137,10 @@ func BenchmarkLoadCaptureScan(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := e.Exec(ctx, "CREATE TEMP TABLE scanned AS SELECT sum(hash(COLUMNS(*))) FROM packets"); err != nil {
-			b.Fatal(err)
+		if query != "" {
+			if err := e.Exec(ctx, query); err != nil {
+				b.Fatal(err)
+			}
 		}
 		rows += st.Rows["packets"]
 		e.Close()
