@@ -84,14 +84,35 @@
 //
 // # Parquet write path
 //
-// The writer does not build a parquet.Row per row. It takes up to 1,024 rows at a time and, column by column,
-// reads the values through the accessors into one reused []parquet.Value with the definition level set (String
-// and Bytes values are first appended to one reused arena), then hands the batch to that column's
-// parquet.ColumnWriter with WriteRowValues. This skips the per-row assembly and per-row column dispatch of
-// parquet-go's row-based writers, and lets columns be encoded in parallel: Options.Workers goroutines (GOMAXPROCS
-// by default, the caller's included) share out the columns of each batch, costliest first. The accessors of a
-// table are therefore called from several goroutines at once on the same rows, which is safe as long as they
-// only read the row, as accessors should. Close or Abort must be called to stop the workers.
+// By default the writer encodes the file itself rather than through parquet-go's writer (direct.go). It takes up
+// to 1,024 rows at a time and, column by column, reads the values through the accessors straight into typed page
+// buffers: definition levels (one byte per row, RLE/bit-packed with bit width 1 when the page is cut), int32 or
+// int64 values, float64s, booleans, dictionary indexes, or PLAIN byte arrays (the accessor appends the value after
+// a 4-byte length placeholder). A page is cut at Options.PageBytes: encoded with parquet-go's DELTA_BINARY_PACKED
+// and RLE encoders, compressed with the codecs above and appended, behind its DataPage v2 header, to the column's
+// chunk, held in pooled 1 MiB blocks until the row group is written. The thrift structs and the compact-protocol
+// encoder of the page headers, page index and footer are parquet-go's, and the schema elements are copied from
+// an empty file that parquet-go writes for the same schema, so readers see exactly the same types.
+//
+// A data page v2 says whether it is compressed, so a page whose compressed size is more than 97% of its size is
+// stored uncompressed; after such a page, an Int32, Int64, Timestamp, Float64 or Bool column (checksums, IP IDs,
+// sequence numbers) does not try the next 8 pages. String columns use a dictionary per row group as above (the
+// value of the row before is checked first, so runs of one address skip the hash lookup), and the statistics and
+// page index carry min/max (String bounds cut to 64 bytes) and null counts.
+//
+// Skipping parquet-go's per-value path ([]parquet.Value, its column buffers and statistics) made converting a
+// 1M-packet capture (28 columns with payloads, one core) take 40% less CPU time for a file 1% smaller. Setting
+// directParquet to false selects the parquet-go writer below, which is kept for comparison.
+//
+// The parquet-go writer does not build a parquet.Row per row either. It takes up to 1,024 rows at a time and,
+// column by column, reads the values through the accessors into one reused []parquet.Value with the definition
+// level set (String and Bytes values are first appended to one reused arena), then hands the batch to that
+// column's parquet.ColumnWriter with WriteRowValues.
+//
+// Both writers let columns be encoded in parallel: Options.Workers goroutines (GOMAXPROCS by default, the caller's
+// included) share out the columns of each batch. The accessors of a table are therefore called from several
+// goroutines at once on the same rows, which is safe as long as they only read the row, as accessors should.
+// Close or Abort must be called to stop the workers.
 //
 // # CSV
 //

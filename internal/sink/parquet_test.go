@@ -269,8 +269,15 @@ func TestParquetWorkersStop(t *testing.T) {
 		if err := w.Write(rows); err != nil {
 			t.Fatal(err)
 		}
-		if x := w.(*parquetWriter[testRow]); !x.started || len(x.scratch) != 4 {
-			t.Fatalf("workers started %v, %d scratch buffers; want 4 workers", x.started, len(x.scratch))
+		switch x := w.(type) {
+		case *parquetWriter[testRow]:
+			if !x.started || len(x.scratch) != 4 {
+				t.Fatalf("workers started %v, %d scratch buffers; want 4 workers", x.started, len(x.scratch))
+			}
+		case *directWriter[testRow]:
+			if !x.started || x.workers != 4 {
+				t.Fatalf("workers started %v, %d workers; want 4", x.started, x.workers)
+			}
 		}
 		if abort {
 			err = w.Abort()

@@ -159,6 +159,9 @@ func New[R any](t *schema.Table[R], format Format, w io.Writer, opts Options) (W
 	}
 	switch format {
 	case Parquet:
+		if directParquet {
+			return newDirectWriter(t, w, opts)
+		}
 		return newParquetWriter(t, w, opts)
 	case CSV:
 		return newCSVWriter(t, w), nil

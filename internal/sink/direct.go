@@ -1,0 +1,948 @@
+package sink
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/encoding/delta"
+	"github.com/parquet-go/parquet-go/encoding/rle"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/pcapframe/pcapframe/schema"
+)
+
+// directParquet selects the direct column-chunk encoder (directWriter) instead of parquet-go's writer.
+var directParquet = true
+
+// directWriter writes Parquet files by encoding pages itself: it reads each column's values through the accessors
+// straight into typed buffers (definition levels, int32/int64/float64 values, PLAIN byte arrays), encodes a page
+// when a buffer reaches the page size, compresses it and keeps it in the column's chunk buffer until the row group
+// is written. The file's schema elements are taken from a file written by parquet-go with the same schema, so
+// readers see exactly the same types as with parquetWriter.
+type directWriter[R any] struct {
+	state
+	w         io.Writer
+	off       int64
+	cols      []schema.Column[R]
+	cs        []*directColumn
+	meta      format.FileMetaData
+	maxRows   int
+	maxSize   int64
+	rows      int
+	size      int64
+	rowSize   int64
+	pageBytes int
+	header    thrift.Protocol
+
+	chunk    []R
+	next     atomic.Int64
+	wake     chan struct{}
+	done     sync.WaitGroup
+	started  bool
+	workers  int
+	colIndex [][]format.ColumnIndex // per row group, per column
+	offIndex [][]format.OffsetIndex
+	errs     []error // one per worker
+	sizes    []int64 // bytes of String/Bytes values per worker in the current chunk
+}
+
+// directColumn is the state of one column: the values of the current page and the pages of the current chunk.
+type directColumn struct {
+	typ       schema.Type
+	name      string
+	ptype     format.Type
+	enc       format.Encoding // of the values when not dictionary-encoded
+	codec     compress.Codec
+	pageBytes int
+	bounds    bool // keeps min/max statistics
+
+	// current page
+	defs  []byte
+	i32   []int32
+	i64   []int64
+	f64   []float64
+	bools []byte
+	data  []byte  // PLAIN byte arrays
+	idx   []int32 // dictionary indexes
+	nulls int
+	vsize int // bytes of String values in the page
+	page  stats
+
+	// dictionary of a String column for the current chunk
+	useDict   bool
+	dict      map[string]int32
+	dictData  []byte
+	dictN     int32
+	val       []byte
+	last      int32 // dictionary index of lastVal, or -1
+	lastVal   []byte
+	usedDict  bool // a dictionary page was written in this chunk
+	usedPlain bool
+
+	// current chunk
+	chunk        blockBuffer
+	pages        []pageInfo
+	numValues    int64
+	nullCount    int64
+	uncompressed int64
+	stats        stats
+
+	h                                   format.PageHeader
+	hdrBuf                              bytes.Buffer
+	henc                                *thrift.Encoder
+	boundsBuf                           []byte // page bounds of the chunk
+	skip                                int    // pages left to store without trying to compress them
+	levels, encoded, compressed, rleBuf []byte
+	fix                                 []byte
+}
+
+// stats are the bounds of a page or chunk, each value in its PLAIN encoding (byte arrays without length).
+type stats struct {
+	has      bool
+	min, max []byte
+	imin     int64 // Int32/Int64/Timestamp/Bool as numbers while counting
+	imax     int64
+	fmin     float64
+	fmax     float64
+}
+
+// pageInfo describes a data page for the page index.
+type pageInfo struct {
+	off      int64 // from the start of the chunk's data pages
+	size     int32
+	firstRow int64
+	nulls    int64
+	allNull  bool
+	min, max span // in the column's boundsBuf
+}
+
+// A page whose compressed size is more than incompressible times its size is stored uncompressed, and the next
+// skipPages pages of its column are not tried.
+var (
+	incompressible = 0.97
+	skipPages      = 8
+)
+
+// blockSize is the size of the blocks that hold the compressed pages of a row group.
+const blockSize = 1 << 20
+
+var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
+
+// blockBuffer is a byte buffer in fixed-size pooled blocks, so that a growing row group neither copies itself
+// nor leaves garbage behind.
+type blockBuffer struct {
+	blocks []*[]byte
+	n      int64
+}
+
+func (b *blockBuffer) write(p []byte) {
+	b.n += int64(len(p))
+	for len(p) > 0 {
+		if len(b.blocks) == 0 || len(*b.blocks[len(b.blocks)-1]) == blockSize {
+			b.blocks = append(b.blocks, blockPool.Get().(*[]byte))
+		}
+		blk := b.blocks[len(b.blocks)-1]
+		k := min(len(p), blockSize-len(*blk))
+		*blk = append(*blk, p[:k]...)
+		p = p[k:]
+	}
+}
+
+func (b *blockBuffer) writeTo(w io.Writer) error {
+	for _, blk := range b.blocks {
+		if _, err := w.Write(*blk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *blockBuffer) reset() {
+	for _, blk := range b.blocks {
+		*blk = (*blk)[:0]
+		blockPool.Put(blk)
+	}
+	clear(b.blocks)
+	b.blocks, b.n = b.blocks[:0], 0
+}
+
+func newDirectWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*directWriter[R], error) {
+	var codec compress.Codec
+	switch opts.Compression {
+	case "zstd":
+		codec = zstdCodec
+	case "snappy":
+		codec = s2SnappyCodec
+	case "none":
+		codec = &parquet.Uncompressed
+	}
+	bc := bytesCodec(opts.Compression)
+	// The schema elements, column orders and created_by come from an empty file written by parquet-go.
+	var buf bytes.Buffer
+	pw := parquet.NewWriter(&buf, parquet.NewSchema(t.Name, parquetNode(t, opts.TimestampUTC, bc)), parquet.Compression(codec))
+	if err := pw.Close(); err != nil {
+		return nil, fmt.Errorf("write parquet schema: %w", err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		return nil, fmt.Errorf("write parquet schema: %w", err)
+	}
+	tm := f.Metadata()
+	x := &directWriter[R]{
+		w:         w,
+		cols:      t.Columns,
+		maxRows:   opts.RowGroupRows,
+		maxSize:   opts.RowGroupBytes,
+		pageBytes: opts.PageBytes,
+		header:    &thrift.CompactProtocol{},
+		meta: format.FileMetaData{
+			Version:      tm.Version,
+			Schema:       tm.Schema,
+			CreatedBy:    tm.CreatedBy,
+			ColumnOrders: tm.ColumnOrders,
+		},
+	}
+	if len(tm.Schema) != len(t.Columns)+1 {
+		return nil, fmt.Errorf("write parquet schema: %d schema elements for %d columns", len(tm.Schema), len(t.Columns))
+	}
+	for i, c := range t.Columns {
+		dc := &directColumn{typ: c.Type, name: c.Name, ptype: tm.Schema[i+1].Type.V, codec: codec, pageBytes: opts.PageBytes}
+		switch c.Type {
+		case schema.Int32, schema.Int64, schema.Timestamp:
+			dc.enc = format.DeltaBinaryPacked
+		default:
+			dc.enc = format.Plain
+		}
+		if c.Type == schema.Bytes && bc != nil {
+			dc.codec = bc
+		}
+		dc.bounds = c.Type != schema.Bytes
+		dc.resetDict()
+		x.cs = append(x.cs, dc)
+		x.rowSize += int64(fixedSize(c.Type))
+	}
+	x.workers = max(1, min(opts.Workers, len(t.Columns)))
+	x.errs = make([]error, x.workers)
+	x.sizes = make([]int64, x.workers)
+	return x, nil
+}
+
+func (x *directWriter[R]) Write(rows []R) error {
+	if err := x.check(); err != nil {
+		return err
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), chunkRows, x.maxRows-x.rows)
+		if err := x.writeChunk(rows[:n]); err != nil {
+			return x.fail(err)
+		}
+		rows = rows[n:]
+		x.rows += n
+		x.size += int64(n) * x.rowSize
+		if x.rows >= x.maxRows || x.size >= x.maxSize {
+			if err := x.flushRowGroup(); err != nil {
+				return x.fail(err)
+			}
+		}
+	}
+	return nil
+}
+
+func (x *directWriter[R]) writeChunk(rows []R) error {
+	x.chunk = rows
+	x.next.Store(0)
+	helpers := 0
+	if len(rows) >= parallelRows {
+		helpers = x.workers - 1
+	}
+	if helpers > 0 && !x.started {
+		x.wake = make(chan struct{})
+		for i := 1; i < x.workers; i++ {
+			go func() {
+				for range x.wake {
+					x.writeColumns(i)
+					x.done.Done()
+				}
+			}()
+		}
+		x.started = true
+	}
+	x.done.Add(helpers)
+	for range helpers {
+		x.wake <- struct{}{}
+	}
+	x.writeColumns(0)
+	x.done.Wait()
+	x.chunk = nil
+	var errs []error
+	for i := range x.errs {
+		x.size += x.sizes[i]
+		x.sizes[i] = 0
+		if x.errs[i] != nil {
+			errs = append(errs, x.errs[i])
+			x.errs[i] = nil
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// writeColumns takes columns of the current chunk (costliest first is not needed here: the order is the table's)
+// and appends their values, until none is left.
+func (x *directWriter[R]) writeColumns(wk int) {
+	for {
+		ci := int(x.next.Add(1)) - 1
+		if ci >= len(x.cs) {
+			return
+		}
+		n, err := appendColumn(x.cs[ci], &x.cols[ci], x.chunk)
+		x.sizes[wk] += n
+		if err != nil && x.errs[wk] == nil {
+			x.errs[wk] = err
+		}
+	}
+}
+
+// appendColumn appends the values of column c of rows to d's current page, cutting pages as they fill. It returns
+// the bytes of String and Bytes values appended.
+func appendColumn[R any](d *directColumn, c *schema.Column[R], rows []R) (int64, error) {
+	var total int64
+	switch d.typ {
+	case schema.Bool:
+		for i := range rows {
+			v, ok := c.Int(&rows[i])
+			d.def(ok)
+			if ok {
+				b := int64(0)
+				if v != 0 {
+					b = 1
+				}
+				d.bools = append(d.bools, byte(b))
+				d.page.addInt(b)
+			}
+			if len(d.defs) >= d.pageBytes {
+				if err := d.cutPage(); err != nil {
+					return total, err
+				}
+			}
+		}
+	case schema.Int32:
+		for i := range rows {
+			v, ok := c.Int(&rows[i])
+			d.def(ok)
+			if ok {
+				d.i32 = append(d.i32, int32(v))
+				d.page.addInt(int64(int32(v)))
+			}
+			if 4*len(d.i32) >= d.pageBytes || len(d.defs) >= d.pageBytes {
+				if err := d.cutPage(); err != nil {
+					return total, err
+				}
+			}
+		}
+	case schema.Int64, schema.Timestamp:
+		for i := range rows {
+			v, ok := c.Int(&rows[i])
+			d.def(ok)
+			if ok {
+				d.i64 = append(d.i64, v)
+				d.page.addInt(v)
+			}
+			if 8*len(d.i64) >= d.pageBytes || len(d.defs) >= d.pageBytes {
+				if err := d.cutPage(); err != nil {
+					return total, err
+				}
+			}
+		}
+	case schema.Float64:
+		for i := range rows {
+			v, ok := c.Float(&rows[i])
+			d.def(ok)
+			if ok {
+				d.f64 = append(d.f64, v)
+				d.page.addFloat(v)
+			}
+			if 8*len(d.f64) >= d.pageBytes || len(d.defs) >= d.pageBytes {
+				if err := d.cutPage(); err != nil {
+					return total, err
+				}
+			}
+		}
+	case schema.String:
+		for i := range rows {
+			v, ok := c.Append(&rows[i], d.val[:0])
+			if !ok {
+				d.val = v[:0]
+				d.def(false)
+			} else {
+				d.val = v
+				if len(v) > math.MaxInt32 {
+					return total, fmt.Errorf("write parquet column %s: value of %d bytes is too large", d.name, len(v))
+				}
+				d.def(true)
+				total += int64(len(v))
+				d.vsize += len(v)
+				if d.useDict {
+					// The value of the row before is often the same (packets of one conversation). The dictionary
+					// holds only valid UTF-8, so a value found in it needs no check.
+					k := d.last
+					if k < 0 || !bytes.Equal(v, d.lastVal) {
+						var ok bool
+						if k, ok = d.dict[string(v)]; !ok {
+							if !utf8.Valid(v) {
+								d.fix = append(d.fix[:0], v...)
+								v = appendValidUTF8(v[:0], d.fix)
+								d.val = v
+							}
+							if k, ok = d.dict[string(v)]; !ok {
+								k = d.dictN
+								d.dictN++
+								d.dict[string(v)] = k
+								d.dictData = binary.LittleEndian.AppendUint32(d.dictData, uint32(len(v)))
+								d.dictData = append(d.dictData, v...)
+							}
+						}
+						d.last, d.lastVal = k, append(d.lastVal[:0], v...)
+						d.page.addBytes(v)
+					}
+					d.idx = append(d.idx, k)
+				} else {
+					if !utf8.Valid(v) {
+						d.fix = append(d.fix[:0], v...)
+						v = appendValidUTF8(v[:0], d.fix)
+						d.val = v
+					}
+					d.page.addBytes(v)
+					d.data = binary.LittleEndian.AppendUint32(d.data, uint32(len(v)))
+					d.data = append(d.data, v...)
+				}
+			}
+			if d.vsize >= d.pageBytes || len(d.defs) >= d.pageBytes {
+				if err := d.cutPage(); err != nil {
+					return total, err
+				}
+			}
+			if d.useDict && len(d.dictData) > dictionaryMaxBytes {
+				// Too many distinct values: plain encoding for the rest of the chunk.
+				if err := d.cutPage(); err != nil {
+					return total, err
+				}
+				d.useDict = false
+			}
+		}
+		if cap(d.val) > 1<<20 {
+			d.val = nil
+		}
+	case schema.Bytes:
+		for i := range rows {
+			n := len(d.data)
+			data, ok := c.Append(&rows[i], append(d.data, 0, 0, 0, 0))
+			if !ok {
+				d.data = data[:n]
+				d.def(false)
+			} else {
+				l := len(data) - n - 4
+				if l > math.MaxInt32 {
+					return total, fmt.Errorf("write parquet column %s: value of %d bytes is too large", d.name, l)
+				}
+				binary.LittleEndian.PutUint32(data[n:], uint32(l))
+				d.data = data
+				d.def(true)
+				total += int64(l)
+			}
+			if len(d.data) >= d.pageBytes || len(d.defs) >= d.pageBytes {
+				if err := d.cutPage(); err != nil {
+					return total, err
+				}
+			}
+		}
+	}
+	return total, nil
+}
+
+func (d *directColumn) def(ok bool) {
+	if ok {
+		d.defs = append(d.defs, 1)
+	} else {
+		d.defs = append(d.defs, 0)
+		d.nulls++
+	}
+}
+
+func (s *stats) addInt(v int64) {
+	if !s.has {
+		s.imin, s.imax, s.has = v, v, true
+		return
+	}
+	s.imin = min(s.imin, v)
+	s.imax = max(s.imax, v)
+}
+
+func (s *stats) addFloat(v float64) {
+	if v != v {
+		return // NaN has no order
+	}
+	if !s.has {
+		s.fmin, s.fmax, s.has = v, v, true
+		return
+	}
+	s.fmin = min(s.fmin, v)
+	s.fmax = max(s.fmax, v)
+}
+
+func (s *stats) addBytes(v []byte) {
+	if !s.has {
+		s.min, s.max, s.has = append(s.min[:0], v...), append(s.max[:0], v...), true
+		return
+	}
+	if bytes.Compare(v, s.min) < 0 {
+		s.min = append(s.min[:0], v...)
+	} else if bytes.Compare(v, s.max) > 0 {
+		s.max = append(s.max[:0], v...)
+	}
+}
+
+// merge adds the bounds of page p (of type t) to s.
+func (s *stats) merge(t schema.Type, p *stats) {
+	if !p.has {
+		return
+	}
+	switch t {
+	case schema.Float64:
+		s.addFloat(p.fmin)
+		s.addFloat(p.fmax)
+	case schema.String:
+		s.addBytes(p.min)
+		s.addBytes(p.max)
+	default:
+		s.addInt(p.imin)
+		s.addInt(p.imax)
+	}
+}
+
+// boundsMaxBytes limits the String bounds kept in statistics and the page index.
+const boundsMaxBytes = 64
+
+// encode appends the PLAIN encodings of the bounds of a t to buf and returns where they are in it.
+func (s *stats) encode(t schema.Type, buf []byte) (lo, hi span, out []byte) {
+	if !s.has {
+		return span{}, span{}, buf
+	}
+	n := len(buf)
+	switch t {
+	case schema.Bool:
+		buf = append(buf, byte(s.imin), byte(s.imax))
+		return span{n, n + 1}, span{n + 1, n + 2}, buf
+	case schema.Int32:
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(s.imin))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(s.imax))
+		return span{n, n + 4}, span{n + 4, n + 8}, buf
+	case schema.Int64, schema.Timestamp:
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(s.imin))
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(s.imax))
+		return span{n, n + 8}, span{n + 8, n + 16}, buf
+	case schema.Float64:
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(s.fmin))
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(s.fmax))
+		return span{n, n + 8}, span{n + 8, n + 16}, buf
+	case schema.String:
+		buf = append(buf, s.min[:min(len(s.min), boundsMaxBytes)]...)
+		lo = span{n, len(buf)}
+		m := len(buf)
+		if len(s.max) <= boundsMaxBytes {
+			buf = append(buf, s.max...)
+			return lo, span{m, len(buf)}, buf
+		}
+		// A shorter upper bound: the longest prefix whose last byte can be incremented, incremented.
+		hi := s.max[:boundsMaxBytes]
+		for len(hi) > 0 && hi[len(hi)-1] == 0xff {
+			hi = hi[:len(hi)-1]
+		}
+		if len(hi) == 0 {
+			return span{}, span{}, buf[:n]
+		}
+		buf = append(buf, hi...)
+		buf[len(buf)-1]++
+		return lo, span{m, len(buf)}, buf
+	}
+	return span{}, span{}, buf
+}
+
+// span is the range [start, end) of a byte slice; the zero span stands for no value.
+type span struct{ start, end int }
+
+func (s span) of(buf []byte) []byte {
+	if s == (span{}) {
+		return nil
+	}
+	return buf[s.start:s.end]
+}
+
+// header returns the compact thrift encoding of h, valid until the next call.
+func (d *directColumn) header(h *format.PageHeader) ([]byte, error) {
+	d.hdrBuf.Reset()
+	if d.henc == nil {
+		d.henc = thrift.NewEncoder((&thrift.CompactProtocol{}).NewWriter(&d.hdrBuf))
+	}
+	if err := d.henc.Encode(h); err != nil {
+		return nil, err
+	}
+	return d.hdrBuf.Bytes(), nil
+}
+
+var (
+	levelEncoding = rle.Encoding{BitWidth: 1}
+	deltaEncoding delta.BinaryPackedEncoding
+)
+
+// cutPage encodes, compresses and appends the current page (a DataPage v2) to the chunk.
+func (d *directColumn) cutPage() error {
+	if len(d.defs) == 0 {
+		return nil
+	}
+	var err error
+	if d.levels, err = levelEncoding.EncodeLevels(d.levels[:0], d.defs); err != nil {
+		return fmt.Errorf("write parquet column %s: %w", d.name, err)
+	}
+	vals := d.encoded[:0]
+	enc := d.enc
+	switch d.typ {
+	case schema.Bool:
+		vals = appendBits(vals, d.bools)
+	case schema.Int32:
+		vals, err = deltaEncoding.EncodeInt32(vals, d.i32)
+	case schema.Int64, schema.Timestamp:
+		vals, err = deltaEncoding.EncodeInt64(vals, d.i64)
+	case schema.Float64:
+		for _, f := range d.f64 {
+			vals = binary.LittleEndian.AppendUint64(vals, math.Float64bits(f))
+		}
+	case schema.String:
+		if d.useDict {
+			enc = format.RLEDictionary
+			w := bits.Len32(uint32(max(d.dictN-1, 0)))
+			// EncodeInt32 overwrites its dst, so the indexes go to rleBuf and then after the bit width.
+			if d.rleBuf, err = (&rle.Encoding{BitWidth: w}).EncodeInt32(d.rleBuf[:0], d.idx); err == nil {
+				vals = append(append(vals, byte(w)), d.rleBuf...)
+			}
+			d.usedDict = true
+		} else {
+			vals = d.data
+			d.usedPlain = true
+		}
+	case schema.Bytes:
+		vals = d.data // already PLAIN
+	}
+	if err != nil {
+		return fmt.Errorf("write parquet column %s: %w", d.name, err)
+	}
+	if d.typ != schema.Bytes && !(d.typ == schema.String && !d.useDict) {
+		d.encoded = vals
+	}
+	// A DataPage v2 says whether it is compressed, so pages that do not compress are stored as they are, and
+	// after such a page the next skipPages pages of the column are not tried.
+	compressed := vals
+	isCompressed := false
+	if d.codec.CompressionCodec() != format.Uncompressed {
+		if d.skip > 0 {
+			d.skip--
+		} else {
+			if d.compressed, err = d.codec.Encode(d.compressed[:0], vals); err != nil {
+				return fmt.Errorf("write parquet column %s: %w", d.name, err)
+			}
+			if float64(len(d.compressed)) <= incompressible*float64(len(vals)) {
+				compressed, isCompressed = d.compressed, true
+			} else if d.typ != schema.Bytes && d.typ != schema.String {
+				// Payload pages vary (text, then encrypted), and a String column's pages change from dictionary
+				// indexes to plain text, so those columns try every page.
+				d.skip = skipPages
+			}
+		}
+	}
+	rows := len(d.defs)
+	d.h = format.PageHeader{
+		Type:                 format.DataPageV2,
+		UncompressedPageSize: int32(len(d.levels) + len(vals)),
+		CompressedPageSize:   int32(len(d.levels) + len(compressed)),
+		DataPageHeaderV2: thrift.New(format.DataPageHeaderV2{
+			NumValues:                  int32(rows),
+			NumNulls:                   int32(d.nulls),
+			NumRows:                    int32(rows),
+			Encoding:                   enc,
+			DefinitionLevelsByteLength: int32(len(d.levels)),
+			IsCompressed:               thrift.New(isCompressed),
+			Statistics:                 format.Statistics{NullCount: int64(d.nulls)},
+		}),
+	}
+	hdr, err := d.header(&d.h)
+	if err != nil {
+		return fmt.Errorf("write parquet column %s: %w", d.name, err)
+	}
+	pi := pageInfo{
+		off:      d.chunk.n,
+		size:     int32(len(hdr) + len(d.levels) + len(compressed)),
+		firstRow: d.numValues,
+		nulls:    int64(d.nulls),
+		allNull:  d.nulls == rows,
+	}
+	if d.bounds {
+		pi.min, pi.max, d.boundsBuf = d.page.encode(d.typ, d.boundsBuf)
+	}
+	d.pages = append(d.pages, pi)
+	d.chunk.write(hdr)
+	d.chunk.write(d.levels)
+	d.chunk.write(compressed)
+	d.uncompressed += int64(len(hdr) + len(d.levels) + len(vals))
+	d.numValues += int64(rows)
+	d.nullCount += int64(d.nulls)
+	d.stats.merge(d.typ, &d.page)
+	d.page.has = false
+	d.last = -1
+	d.defs, d.i32, d.i64, d.f64, d.bools, d.data, d.idx, d.nulls, d.vsize = d.defs[:0], d.i32[:0], d.i64[:0], d.f64[:0], d.bools[:0], d.data[:0], d.idx[:0], 0, 0
+	if cap(d.data) > 4*d.pageBytes {
+		d.data = nil // one huge value: do not keep its memory
+	}
+	return nil
+}
+
+// appendBits appends the PLAIN encoding of booleans (one bit each, least significant first).
+func appendBits(dst, bools []byte) []byte {
+	for i := 0; i < len(bools); i += 8 {
+		var b byte
+		for j := i; j < min(i+8, len(bools)); j++ {
+			b |= bools[j] << (j - i)
+		}
+		dst = append(dst, b)
+	}
+	return dst
+}
+
+// dictionaryPage returns the header and compressed data of the chunk's dictionary page.
+func (d *directColumn) dictionaryPage() (hdr, data []byte, uncompressed int, err error) {
+	data = d.dictData
+	if d.codec.CompressionCodec() != format.Uncompressed {
+		if d.compressed, err = d.codec.Encode(d.compressed[:0], d.dictData); err != nil {
+			return nil, nil, 0, fmt.Errorf("write parquet column %s: %w", d.name, err)
+		}
+		data = d.compressed
+	}
+	d.h = format.PageHeader{
+		Type:                 format.DictionaryPage,
+		UncompressedPageSize: int32(len(d.dictData)),
+		CompressedPageSize:   int32(len(data)),
+		DictionaryPageHeader: thrift.New(format.DictionaryPageHeader{NumValues: d.dictN, Encoding: format.Plain}),
+	}
+	if hdr, err = d.header(&d.h); err != nil {
+		return nil, nil, 0, fmt.Errorf("write parquet column %s: %w", d.name, err)
+	}
+	return hdr, data, len(hdr) + len(d.dictData), nil
+}
+
+// start writes the file's magic number before the first row group.
+func (x *directWriter[R]) start() error {
+	if x.off > 0 {
+		return nil
+	}
+	if _, err := x.w.Write([]byte("PAR1")); err != nil {
+		return fmt.Errorf("write parquet: %w", err)
+	}
+	x.off = 4
+	return nil
+}
+
+// flushRowGroup cuts the last pages and writes the row group's column chunks.
+func (x *directWriter[R]) flushRowGroup() error {
+	if x.rows == 0 {
+		return nil
+	}
+	if err := x.start(); err != nil {
+		return err
+	}
+	rg := format.RowGroup{NumRows: int64(x.rows), FileOffset: x.off, Ordinal: int16(len(x.meta.RowGroups))}
+	var cis []format.ColumnIndex
+	var ois []format.OffsetIndex
+	for ci, d := range x.cs {
+		if err := d.cutPage(); err != nil {
+			return err
+		}
+		start := x.off
+		md := format.ColumnMetaData{
+			Type:         d.ptype,
+			PathInSchema: []string{x.cols[ci].Name},
+			Codec:        d.codec.CompressionCodec(),
+			NumValues:    d.numValues,
+			Statistics:   format.Statistics{NullCount: d.nullCount},
+		}
+		var compressed, uncompressed int64
+		if d.usedDict {
+			hdr, data, n, err := d.dictionaryPage()
+			if err != nil {
+				return err
+			}
+			for _, p := range [][]byte{hdr, data} {
+				if _, err := x.w.Write(p); err != nil {
+					return fmt.Errorf("write parquet: %w", err)
+				}
+			}
+			md.DictionaryPageOffset = start
+			compressed += int64(len(hdr) + len(data))
+			uncompressed += int64(n)
+			md.Encoding = append(md.Encoding, format.Plain, format.RLEDictionary)
+			if d.usedPlain {
+				md.Encoding = append(md.Encoding, format.Plain)
+			}
+		} else {
+			md.Encoding = append(md.Encoding, d.enc)
+		}
+		md.Encoding = append(md.Encoding, format.RLE)
+		dataStart := start + compressed
+		if err := d.chunk.writeTo(x.w); err != nil {
+			return fmt.Errorf("write parquet: %w", err)
+		}
+		compressed += d.chunk.n
+		uncompressed += d.uncompressed
+		x.off = start + compressed
+		md.TotalCompressedSize = compressed
+		md.TotalUncompressedSize = uncompressed
+		md.DataPageOffset = dataStart
+		if d.bounds {
+			var lo, hi span
+			var buf []byte
+			lo, hi, buf = d.stats.encode(d.typ, nil)
+			md.Statistics.MinValue, md.Statistics.MaxValue = lo.of(buf), hi.of(buf)
+		}
+		rg.Columns = append(rg.Columns, format.ColumnChunk{FileOffset: start, MetaData: md})
+		rg.TotalByteSize += uncompressed
+		rg.TotalCompressedSize += compressed
+
+		cx := format.ColumnIndex{}
+		ox := format.OffsetIndex{}
+		bounds := bytes.Clone(d.boundsBuf)
+		for _, p := range d.pages {
+			cx.NullPages = append(cx.NullPages, p.allNull)
+			lo, hi := p.min.of(bounds), p.max.of(bounds)
+			if lo == nil {
+				lo, hi = []byte{}, []byte{}
+			}
+			cx.MinValues = append(cx.MinValues, lo)
+			cx.MaxValues = append(cx.MaxValues, hi)
+			cx.NullCounts = append(cx.NullCounts, p.nulls)
+			ox.PageLocations = append(ox.PageLocations, format.PageLocation{Offset: dataStart + p.off, CompressedPageSize: p.size, FirstRowIndex: p.firstRow})
+		}
+		cis = append(cis, cx)
+		ois = append(ois, ox)
+
+		d.chunk.reset()
+		d.pages = d.pages[:0]
+		d.boundsBuf = d.boundsBuf[:0]
+		d.numValues, d.nullCount, d.uncompressed = 0, 0, 0
+		d.stats.has = false
+		d.resetDict()
+	}
+	x.meta.RowGroups = append(x.meta.RowGroups, rg)
+	x.colIndex = append(x.colIndex, cis)
+	x.offIndex = append(x.offIndex, ois)
+	x.meta.NumRows += int64(x.rows)
+	x.rows, x.size = 0, 0
+	return nil
+}
+
+// resetDict starts a new dictionary for the next chunk.
+func (d *directColumn) resetDict() {
+	if d.typ != schema.String || !useDict {
+		return
+	}
+	d.useDict, d.usedDict, d.usedPlain, d.dictN, d.last = true, false, false, 0, -1
+	d.dictData = d.dictData[:0]
+	if d.dict == nil || len(d.dict) > 1<<16 {
+		d.dict = make(map[string]int32)
+	} else {
+		clear(d.dict)
+	}
+}
+
+func (x *directWriter[R]) Close() error {
+	if err := x.check(); err != nil {
+		x.stop()
+		return err
+	}
+	x.stop()
+	if err := x.flushRowGroup(); err != nil {
+		return x.fail(err)
+	}
+	if err := x.start(); err != nil {
+		return x.fail(err)
+	}
+	// The page index: every column index, then every offset index, as parquet-go writes them.
+	proto := &thrift.CompactProtocol{}
+	for r := range x.meta.RowGroups {
+		for c := range x.meta.RowGroups[r].Columns {
+			b, err := thrift.Marshal(proto, &x.colIndex[r][c])
+			if err != nil {
+				return x.fail(fmt.Errorf("write parquet page index: %w", err))
+			}
+			if _, err := x.w.Write(b); err != nil {
+				return x.fail(fmt.Errorf("write parquet: %w", err))
+			}
+			cc := &x.meta.RowGroups[r].Columns[c]
+			cc.ColumnIndexOffset, cc.ColumnIndexLength = x.off, int32(len(b))
+			x.off += int64(len(b))
+		}
+	}
+	for r := range x.meta.RowGroups {
+		for c := range x.meta.RowGroups[r].Columns {
+			b, err := thrift.Marshal(proto, &x.offIndex[r][c])
+			if err != nil {
+				return x.fail(fmt.Errorf("write parquet page index: %w", err))
+			}
+			if _, err := x.w.Write(b); err != nil {
+				return x.fail(fmt.Errorf("write parquet: %w", err))
+			}
+			cc := &x.meta.RowGroups[r].Columns[c]
+			cc.OffsetIndexOffset, cc.OffsetIndexLength = x.off, int32(len(b))
+			x.off += int64(len(b))
+		}
+	}
+	footer, err := thrift.Marshal(proto, &x.meta)
+	if err != nil {
+		return x.fail(fmt.Errorf("write parquet footer: %w", err))
+	}
+	footer = binary.LittleEndian.AppendUint32(footer, uint32(len(footer)))
+	footer = append(footer, "PAR1"...)
+	if _, err := x.w.Write(footer); err != nil {
+		return x.fail(fmt.Errorf("write parquet: %w", err))
+	}
+	x.release()
+	return nil
+}
+
+// release returns the pooled blocks.
+func (x *directWriter[R]) release() {
+	for _, d := range x.cs {
+		d.chunk.reset()
+	}
+}
+
+func (x *directWriter[R]) Abort() error {
+	x.stop()
+	x.release()
+	return nil
+}
+
+func (x *directWriter[R]) stop() {
+	x.closed = true
+	if x.started {
+		close(x.wake)
+		x.started = false
+	}
+}
