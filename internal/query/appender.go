@@ -120,8 +120,11 @@ func NewLoader[R any](ctx context.Context, e *Engine, t *schema.Table[R], derive
 	return l, nil
 }
 
-// forceSlowLoader makes NewLoader use the fallback path (for tests).
-var forceSlowLoader = false
+// forceSlowLoader makes NewLoader use the driver's Appender (AppendRow) instead of writing data chunks directly.
+// It is true: the direct data-chunk path crashed a CI run with "found bad pointer in Go heap" (TestFlowsTable,
+// intermittent), so it stays off until that is found and fixed. Only `--db FILE` loads through the appender
+// (in-memory engines stage Parquet, see Stager), so the cost is load speed with --db.
+var forceSlowLoader = true
 
 // rawConn returns the DuckDB connection handle inside a duckdb-go driver connection.
 func rawConn(dc any) (bindings.Connection, bool) {
