@@ -274,6 +274,19 @@ func shown(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// waitShown polls the number of conversations shown until it is want or 3 s have passed (the page redraws
+// after a click asynchronously; a loaded machine can take longer than one query), and returns the last count.
+func waitShown(ctx context.Context, want int) (int, error) {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		n, err := shown(ctx)
+		if err != nil || n == want || time.Now().After(deadline) {
+			return n, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // do runs actions, retrying a few times when the page replaced a node between the query and the action (the
 // charts are redrawn on every filter change).
 func do(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error {
@@ -344,7 +357,7 @@ func TestBrowserReport(t *testing.T) {
 		if second := d.Charts[1].Sets["payload"].Bars[1].Key; addr != second {
 			t.Errorf("filter %q is not the second destination bar %q", addr, second)
 		}
-		got, err := shown(ctx)
+		got, err := waitShown(ctx, want)
 		if err != nil || got != want || want == len(convs) {
 			t.Errorf("after clicking %s the table shows %d rows (%v), want %d (of %d)", addr, got, err, want, len(convs))
 		}
@@ -352,7 +365,7 @@ func TestBrowserReport(t *testing.T) {
 		if err := do(ctx, chromedp.Click(css(`#chart-dst g.bar.selected rect.b`))); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := shown(ctx); got != len(convs) {
+		if got, _ := waitShown(ctx, len(convs)); got != len(convs) {
 			t.Errorf("after clicking again the table shows %d rows, want all %d", got, len(convs))
 		}
 	})
@@ -371,7 +384,7 @@ func TestBrowserReport(t *testing.T) {
 				want++
 			}
 		}
-		if got, err := shown(ctx); err != nil || got != want {
+		if got, err := waitShown(ctx, want); err != nil || got != want {
 			t.Errorf("80/tcp: %d rows (%v), want %d", got, err, want)
 		}
 		if err := do(ctx, chromedp.Click(css(`#filter-chip button`))); err != nil {
@@ -390,7 +403,7 @@ func TestBrowserReport(t *testing.T) {
 		if err := do(ctx, chromedp.ScrollIntoView(css(`#conv-search`)), chromedp.SendKeys(css(`#conv-search`), addr)); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := shown(ctx); got != want {
+		if got, _ := waitShown(ctx, want); got != want {
 			t.Errorf("search %s: %d rows, want %d", addr, got, want)
 		}
 		if err := do(ctx,
@@ -444,7 +457,7 @@ func TestBrowserReport(t *testing.T) {
 		if err := do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('reset-zoom').click()`)); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := shown(ctx); got != len(convs) {
+		if got, _ := waitShown(ctx, len(convs)); got != len(convs) {
 			t.Errorf("after reset: %d rows, want %d", got, len(convs))
 		}
 	})
