@@ -119,6 +119,11 @@ func outputFormat(output, format string) (sink.Format, error) {
 	return f, nil
 }
 
+// derived returns the options of a derived table written by convert in format.
+func (o *ConvertOptions) derived(format string) DerivedOptions {
+	return DerivedOptions{Output: o.Output, Format: format, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}
+}
+
 // openWriter opens the writer for a table: a file written atomically, or standard output.
 func openWriter[R any](io *IO, t *schema.Table[R], columns []string, format sink.Format, output string, opts sink.Options) (sink.Writer[R], error) {
 	sel, err := t.Select(columns)

@@ -12,11 +12,7 @@ func init() { commands = append(commands, NewCmdEndpoints) }
 
 // EndpointsOptions are the flags of endpoints.
 type EndpointsOptions struct {
-	Output  string
-	Format  string
-	Columns []string
-	Workers int
-	Quiet   bool
+	DerivedOptions
 }
 
 // NewCmdEndpoints builds `pcapframe endpoints`.
@@ -39,30 +35,20 @@ Columns of the endpoints table (* marks the default selection):
   pcapframe endpoints capture.pcap --format csv | sort -t, -k3 -rn | head`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := tableFormat(io, o.Output, o.Format)
+			inputs, err := o.resolve(io, args)
 			if err != nil {
 				return err
 			}
-			inputs, err := expandInputs(args, o.Output)
-			if err != nil {
-				return err
-			}
-			return writeEndpoints(cmd.Context(), io, o, inputs, format)
+			return writeEndpoints(cmd.Context(), io, o, inputs)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "", "output file (.parquet, .csv, .jsonl); default standard output")
-	f.StringVar(&o.Format, "format", "", "table, csv, jsonl or parquet (default: table on a terminal, csv when piped, or the output's extension)")
-	f.StringSliceVar(&o.Columns, "columns", nil, "columns to write, comma-separated (all: every column)")
-	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
-	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
+	o.addFlags(cmd.Flags())
 	return cmd
 }
 
 // writeEndpoints writes the endpoints table.
-func writeEndpoints(ctx context.Context, io *IO, o *EndpointsOptions, inputs []string, format string) error {
-	d := derivedOptions{Output: o.Output, Format: format, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}
-	return writeDerived(ctx, io, flow.EndpointTable, d, inputs, nil, func(emit func(*flow.Endpoint) error) analyzer {
+func writeEndpoints(ctx context.Context, io *IO, o *EndpointsOptions, inputs []string) error {
+	return writeDerived(ctx, io, flow.EndpointTable, o.DerivedOptions, inputs, nil, func(emit func(*flow.Endpoint) error) analyzer {
 		return flow.NewEndpoints(flow.EndpointOptions{}, emit)
 	})
 }

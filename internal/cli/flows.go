@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/internal/sink"
@@ -21,10 +22,10 @@ import (
 func init() {
 	commands = append(commands, NewCmdFlows)
 	tables["flows"] = convertTable{doc: flow.Table.Doc, run: func(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error {
-		return writeFlows(cmd.Context(), io, &FlowsOptions{Output: o.Output, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}, inputs, string(format))
+		return writeFlows(cmd.Context(), io, &FlowsOptions{DerivedOptions: o.derived(string(format))}, inputs)
 	}}
 	tables["endpoints"] = convertTable{doc: flow.EndpointTable.Doc, run: func(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error {
-		return writeEndpoints(cmd.Context(), io, &EndpointsOptions{Output: o.Output, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}, inputs, string(format))
+		return writeEndpoints(cmd.Context(), io, &EndpointsOptions{DerivedOptions: o.derived(string(format))}, inputs)
 	}}
 	schemaDocs = append(schemaDocs,
 		func() (string, string, string) { return flow.Table.Name, flow.Table.Markdown(), flow.Table.Help() },
@@ -35,12 +36,8 @@ func init() {
 
 // FlowsOptions are the flags of flows.
 type FlowsOptions struct {
-	Output  string
-	Format  string
-	Columns []string
-	Workers int
-	Quiet   bool
-	Flow    flow.Options
+	DerivedOptions
+	Flow flow.Options
 }
 
 // flowsTableColumns are shown by --format table unless --columns says otherwise: the table must fit a terminal.
@@ -75,24 +72,15 @@ Columns of the flows table (* marks the default selection):
   pcapframe flows captures/ --format csv --columns uid,orig_h,resp_h,resp_p,orig_bytes,resp_bytes | sort -t, -k5 -n`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := tableFormat(io, o.Output, o.Format)
+			inputs, err := o.resolve(io, args)
 			if err != nil {
 				return err
 			}
-			inputs, err := expandInputs(args, o.Output)
-			if err != nil {
-				return err
-			}
-			return writeFlows(cmd.Context(), io, o, inputs, format)
+			return writeFlows(cmd.Context(), io, o, inputs)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "", "output file (.parquet, .csv, .jsonl); default standard output")
-	f.StringVar(&o.Format, "format", "", "table, csv, jsonl or parquet (default: table on a terminal, csv when piped, or the output's extension)")
-	f.StringSliceVar(&o.Columns, "columns", nil, "columns to write, comma-separated (all: every column)")
-	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
-	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
-	addFlowFlags(f, &o.Flow)
+	o.addFlags(cmd.Flags())
+	addFlowFlags(cmd.Flags(), &o.Flow)
 	return cmd
 }
 
@@ -163,18 +151,38 @@ type analyzer interface {
 	Close() error
 }
 
-// derivedOptions say where a derived table goes.
-type derivedOptions struct {
+// DerivedOptions are the flags of the commands that print a table derived from packets (flows, endpoints): where
+// it goes and how the inputs are read.
+type DerivedOptions struct {
 	Output, Format string // format: table, or a sink format
 	Columns        []string
 	Workers        int
 	Quiet          bool
 }
 
+// addFlags registers the options as flags.
+func (o *DerivedOptions) addFlags(f *pflag.FlagSet) {
+	f.StringVarP(&o.Output, "output", "o", "", "output file (.parquet, .csv, .jsonl); default standard output")
+	f.StringVar(&o.Format, "format", "", "table, csv, jsonl or parquet (default: table on a terminal, csv when piped, or the output's extension)")
+	f.StringSliceVar(&o.Columns, "columns", nil, "columns to write, comma-separated (all: every column)")
+	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
+}
+
+// resolve settles the output format (see tableFormat) and expands the inputs.
+func (o *DerivedOptions) resolve(io *IO, args []string) ([]string, error) {
+	format, err := tableFormat(io, o.Output, o.Format)
+	if err != nil {
+		return nil, err
+	}
+	o.Format = format
+	return expandInputs(args, o.Output)
+}
+
 // writeDerived runs the pipeline through the analyzer that newAnalyzer builds around an emit function, and writes
 // the rows it emits: as aligned text (format "table") or with a sink. defaultColumns, if set, is the text
 // table's default selection.
-func writeDerived[R any](ctx context.Context, io *IO, t *schema.Table[R], o derivedOptions, inputs []string, defaultColumns []string, newAnalyzer func(emit func(*R) error) analyzer) error {
+func writeDerived[R any](ctx context.Context, io *IO, t *schema.Table[R], o DerivedOptions, inputs []string, defaultColumns []string, newAnalyzer func(emit func(*R) error) analyzer) error {
 	if o.Format == "table" {
 		cols := o.Columns
 		if len(cols) == 0 {
@@ -233,9 +241,8 @@ func writeDerived[R any](ctx context.Context, io *IO, t *schema.Table[R], o deri
 }
 
 // writeFlows writes the flows table.
-func writeFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string, format string) error {
-	d := derivedOptions{Output: o.Output, Format: format, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}
-	return writeDerived(ctx, io, flow.Table, d, inputs, flowsTableColumns, func(emit func(*flow.Flow) error) analyzer {
+func writeFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string) error {
+	return writeDerived(ctx, io, flow.Table, o.DerivedOptions, inputs, flowsTableColumns, func(emit func(*flow.Flow) error) analyzer {
 		return flow.NewTracker(o.Flow, emit)
 	})
 }
