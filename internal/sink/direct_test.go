@@ -44,6 +44,19 @@ func fuzzRows(data []byte) []testRow {
 	return rows
 }
 
+// TestOnesRun checks the definition levels of a page without nulls against parquet-go's decoder.
+func TestOnesRun(t *testing.T) {
+	for _, n := range []int{1, 2, 7, 8, 63, 64, 65, 127, 128, 129, 1000, 20000, 1 << 20} {
+		got, err := levelEncoding.DecodeLevels(nil, appendOnesRun(nil, n))
+		if err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		if len(got) < n || bytes.Count(got[:n], []byte{1}) != n {
+			t.Errorf("n=%d: decoded %d levels, %d of the first n are ones", n, len(got), bytes.Count(got[:min(n, len(got))], []byte{1}))
+		}
+	}
+}
+
 // FuzzDirectParquet writes fuzzed rows with the direct encoder, with page, row group and dictionary limits small
 // enough that every path (page cuts, row group cuts, dictionary fallback, incompressible pages) is taken, and has
 // parquet-go read back every value and compare it with the rows.
@@ -261,5 +274,63 @@ func BenchmarkParquetEncoder(b *testing.B) {
 				benchmarkFormat(b, Parquet, Options{Compression: c, Workers: 1})
 			})
 		}
+	}
+}
+
+// TestPayloadSampling checks the decision to compress a Bytes page from a sample, and that a file mixing pages
+// stored compressed and as they are reads back whole.
+func TestPayloadSampling(t *testing.T) {
+	rnd := make([]byte, 256<<10)
+	for i := range rnd {
+		rnd[i] = byte(uint32(i)*2654435761>>13 ^ uint32(i)>>3*40503)
+	}
+	text := bytes.Repeat([]byte("GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.0\r\n\r\n"), 4000)[:256<<10]
+	d := &directColumn{typ: testTable.Columns[colRaw].Type, codec: s2SnappyCodec}
+	for _, tc := range []struct {
+		name string
+		page []byte
+		want bool
+	}{
+		{"random", rnd, false},
+		{"text", text, true},
+		{"small random page", rnd[:sampleMin-1], true}, // not sampled: compressed whole, kept if it shrinks
+		{"random after one text block", append(append([]byte(nil), text[:sampleBytes]...), rnd[sampleBytes:]...), false},
+		{"half text", append(append([]byte(nil), rnd[:128<<10]...), text[:128<<10]...), true}, // about 0.5 of the sample
+		{"three quarters text", append(append([]byte(nil), rnd[:64<<10]...), text[:192<<10]...), true},
+	} {
+		if got := d.worthCompressing(tc.page); got != tc.want {
+			t.Errorf("%s: worthCompressing = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+
+	var rows []testRow
+	for i := range 400 {
+		src := rnd
+		if i >= 200 {
+			src = text
+		}
+		rows = append(rows, testRow{I32: int32(i), Raw: src[i%100*1000 : i%100*1000+1200]})
+	}
+	var buf bytes.Buffer
+	w, err := New(testTable, Parquet, &buf, Options{Compression: "zstd", PageBytes: 128 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, got := readParquet(t, buf.Bytes())
+	if len(got) != len(rows) {
+		t.Fatalf("read %d rows, want %d", len(got), len(rows))
+	}
+	for i, pr := range got {
+		checkParquetRow(t, i, pr, &rows[i])
+	}
+	// 480 kB of payload, half of it random: the file holds the random half and a small compressed text half.
+	if n := buf.Len(); n < 240<<10 || n > 300<<10 {
+		t.Errorf("file of %d bytes, want 240-300 kB", n)
 	}
 }
