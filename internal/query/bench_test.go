@@ -45,9 +45,9 @@ func corpusFile(tb testing.TB, name string) string {
 	return p
 }
 
-// BenchmarkLoadPackets measures loading decoded packets into DuckDB (the appender path only, no decoding): each
-// iteration appends the packets of a capture to one table, which is flushed at the end.
-func BenchmarkLoadPackets(b *testing.B) {
+// BenchmarkStagePackets measures building the packets table of an in-memory engine from decoded packets (no
+// decoding): each iteration stages the packets of a capture to a Parquet file and makes the view.
+func BenchmarkStagePackets(b *testing.B) {
 	pkts := decodeAll(b, corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap"))
 	ctx := context.Background()
 	e, err := Open(ctx, Options{})
@@ -55,10 +55,6 @@ func BenchmarkLoadPackets(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer e.Close()
-	l, err := NewLoader(ctx, e, packet.Table, packetDerived)
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	var rows, bytes int64
 	for _, p := range pkts {
@@ -66,22 +62,34 @@ func BenchmarkLoadPackets(b *testing.B) {
 	}
 	b.SetBytes(bytes)
 	for b.Loop() {
+		s, err := NewStager(e, packet.Table, packetDerived)
+		if err != nil {
+			b.Fatal(err)
+		}
 		for i := 0; i < len(pkts); i += 4096 {
-			if err := l.Append(pkts[i:min(i+4096, len(pkts))]); err != nil {
+			if err := s.Append(pkts[i:min(i+4096, len(pkts))]); err != nil {
 				b.Fatal(err)
 			}
 		}
-		rows += int64(len(pkts))
-	}
-	if err := l.Close(); err != nil {
-		b.Fatal(err)
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		rows += s.Rows()
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // BenchmarkLoadCapture measures Engine.Load end to end (read, decode, load into DuckDB) on the capture named by
 // $PCAPFRAME_BENCH_PCAP (make it with ../shared/bench/make-bench-pcap), or on a corpus capture.
-func BenchmarkLoadCapture(b *testing.B) { benchmarkLoadCapture(b, "") }
+func BenchmarkLoadCapture(b *testing.B) { benchmarkLoadCapture(b, false, []string{"packets"}, "") }
+
+// BenchmarkLoadCaptureAll is BenchmarkLoadCapture building every table (packets and flows), as `pcapframe sql`
+// does by default; rows/s counts the packets.
+func BenchmarkLoadCaptureAll(b *testing.B) { benchmarkLoadCapture(b, false, nil, "") }
+
+// BenchmarkLoadCaptureDB is BenchmarkLoadCapture into a new database file (`pcapframe sql --db FILE`): native
+// tables, written to disk.
+func BenchmarkLoadCaptureDB(b *testing.B) { benchmarkLoadCapture(b, true, []string{"packets"}, "") }
 
 // BenchmarkStats measures every section of `pcapframe stats` on the Parquet files or directory named by
 // $PCAPFRAME_BENCH_PARQUET (e.g. ten copies of `pcapframe convert` of the large bench capture, 10 million rows), or
@@ -115,12 +123,12 @@ func BenchmarkStats(b *testing.B) {
 // BenchmarkLoadCaptureScan is BenchmarkLoadCapture plus one query that reads every value of every column once
 // (for a view over the staged Parquet file, loading alone leaves the reading to the first query).
 func BenchmarkLoadCaptureScan(b *testing.B) {
-	benchmarkLoadCapture(b, "CREATE TEMP TABLE scanned AS SELECT sum(hash(COLUMNS(*))) FROM packets")
+	benchmarkLoadCapture(b, false, []string{"packets"}, "CREATE TEMP TABLE scanned AS SELECT sum(hash(COLUMNS(*))) FROM packets")
 }
 
-// benchmarkLoadCapture loads the packets of $PCAPFRAME_BENCH_PCAP (or a corpus capture) into a fresh engine, then
-// runs query if it is not empty.
-func benchmarkLoadCapture(b *testing.B, query string) {
+// benchmarkLoadCapture loads the tables (nil: all) of $PCAPFRAME_BENCH_PCAP (or a corpus capture) into a fresh
+// engine (with a new database file if db), then runs query if it is not empty.
+func benchmarkLoadCapture(b *testing.B, db bool, tables []string, query string) {
 	path := os.Getenv("PCAPFRAME_BENCH_PCAP")
 	if path == "" {
 		path = corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
@@ -128,12 +136,18 @@ func benchmarkLoadCapture(b *testing.B, query string) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	var rows int64
+	dir := b.TempDir()
 	for b.Loop() {
-		e, err := Open(ctx, Options{})
+		opts := Options{}
+		if db {
+			opts.Path = filepath.Join(dir, "bench.duckdb")
+			os.Remove(opts.Path)
+		}
+		e, err := Open(ctx, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, err := e.Load(ctx, []string{path}, LoadOptions{Tables: []string{"packets"}})
+		st, err := e.Load(ctx, []string{path}, LoadOptions{Tables: tables})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,9 +3,12 @@
 //
 // # Tables
 //
-// Every table is defined once, as a schema.Table (package schema). From captures, the engine creates each table
-// with CREATE TABLE from its schema and bulk-loads the rows that pipeline.Run decodes through DuckDB's appender, with
-// no text round-trip: Loader writes values straight into the appender's data chunks. The captures are decoded once
+// Every table is defined once, as a schema.Table (package schema). From captures, the rows that pipeline.Run
+// decodes are written by Stager, through the same Parquet writer as `pcapframe convert` (package sink, here
+// uncompressed), to a file in the engine's private staging directory, with no text round-trip. An in-memory
+// engine makes the table a view over that file, which DuckDB scans in parallel without holding the rows in memory;
+// with a database file the engine creates the table from its schema (CREATE TABLE) and fills it with one INSERT
+// ... SELECT FROM read_parquet, then removes the file. The captures are decoded once
 // for all tables; which tables are built from packets is one list (captureTables): packets, and flows from
 // package flow. A column that is a function of another (payload_hex) is a virtual generated column, computed by
 // DuckDB when read. Parquet files and directories written by `pcapframe convert` or `pcapframe flows` are not

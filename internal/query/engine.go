@@ -28,9 +28,6 @@ type Options struct {
 	// AllowFiles keeps DuckDB's access to files other than the inputs (read_csv, COPY ... TO, ATTACH, ...) after
 	// Lock. By default a query can read the inputs and nothing else, and cannot write files.
 	AllowFiles bool
-
-	// noStage makes an in-memory engine load captures with the appender too (tests compare both paths).
-	noStage bool
 }
 
 // DefaultMemoryShare is the share of the machine's memory (or of the cgroup's limit, when lower) that DuckDB may
@@ -43,7 +40,8 @@ type Engine struct {
 	db      *sql.DB
 	conn    *sql.Conn
 	tmp     string   // private temporary directory, removed by Close
-	stage   string   // private staging directory for tables of an in-memory engine, removed by Close
+	stage   string   // private staging directory for tables built from captures, removed by Close
+	staged  int      // staging files made so far, to name the next one
 	allowed []string // files a query may still read after Lock
 	locked  bool
 	hidden  map[string]bool // internal tables not listed to the user

@@ -33,8 +33,8 @@ func udpFrame(n int, fill byte) []byte {
 	return b
 }
 
-// TestLoaderLongValues loads frames whose payloads overflow the loader's string arena within one chunk, and
-// values of every length around the inlining limit, and compares them with the bytes in Go.
+// TestLoaderLongValues stages frames with long payloads (many Parquet pages), and values of every length around
+// DuckDB's string inlining limit, and compares them with the bytes in Go.
 func TestLoaderLongValues(t *testing.T) {
 	ctx := context.Background()
 	e, err := Open(ctx, Options{})
@@ -54,7 +54,7 @@ func TestLoaderLongValues(t *testing.T) {
 		dec.Decode(&p, packet.Meta{Source: strings.Repeat("s", i%20), Frame: int64(i + 1), Time: int64(i), CapLen: int32(len(data)), WireLen: int32(len(data)), LinkType: 1}, data)
 		pkts = append(pkts, p)
 	}
-	l, err := NewLoader(ctx, e, packet.Table, packetDerived)
+	l, err := NewStager(e, packet.Table, packetDerived)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func FuzzLoadFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, linktype int32) {
 		var p packet.Packet
 		dec.Decode(&p, packet.Meta{Source: "fuzz\xff", Frame: 1, CapLen: int32(len(data)), WireLen: int32(len(data)), LinkType: linktype, Comment: string(data[:min(len(data), 40)])}, data)
-		l, err := NewLoader(ctx, e, packet.Table, packetDerived)
+		l, err := NewStager(e, packet.Table, packetDerived)
 		if err != nil {
 			t.Fatal(err)
 		}

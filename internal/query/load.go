@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/packet"
@@ -36,23 +37,16 @@ type tableDef struct {
 	build   func(ctx context.Context, e *Engine) (builder, error)
 }
 
-// defineTable describes table t, built by newBuilder around the sink of its rows: the appender into a native
-// table when the engine keeps a database file, a staged Parquet file and a view for an in-memory engine (see
-// Stager). Derived columns are computed by DuckDB (see CreateTableSQL).
+// defineTable describes table t, built by newBuilder around a Stager of its rows: a view over the staged Parquet
+// file for an in-memory engine, a native table filled from it when the engine keeps a database file. Derived
+// columns are computed by DuckDB (see CreateTableSQL).
 func defineTable[R any](t *schema.Table[R], derived map[string]string, newBuilder func(rowSink[R]) builder) tableDef {
 	return tableDef{name: t.Name, columns: t.Names(), build: func(ctx context.Context, e *Engine) (builder, error) {
-		if e.opts.Path == "" && !e.opts.noStage {
-			s, err := NewStager(e, t, derived)
-			if err != nil {
-				return nil, err
-			}
-			return newBuilder(s), nil
-		}
-		l, err := NewLoader(ctx, e, t, derived)
+		s, err := NewStager(e, t, derived)
 		if err != nil {
 			return nil, err
 		}
-		return newBuilder(l), nil
+		return newBuilder(s), nil
 	}}
 }
 
@@ -235,13 +229,21 @@ func (e *Engine) loadCaptures(ctx context.Context, captures []string, defs []tab
 		}
 		builders = append(builders, b)
 	}
-	runErr := pipeline.Run(ctx, captures, pipeline.Options{Workers: opts.Workers, Progress: opts.Progress}, func(b *pipeline.Batch) error {
-		for _, bl := range builders {
-			if err := bl.add(b); err != nil {
-				return err
-			}
-		}
+	// Every table takes each batch; with more than one (packets and flows), the others take it on goroutines of
+	// their own while the first does, so that tracking flows overlaps encoding packets. The batch is recycled
+	// when the callback returns, so the callback waits for all of them.
+	if len(builders) == 0 {
 		return nil
+	}
+	addErrs := make([]error, len(builders))
+	runErr := pipeline.Run(ctx, captures, pipeline.Options{Workers: opts.Workers, Progress: opts.Progress}, func(b *pipeline.Batch) error {
+		var wg sync.WaitGroup
+		for i := 1; i < len(builders); i++ {
+			wg.Go(func() { addErrs[i] = builders[i].add(b) })
+		}
+		addErrs[0] = builders[0].add(b)
+		wg.Wait()
+		return errors.Join(addErrs...)
 	})
 	if errors.Is(runErr, context.Canceled) && ctx.Err() == nil {
 		// pipeline.Run reports its own internal cancellation after a complete run; the caller's context is fine.

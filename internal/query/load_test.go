@@ -153,97 +153,21 @@ func TestDBReuse(t *testing.T) {
 	}
 }
 
-// TestFastLoaderMatchesAppendRow compares the tables that the direct chunk writer and duckdb-go's AppendRow build
-// from the same captures, column by column.
-func TestFastLoaderMatchesAppendRow(t *testing.T) {
-	ctx := context.Background()
-	for _, c := range []string{"seed__find_the_image.pcap", "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap",
-		"arkime__gre-erspan-vxlan.pcap", "pcapplusplus__Packet__Test_PacketExamples_ipv6_options.pcap", "chrissanders__arppoison.pcapng"} {
-		t.Run(c, func(t *testing.T) {
-			pkts := decodeAll(t, corpusFile(t, c))
-			e, err := Open(ctx, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
-			if forceSlowLoader {
-				t.Skip("the direct data-chunk loader is disabled (see forceSlowLoader)")
-			}
-			for _, slow := range []bool{false, true} {
-				forceSlowLoader = slow
-				l, err := NewLoader(ctx, e, packet.Table, packetDerived)
-				forceSlowLoader = false
-				if err != nil {
-					t.Fatal(err)
-				}
-				if l.fast == slow {
-					t.Fatalf("fast path = %v, want %v", l.fast, !slow)
-				}
-				if err := l.Append(pkts); err != nil {
-					t.Fatal(err)
-				}
-				if err := l.Close(); err != nil {
-					t.Fatal(err)
-				}
-				name := map[bool]string{false: "fast", true: "slow"}[slow]
-				if err := e.Exec(ctx, "ALTER TABLE packets RENAME TO "+name); err != nil {
-					t.Fatal(err)
-				}
-			}
-			n := rows(t, e, "SELECT (SELECT count(*) FROM fast), (SELECT count(*) FROM slow)")[0]
-			if n[0] != n[1] || n[0] == "0" {
-				t.Fatalf("rows fast %s, slow %s", n[0], n[1])
-			}
-			for _, col := range packet.Table.Names() {
-				q := "SELECT count(*) FROM (SELECT frame, " + quoteIdent(col) + " FROM fast EXCEPT ALL SELECT frame, " + quoteIdent(col) + " FROM slow)"
-				if got := rows(t, e, q)[0][0]; got != "0" {
-					t.Errorf("column %s: %s rows differ", col, got)
-				}
-			}
-		})
-	}
-}
-
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestFlowsTable loads the flows table from captures and compares it with the flows that the tracker emits
-// directly, through both loader paths.
+// TestFlowsTable loads the flows table from captures and compares it, value by value, with the flows that the
+// tracker emits directly.
 func TestFlowsTable(t *testing.T) {
-	ctx := context.Background()
 	for _, c := range []string{"seed__find_the_image.pcap", "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap"} {
 		t.Run(c, func(t *testing.T) {
-			var want []flow.Flow
-			tr := flow.NewTracker(flow.Options{}, func(f *flow.Flow) error { want = append(want, *f); return nil })
-			for _, p := range decodeAll(t, corpusFile(t, c)) {
-				tr.Add(&p)
-			}
-			tr.Close()
+			want := trackFlows(decodeAll(t, corpusFile(t, c)))
 			e := load(t, c)
 			if got := rows(t, e, "SELECT count(*), count(DISTINCT uid) FROM flows")[0]; got[0] != strconv.Itoa(len(want)) || got[1] != got[0] {
 				t.Errorf("flows rows, uids = %v, want %d", got, len(want))
 			}
-			// The staged view and the appender's table hold the same flows.
-			if err := e.Exec(ctx, "ALTER VIEW flows RENAME TO flows_staged"); err != nil {
-				t.Fatal(err)
-			}
-			l, err := NewLoader(ctx, e, flow.Table, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := l.Append(want); err != nil {
-				t.Fatal(err)
-			}
-			if err := l.Close(); err != nil {
-				t.Fatal(err)
-			}
-			for _, col := range flow.Table.Names() {
-				q := "SELECT count(*) FROM (SELECT uid, " + quoteIdent(col) + " FROM flows_staged EXCEPT ALL SELECT uid, " + quoteIdent(col) + " FROM flows)"
-				if got := rows(t, e, q)[0][0]; got != "0" {
-					t.Errorf("column %s: %s rows differ between the staged view and the appender", col, got)
-				}
-			}
+			checkValues(t, e, flow.Table, want, "uid")
 		})
 	}
 }

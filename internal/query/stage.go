@@ -2,34 +2,41 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/schema"
 )
 
-// rowSink receives the rows of one table built from captures: the appender (Loader) for a database file, the
-// staging writer (Stager) for an in-memory engine.
+// rowSink receives the rows of one table built from captures (a Stager).
 type rowSink[R any] interface {
 	Append(rows []R) error
 	Close() error
 	Rows() int64
 }
 
-// Stager builds a table of an in-memory engine by writing its rows to an uncompressed Parquet file in the
-// engine's private staging directory and making the table a view over that file. DuckDB scans the file in
-// parallel and without holding the rows in memory, which makes loading a capture several times faster than the
-// appender (which appends on one thread into DuckDB's memory; see BENCHMARKS.md) and keeps memory flat. The
-// file is binary, typed Parquet written from the schema: no text round-trip. Columns named in derived are
-// computed by the view, as the appender's tables compute them.
+// Stager builds a table from rows by writing them to an uncompressed Parquet file in the engine's private
+// staging directory. The file is binary, typed Parquet written from the schema: no text round-trip.
+//
+// For an in-memory engine, Close makes the table a view over that file: DuckDB scans it in parallel and without
+// holding the rows in memory, which keeps memory flat. For an engine with a database file, Close creates a
+// native table (see CreateTableSQL), fills it with one parallel INSERT ... SELECT FROM read_parquet, and removes
+// the file. Columns named in derived are computed by DuckDB in either case, from the stored columns: by the view,
+// or as virtual generated columns of the table.
 type Stager[R any] struct {
 	e       *Engine
 	t       *schema.Table[R]
 	derived map[string]string
+	stored  []string // the columns written to the file: t's, less the derived ones
 	path    string
+	f       *os.File
+	aw      *asyncWriter
 	w       sink.Writer[R]
 	n       int64
 	closed  bool
@@ -51,16 +58,30 @@ func NewStager[R any](e *Engine, t *schema.Table[R], derived map[string]string) 
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, t.Name+".parquet")
-	w, err := sink.Create(sel, sink.Parquet, path, sink.Options{Compression: "none"})
+	// Every staging file has a new name: DuckDB caches Parquet metadata by path (parquet_metadata_cache), and a
+	// table that is staged again in the same engine must not be read through the old file's metadata.
+	e.staged++
+	path := filepath.Join(dir, t.Name+"-"+strconv.Itoa(e.staged)+".parquet")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("stage table %s: %w", t.Name, err)
 	}
-	return &Stager[R]{e: e, t: t, derived: derived, path: path, w: w}, nil
+	aw := newAsyncWriter(f)
+	w, err := sink.New(sel, sink.Parquet, aw, sink.Options{Compression: "none"})
+	if err != nil {
+		aw.Close()
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("stage table %s: %w", t.Name, err)
+	}
+	return &Stager[R]{e: e, t: t, derived: derived, stored: stored, path: path, f: f, aw: aw, w: w}, nil
 }
 
 // Append writes rows to the staging file.
 func (s *Stager[R]) Append(rows []R) error {
+	if s.closed {
+		return fmt.Errorf("stage table %s: %w", s.t.Name, sink.ErrClosed)
+	}
 	if err := s.w.Write(rows); err != nil {
 		return fmt.Errorf("stage table %s: %w", s.t.Name, err)
 	}
@@ -71,16 +92,36 @@ func (s *Stager[R]) Append(rows []R) error {
 // Rows returns the number of rows staged.
 func (s *Stager[R]) Rows() int64 { return s.n }
 
-// Close completes the staging file and creates the view: the stored columns from the file and the derived ones
-// computed, in the table's column order. It is safe to call twice.
+// Close completes the staging file and makes the table from it: a view for an in-memory engine, a native table
+// for a database file. It is safe to call twice.
 func (s *Stager[R]) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	if err := s.w.Close(); err != nil {
+	err := s.w.Close()
+	err = errors.Join(err, s.aw.Close())
+	if cerr := s.f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(s.path)
 		return fmt.Errorf("stage table %s: %w", s.t.Name, err)
 	}
+	ctx := context.Background()
+	if s.e.opts.Path != "" {
+		err := s.insert(ctx)
+		if rerr := os.Remove(s.path); err == nil && rerr != nil {
+			err = fmt.Errorf("stage table %s: %w", s.t.Name, rerr)
+		}
+		return err
+	}
+	return s.view(ctx)
+}
+
+// view makes the table a view over the staging file: the stored columns from the file and the derived ones
+// computed, in the table's column order.
+func (s *Stager[R]) view(ctx context.Context) error {
 	cols := make([]string, len(s.t.Columns))
 	for i, c := range s.t.Columns {
 		if expr, ok := s.derived[c.Name]; ok {
@@ -89,7 +130,6 @@ func (s *Stager[R]) Close() error {
 			cols[i] = quoteIdent(c.Name)
 		}
 	}
-	ctx := context.Background()
 	if err := s.e.dropTable(ctx, s.t.Name); err != nil {
 		return err
 	}
@@ -99,6 +139,66 @@ func (s *Stager[R]) Close() error {
 	}
 	s.e.allowed = append(s.e.allowed, s.path)
 	return nil
+}
+
+// insert creates the native table (replacing any table or view of that name), documents it, and fills its
+// stored columns from the staging file.
+func (s *Stager[R]) insert(ctx context.Context) error {
+	if err := s.e.dropTable(ctx, s.t.Name); err != nil {
+		return err
+	}
+	cols := make([]string, len(s.stored))
+	for i, c := range s.stored {
+		cols[i] = quoteIdent(c)
+	}
+	list := strings.Join(cols, ", ")
+	// One transaction, so that a failed load leaves no half-filled table. DuckDB writes the rows of a large
+	// insert straight to the database file (not through the write-ahead log) and compresses them on the way.
+	stmts := []string{"BEGIN TRANSACTION", CreateTableSQL(s.t, s.derived)}
+	stmts = append(stmts, commentSQL(s.t)...)
+	stmts = append(stmts, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", quoteIdent(s.t.Name), list, list, quoteString(s.path)), "COMMIT")
+	for _, stmt := range stmts {
+		if _, err := s.e.conn.ExecContext(ctx, stmt); err != nil {
+			s.e.conn.ExecContext(ctx, "ROLLBACK")
+			return fmt.Errorf("load table %s: %w", s.t.Name, cleanError(err))
+		}
+	}
+	return nil
+}
+
+// CreateTableSQL returns the CREATE TABLE statement of table t: one column per schema column, with the DuckDB type
+// that Type.SQL gives. A column named in derived is a virtual generated column computed by the given SQL
+// expression over the others, instead of a stored one.
+func CreateTableSQL[R any](t *schema.Table[R], derived map[string]string) string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE ")
+	b.WriteString(quoteIdent(t.Name))
+	b.WriteString(" (")
+	for i, c := range t.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(c.Name))
+		b.WriteByte(' ')
+		b.WriteString(c.Type.SQL())
+		if expr, ok := derived[c.Name]; ok {
+			b.WriteString(" GENERATED ALWAYS AS (")
+			b.WriteString(expr)
+			b.WriteString(") VIRTUAL")
+		}
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// commentSQL returns the COMMENT ON statements that document t and its columns in the database, so that
+// duckdb_columns() shows them.
+func commentSQL[R any](t *schema.Table[R]) []string {
+	out := []string{fmt.Sprintf("COMMENT ON TABLE %s IS %s", quoteIdent(t.Name), quoteString(t.Doc))}
+	for _, c := range t.Columns {
+		out = append(out, fmt.Sprintf("COMMENT ON COLUMN %s.%s IS %s", quoteIdent(t.Name), quoteIdent(c.Name), quoteString(c.Doc)))
+	}
+	return out
 }
 
 // stageDir returns the engine's private staging directory, creating it on first use; Close removes it.
@@ -112,4 +212,117 @@ func (e *Engine) stageDir() (string, error) {
 	}
 	e.stage = dir
 	return dir, nil
+}
+
+// Sizes of the buffers of an asyncWriter.
+const (
+	asyncBufBytes = 4 << 20
+	asyncBufs     = 4
+)
+
+// asyncBufPool keeps the buffers of finished asyncWriters for the next ones.
+var asyncBufPool = sync.Pool{New: func() any { b := make([]byte, 0, asyncBufBytes); return &b }}
+
+// asyncWriter writes to a file from its own goroutine, so that the staging writer encodes the next row group
+// while the last one is copied into the file: writing half a gigabyte of uncompressed Parquet costs about as
+// much CPU time in write(2) as encoding it. Write copies into one of up to asyncBufs buffers and returns; Close
+// writes what is left and reports the first error.
+type asyncWriter struct {
+	f    *os.File
+	cur  *[]byte
+	n    int // buffers taken from the pool
+	full chan *[]byte
+	free chan *[]byte
+	done chan struct{}
+
+	mu  sync.Mutex
+	err error // first write error, set by the goroutine
+
+	closed bool
+}
+
+func newAsyncWriter(f *os.File) *asyncWriter {
+	w := &asyncWriter{f: f, full: make(chan *[]byte, asyncBufs), free: make(chan *[]byte, asyncBufs), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (w *asyncWriter) run() {
+	defer close(w.done)
+	for b := range w.full {
+		if w.error() == nil {
+			if _, err := w.f.Write(*b); err != nil {
+				w.mu.Lock()
+				w.err = err
+				w.mu.Unlock()
+			}
+		}
+		*b = (*b)[:0]
+		w.free <- b
+	}
+}
+
+func (w *asyncWriter) error() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// buffer returns an empty buffer: a free one, a new one while fewer than asyncBufs are taken, else the next one
+// that the goroutine has written.
+func (w *asyncWriter) buffer() *[]byte {
+	select {
+	case b := <-w.free:
+		return b
+	default:
+	}
+	if w.n < asyncBufs {
+		w.n++
+		return asyncBufPool.Get().(*[]byte)
+	}
+	return <-w.free
+}
+
+// Write copies p into the buffers; a full buffer goes to the file. It returns the error of an earlier write.
+func (w *asyncWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, os.ErrClosed
+	}
+	if err := w.error(); err != nil {
+		return 0, err
+	}
+	n := len(p)
+	for len(p) > 0 {
+		if w.cur == nil {
+			w.cur = w.buffer()
+		}
+		b := *w.cur
+		k := copy(b[len(b):cap(b)], p)
+		*w.cur = b[:len(b)+k]
+		p = p[k:]
+		if len(*w.cur) == cap(*w.cur) {
+			w.full <- w.cur
+			w.cur = nil
+		}
+	}
+	return n, nil
+}
+
+// Close writes the rest, waits for the goroutine, gives the buffers back and returns the first error. It does
+// not close the file. It is safe to call twice.
+func (w *asyncWriter) Close() error {
+	if w.closed {
+		return w.error()
+	}
+	w.closed = true
+	if w.cur != nil {
+		w.full <- w.cur
+		w.cur = nil
+	}
+	close(w.full)
+	<-w.done
+	for len(w.free) > 0 {
+		asyncBufPool.Put(<-w.free)
+	}
+	return w.error()
 }

@@ -1,14 +1,21 @@
 package query
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/schema"
 )
 
 // columnDigest returns, for every column of a table, its non-NULL count and a hash sum of its values, in row
@@ -23,15 +30,171 @@ func columnDigest(t *testing.T, e *Engine, table string, cols []string) string {
 	return strings.Join(got[0], " ")
 }
 
-// Captures loaded into an in-memory engine (staged Parquet behind a view) and into the appender's native tables
-// give the same values in every column of packets and flows, with the same types.
-func TestStagedEqualsAppended(t *testing.T) {
+// checkValues reads every column of table tb (the derived ones too) in the given order and compares each value,
+// with its Go type, with what the schema's accessors give for want, the rows in the same order: the table must
+// hold exactly the values of the rows in Go. A String value that is not valid UTF-8 in Go must come back as
+// valid UTF-8 (the writer escapes it).
+func checkValues[R any](t *testing.T, e *Engine, tb *schema.Table[R], want []R, order string) {
+	t.Helper()
+	cols := make([]string, len(tb.Columns))
+	for i, c := range tb.Columns {
+		cols[i] = quoteIdent(c.Name)
+	}
+	res, err := e.Query(context.Background(), "SELECT "+strings.Join(cols, ", ")+" FROM "+quoteIdent(tb.Name)+" ORDER BY "+order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	n, bad := 0, 0
+	for res.Next() {
+		if n >= len(want) {
+			n++
+			continue
+		}
+		r := &want[n]
+		for j, v := range res.Values() {
+			c := &tb.Columns[j]
+			if msg := valueDiff(c, r, v); msg != "" {
+				if bad++; bad <= 10 {
+					t.Errorf("%s row %d column %s: %s", tb.Name, n, c.Name, msg)
+				}
+			}
+		}
+		n++
+	}
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(want) {
+		t.Errorf("%s: %d rows, want %d", tb.Name, n, len(want))
+	}
+}
+
+// valueDiff says how the value v read from DuckDB differs from column c of row r, or "" when it does not.
+func valueDiff[R any](c *schema.Column[R], r *R, v any) string {
+	var want any
+	switch c.Type {
+	case schema.Bool:
+		if x, ok := c.Int(r); ok {
+			want = x != 0
+		}
+	case schema.Int32:
+		if x, ok := c.Int(r); ok {
+			want = int32(x)
+		}
+	case schema.Int64:
+		if x, ok := c.Int(r); ok {
+			want = x
+		}
+	case schema.Timestamp:
+		if x, ok := c.Int(r); ok {
+			want = time.Unix(0, x).UTC()
+		}
+	case schema.Float64:
+		if x, ok := c.Float(r); ok {
+			want = x
+		}
+	case schema.String:
+		if x, ok := c.Append(r, nil); ok {
+			if !utf8.Valid(x) {
+				if s, isString := v.(string); isString && utf8.ValidString(s) {
+					return ""
+				}
+				return fmt.Sprintf("got %T %q, want valid UTF-8 text for %q", v, v, x)
+			}
+			want = string(x)
+		}
+	case schema.Bytes:
+		if x, ok := c.Append(r, nil); ok {
+			want = x
+			if x == nil {
+				want = []byte{}
+			}
+		}
+	}
+	switch w := want.(type) {
+	case time.Time:
+		if g, ok := v.(time.Time); !ok || !g.Equal(w) {
+			return fmt.Sprintf("got %T %v, want %v", v, v, w)
+		}
+	case []byte:
+		if g, ok := v.([]byte); !ok || !bytes.Equal(g, w) {
+			return fmt.Sprintf("got %T of %d bytes, want %d bytes", v, len(fmt.Sprint(v)), len(w))
+		}
+	default:
+		if v != want {
+			return fmt.Sprintf("got %T %v, want %T %v", v, v, want, want)
+		}
+	}
+	return ""
+}
+
+// trackFlows returns the flows that one tracker emits for the packets, sorted by uid.
+func trackFlows(pkts []packet.Packet) []flow.Flow {
+	var out []flow.Flow
+	tr := flow.NewTracker(flow.Options{}, func(f *flow.Flow) error { out = append(out, *f); return nil })
+	for i := range pkts {
+		tr.Add(&pkts[i])
+	}
+	tr.Close()
+	uid := func(f *flow.Flow) string {
+		b, _ := flow.Table.Columns[slices.Index(flow.Table.Names(), "uid")].Append(f, nil)
+		return string(b)
+	}
+	slices.SortFunc(out, func(a, b flow.Flow) int { return cmp.Compare(uid(&a), uid(&b)) })
+	return out
+}
+
+// TestLoadMatchesGo loads captures into an in-memory engine (a view over the staged Parquet file) and into a
+// database file (a native table filled from it), and compares every value of packets and flows, derived columns
+// included, with the packets decoded and the flows tracked in Go.
+func TestLoadMatchesGo(t *testing.T) {
+	captures := []string{"seed__find_the_image.pcap", "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap",
+		"arkime__gre-erspan-vxlan.pcap", "pcapplusplus__Packet__Test_PacketExamples_ipv6_options.pcap", "chrissanders__arppoison.pcapng",
+		"tcpdump__LINKTYPE_PKTAP.pcap"}
+	ctx := context.Background()
+	for _, c := range captures {
+		path := corpusFile(t, c)
+		pkts := decodeAll(t, path)
+		flows := trackFlows(pkts)
+		for _, db := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/db=%v", c, db), func(t *testing.T) {
+				opts := Options{}
+				if db {
+					opts.Path = filepath.Join(t.TempDir(), "x.duckdb")
+				}
+				e, err := Open(ctx, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer e.Close()
+				st, err := e.Load(ctx, []string{path}, LoadOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Rows["packets"] != int64(len(pkts)) || st.Rows["flows"] != int64(len(flows)) {
+					t.Errorf("rows %v, want %d packets and %d flows", st.Rows, len(pkts), len(flows))
+				}
+				if err := e.Lock(ctx); err != nil {
+					t.Fatal(err)
+				}
+				checkValues(t, e, packet.Table, pkts, "frame")
+				checkValues(t, e, flow.Table, flows, "uid")
+			})
+		}
+	}
+}
+
+// Captures loaded into a database file (native tables) and into an in-memory engine (views over staged Parquet)
+// give the same tables: the same column types, and the same rows, compared row for row over every column.
+func TestDBEqualsInMemory(t *testing.T) {
 	captures := []string{"seed__find_the_image.pcap", "chrissanders__http_espn.pcapng", "zeek__tunnels_vxlan-encapsulated-http.pcap", "pcapplusplus__Packet__Test_PacketExamples_ipv6_options.pcap", "tcpdump__LINKTYPE_PKTAP.pcap"}
 	var paths []string
 	for _, c := range captures {
 		paths = append(paths, corpusFile(t, c))
 	}
 	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "x.duckdb")
 	open := func(opts Options) *Engine {
 		e, err := Open(ctx, opts)
 		if err != nil {
@@ -43,24 +206,170 @@ func TestStagedEqualsAppended(t *testing.T) {
 		}
 		return e
 	}
-	staged, appended := open(Options{}), open(Options{noStage: true})
-	if staged.stage == "" || appended.stage != "" {
-		t.Fatalf("staging directories: %q and %q", staged.stage, appended.stage)
-	}
-	for table, cols := range map[string][]string{"packets": packet.Table.Names(), "flows": flow.Table.Names()} {
-		a, b := columnDigest(t, staged, table, cols), columnDigest(t, appended, table, cols)
+	mem, disk := open(Options{}), open(Options{Path: db})
+	tables := map[string][]string{"packets": packet.Table.Names(), "flows": flow.Table.Names()}
+	for table, cols := range tables {
+		a, b := columnDigest(t, mem, table, cols), columnDigest(t, disk, table, cols)
 		if a != b {
-			t.Errorf("%s differs:\nstaged   %s\nappended %s", table, a, b)
+			t.Errorf("%s differs:\nin memory %s\ndatabase  %s", table, a, b)
 		}
-		ta := rows(t, staged, "SELECT column_name, column_type FROM (DESCRIBE "+table+")")
-		tb := rows(t, appended, "SELECT column_name, column_type FROM (DESCRIBE "+table+")")
+		ta := rows(t, mem, "SELECT column_name, column_type FROM (DESCRIBE "+table+")")
+		tb := rows(t, disk, "SELECT column_name, column_type FROM (DESCRIBE "+table+")")
 		if fmt.Sprint(ta) != fmt.Sprint(tb) {
-			t.Errorf("%s types differ:\nstaged   %v\nappended %v", table, ta, tb)
+			t.Errorf("%s types differ:\nin memory %v\ndatabase  %v", table, ta, tb)
+		}
+		kinds := rows(t, disk, "SELECT table_type FROM information_schema.tables WHERE table_name = "+quoteString(table))
+		if fmt.Sprint(kinds) != "[[BASE TABLE]]" {
+			t.Errorf("%s in the database file is %v, want a table", table, kinds)
 		}
 	}
-	dir := staged.stage
-	staged.Close()
+	dir := disk.stage
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("staging files left after loading a database file: %v", left)
+	}
+	disk.Close()
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("staging directory %s not removed by Close", dir)
 	}
+	// Row for row: each row (every column) of one is in the other as often.
+	if err := mem.Exec(ctx, "ATTACH "+quoteString(db)+" AS disk (READ_ONLY)"); err != nil {
+		t.Fatal(err)
+	}
+	for table := range tables {
+		for _, q := range []string{
+			"SELECT count(*) FROM (SELECT * FROM %[1]s EXCEPT ALL SELECT * FROM disk.%[1]s)",
+			"SELECT count(*) FROM (SELECT * FROM disk.%[1]s EXCEPT ALL SELECT * FROM %[1]s)",
+		} {
+			if got := rows(t, mem, fmt.Sprintf(q, table))[0][0]; got != "0" {
+				t.Errorf("%s: %s rows differ (%s)", table, got, q)
+			}
+		}
+	}
+	dir = mem.stage
+	mem.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("staging directory %s not removed by Close", dir)
+	}
+}
+
+// TestLockAfterLoad checks that Lock keeps queries from other files after captures were loaded, for an in-memory
+// engine (whose tables are views over staged files) and for a database file (whose staging files are gone).
+func TestLockAfterLoad(t *testing.T) {
+	ctx := context.Background()
+	for _, db := range []bool{false, true} {
+		t.Run(fmt.Sprint("db=", db), func(t *testing.T) {
+			dir := t.TempDir()
+			opts := Options{}
+			if db {
+				opts.Path = filepath.Join(dir, "x.duckdb")
+			}
+			e, err := Open(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			if _, err := e.Load(ctx, []string{corpusFile(t, "chrissanders__arppoison.pcapng")}, LoadOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Lock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "out.csv")
+			for _, s := range []string{
+				"SELECT * FROM read_csv('/etc/passwd')",
+				"COPY (SELECT 1) TO " + quoteString(out),
+				"ATTACH " + quoteString(filepath.Join(dir, "other.duckdb")),
+				"SET enable_external_access = true",
+			} {
+				if err := e.Exec(ctx, s); err == nil {
+					t.Errorf("%s ran after Lock", s)
+				}
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("COPY TO wrote a file after Lock")
+			}
+			for _, table := range []string{"packets", "flows"} {
+				if got := rows(t, e, "SELECT count(*) > 0 FROM "+table)[0][0]; got != "true" {
+					t.Errorf("%s is empty after Lock", table)
+				}
+			}
+			if got := rows(t, e, "SELECT count(*) FROM packets")[0][0]; got != "165" {
+				t.Errorf("%s packets, want 165", got)
+			}
+		})
+	}
+}
+
+// TestAsyncWriter writes runs of writes of various sizes through an asyncWriter and compares the file with the
+// bytes written; a file that cannot be written makes Close fail.
+func TestAsyncWriter(t *testing.T) {
+	tests := []struct {
+		name  string
+		sizes []int
+	}{
+		{"none", nil},
+		{"empty writes", []int{0, 0}},
+		{"small", []int{1, 2, 3}},
+		{"one buffer", []int{asyncBufBytes}},
+		{"around a buffer", []int{asyncBufBytes - 1, 2, asyncBufBytes + 1}},
+		{"more than all buffers", []int{3*asyncBufBytes + 5, 7, (asyncBufs + 2) * asyncBufBytes}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			w := newAsyncWriter(f)
+			var want []byte
+			for i, n := range tt.sizes {
+				p := make([]byte, n)
+				for j := range p {
+					p[j] = byte(i*31 + j*7 + j>>16)
+				}
+				want = append(want, p...)
+				if k, err := w.Write(p); k != n || err != nil {
+					t.Fatalf("Write(%d bytes) = %d, %v", n, k, err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatalf("second Close: %v", err)
+			}
+			if _, err := w.Write([]byte{1}); err == nil {
+				t.Error("Write after Close succeeded")
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("file has %d bytes, want %d (equal: %v)", len(got), len(want), bytes.Equal(got, want))
+			}
+		})
+	}
+	t.Run("write error", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "f")
+		if err := os.WriteFile(path, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path) // read-only: every write fails
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		w := newAsyncWriter(f)
+		for range 2 * asyncBufs {
+			if _, err := w.Write(make([]byte, asyncBufBytes)); err != nil {
+				break
+			}
+		}
+		if err := w.Close(); err == nil {
+			t.Error("Close succeeded after failed writes")
+		}
+	})
 }
