@@ -235,7 +235,15 @@ func gopacketConversations(t testing.TB, path string) map[string]*conv {
 // screenshotVariance takes a screenshot of the element and returns the share of non-white pixels and the
 // variance of their luminance.
 func screenshotVariance(ctx context.Context, sel string) (float64, float64, error) {
-	buf, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+	var buf []byte
+	var err error
+	// Retried like do: a node may be replaced between the query and the capture.
+	for range 4 {
+		if buf, err = chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel))); err == nil || !strings.Contains(err.Error(), "node") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err != nil {
 		return 0, 0, err
 	}
@@ -495,6 +503,24 @@ func TestBrowserHostile(t *testing.T) {
 	}
 	if injected != 0 {
 		t.Errorf("%d elements or handlers were injected", injected)
+	}
+	// The capture summary shows the interfaces and link types as text: the hostile interface name in a list
+	// item with its link type named, no JSON.
+	ifaces, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#summary table.info ul.ifaces li')).map(function (e) { return e.textContent; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('#summary table.info').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ifaces) != 1 || !strings.Contains(ifaces[0], "eth0"+hostileStrings[0]) || !strings.Contains(ifaces[0], "Ethernet (1)") {
+		t.Errorf("interfaces shown as %q, want one item naming eth0%s and Ethernet (1)", ifaces, hostileStrings[0])
+	}
+	for _, raw := range []string{`{"`, `":`, `[{`} {
+		if strings.Contains(summary, raw) {
+			t.Errorf("the capture summary shows JSON (%q): %q", raw, summary)
+		}
 	}
 	// Hover and click everything a user could, so that any injected handler would fire.
 	if err := chromedp.Do(b.ctx, chromedp.Evaluate[chromedp.Void](`(function(){

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pcapframe/pcapframe/internal/chart/agg"
@@ -109,16 +111,6 @@ type Conversations struct {
 	Total   int64    `json:"total"`
 }
 
-// Preview is the beginning of one conversation's payload.
-type Preview struct {
-	Proto string `json:"proto"`
-	A     string `json:"a"`
-	PortA any    `json:"port_a"`
-	B     string `json:"b"`
-	PortB any    `json:"port_b"`
-	agg.PayloadPreview
-}
-
 // charts lists the report's bar charts: id, dimension, whether only the top talker's packets count, and how a
 // bar filters the conversations.
 var charts = []struct {
@@ -144,8 +136,8 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 	if d.Inputs == nil {
 		d.Inputs = []string{}
 	}
-	// The statistics of `pcapframe stats`, as its --json writes them.
-	rep, err := e.Stats(ctx, query.StatsOptions{Top: opts.Top})
+	// The statistics of `pcapframe stats`, as its --json writes them, and the conversations table.
+	rep, conv, err := collectStats(ctx, e, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +183,7 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 		d.Graph[string(m)] = g
 	}
 
-	if err := collectConversations(ctx, e, opts, d); err != nil {
+	if err := collectConversations(ctx, e, opts, conv, d); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -204,12 +196,53 @@ func nonNil(s []int64) []int64 {
 	return s
 }
 
-// collectConversations fills the conversations table, its service names and the payload previews.
-func collectConversations(ctx context.Context, e *query.Engine, opts Options, d *Data) error {
-	rep, err := e.Stats(ctx, query.StatsOptions{Top: opts.MaxConversations, Only: []string{"conversations"}})
-	if err != nil {
-		return err
+// collectStats runs the sections of `pcapframe stats` and its conversations section with opts.MaxConversations
+// rows for the conversations table. The conversations query runs once: its first opts.Top rows are the stats
+// section (the query orders the conversations and cuts them with LIMIT), shown with the query for opts.Top rows.
+func collectStats(ctx context.Context, e *query.Engine, opts Options) (rep, conv *query.Report, err error) {
+	const name = "conversations"
+	if opts.MaxConversations < opts.Top {
+		if rep, err = e.Stats(ctx, query.StatsOptions{Top: opts.Top}); err != nil {
+			return nil, nil, err
+		}
+		conv, err = e.Stats(ctx, query.StatsOptions{Top: opts.MaxConversations, Only: []string{name}})
+		return rep, conv, err
 	}
+	var others []string
+	for _, n := range query.SectionNames() {
+		if n != name {
+			others = append(others, n)
+		}
+	}
+	if rep, err = e.Stats(ctx, query.StatsOptions{Top: opts.Top, Only: others}); err != nil {
+		return nil, nil, err
+	}
+	if conv, err = e.Stats(ctx, query.StatsOptions{Top: opts.MaxConversations, Only: []string{name}}); err != nil {
+		return nil, nil, err
+	}
+	if len(conv.Sections) != 1 {
+		return rep, conv, nil
+	}
+	sec := conv.Sections[0]
+	if sec.Skipped == "" {
+		sec.Rows = sec.Rows[:min(len(sec.Rows), opts.Top)]
+		sec.Query = strings.NewReplacer("$top", strconv.Itoa(opts.Top), "$interval_ns", strconv.FormatInt(int64(rep.Interval), 10)).Replace(sec.SQL)
+	}
+	// In the order of query.Sections.
+	at := len(rep.Sections)
+	for i, r := range rep.Sections {
+		if slices.Index(query.SectionNames(), r.Name) > slices.Index(query.SectionNames(), name) {
+			at = i
+			break
+		}
+	}
+	rep.Sections = slices.Insert(rep.Sections, at, sec)
+	return rep, conv, nil
+}
+
+// collectConversations fills the conversations table (from rep, stats' conversations section with
+// opts.MaxConversations rows), its service names and the payload previews.
+func collectConversations(ctx context.Context, e *query.Engine, opts Options, rep *query.Report, d *Data) error {
 	d.Conversations = Conversations{Columns: []string{}, Rows: [][]any{}}
 	if len(rep.Sections) == 0 || rep.Sections[0].Skipped != "" {
 		if len(rep.Sections) > 0 {
@@ -253,33 +286,48 @@ func collectConversations(ctx context.Context, e *query.Engine, opts Options, d 
 		d.Notes = append(d.Notes, fmt.Sprintf("The conversations table holds the top %d of %d conversations (by packets, then bytes); the charts and statistics count them all.",
 			len(d.Conversations.Rows), d.Conversations.Total))
 	}
-	// Payload previews of the first conversations (by packets) that carry payload.
+	// Payload previews of the first TCP and UDP conversations (by packets) that carry payload, as follow shows them.
 	d.Previews = []Preview{}
+	if opts.Previews > 0 {
+		ok, err := hasColumns(ctx, e, previewColumns)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			d.Notes = append(d.Notes, "No payload preview: the packets table lacks some of the columns "+strings.Join(previewColumns, ", ")+".")
+			opts.Previews = 0
+		}
+	}
+	// Twice as many candidates as previews, in case some deliver no chunk (a TCP conversation of truncated headers).
+	var targets []*previewTarget
 	for _, row := range d.Conversations.Rows {
-		if len(d.Previews) >= opts.Previews {
+		if len(targets) >= 2*opts.Previews {
 			break
 		}
 		if n, _ := row[col["payload"]].(int64); n <= 0 {
 			continue
 		}
-		proto := fmt.Sprint(row[col["proto"]])
-		num, ok := agg.ProtoNumber(proto)
-		if !ok {
-			continue
-		}
 		a, _ := row[col["a"]].(string)
 		b, _ := row[col["b"]].(string)
-		p, err := agg.PayloadOf(ctx, e, num, a, row[col["port_a"]], b, row[col["port_b"]], opts.PreviewBytes, 256)
-		if err != nil {
-			return err
-		}
-		if len(p.Chunks) == 0 {
+		pa, okA := row[col["port_a"]].(int64)
+		pb, okB := row[col["port_b"]].(int64)
+		if !okA || !okB {
 			continue
 		}
-		d.Previews = append(d.Previews, Preview{Proto: proto, A: a, PortA: row[col["port_a"]], B: b, PortB: row[col["port_b"]], PayloadPreview: *p})
+		if t := newPreviewTarget(fmt.Sprint(row[col["proto"]]), a, pa, b, pb, opts.PreviewBytes, previewMaxChunks); t != nil {
+			targets = append(targets, t)
+		}
 	}
+	previews, err := collectPreviews(ctx, e, targets)
+	if err != nil {
+		return err
+	}
+	if len(previews) > max(opts.Previews, 0) {
+		previews = previews[:max(opts.Previews, 0)]
+	}
+	d.Previews = append(d.Previews, previews...)
 	if len(d.Previews) > 0 {
-		d.Notes = append(d.Notes, fmt.Sprintf("Payload previews show at most the first %d bytes of the %d busiest conversations that carry payload.", opts.PreviewBytes, len(d.Previews)))
+		d.Notes = append(d.Notes, fmt.Sprintf("Payload previews show at most the first %d bytes of the %d busiest TCP and UDP conversations that carry payload, reassembled as pcapframe follow --flow shows them (the first connection on those endpoints).", opts.PreviewBytes, len(d.Previews)))
 	}
 	return nil
 }

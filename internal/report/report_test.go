@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/html"
 
 	"github.com/pcapframe/pcapframe/capture"
@@ -76,7 +78,12 @@ func buildReport(t testing.TB, paths ...string) (*Data, []byte) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		info = append(info, map[string]any{"file": s.Source, "packets": s.Packets, "interfaces": s.Interfaces})
+		// link_types as `pcapframe info --json` writes them, named here by gopacket (not by pcapframe).
+		var lts []map[string]any
+		for _, lt := range s.LinkTypes {
+			lts = append(lts, map[string]any{"number": lt, "name": layers.LinkType(lt).String()})
+		}
+		info = append(info, map[string]any{"file": s.Source, "packets": s.Packets, "link_types": lts, "interfaces": s.Interfaces})
 	}
 	d, err := Collect(context.Background(), e, Options{Inputs: names, Info: info})
 	if err != nil {
@@ -308,7 +315,35 @@ func TestCollect(t *testing.T) {
 	}
 }
 
-type chunk = agg.Chunk
+// TestStatsAsStats checks that the report's statistics are those of `pcapframe stats --json` (one Stats run over
+// every section), whichever of the conversations table and the top-N sections is larger.
+func TestStatsAsStats(t *testing.T) {
+	for _, tc := range []struct{ top, maxConv int }{{10, 1000}, {5, 7}, {10, 3}} {
+		t.Run(fmt.Sprintf("top=%d,max=%d", tc.top, tc.maxConv), func(t *testing.T) {
+			e := openEngine(t, espnCapture)
+			d, err := Collect(context.Background(), e, Options{Top: tc.top, MaxConversations: tc.maxConv, Previews: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := e.Stats(context.Background(), query.StatsOptions{Top: tc.top})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			if err := rep.RenderJSON(&want); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(d.Stats, want.Bytes()) {
+				t.Errorf("the report's statistics differ from stats --json:\n%s\nwant\n%s", d.Stats, want.Bytes())
+			}
+			if len(d.Conversations.Rows) != min(tc.maxConv, 39) {
+				t.Errorf("%d conversations in the table, want %d", len(d.Conversations.Rows), min(tc.maxConv, 39))
+			}
+		})
+	}
+}
+
+type chunk = PreviewChunk
 
 func metricOf(m string) agg.Metric { return agg.Metric(m) }
 

@@ -355,40 +355,6 @@ func TestTopTalkerAndPayload(t *testing.T) {
 	if set.Total.Packets != sent {
 		t.Errorf("packets sent by the top talker = %d, want %d", set.Total.Packets, sent)
 	}
-	// The conversation of the capture: payload in capture order, as tshark counts it per frame.
-	var conv Row
-	cs, err := Bars(context.Background(), e, Conversation, Options{Top: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, _, _ := cs.TopN(Packets, 1)
-	conv = rows[0]
-	proto, _ := ProtoNumber(conv.Match["proto"].(string))
-	p, err := PayloadOf(context.Background(), e, proto, conv.Match["a"].(string), conv.Match["port_a"], conv.Match["b"].(string), conv.Match["port_b"], 1<<20, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wantChunks, wantBytes int64
-	for _, f := range frames {
-		if f.payload > 0 {
-			wantChunks++
-			wantBytes += f.payload
-		}
-	}
-	if p.AllChunks != wantChunks || p.AllBytes != wantBytes || p.Shown != wantBytes {
-		t.Errorf("preview: %d chunks, %d bytes (%d shown); want %d chunks, %d bytes", p.AllChunks, p.AllBytes, p.Shown, wantChunks, wantBytes)
-	}
-	if len(p.Chunks) == 0 || !strings.HasPrefix(string(p.Chunks[0].Data), "GET ") {
-		t.Errorf("first chunk is not the HTTP request")
-	}
-	// Cut at 10 bytes: one chunk of 10 bytes.
-	p, err = PayloadOf(context.Background(), e, proto, conv.Match["a"].(string), conv.Match["port_a"], conv.Match["b"].(string), conv.Match["port_b"], 10, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.Chunks) != 1 || len(p.Chunks[0].Data) != 10 || p.Shown != 10 {
-		t.Errorf("cut preview: %d chunks, %d bytes shown", len(p.Chunks), p.Shown)
-	}
 }
 
 func TestNiceInterval(t *testing.T) {

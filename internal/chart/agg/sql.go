@@ -95,27 +95,3 @@ const sqlConversationCount = `SELECT count(*) FROM (
     CASE WHEN ab THEN src ELSE dst END, CASE WHEN ab THEN sport ELSE dport END,
     CASE WHEN ab THEN dst ELSE src END, CASE WHEN ab THEN dport ELSE sport END
   FROM (SELECT *, ` + sqlConversationSide + ` AS ab FROM packets WHERE src IS NOT NULL))`
-
-// sqlPayload returns the first payload chunks of one conversation (parameters: proto number, a, port a, b, port
-// b; ports may be NULL) in capture order: TCP segments seen again with the same sequence number and length are
-// retransmissions and are shown once (the first copy), and chunks stop once $max_bytes bytes were shown.
-const sqlPayload = `WITH c AS (
-  SELECT source, frame, time, seq, payload_raw AS data,
-         ` + sqlConversationSide + ` AS ab
-  FROM packets
-  WHERE proto = $1 AND src IS NOT NULL AND octet_length(payload_raw) > 0
-    AND ((src = $2 AND sport IS NOT DISTINCT FROM $3 AND dst = $4 AND dport IS NOT DISTINCT FROM $5)
-      OR (src = $4 AND sport IS NOT DISTINCT FROM $5 AND dst = $2 AND dport IS NOT DISTINCT FROM $3))
-), d AS (                -- retransmitted TCP segments once
-  SELECT * FROM c
-  QUALIFY seq IS NULL OR row_number() OVER (PARTITION BY ab, seq, octet_length(data) ORDER BY time, source, frame) = 1
-), o AS (
-  SELECT *, sum(octet_length(data)) OVER (ORDER BY time, source, frame ROWS UNBOUNDED PRECEDING) - octet_length(data) AS before
-  FROM d
-)
-SELECT ab, source, frame, epoch_ns(time) AS time_ns, data, (SELECT count(*) FROM d) AS chunks,
-       (SELECT sum(octet_length(data)) FROM d)::BIGINT AS total
-FROM o
-WHERE before < $max_bytes
-ORDER BY time, source, frame
-LIMIT $max_chunks`

@@ -217,6 +217,62 @@
       nav));
   }
 
+  // ---- capture summary values ---------------------------------------------------------------------------------
+  // linkName names link type n as "Ethernet (1)", from the file's link_types when they name it.
+  function linkName(n, f) {
+    var lts = f && Array.isArray(f.link_types) ? f.link_types : [];
+    for (var i = 0; i < lts.length; i++) {
+      if (lts[i] && Number(lts[i].number) === Number(n) && lts[i].name) return String(lts[i].name) + ' (' + n + ')';
+    }
+    return 'link type ' + n;
+  }
+  function field(o, names) {
+    for (var i = 0; i < names.length; i++) if (o[names[i]] !== undefined && o[names[i]] !== null && o[names[i]] !== '') return o[names[i]];
+    return undefined;
+  }
+  // interfaceText describes one capture interface: "#0 eth0 (description): Ethernet (1), snaplen 262144, ...".
+  function interfaceText(it, f) {
+    var idx = field(it, ['index', 'Index']), sect = field(it, ['section', 'Section']);
+    var name = field(it, ['name', 'Name']), desc = field(it, ['description', 'Description']);
+    var lt = field(it, ['link_type', 'LinkType']), snap = field(it, ['snaplen', 'SnapLen']);
+    var ts = field(it, ['ts_resolution', 'TSResolution']), comment = field(it, ['comment', 'Comment']);
+    var head = '#' + (idx === undefined ? '?' : idx) + (sect ? ' (section ' + sect + ')' : '');
+    if (name !== undefined) head += ' ' + name;
+    if (desc !== undefined) head += ' \u2013 ' + desc;
+    var parts = [];
+    if (lt !== undefined) parts.push(linkName(lt, f));
+    if (snap !== undefined) parts.push('snaplen ' + fmtCount(snap));
+    if (ts !== undefined) parts.push('timestamps in ' + ts + ' s');
+    if (comment !== undefined) parts.push('comment: ' + comment);
+    return head + (parts.length ? ': ' + parts.join(', ') : '');
+  }
+  // plainText writes any other JSON value as "key value; key value", lists one item a line.
+  function plainText(v) {
+    if (v === undefined || v === null) return '';
+    if (Array.isArray(v)) return v.map(plainText).join('\n');
+    if (typeof v === 'object') return Object.keys(v).map(function (k) { return k + ' ' + plainText(v[k]); }).join('; ');
+    return String(v);
+  }
+  // infoValue shows one value of `pcapframe info --json` as readable text (never as markup).
+  function infoValue(k, v, f) {
+    if (v === undefined || v === null) return '';
+    if (k === 'link_types' && Array.isArray(v)) {
+      return v.map(function (lt) { return lt && typeof lt === 'object' ? linkName(lt.number, f) : plainText(lt); }).join(', ');
+    }
+    if ((k === 'interfaces' || k === 'Interfaces') && Array.isArray(v)) {
+      if (!v.length) return 'none recorded (pcap)';
+      return h('ul', { class: 'ifaces' }, v.map(function (it) {
+        return h('li', {}, it && typeof it === 'object' ? interfaceText(it, f) : plainText(it));
+      }));
+    }
+    if (typeof v === 'number' && /(^|_)(size|bytes)$/.test(k)) return fmtCount(v) + ' bytes (' + fmtBytes(v) + ')';
+    if (typeof v === 'number' && /rate$/.test(k)) return Number(v.toFixed(3)).toLocaleString('en-US') + (k === 'data_bit_rate' ? ' bit/s' : k === 'packet_rate' ? ' packets/s' : ' bytes/s');
+    if (typeof v === 'number' && k === 'average_packet_size') return v.toFixed(2) + ' bytes';
+    if (typeof v === 'number' && k === 'duration_seconds') return v.toFixed(6) + ' s';
+    if (typeof v === 'number') return fmtCount(v);
+    return plainText(v);
+  }
+
   function renderSummary() {
     var sec = block('summary', 'Capture summary');
     var sum = section('summary');
@@ -239,13 +295,8 @@
       D.info.forEach(function (f) { Object.keys(f).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
       var t = h('table', { class: 'info' });
       keys.forEach(function (k) {
-        var tr = h('tr', {}, h('th', {}, k));
-        D.info.forEach(function (f) {
-          var v = f[k];
-          if (v === undefined || v === null) v = '';
-          else if (typeof v === 'object') v = JSON.stringify(v);
-          tr.appendChild(h('td', { class: 'wrap' }, String(v)));
-        });
+        var tr = h('tr', {}, h('th', {}, k.replace(/_/g, ' ')));
+        D.info.forEach(function (f) { tr.appendChild(h('td', { class: 'wrap' }, infoValue(k, f[k], f))); });
         t.appendChild(tr);
       });
       sec.appendChild(h('h3', {}, 'Files (as pcapframe info)'));
@@ -667,36 +718,37 @@
   }
 
   // ---- payload previews --------------------------------------------------------------------------------------
-  function endpoint(addr, port) {
-    if (port === null || port === undefined) return addr;
-    return (addr.indexOf(':') >= 0 ? '[' + addr + ']' : addr) + ':' + port;
-  }
   function bytesOf(b64) {
     var bin = atob(b64 || ''), out = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out;
   }
-  // asciiText renders chunks as follow's ascii view: each chunk's length, then its bytes, non-printable as '.';
-  // Node 1's chunks are indented by a tab.
-  function asciiView(pre, p, node0) {
+  // asciiView renders chunks as follow's ascii view: each chunk's length, then its bytes, non-printable as '.'
+  // (carriage returns are left out, the line feeds break the lines); Node 1's chunks are indented by a tab; bytes
+  // missing from the capture as follow prints them.
+  function gapLine(c) { return (c.node1 ? '\t' : '') + '[' + c.gap + ' bytes missing in capture file]\n'; }
+  function asciiView(pre, p) {
     p.chunks.forEach(function (c) {
+      var cls = c.node1 ? 'n1' : 'n0';
+      if (c.gap) { pre.appendChild(h('span', { class: cls + ' gap' }, gapLine(c))); return; }
       var b = bytesOf(c.data), t = '';
       for (var i = 0; i < b.length; i++) {
         var x = b[i];
         t += (x >= 0x20 && x <= 0x7e) || x === 10 ? String.fromCharCode(x) : x === 13 ? '' : '.';
       }
-      var n1 = c.a_to_b !== node0;
-      pre.appendChild(h('span', { class: n1 ? 'n1' : 'n0' }, (n1 ? '\t' : '') + b.length + '\n' + t + '\n'));
+      pre.appendChild(h('span', { class: cls }, (c.node1 ? '\t' : '') + b.length + '\n' + t + '\n'));
     });
   }
   function hex2(x) { return (x < 16 ? '0' : '') + x.toString(16); }
-  function hexView(pre, p, node0) {
-    var off = { a: 0, b: 0 };
+  // hexView renders chunks as follow's hex view: the offset in the side's byte stream, 16 bytes, the text.
+  function hexView(pre, p) {
     p.chunks.forEach(function (c) {
-      var b = bytesOf(c.data), side = c.a_to_b ? 'a' : 'b', n1 = c.a_to_b !== node0, lines = '';
+      var cls = c.node1 ? 'n1' : 'n0';
+      if (c.gap) { pre.appendChild(h('span', { class: cls + ' gap' }, gapLine(c))); return; }
+      var b = bytesOf(c.data), lines = '';
       for (var i = 0; i < b.length; i += 16) {
-        var o = (off[side] + i).toString(16).toUpperCase();
-        var line = (n1 ? '\t' : '') + '00000000'.slice(o.length) + o + '  ', txt = '';
+        var o = (Number(c.offset) + i).toString(16).toUpperCase();
+        var line = (c.node1 ? '\t' : '') + '00000000'.slice(Math.min(o.length, 8)) + o + '  ', txt = '';
         for (var j = 0; j < 16; j++) {
           if (j === 8) line += ' ';
           if (i + j < b.length) {
@@ -707,27 +759,26 @@
         }
         lines += line + ' ' + txt + '\n';
       }
-      off[side] += b.length;
-      pre.appendChild(h('span', { class: n1 ? 'n1' : 'n0' }, lines));
+      pre.appendChild(h('span', { class: cls }, lines));
     });
   }
   function renderPreviews() {
     var sec = block('previews', 'Payload of the top conversations');
     var ps = D.previews || [];
-    if (!ps.length) sec.appendChild(h('p', { class: 'empty' }, 'No conversation carries payload.'));
-    sec.appendChild(h('p', { class: 'count' }, 'As pcapframe follow shows it: chunks in capture order (retransmitted TCP segments once), non-printable bytes as ".", the second node\'s chunks indented.'));
+    if (!ps.length) sec.appendChild(h('p', { class: 'empty' }, 'No TCP or UDP conversation carries payload.'));
+    sec.appendChild(h('p', { class: 'count' }, 'As pcapframe follow --flow shows them: TCP reassembled (both directions in order, retransmitted and overlapping bytes once, bytes missing from the capture marked), UDP datagram by datagram; non-printable bytes as ".", Node 1\'s chunks indented.'));
     ps.forEach(function (p, k) {
-      var node0 = p.chunks.length ? p.chunks[0].a_to_b : true;
-      var first = node0 ? endpoint(p.a, p.port_a) : endpoint(p.b, p.port_b);
-      var second = node0 ? endpoint(p.b, p.port_b) : endpoint(p.a, p.port_a);
       var pre = h('pre', { id: 'preview-' + k });
       var mode = 'ascii';
-      function draw() { clear(pre); if (mode === 'ascii') asciiView(pre, p, node0); else hexView(pre, p, node0); }
+      function draw() { clear(pre); if (mode === 'ascii') asciiView(pre, p); else hexView(pre, p); }
       var bA = h('button', { class: 'small', click: function () { mode = 'ascii'; draw(); } }, 'ASCII');
       var bH = h('button', { class: 'small', click: function () { mode = 'hex'; draw(); } }, 'Hex');
-      var info = fmtBytes(p.shown_bytes) + ' of ' + fmtBytes(p.all_bytes) + ' in ' + p.chunks.length + ' of ' + fmtCount(p.all_chunks) + ' chunks';
+      var info = fmtBytes(p.shown_bytes) + ' in ' + p.chunks.length + ' chunks' + (p.truncated ? ' (the conversation goes on)' : ' (the whole conversation)');
+      if (p.gaps) info += '; ' + fmtCount(p.gaps) + ' gaps (' + fmtBytes(p.gap_bytes) + ' missing)';
+      if (p.overlap_bytes) info += '; ' + fmtBytes(p.overlap_bytes) + ' retransmitted';
+      if (p.conflict_bytes) info += ', ' + fmtBytes(p.conflict_bytes) + ' differing from the first copy';
       sec.appendChild(h('div', { class: 'preview' },
-        h('h3', {}, p.proto + '  Node 0: ' + first + '  Node 1: ' + second),
+        h('h3', {}, p.proto + '  Node 0: ' + p.node0 + '  Node 1: ' + p.node1 + '  (client ' + p.client + ')'),
         h('div', { class: 'controls' }, bA, bH, h('span', { class: 'count' }, info)), pre));
       draw();
     });
@@ -750,10 +801,13 @@
     renderGraph();
     renderFilters();
     renderTable();
-    var resizeTimer = null;
+    // The charts are as wide as the page: redraw them when its width changes (not its height, which changes
+    // when the browser captures the page or a toolbar comes and goes).
+    var resizeTimer = null, drawnWidth = window.innerWidth;
     window.addEventListener('resize', function () {
+      if (window.innerWidth === drawnWidth) return;
       clearTimeout(resizeTimer);
-      resizeTimer = setTimeout(function () { renderCharts(); renderTimeline(); renderGraph(); }, 150);
+      resizeTimer = setTimeout(function () { drawnWidth = window.innerWidth; renderCharts(); renderTimeline(); renderGraph(); }, 150);
     });
     document.body.setAttribute('data-ready', '1');
   } catch (err) {
