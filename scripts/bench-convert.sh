@@ -33,7 +33,7 @@ run() {
   fi
   t1=$(date +%s.%N)
   local secs; secs=$(awk "BEGIN{print $t1 - $t0}")
-  local size=; size=$(cat "$out"/p.parquet "$out"/p.csv 2>/dev/null | wc -c)
+  local size=0 f; for f in "$out"/p.parquet "$out"/p.csv; do [ -f "$f" ] && size=$(stat -c %s "$f"); done
   printf '%-50s %8.2f s wall %6s s CPU %12.0f packets/s  max RSS %s kB  output %s bytes\n' "$label" "$secs" "$cpu" \
     "$(awk "BEGIN{print $packets / $secs}")" "$rss" "$size"
   echo "$secs" >"$out/last"

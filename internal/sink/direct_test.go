@@ -334,3 +334,50 @@ func TestPayloadSampling(t *testing.T) {
 		t.Errorf("file of %d bytes, want 240-300 kB", n)
 	}
 }
+
+// TestLargeRawPages writes large pages of byte arrays that are stored as they are (random payloads), in many row
+// groups whose chunks reuse the blocks of the ones before (blockBuffer.spare), and
+// reads every row back with parquet-go.
+func TestLargeRawPages(t *testing.T) {
+	rnd := make([]byte, 1<<20)
+	for i := range rnd {
+		rnd[i] = byte(uint32(i)*2654435761>>13 ^ uint32(i)>>3*40503)
+	}
+	for _, tc := range []struct {
+		compression string
+		pageBytes   int
+	}{{"none", 64 << 10}, {"zstd", 64 << 10}, {"none", 200 << 10}, {"snappy", 100 << 10}} {
+		t.Run(fmt.Sprintf("%s/%d", tc.compression, tc.pageBytes), func(t *testing.T) {
+			var rows []testRow
+			for i := range 3000 {
+				n := (i * 7919) % 3000
+				if i%500 == 0 {
+					n = 300 << 10 // one value larger than a page
+				}
+				off := (i * 104729) % (len(rnd) - n)
+				rows = append(rows, testRow{I32: int32(i), Raw: rnd[off : off+n]})
+			}
+			var buf bytes.Buffer
+			w, err := New(testTable, Parquet, &buf, Options{Compression: tc.compression, PageBytes: tc.pageBytes, RowGroupRows: 700})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Written in pieces, so that the pieces' pages and row groups interleave.
+			for i := 0; i < len(rows); i += 333 {
+				if err := w.Write(rows[i:min(i+333, len(rows))]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, got := readParquet(t, buf.Bytes())
+			if len(got) != len(rows) {
+				t.Fatalf("read %d rows, want %d", len(got), len(rows))
+			}
+			for i, pr := range got {
+				checkParquetRow(t, i, pr, &rows[i])
+			}
+		})
+	}
+}
