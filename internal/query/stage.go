@@ -2,13 +2,11 @@ package query
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/schema"
@@ -36,7 +34,6 @@ type Stager[R any] struct {
 	stored  []string // the columns written to the file: t's, less the derived ones
 	path    string
 	f       *os.File
-	aw      *asyncWriter
 	w       sink.Writer[R]
 	n       int64
 	closed  bool
@@ -66,15 +63,14 @@ func NewStager[R any](e *Engine, t *schema.Table[R], derived map[string]string) 
 	if err != nil {
 		return nil, fmt.Errorf("stage table %s: %w", t.Name, err)
 	}
-	aw := newAsyncWriter(f)
-	w, err := sink.New(sel, sink.Parquet, aw, sink.Options{Compression: "none"})
+	// The writer's writes are large (the pages of a column chunk, the footer), so the file takes them unbuffered.
+	w, err := sink.New(sel, sink.Parquet, f, sink.Options{Compression: "none"})
 	if err != nil {
-		aw.Close()
 		f.Close()
 		os.Remove(path)
 		return nil, fmt.Errorf("stage table %s: %w", t.Name, err)
 	}
-	return &Stager[R]{e: e, t: t, derived: derived, stored: stored, path: path, f: f, aw: aw, w: w}, nil
+	return &Stager[R]{e: e, t: t, derived: derived, stored: stored, path: path, f: f, w: w}, nil
 }
 
 // Append writes rows to the staging file.
@@ -100,7 +96,6 @@ func (s *Stager[R]) Close() error {
 	}
 	s.closed = true
 	err := s.w.Close()
-	err = errors.Join(err, s.aw.Close())
 	if cerr := s.f.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -212,117 +207,4 @@ func (e *Engine) stageDir() (string, error) {
 	}
 	e.stage = dir
 	return dir, nil
-}
-
-// Sizes of the buffers of an asyncWriter.
-const (
-	asyncBufBytes = 4 << 20
-	asyncBufs     = 4
-)
-
-// asyncBufPool keeps the buffers of finished asyncWriters for the next ones.
-var asyncBufPool = sync.Pool{New: func() any { b := make([]byte, 0, asyncBufBytes); return &b }}
-
-// asyncWriter writes to a file from its own goroutine, so that the staging writer encodes the next row group
-// while the last one is copied into the file: writing half a gigabyte of uncompressed Parquet costs about as
-// much CPU time in write(2) as encoding it. Write copies into one of up to asyncBufs buffers and returns; Close
-// writes what is left and reports the first error.
-type asyncWriter struct {
-	f    *os.File
-	cur  *[]byte
-	n    int // buffers taken from the pool
-	full chan *[]byte
-	free chan *[]byte
-	done chan struct{}
-
-	mu  sync.Mutex
-	err error // first write error, set by the goroutine
-
-	closed bool
-}
-
-func newAsyncWriter(f *os.File) *asyncWriter {
-	w := &asyncWriter{f: f, full: make(chan *[]byte, asyncBufs), free: make(chan *[]byte, asyncBufs), done: make(chan struct{})}
-	go w.run()
-	return w
-}
-
-func (w *asyncWriter) run() {
-	defer close(w.done)
-	for b := range w.full {
-		if w.error() == nil {
-			if _, err := w.f.Write(*b); err != nil {
-				w.mu.Lock()
-				w.err = err
-				w.mu.Unlock()
-			}
-		}
-		*b = (*b)[:0]
-		w.free <- b
-	}
-}
-
-func (w *asyncWriter) error() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.err
-}
-
-// buffer returns an empty buffer: a free one, a new one while fewer than asyncBufs are taken, else the next one
-// that the goroutine has written.
-func (w *asyncWriter) buffer() *[]byte {
-	select {
-	case b := <-w.free:
-		return b
-	default:
-	}
-	if w.n < asyncBufs {
-		w.n++
-		return asyncBufPool.Get().(*[]byte)
-	}
-	return <-w.free
-}
-
-// Write copies p into the buffers; a full buffer goes to the file. It returns the error of an earlier write.
-func (w *asyncWriter) Write(p []byte) (int, error) {
-	if w.closed {
-		return 0, os.ErrClosed
-	}
-	if err := w.error(); err != nil {
-		return 0, err
-	}
-	n := len(p)
-	for len(p) > 0 {
-		if w.cur == nil {
-			w.cur = w.buffer()
-		}
-		b := *w.cur
-		k := copy(b[len(b):cap(b)], p)
-		*w.cur = b[:len(b)+k]
-		p = p[k:]
-		if len(*w.cur) == cap(*w.cur) {
-			w.full <- w.cur
-			w.cur = nil
-		}
-	}
-	return n, nil
-}
-
-// Close writes the rest, waits for the goroutine, gives the buffers back and returns the first error. It does
-// not close the file. It is safe to call twice.
-func (w *asyncWriter) Close() error {
-	if w.closed {
-		return w.error()
-	}
-	w.closed = true
-	if w.cur != nil {
-		w.full <- w.cur
-		w.cur = nil
-	}
-	close(w.full)
-	<-w.done
-	for len(w.free) > 0 {
-		asyncBufPool.Put(<-w.free)
-	}
-	return w.error()
 }
