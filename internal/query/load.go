@@ -60,6 +60,11 @@ var captureTables = []tableDef{
 // payload in hex is the payload bytes, hex-encoded, so it costs no memory and no load time.
 var packetDerived = map[string]string{"payload_hex": "lower(hex(payload_raw))"}
 
+// oneToOne names, for each derived column that is a one-to-one function of one stored column (its expression in
+// packetDerived), that column: two rows have the same derived value exactly when they have the same stored value,
+// so counts of distinct values and of their occurrences are the stored column's, and cheaper to take there.
+var oneToOne = map[string]string{"payload_hex": "payload_raw"}
+
 // TableNames returns the names of the tables built from captures.
 func TableNames() []string {
 	out := make([]string, len(captureTables))

@@ -301,23 +301,43 @@ ORDER BY i`
 // (payload_hex) are grouped by a 64-bit hash of their values instead, so that memory stays bounded however large
 // and distinct the payloads are: count and freq stay exact, unique is exact unless two distinct values share a
 // hash, ties for top go to the smallest hash, and the top value is read back from the first packet that has it.
+//
+// A derived column that is a one-to-one function of a stored one (payload_hex of payload_raw; see oneToOne) is
+// grouped by the stored column's hash, so that its values are not computed for every row (hex-encoding every
+// payload costs more than all the rest of describe): counts are the same, and the top value is the function of
+// the stored column's top value.
 func DescribeTextSQL(cols []ColumnInfo, hashBinary bool) string {
 	var names, cases, values, sets, hashed []string
+	has := func(name string) bool {
+		return slices.ContainsFunc(cols, func(c ColumnInfo) bool { return c.Name == name })
+	}
 	for _, c := range cols {
 		if isNumericType(c.Type) || strings.HasPrefix(strings.ToUpper(c.Type), "TIMESTAMP") {
 			continue
 		}
 		x := quoteIdent(c.Name)
 		names = append(names, quoteString(c.Name))
-		_, derived := packetDerived[c.Name]
+		expr, derived := packetDerived[c.Name]
 		if hashBinary && (strings.EqualFold(c.Type, "BLOB") || derived) {
-			hashed = append(hashed, fmt.Sprintf(`SELECT * FROM (    -- %[1]s, grouped by hash
+			key, top := x, x+"::VARCHAR"
+			if src, ok := oneToOne[c.Name]; ok && has(src) {
+				key, top = quoteIdent(src), expr
+			}
+			hashed = append(hashed, fmt.Sprintf(`SELECT * FROM (    -- %[1]s, grouped by hash of %[2]s
   WITH s AS MATERIALIZED (
     SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(h) AS "unique", first(h ORDER BY n DESC, h) AS top_hash, max(n) AS freq
     FROM (SELECT hash(%[2]s) AS h, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY h))
   SELECT %[1]s AS "column", "count", "unique",
-    (SELECT %[2]s::VARCHAR FROM packets WHERE hash(%[2]s) = (SELECT top_hash FROM s) LIMIT 1) AS top, freq
-  FROM s)`, quoteString(c.Name), x))
+    (SELECT %[3]s FROM packets WHERE hash(%[2]s) = (SELECT top_hash FROM s) LIMIT 1) AS top, freq
+  FROM s)`, quoteString(c.Name), key, top))
+			continue
+		}
+		if src, ok := oneToOne[c.Name]; ok && derived && has(src) {
+			// Exact, grouped by the stored column: the same groups, ties to the same (smallest) value.
+			hashed = append(hashed, fmt.Sprintf(`SELECT %[1]s AS "column", "count", "unique", (SELECT %[3]s FROM (SELECT top AS %[2]s)) AS top, freq
+FROM (    -- %[1]s, grouped by %[2]s
+  SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(v) AS "unique", first(v ORDER BY n DESC, v) AS top, max(n) AS freq
+  FROM (SELECT %[2]s AS v, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY v))`, quoteString(c.Name), quoteIdent(src), expr))
 			continue
 		}
 		cases = append(cases, fmt.Sprintf("WHEN grouping(%s) = 0 THEN %s", x, quoteString(c.Name)))

@@ -3,6 +3,7 @@ package query
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -395,10 +396,11 @@ func TestDescribeApproximate(t *testing.T) {
 		if len(got) != len(want) || len(want) < 20 {
 			t.Fatalf("%d text columns, want %d", len(got), len(want))
 		}
-		for _, col := range []string{"payload_raw", "payload_hex"} {
-			if !strings.Contains(section(t, approx, "describe_text").Query, "hash("+quoteIdent(col)+")") {
-				t.Errorf("%s is not grouped by hash", col)
-			}
+		// payload_raw is grouped by hash, and so is payload_hex, by the hash of payload_raw: no row's payload is
+		// hex-encoded.
+		q := section(t, approx, "describe_text").Query
+		if strings.Count(q, "hash("+quoteIdent("payload_raw")+")") < 4 || strings.Contains(q, "hash("+quoteIdent("payload_hex")+")") {
+			t.Errorf("payload_raw and payload_hex are not grouped by the hash of payload_raw:\n%s", q)
 		}
 		for col, w := range want {
 			if !slices.Equal(got[col], w) {
@@ -583,5 +585,78 @@ func TestLockKeepsQueriesFromFiles(t *testing.T) {
 				t.Errorf("count after lock = %s", got)
 			}
 		})
+	}
+}
+
+// TestDescribePayload recomputes pandas' describe of payload_raw and payload_hex in Go (count of non-null values,
+// number of distinct values, the most frequent one with ties to the smallest, its count) and compares both the
+// exact describe and the one grouped by hash.
+func TestDescribePayload(t *testing.T) {
+	const c = "seed__find_the_image.pcap"
+	e := load(t, c)
+	count := map[string]int64{}
+	var n int64
+	for _, p := range decodeAll(t, corpusFile(t, c)) {
+		count[string(p.Payload())]++
+		n++
+	}
+	top := ""
+	for v, k := range count {
+		if k > count[top] || (k == count[top] && v < top) {
+			top = v
+		}
+	}
+	want := map[string][]string{
+		"payload_raw": {fmt.Sprint(n), fmt.Sprint(len(count)), "", fmt.Sprint(count[top])},
+		"payload_hex": {fmt.Sprint(n), fmt.Sprint(len(count)), hex.EncodeToString([]byte(top)), fmt.Sprint(count[top])},
+	}
+	for _, approx := range []bool{false, true} {
+		rep, err := e.Stats(context.Background(), StatsOptions{Only: []string{"describe_text"}, ApproxRows: map[bool]int64{false: 1 << 40, true: 100}[approx]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Approximate != approx {
+			t.Fatalf("approximate = %v, want %v", rep.Approximate, approx)
+		}
+		got := describeRows(t, section(t, rep, "describe_text"))
+		for col, w := range want {
+			g := got[col]
+			if col == "payload_raw" {
+				w[2] = g[2] // the text of a BLOB is DuckDB's escaping; the counts say which value it is
+			}
+			if !slices.Equal(g, w) {
+				t.Errorf("approximate=%v: describe %s = %q, want %q", approx, col, g, w)
+			}
+		}
+	}
+
+	// A table whose most frequent payloads are not empty, two of them tied (the smallest wins), and NULLs.
+	ctx := context.Background()
+	e2, err := Open(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	for _, q := range []string{
+		"CREATE TABLE packets (payload_raw BLOB, payload_hex VARCHAR GENERATED ALWAYS AS (" + packetDerived["payload_hex"] + ") VIRTUAL)",
+		`INSERT INTO packets VALUES ('\xAB\xCD'::BLOB), ('\xAB\xCD'::BLOB), ('\xAB\xCC'::BLOB), ('\xAB\xCC'::BLOB), ('\x01'::BLOB), (''::BLOB), (NULL)`,
+	} {
+		if err := e2.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cols := []ColumnInfo{{"payload_raw", "BLOB"}, {"payload_hex", "VARCHAR"}}
+	for _, hashed := range []bool{false, true} {
+		r := rows(t, e2, DescribeTextSQL(cols, hashed))
+		want := []string{"payload_hex", "6", "4", "abcc", "2"}
+		if got := r[1]; hashed && got[3] == "abcd" {
+			want[3] = got[3] // grouped by hash, a tie goes to the smallest hash
+		}
+		if got := r[1]; !slices.Equal(got, want) {
+			t.Errorf("hashed=%v: describe payload_hex = %q, want %q", hashed, got, want)
+		}
+		if got := r[0]; got[1] != "6" || got[2] != "4" || got[4] != "2" {
+			t.Errorf("hashed=%v: describe payload_raw = %q, want count 6, unique 4, freq 2", hashed, got)
+		}
 	}
 }

@@ -237,9 +237,10 @@ func gopacketConversations(t testing.TB, path string) map[string]*conv {
 func screenshotVariance(ctx context.Context, sel string) (float64, float64, error) {
 	var buf []byte
 	var err error
-	// Retried like do: a node may be replaced between the query and the capture.
-	for range 4 {
-		if buf, err = chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel))); err == nil || !strings.Contains(err.Error(), "node") {
+	// Retried like do: a node may be replaced between the query and the capture, or be in the middle of a redraw
+	// (0 width).
+	for range 6 {
+		if buf, err = chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel))); err == nil || !(strings.Contains(err.Error(), "node") || strings.Contains(err.Error(), "0 width")) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
