@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -53,6 +54,7 @@ type directWriter[R any] struct {
 	workers  int
 	colIndex [][]format.ColumnIndex // per row group, per column
 	offIndex [][]format.OffsetIndex
+	order    []int   // column indexes, costliest type first: the order in which workers take columns
 	errs     []error // one per worker
 	sizes    []int64 // bytes of String/Bytes values per worker in the current chunk
 }
@@ -254,6 +256,21 @@ func newDirectWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*dir
 		x.cs = append(x.cs, dc)
 		x.rowSize += int64(fixedSize(c.Type))
 	}
+	// Workers take the columns of each chunk in turn and wait for each other at its end; the costliest columns
+	// (byte arrays, then strings) go first, so that the last ones to finish are cheap.
+	for i := range x.cs {
+		x.order = append(x.order, i)
+	}
+	cost := func(t schema.Type) int {
+		switch t {
+		case schema.Bytes:
+			return 0
+		case schema.String:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(x.order, func(a, b int) int { return cost(x.cs[a].typ) - cost(x.cs[b].typ) })
 	x.workers = max(1, min(opts.Workers, len(t.Columns)))
 	x.errs = make([]error, x.workers)
 	x.sizes = make([]int64, x.workers)
@@ -319,14 +336,14 @@ func (x *directWriter[R]) writeChunk(rows []R) error {
 	return errors.Join(errs...)
 }
 
-// writeColumns takes columns of the current chunk (costliest first is not needed here: the order is the table's)
-// and appends their values, until none is left.
+// writeColumns takes columns of the current chunk (in x.order) and appends their values, until none is left.
 func (x *directWriter[R]) writeColumns(wk int) {
 	for {
-		ci := int(x.next.Add(1)) - 1
-		if ci >= len(x.cs) {
+		k := int(x.next.Add(1)) - 1
+		if k >= len(x.order) {
 			return
 		}
+		ci := x.order[k]
 		n, err := appendColumn(x.cs[ci], &x.cols[ci], x.chunk)
 		x.sizes[wk] += n
 		if err != nil && x.errs[wk] == nil {
