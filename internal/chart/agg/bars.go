@@ -64,6 +64,7 @@ func ParseDim(s string) (Dim, error) {
 // dimSQL holds the parts of sqlBars for one dimension.
 type dimSQL struct {
 	key, note, match, from, present string
+	measures                        string // sqlMeasures if empty
 	title                           string // what the bars are, for titles: "source address"
 }
 
@@ -78,8 +79,18 @@ func portDim(port, title string) dimSQL {
 	}
 }
 
-var endpointA = strings.NewReplacer("$addr", "CASE WHEN ab THEN src ELSE dst END", "$port", "CASE WHEN ab THEN sport ELSE dport END").Replace(sqlEndpoint)
-var endpointB = strings.NewReplacer("$addr", "CASE WHEN ab THEN dst ELSE src END", "$port", "CASE WHEN ab THEN dport ELSE sport END").Replace(sqlEndpoint)
+var endpointA = strings.NewReplacer("$addr", "a", "$port", "port_a").Replace(sqlEndpoint)
+var endpointB = strings.NewReplacer("$addr", "b", "$port", "port_b").Replace(sqlEndpoint)
+
+// sqlConversations groups the packets by conversation before its key is written out, once per conversation
+// instead of once per packet.
+const sqlConversations = `(
+    SELECT proto, a, port_a, b, port_b, count(*) AS n, sum(wirelen) AS w, sum(payload) AS pl
+    FROM (SELECT proto, wirelen, payload,
+            CASE WHEN ab THEN src ELSE dst END AS a, CASE WHEN ab THEN sport ELSE dport END AS port_a,
+            CASE WHEN ab THEN dst ELSE src END AS b, CASE WHEN ab THEN dport ELSE sport END AS port_b
+          FROM (SELECT *, ` + sqlConversationSide + ` AS ab FROM p WHERE src IS NOT NULL))
+    GROUP BY ALL)`
 
 var dims = map[Dim]dimSQL{
 	Src:   {key: `src`, note: `NULL::VARCHAR`, from: `p`, present: `src IS NOT NULL`, title: "source address"},
@@ -104,10 +115,13 @@ var dims = map[Dim]dimSQL{
 	Conversation: {
 		key:     endpointA + ` || ' ↔ ' || ` + endpointB,
 		note:    `proto_name(proto)`,
-		match:   "\n    proto_name(proto) AS m_proto,\n    CASE WHEN ab THEN src ELSE dst END AS m_a,\n    CASE WHEN ab THEN sport ELSE dport END AS m_port_a,\n    CASE WHEN ab THEN dst ELSE src END AS m_b,\n    CASE WHEN ab THEN dport ELSE sport END AS m_port_b,",
-		from:    `(SELECT *, ` + sqlConversationSide + ` AS ab FROM p)`,
-		present: `src IS NOT NULL`,
-		title:   "conversation",
+		match:   "\n    proto_name(proto) AS m_proto,\n    a AS m_a,\n    port_a AS m_port_a,\n    b AS m_b,\n    port_b AS m_port_b,",
+		from:    sqlConversations,
+		present: `true`,
+		measures: `sum(n)::BIGINT                            AS packets,
+    sum(w)::BIGINT                            AS bytes,
+    coalesce(sum(pl), 0)::BIGINT              AS payload`,
+		title: "conversation",
 	},
 }
 
@@ -199,8 +213,12 @@ func BarsSQL(d Dim, top int, filter string) (string, error) {
 	if filter != "" {
 		filter = "WHERE " + filter
 	}
+	measures := ds.measures
+	if measures == "" {
+		measures = sqlMeasures
+	}
 	return strings.NewReplacer("$filter", filter, "$key", ds.key, "$note", ds.note, "$match", ds.match,
-		"$from", ds.from, "$present", ds.present, "$top", strconv.Itoa(top)).Replace(sqlBars), nil
+		"$measures", measures, "$from", ds.from, "$present", ds.present, "$top", strconv.Itoa(top)).Replace(sqlBars), nil
 }
 
 // Bars groups the packets by dimension d and returns the groups in the top opts.Top of any metric.

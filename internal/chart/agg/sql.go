@@ -6,16 +6,15 @@ package agg
 // payload is the transport payload length, as the notebook's column, and counts 0 where a packet has none.
 
 // sqlBars groups the packets by one dimension ($key, with $note beside it and $match columns for filtering) and
-// ranks the groups by each metric; it keeps the groups in the top $top of any metric, with the totals of all.
+// ranks the groups by each metric ($measures: packets, bytes and payload, sqlMeasures unless $from is grouped
+// already); it keeps the groups in the top $top of any metric, with the totals of all.
 const sqlBars = `WITH p AS (              -- the packets counted
   SELECT * FROM packets $filter
 ), g AS (                -- one row per key
   SELECT
     $key                                      AS key,
     $note                                     AS note,$match
-    count(*)                                  AS packets,
-    sum(wirelen)::BIGINT                      AS bytes,
-    coalesce(sum(payload), 0)::BIGINT         AS payload
+    $measures
   FROM $from
   WHERE $present
   GROUP BY ALL
@@ -32,6 +31,11 @@ FROM r, (SELECT count(*) AS keys, sum(packets)::BIGINT AS total_packets, sum(byt
                 sum(payload)::BIGINT AS total_payload FROM g) AS t
 WHERE least(rank_packets, rank_bytes, rank_payload) <= $top
 ORDER BY rank_packets`
+
+// sqlMeasures are the metrics of a group of packets in sqlBars.
+const sqlMeasures = `count(*)                                  AS packets,
+    sum(wirelen)::BIGINT                      AS bytes,
+    coalesce(sum(payload), 0)::BIGINT         AS payload`
 
 // sqlTopTalker is the source of the most packets (ties: the smallest address), as in stats' talker sections.
 const sqlTopTalker = `SELECT src FROM packets WHERE src IS NOT NULL
