@@ -256,6 +256,14 @@ func DescribeNumbersSQL(cols []ColumnInfo, every int64) string {
 	if every > 1 && !hasFrame {
 		quantile = "approx_quantile"
 	}
+	sampled := every > 1 && hasFrame
+	from := "packets"
+	if sampled {
+		from = "sample"
+	} else if every > 1 {
+		from = "packets    -- approximate quantiles (t-digest)"
+	}
+	var names []string
 	for _, c := range cols {
 		var x string
 		switch {
@@ -266,26 +274,27 @@ func DescribeNumbersSQL(cols []ColumnInfo, every int64) string {
 		default:
 			continue
 		}
+		names = append(names, quoteIdent(c.Name))
 		stats = append(stats, fmt.Sprintf(`    {'column': %s, 'count': count(%s), 'mean': avg(%s)::DOUBLE, 'std': stddev_samp(%s)::DOUBLE, 'min': min(%s)::DOUBLE, 'max': max(%s)::DOUBLE}`,
 			quoteString(c.Name), x, x, x, x, x))
-		quartiles = append(quartiles, fmt.Sprintf(`  SELECT %d AS i, %s(%s, [0.25, 0.5, 0.75])::DOUBLE[] AS q FROM packets$sample`, len(stats), quantile, x))
+		quartiles = append(quartiles, fmt.Sprintf(`  SELECT %d AS i, %s(%s, [0.25, 0.5, 0.75])::DOUBLE[] AS q FROM %s`, len(stats), quantile, x, from))
 	}
 	if len(stats) == 0 {
 		return ""
 	}
 	sample := ""
-	switch {
-	case every > 1 && hasFrame:
-		sample = fmt.Sprintf("\n  WHERE hash(frame) %% %d = 0    -- a sample: the rows whose frame number hashes to 0 modulo %d", every, every)
-	case every > 1:
-		sample = "    -- approximate quantiles (t-digest)"
+	if sampled {
+		// Drawn once for all columns (hashing every frame number once per column would cost more than the rest).
+		sample = fmt.Sprintf(`, sample AS MATERIALIZED (    -- the rows whose frame number hashes to 0 modulo %d
+  SELECT %s FROM packets WHERE hash(frame) %% %d = 0
+)`, every, strings.Join(names, ", "), every)
 	}
 	return `WITH stats AS (      -- count, mean, std, min and max of every numeric column, in one pass over the rows
   SELECT [
 ` + strings.Join(stats, ",\n") + `
   ] AS s FROM packets
-), quartiles AS (    -- the quartiles of each numeric column, one column at a time
-` + strings.ReplaceAll(strings.Join(quartiles, "\n  UNION ALL\n"), "$sample", sample) + `
+)` + sample + `, quartiles AS (    -- the quartiles of each numeric column, one column at a time
+` + strings.Join(quartiles, "\n  UNION ALL\n") + `
 )
 SELECT s[i]."column" AS "column", s[i]."count" AS "count", s[i].mean AS mean, s[i].std AS std, s[i]."min" AS "min",
        q[1] AS "25%", q[2] AS "50%", q[3] AS "75%", s[i]."max" AS "max"
