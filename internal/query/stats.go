@@ -318,6 +318,11 @@ func DescribeTextSQL(cols []ColumnInfo, hashBinary bool) string {
 	has := func(name string) bool {
 		return slices.ContainsFunc(cols, func(c ColumnInfo) bool { return c.Name == name })
 	}
+	// Binary columns, and the columns derived from one, are grouped apart, by a key column: members lists the
+	// columns each key describes, each with the SQL that writes out the key's top value as that column's.
+	type member struct{ name, top string }
+	var keys []string
+	members := map[string][]member{}
 	for _, c := range cols {
 		if isNumericType(c.Type) || strings.HasPrefix(strings.ToUpper(c.Type), "TIMESTAMP") {
 			continue
@@ -325,31 +330,52 @@ func DescribeTextSQL(cols []ColumnInfo, hashBinary bool) string {
 		x := quoteIdent(c.Name)
 		names = append(names, quoteString(c.Name))
 		expr, derived := packetDerived[c.Name]
-		if hashBinary && (strings.EqualFold(c.Type, "BLOB") || derived) {
-			key, top := x, x+"::VARCHAR"
-			if src, ok := oneToOne[c.Name]; ok && has(src) {
-				key, top = quoteIdent(src), expr
-			}
-			hashed = append(hashed, fmt.Sprintf(`SELECT * FROM (    -- %[1]s, grouped by hash of %[2]s
-  WITH s AS MATERIALIZED (
-    SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(h) AS "unique", first(h ORDER BY n DESC, h) AS top_hash, max(n) AS freq
-    FROM (SELECT hash(%[2]s) AS h, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY h))
-  SELECT %[1]s AS "column", "count", "unique",
-    (SELECT %[3]s FROM packets WHERE hash(%[2]s) = (SELECT top_hash FROM s) LIMIT 1) AS top, freq
-  FROM s)`, quoteString(c.Name), key, top))
-			continue
+		key, top := "", ""
+		switch src, ok := oneToOne[c.Name]; {
+		case ok && derived && has(src):
+			key, top = src, expr
+		case strings.EqualFold(c.Type, "BLOB") || (derived && hashBinary):
+			key, top = c.Name, x+"::VARCHAR"
 		}
-		if src, ok := oneToOne[c.Name]; ok && derived && has(src) {
-			// Exact, grouped by the stored column: the same groups, ties to the same (smallest) value.
-			hashed = append(hashed, fmt.Sprintf(`SELECT %[1]s AS "column", "count", "unique", (SELECT %[3]s FROM (SELECT top AS %[2]s)) AS top, freq
-FROM (    -- %[1]s, grouped by %[2]s
-  SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(v) AS "unique", first(v ORDER BY n DESC, v) AS top, max(n) AS freq
-  FROM (SELECT %[2]s AS v, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY v))`, quoteString(c.Name), quoteIdent(src), expr))
+		if key != "" {
+			if members[key] == nil {
+				keys = append(keys, key)
+			}
+			members[key] = append(members[key], member{c.Name, top})
 			continue
 		}
 		cases = append(cases, fmt.Sprintf("WHEN grouping(%s) = 0 THEN %s", x, quoteString(c.Name)))
 		values = append(values, x+"::VARCHAR")
 		sets = append(sets, "("+x+")")
+	}
+	for _, key := range keys {
+		k := quoteIdent(key)
+		var described, rows []string
+		for _, m := range members[key] {
+			described = append(described, m.name)
+			if hashBinary {
+				rows = append(rows, fmt.Sprintf(`SELECT %s AS "column", "count", "unique", (SELECT %s FROM t) AS top, freq FROM s`, quoteString(m.name), m.top))
+			} else {
+				rows = append(rows, fmt.Sprintf(`SELECT %s AS "column", "count", "unique", %s AS top, freq FROM s`, quoteString(m.name), m.top))
+			}
+		}
+		if hashBinary {
+			hashed = append(hashed, fmt.Sprintf(`SELECT * FROM (    -- %[1]s, grouped by hash of %[2]s
+  WITH s AS MATERIALIZED (
+    SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(h) AS "unique", first(h ORDER BY n DESC, h) AS top_hash, max(n) AS freq
+    FROM (SELECT hash(%[2]s) AS h, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY h)
+  ), t AS MATERIALIZED (    -- the top value, read back from the first packet that has it
+    SELECT %[2]s FROM packets WHERE hash(%[2]s) = (SELECT top_hash FROM s) LIMIT 1
+  )
+  %[3]s)`, strings.Join(described, ", "), k, strings.Join(rows, "\n  UNION ALL\n  ")))
+		} else {
+			hashed = append(hashed, fmt.Sprintf(`SELECT * FROM (    -- %[1]s, grouped by %[2]s
+  WITH s AS MATERIALIZED (
+    SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(v) AS "unique", first(v ORDER BY n DESC, v) AS %[2]s, max(n) AS freq
+    FROM (SELECT %[2]s AS v, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY v)
+  )
+  %[3]s)`, strings.Join(described, ", "), k, strings.Join(rows, "\n  UNION ALL\n  ")))
+		}
 	}
 	var parts []string
 	if len(sets) > 0 {

@@ -399,7 +399,7 @@ func TestDescribeApproximate(t *testing.T) {
 		// payload_raw is grouped by hash, and so is payload_hex, by the hash of payload_raw: no row's payload is
 		// hex-encoded.
 		q := section(t, approx, "describe_text").Query
-		if strings.Count(q, "hash("+quoteIdent("payload_raw")+")") < 4 || strings.Contains(q, "hash("+quoteIdent("payload_hex")+")") {
+		if !strings.Contains(q, "hash("+quoteIdent("payload_raw")+")") || strings.Contains(q, "hash("+quoteIdent("payload_hex")+")") {
 			t.Errorf("payload_raw and payload_hex are not grouped by the hash of payload_raw:\n%s", q)
 		}
 		for col, w := range want {
