@@ -3,7 +3,6 @@ package stream_test
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcapframe/pcapframe/internal/tsharktest"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/stream"
 )
@@ -68,26 +68,6 @@ func follow(t testing.TB, capture string, m stream.Match, format stream.Format, 
 	return buf.Bytes(), sides, st, found
 }
 
-// parseRaw decodes tshark's raw follow output: hex lines, server lines indented with a tab.
-func parseRaw(t *testing.T, b []byte) (sides [2][]byte) {
-	lines := strings.Split(string(b), "\n")
-	for _, l := range lines {
-		if l == "" || strings.HasPrefix(l, "===") || strings.HasPrefix(l, "Follow:") || strings.HasPrefix(l, "Filter:") || strings.HasPrefix(l, "Node ") {
-			continue
-		}
-		s := 0
-		if strings.HasPrefix(l, "\t") {
-			s, l = 1, l[1:]
-		}
-		d, err := hex.DecodeString(l)
-		if err != nil {
-			t.Fatalf("bad tshark raw line %q: %v", l, err)
-		}
-		sides[s] = append(sides[s], d...)
-	}
-	return sides
-}
-
 // TestFollowMatchesTshark compares Follow with tshark's -z follow output (golden files made by
 // scripts/golden-flows.sh): ASCII and hex output byte for byte, raw bytes of each side byte for byte (or, for a
 // stream with a hole tshark never gets past, tshark's bytes are a prefix of ours and we report the gap).
@@ -120,7 +100,10 @@ func TestFollowMatchesTshark(t *testing.T) {
 			}
 			switch format {
 			case stream.Raw:
-				ws := parseRaw(t, want)
+				ws, err := tsharktest.ParseFollowRaw(want)
+				if err != nil {
+					t.Fatal(err)
+				}
 				for s := range 2 {
 					if bytes.Equal(sides[s], ws[s]) {
 						continue

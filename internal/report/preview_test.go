@@ -3,15 +3,14 @@ package report
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/pcapframe/pcapframe/internal/tsharktest"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/stream"
 )
@@ -63,32 +62,6 @@ func followCapture(t *testing.T, path, proto string, a, b netip.AddrPort) *follo
 		t.Fatalf("follow %s %s-%s: found %v, %v", proto, a, b, found, err)
 	}
 	return out
-}
-
-// tsharkFollow returns the payload of each node of stream n as `tshark -q -z follow,PROTO,raw,N` prints it.
-func tsharkFollow(t *testing.T, path, proto string, n int64) [2][]byte {
-	t.Helper()
-	cmd := exec.Command("tshark", "-n", "-r", path, "-q", "-z", fmt.Sprintf("follow,%s,raw,%d", proto, n))
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark: %v", err)
-	}
-	var sides [2][]byte
-	for _, l := range strings.Split(string(out), "\n") {
-		if l == "" || strings.HasPrefix(l, "===") || strings.HasPrefix(l, "Follow:") || strings.HasPrefix(l, "Filter:") || strings.HasPrefix(l, "Node ") {
-			continue
-		}
-		s := 0
-		if strings.HasPrefix(l, "\t") {
-			s, l = 1, l[1:]
-		}
-		d, err := hex.DecodeString(l)
-		if err != nil {
-			t.Fatalf("bad tshark raw line %q: %v", l, err)
-		}
-		sides[s] = append(sides[s], d...)
-	}
-	return sides
 }
 
 func previewSides(p *Preview) (sides [2][]byte) {
@@ -175,7 +148,10 @@ func TestPreviewMatchesFollow(t *testing.T) {
 
 					// tshark, independently: each node's bytes. tshark stops at a hole that no acknowledgment explains
 					// (see package stream), so with gaps its bytes are a prefix of follow's.
-					ts := tsharkFollow(t, path, p.Proto, f.header.Stream)
+					ts, err := tsharktest.FollowRaw(path, p.Proto, f.header.Stream)
+					if err != nil {
+						t.Fatal(err)
+					}
 					got := previewSides(&p)
 					for s := range 2 {
 						switch {

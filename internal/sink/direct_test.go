@@ -72,30 +72,38 @@ func FuzzDirectParquet(f *testing.F) {
 			RowGroupRows: int(rowGroup) + 1,
 			Workers:      int(rowGroup%3) + 1,
 		}
-		var buf bytes.Buffer
-		w, err := New(testTable, Parquet, &buf, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := w.(*directWriter[testRow]); !ok {
-			t.Skip("the direct encoder is not the default")
-		}
-		for i := 0; i < len(rows); i += 5 {
-			if err := w.Write(rows[i:min(i+5, len(rows))]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		_, got := readParquet(t, buf.Bytes())
-		if len(got) != len(rows) {
-			t.Fatalf("read %d rows, want %d", len(got), len(rows))
-		}
-		for i, pr := range got {
-			checkParquetRow(t, i, pr, &rows[i])
-		}
+		roundTrip(t, rows, opts, 5)
 	})
+}
+
+// roundTrip writes rows with the direct encoder, piece rows per Write, has parquet-go read the file back and
+// compares every value with the rows; it returns the file.
+func roundTrip(t *testing.T, rows []testRow, opts Options, piece int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := New(testTable, Parquet, &buf, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.(*directWriter[testRow]); !ok {
+		t.Skip("the direct encoder is not the default")
+	}
+	for i := 0; i < len(rows); i += piece {
+		if err := w.Write(rows[i:min(i+piece, len(rows))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, got := readParquet(t, buf.Bytes())
+	if len(got) != len(rows) {
+		t.Fatalf("read %d rows, want %d", len(got), len(rows))
+	}
+	for i, pr := range got {
+		checkParquetRow(t, i, pr, &rows[i])
+	}
+	return buf.Bytes()
 }
 
 // TestDirectMatchesParquetGo writes the same rows with both encoders and has DuckDB and parquet-go check that the
@@ -311,26 +319,9 @@ func TestPayloadSampling(t *testing.T) {
 		}
 		rows = append(rows, testRow{I32: int32(i), Raw: src[i%100*1000 : i%100*1000+1200]})
 	}
-	var buf bytes.Buffer
-	w, err := New(testTable, Parquet, &buf, Options{Compression: "zstd", PageBytes: 128 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_, got := readParquet(t, buf.Bytes())
-	if len(got) != len(rows) {
-		t.Fatalf("read %d rows, want %d", len(got), len(rows))
-	}
-	for i, pr := range got {
-		checkParquetRow(t, i, pr, &rows[i])
-	}
+	file := roundTrip(t, rows, Options{Compression: "zstd", PageBytes: 128 << 10}, len(rows))
 	// 480 kB of payload, half of it random: the file holds the random half and a small compressed text half.
-	if n := buf.Len(); n < 240<<10 || n > 300<<10 {
+	if n := len(file); n < 240<<10 || n > 300<<10 {
 		t.Errorf("file of %d bytes, want 240-300 kB", n)
 	}
 }
@@ -357,27 +348,8 @@ func TestLargeRawPages(t *testing.T) {
 				off := (i * 104729) % (len(rnd) - n)
 				rows = append(rows, testRow{I32: int32(i), Raw: rnd[off : off+n]})
 			}
-			var buf bytes.Buffer
-			w, err := New(testTable, Parquet, &buf, Options{Compression: tc.compression, PageBytes: tc.pageBytes, RowGroupRows: 700})
-			if err != nil {
-				t.Fatal(err)
-			}
 			// Written in pieces, so that the pieces' pages and row groups interleave.
-			for i := 0; i < len(rows); i += 333 {
-				if err := w.Write(rows[i:min(i+333, len(rows))]); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			_, got := readParquet(t, buf.Bytes())
-			if len(got) != len(rows) {
-				t.Fatalf("read %d rows, want %d", len(got), len(rows))
-			}
-			for i, pr := range got {
-				checkParquetRow(t, i, pr, &rows[i])
-			}
+			roundTrip(t, rows, Options{Compression: tc.compression, PageBytes: tc.pageBytes, RowGroupRows: 700}, 333)
 		})
 	}
 }
