@@ -143,15 +143,21 @@ const blockSize = 1 << 20
 var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
 
 // blockBuffer is a byte buffer in fixed-size pooled blocks, so that a growing row group neither copies itself
-// nor leaves garbage behind.
+// nor leaves garbage behind. It is a list of segments written in order: runs of bytes copied into its blocks, and
+// large pages stored as they are, whose buffers join the list without a copy (adopt).
 //
 // The blocks of a finished row group stay with the buffer for the next one (spare) rather than in blockPool: a
 // sync.Pool drops its items at garbage collections, and the runtime returns freed memory to the system, so that
-// every row group would fault its blocks in again (a third of the page faults of a conversion).
+// every row group would fault its blocks in again (a third of the page faults of a conversion). Adopted buffers
+// are kept the same way (free), for the column's next pages.
 type blockBuffer struct {
-	blocks []*[]byte
-	spare  []*[]byte
-	n      int64
+	blocks  []*[]byte
+	spare   []*[]byte
+	segs    [][]byte  // the contents, in order: slices of blocks, and adopted buffers
+	open    bool      // the last segment ends where the last block does, so the next write extends it
+	adopted []*[]byte // buffers taken by adopt, given back to free by reset
+	free    []*[]byte
+	n       int64
 }
 
 func (b *blockBuffer) write(p []byte) {
@@ -164,17 +170,47 @@ func (b *blockBuffer) write(p []byte) {
 			} else {
 				b.blocks = append(b.blocks, blockPool.Get().(*[]byte))
 			}
+			b.open = false
 		}
 		blk := b.blocks[len(b.blocks)-1]
-		k := min(len(p), blockSize-len(*blk))
+		start := len(*blk)
+		k := min(len(p), blockSize-start)
 		*blk = append(*blk, p[:k]...)
+		if b.open {
+			last := &b.segs[len(b.segs)-1]
+			*last = (*last)[:len(*last)+k] // the block's array, which never moves: appends stay within its capacity
+		} else {
+			b.segs = append(b.segs, (*blk)[start:start+k])
+			b.open = true
+		}
 		p = p[k:]
 	}
 }
 
+// adopt appends the bytes of *p by taking the buffer itself: the caller must not use it again.
+func (b *blockBuffer) adopt(p *[]byte) {
+	b.n += int64(len(*p))
+	b.segs = append(b.segs, *p)
+	b.adopted = append(b.adopted, p)
+	b.open = false
+}
+
+// take returns an empty buffer of at least size bytes: one that adopt took and reset gave back, or a new one
+// with room for size and a quarter more.
+func (b *blockBuffer) take(size int) []byte {
+	for len(b.free) > 0 {
+		p := b.free[len(b.free)-1]
+		b.free = b.free[:len(b.free)-1]
+		if cap(*p) >= size {
+			return (*p)[:0]
+		}
+	}
+	return make([]byte, 0, size+size/4)
+}
+
 func (b *blockBuffer) writeTo(w io.Writer) error {
-	for _, blk := range b.blocks {
-		if _, err := w.Write(*blk); err != nil {
+	for _, s := range b.segs {
+		if _, err := w.Write(s); err != nil {
 			return err
 		}
 	}
@@ -188,18 +224,34 @@ func (b *blockBuffer) release() {
 		blockPool.Put(blk)
 	}
 	clear(b.spare)
-	b.spare = b.spare[:0]
+	clear(b.free)
+	b.spare, b.free = b.spare[:0], b.free[:0]
 }
 
-// reset empties the buffer, keeping its blocks as spares.
+// reset empties the buffer, keeping its blocks as spares and the adopted buffers for take (but not those of
+// huge values).
 func (b *blockBuffer) reset() {
 	for _, blk := range b.blocks {
 		*blk = (*blk)[:0]
 		b.spare = append(b.spare, blk)
 	}
+	for _, p := range b.adopted {
+		if cap(*p) <= maxKeptPage {
+			b.free = append(b.free, p)
+		}
+	}
 	clear(b.blocks)
-	b.blocks, b.n = b.blocks[:0], 0
+	clear(b.segs)
+	clear(b.adopted)
+	b.blocks, b.segs, b.adopted, b.open, b.n = b.blocks[:0], b.segs[:0], b.adopted[:0], false, 0
 }
+
+// adoptMin is the size from which a page stored as it is joins the row group without a copy (blockBuffer.adopt);
+// maxKeptPage the capacity above which an adopted buffer (one that held a huge value) is dropped after use.
+const (
+	adoptMin    = 64 << 10
+	maxKeptPage = 8 << 20
+)
 
 func newDirectWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*directWriter[R], error) {
 	var codec compress.Codec
@@ -763,7 +815,15 @@ func (d *directColumn) cutPage() error {
 	d.pages = append(d.pages, pi)
 	d.chunk.write(hdr)
 	d.chunk.write(d.levels)
-	d.chunk.write(compressed)
+	if !isCompressed && len(compressed) >= adoptMin && len(d.data) > 0 && &compressed[0] == &d.data[0] {
+		// A large page of byte arrays stored as it is (payloads that do not compress, or no compression): the
+		// row group takes the page's buffer instead of a copy, and the column's next page starts in another.
+		data := d.data
+		d.chunk.adopt(&data)
+		d.data = d.chunk.take(d.pageBytes + 64<<10)
+	} else {
+		d.chunk.write(compressed)
+	}
 	d.uncompressed += int64(len(hdr) + len(d.levels) + len(vals))
 	d.numValues += int64(rows)
 	d.nullCount += int64(d.nulls)

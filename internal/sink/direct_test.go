@@ -327,8 +327,8 @@ func TestPayloadSampling(t *testing.T) {
 }
 
 // TestLargeRawPages writes large pages of byte arrays that are stored as they are (random payloads), in many row
-// groups whose chunks reuse the blocks of the ones before (blockBuffer.spare), and
-// reads every row back with parquet-go.
+// groups whose chunks take the pages without a copy (blockBuffer.adopt) and reuse the blocks and buffers of the
+// ones before (blockBuffer.spare, blockBuffer.free), and reads every row back with parquet-go.
 func TestLargeRawPages(t *testing.T) {
 	rnd := make([]byte, 1<<20)
 	for i := range rnd {
