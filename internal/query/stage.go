@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -64,7 +65,10 @@ func NewStager[R any](e *Engine, t *schema.Table[R], derived map[string]string) 
 		return nil, fmt.Errorf("stage table %s: %w", t.Name, err)
 	}
 	// The writer's writes are large (the pages of a column chunk, the footer), so the file takes them unbuffered.
-	w, err := sink.New(sel, sink.Parquet, f, sink.Options{Compression: "none"})
+	// Twice as many column workers as cores: the decoding goroutine shares the cores with them, and with more
+	// workers the columns of a chunk are spread more finely over the time the cores are free (measured: 2-4%
+	// faster loading with 4 workers than with 2 on two cores).
+	w, err := sink.New(sel, sink.Parquet, f, sink.Options{Compression: "none", Workers: 2 * runtime.GOMAXPROCS(0)})
 	if err != nil {
 		f.Close()
 		os.Remove(path)
