@@ -188,10 +188,42 @@ func inputNames(args []string) string {
 	return strings.Join(names, ", ")
 }
 
+// checkPlotColumns fails when the packets table lacks a column that the chart o asks for reads (a Parquet input
+// written by `convert --columns`), naming the columns.
+func checkPlotColumns(ctx context.Context, e *query.Engine, o *PlotOptions) error {
+	var needs []string
+	switch o.By {
+	case "time":
+		needs = agg.TimelineNeeds
+	case "graph":
+		needs = agg.GraphNeeds
+	default:
+		d, err := agg.ParseDim(o.By)
+		if err != nil {
+			return &UsageError{err}
+		}
+		needs = d.Needs()
+		if o.FromTopTalker {
+			needs = append(needs, "src")
+		}
+	}
+	missing, err := e.MissingColumns(ctx, "packets", needs)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("plot --by %s: the packets table has no column %s", o.By, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
 // buildPlot computes the chart that o asks for.
 func buildPlot(ctx context.Context, e *query.Engine, o *PlotOptions, m agg.Metric, args []string) (chart.Chart, error) {
 	width := float64(o.Width)
 	src := inputNames(args)
+	if err := checkPlotColumns(ctx, e, o); err != nil {
+		return nil, err
+	}
 	switch o.By {
 	case "time":
 		tl, err := agg.TimelineOf(ctx, e, o.Interval, 200)

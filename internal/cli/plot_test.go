@@ -155,3 +155,30 @@ func TestReportFromCaptureAndParquet(t *testing.T) {
 		t.Errorf("report without -o: exit %d, want 2", code)
 	}
 }
+
+// TestPlotFewerColumns plots from a Parquet file of a few columns (`convert --columns`): a chart that reads a
+// column the file lacks fails with a message naming it, the others are drawn.
+func TestPlotFewerColumns(t *testing.T) {
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "few.parquet")
+	if _, errOut, code := run(t, "", "convert", espnPcap, "-o", pq, "-q", "--columns", "frame,time,src,dst,sport,dport,proto,wirelen,payload"); code != 0 {
+		t.Fatalf("convert: %s", errOut)
+	}
+	tests := []struct {
+		by, msg string
+		code    int
+	}{
+		{"proto", "plot --by proto: the packets table has no column protocols", 1},
+		{"dport", "", 0},
+		{"time", "", 0},
+		{"graph", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.by, func(t *testing.T) {
+			_, errOut, code := run(t, "", "plot", pq, "--by", tt.by, "-o", filepath.Join(dir, tt.by+".svg"))
+			if code != tt.code || !strings.Contains(errOut, tt.msg) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tt.code, tt.msg)
+			}
+		})
+	}
+}

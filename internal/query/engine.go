@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -221,6 +222,30 @@ func (e *Engine) HasTable(ctx context.Context, name string) (bool, error) {
 		return false, fmt.Errorf("list tables: %w", cleanError(err))
 	}
 	return n > 0, nil
+}
+
+// MissingColumns returns those of cols that table lacks (all of them when there is no such table), each once, in
+// the order of cols.
+func (e *Engine) MissingColumns(ctx context.Context, table string, cols []string) ([]string, error) {
+	tables, err := e.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, t := range tables {
+		if t.Name == table {
+			for _, c := range t.Columns {
+				have[c.Name] = true
+			}
+		}
+	}
+	var missing []string
+	for _, c := range cols {
+		if !have[c] && !slices.Contains(missing, c) {
+			missing = append(missing, c)
+		}
+	}
+	return missing, nil
 }
 
 // SQLError is a failed query: DuckDB's message and the tables that were there to query.

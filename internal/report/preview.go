@@ -89,30 +89,6 @@ var previewBatchPackets = 4096
 // errPreviewFull stops the reassembly when the preview is full.
 var errPreviewFull = errors.New("preview full")
 
-// hasColumns reports whether the packets table has every column in cols.
-func hasColumns(ctx context.Context, e *query.Engine, cols []string) (bool, error) {
-	tables, err := e.Tables(ctx)
-	if err != nil {
-		return false, err
-	}
-	for _, t := range tables {
-		if t.Name != "packets" {
-			continue
-		}
-		have := map[string]bool{}
-		for _, c := range t.Columns {
-			have[c.Name] = true
-		}
-		for _, c := range cols {
-			if !have[c] {
-				return false, nil
-			}
-		}
-		return true, nil
-	}
-	return false, nil
-}
-
 // previewTarget is one conversation to preview and its follower.
 type previewTarget struct {
 	proto        string

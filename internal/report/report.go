@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -147,7 +148,26 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 	}
 	d.Stats = json.RawMessage(buf.Bytes())
 
+	// A packets table of fewer columns (a Parquet file of `convert --columns`) leaves out what needs the others.
+	var lerr error
+	leftOut := func(what string, needs []string) bool {
+		left, err := d.leftOut(ctx, e, what, needs)
+		lerr = errors.Join(lerr, err)
+		return left || err != nil
+	}
+
 	for _, c := range charts {
+		needs := c.dim.Needs()
+		if c.talker {
+			needs = append(needs, "src")
+		}
+		what := "The chart by " + c.dim.Title()
+		if c.talker {
+			what = "The chart of whom the top talker sends to"
+		}
+		if leftOut(what, needs) {
+			continue
+		}
 		set, err := agg.Bars(ctx, e, c.dim, agg.Options{Top: opts.Top, FromTopTalker: c.talker})
 		if err != nil {
 			return nil, err
@@ -163,13 +183,18 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 		d.Charts = append(d.Charts, ch)
 	}
 
-	tl, err := agg.TimelineOf(ctx, e, 0, opts.TimelinePoints)
-	if err != nil {
-		return nil, err
+	if !leftOut("The traffic over time", agg.TimelineNeeds) {
+		tl, err := agg.TimelineOf(ctx, e, 0, opts.TimelinePoints)
+		if err != nil {
+			return nil, err
+		}
+		d.Timeline = &Timeline{IntervalNs: int64(tl.Interval), Start: nonNil(tl.Start), Packets: nonNil(tl.Packets), Bytes: nonNil(tl.Bytes), Payload: nonNil(tl.Payload)}
 	}
-	d.Timeline = &Timeline{IntervalNs: int64(tl.Interval), Start: nonNil(tl.Start), Packets: nonNil(tl.Packets), Bytes: nonNil(tl.Bytes), Payload: nonNil(tl.Payload)}
 
 	for _, m := range agg.Metrics {
+		if m == agg.Metrics[0] && leftOut("The graph of who talks to whom", agg.GraphNeeds) {
+			break
+		}
 		g, err := agg.GraphOf(ctx, e, m, opts.GraphNodes)
 		if err != nil {
 			return nil, err
@@ -183,10 +208,24 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 		d.Graph[string(m)] = g
 	}
 
+	if lerr != nil {
+		return nil, lerr
+	}
 	if err := collectConversations(ctx, e, opts, conv, d); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// leftOut reports whether the packets table lacks any of the columns in needs, and if so notes that what is left
+// out, and why.
+func (d *Data) leftOut(ctx context.Context, e *query.Engine, what string, needs []string) (bool, error) {
+	missing, err := e.MissingColumns(ctx, "packets", needs)
+	if err != nil || len(missing) == 0 {
+		return false, err
+	}
+	d.Notes = append(d.Notes, fmt.Sprintf("%s is left out: the packets table has no column %s.", what, strings.Join(missing, ", ")))
+	return true, nil
 }
 
 func nonNil(s []int64) []int64 {
@@ -289,12 +328,11 @@ func collectConversations(ctx context.Context, e *query.Engine, opts Options, re
 	// Payload previews of the first TCP and UDP conversations (by packets) that carry payload, as follow shows them.
 	d.Previews = []Preview{}
 	if opts.Previews > 0 {
-		ok, err := hasColumns(ctx, e, previewColumns)
+		left, err := d.leftOut(ctx, e, "The payload preview", previewColumns)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			d.Notes = append(d.Notes, "No payload preview: the packets table lacks some of the columns "+strings.Join(previewColumns, ", ")+".")
+		if left {
 			opts.Previews = 0
 		}
 	}

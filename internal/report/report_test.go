@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -401,5 +402,39 @@ func BenchmarkCollect(b *testing.B) {
 		if _, err := Collect(context.Background(), e, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFewerColumns builds the report over a packets table of a few columns, as a Parquet file written by
+// `convert --columns` gives: what needs a missing column is left out with a note naming it, the rest is there.
+func TestFewerColumns(t *testing.T) {
+	ctx := context.Background()
+	e := openEngine(t, espnCapture)
+	for _, q := range []string{"ALTER VIEW packets RENAME TO packets_all",
+		"CREATE TABLE packets AS SELECT frame, time, src, dst, sport, dport, proto, wirelen, payload FROM packets_all"} {
+		if err := e.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := Collect(ctx, e, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range d.Charts {
+		ids = append(ids, c.ID)
+	}
+	if len(d.Charts) != len(charts)-1 || slices.Contains(ids, "proto") {
+		t.Errorf("charts %v, want all but proto", ids)
+	}
+	notes := strings.Join(d.Notes, "\n")
+	for _, want := range []string{"The chart by protocol is left out: the packets table has no column protocols.",
+		"The payload preview is left out: the packets table has no column source, seq, ack, tcp_flags, window, tcp_chksum, udp_len, payload_raw."} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if d.Timeline == nil || len(d.Timeline.Start) == 0 || len(d.Graph) != len(agg.Metrics) || len(d.Conversations.Rows) == 0 || len(d.Previews) != 0 {
+		t.Errorf("timeline %v, %d graphs, %d conversations, %d previews", d.Timeline != nil, len(d.Graph), len(d.Conversations.Rows), len(d.Previews))
 	}
 }

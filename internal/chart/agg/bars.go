@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,8 +65,9 @@ func ParseDim(s string) (Dim, error) {
 // dimSQL holds the parts of sqlBars for one dimension.
 type dimSQL struct {
 	key, note, match, from, present string
-	measures                        string // sqlMeasures if empty
-	title                           string // what the bars are, for titles: "source address"
+	measures                        string   // sqlMeasures if empty
+	title                           string   // what the bars are, for titles: "source address"
+	needs                           []string // the packets columns read, besides those of the measures
 }
 
 func portDim(port, title string) dimSQL {
@@ -76,6 +78,7 @@ func portDim(port, title string) dimSQL {
 		from:    `p LEFT JOIN services s ON s.port = p.` + port + ` AND s.transport = proto_name(p.proto)`,
 		present: `p.` + port + ` IS NOT NULL`,
 		title:   title,
+		needs:   []string{port, "proto"},
 	}
 }
 
@@ -93,8 +96,8 @@ const sqlConversations = `(
     GROUP BY ALL)`
 
 var dims = map[Dim]dimSQL{
-	Src:   {key: `src`, note: `NULL::VARCHAR`, from: `p`, present: `src IS NOT NULL`, title: "source address"},
-	Dst:   {key: `dst`, note: `NULL::VARCHAR`, from: `p`, present: `dst IS NOT NULL`, title: "destination address"},
+	Src:   {key: `src`, note: `NULL::VARCHAR`, from: `p`, present: `src IS NOT NULL`, title: "source address", needs: []string{"src"}},
+	Dst:   {key: `dst`, note: `NULL::VARCHAR`, from: `p`, present: `dst IS NOT NULL`, title: "destination address", needs: []string{"dst"}},
 	SPort: portDim("sport", "source port"),
 	DPort: portDim("dport", "destination port"),
 	Service: {
@@ -103,6 +106,7 @@ var dims = map[Dim]dimSQL{
 		from:    `p LEFT JOIN services sd ON sd.port = p.dport AND sd.transport = proto_name(p.proto) LEFT JOIN services ss ON ss.port = p.sport AND ss.transport = proto_name(p.proto)`,
 		present: `p.sport IS NOT NULL`,
 		title:   "service",
+		needs:   []string{"sport", "dport", "proto"},
 	},
 	Proto: {
 		key: `CASE WHEN proto IS NULL THEN coalesce(nullif(string_split(coalesce(protocols, ''), ':')[-1], ''), 'undecoded')
@@ -111,6 +115,7 @@ var dims = map[Dim]dimSQL{
 		from:    `p`,
 		present: `true`,
 		title:   "protocol",
+		needs:   []string{"proto", "protocols"},
 	},
 	Conversation: {
 		key:     endpointA + ` || ' ↔ ' || ` + endpointB,
@@ -122,11 +127,25 @@ var dims = map[Dim]dimSQL{
     sum(w)::BIGINT                            AS bytes,
     coalesce(sum(pl), 0)::BIGINT              AS payload`,
 		title: "conversation",
+		needs: []string{"src", "dst", "sport", "dport", "proto"},
 	},
 }
 
 // Title names what the bars of a dimension are, e.g. "destination port".
 func (d Dim) Title() string { return dims[d].title }
+
+// Needs lists the columns of the packets table that the bars of dimension d read (with Options.FromTopTalker,
+// src too).
+func (d Dim) Needs() []string { return append(slices.Clone(dims[d].needs), measureColumns...) }
+
+// measureColumns are the columns the metrics are summed from.
+var measureColumns = []string{"wirelen", "payload"}
+
+// TimelineNeeds and GraphNeeds list the columns of the packets table that TimelineOf and GraphOf read.
+var (
+	TimelineNeeds = []string{"time", "wirelen", "payload"}
+	GraphNeeds    = []string{"src", "dst", "wirelen", "payload"}
+)
 
 // Options select the packets and the number of bars.
 type Options struct {
