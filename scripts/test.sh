@@ -28,7 +28,18 @@ grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
   dir=$(dirname "$file")
   for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
     echo "fuzz $dir $target ($fuzztime)"
-    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" >/tmp/fuzz-$target.log 2>&1 || { tail -30 /tmp/fuzz-$target.log; exit 1; }
+    if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" >/tmp/fuzz-$target.log 2>&1; then
+      # Go 1.26's fuzzing coordinator can report a bare "context deadline exceeded" when -fuzztime runs out while
+      # a worker is busy (go.dev/issue/75804, fixed in Go 1.27): no input failed and none was written. Only that
+      # case is let through, after the target's corpus is run once more as a plain test.
+      if grep -q 'context deadline exceeded' /tmp/fuzz-$target.log && ! grep -qE 'Failing input written|panic:' /tmp/fuzz-$target.log \
+        && [ "$(grep -c '^    ' /tmp/fuzz-$target.log)" -le 1 ] && go test -count=1 -run "^${target}\$" "$dir" >/dev/null 2>&1; then
+        echo "  (go.dev/issue/75804: the fuzzing coordinator's deadline race, no failing input; corpus passes)"
+      else
+        tail -30 /tmp/fuzz-$target.log
+        exit 1
+      fi
+    fi
   done
 done
 echo "fuzz targets passed"
