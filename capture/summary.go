@@ -41,41 +41,65 @@ func Summarize(path string) (*Summary, error) {
 // SummarizeReader reads the rest of r and summarises the capture. It does
 // not close r.
 func SummarizeReader(r *Reader) *Summary {
-	s := &Summary{Source: r.name, Format: r.format, Compression: r.compression}
-	haveTime := false
+	z := NewSummarizer(r)
 	for {
 		x, err := r.Next()
 		if err != nil {
-			if err != io.EOF {
-				s.Err = err
-			}
-			break
+			return z.Finish(err)
 		}
-		s.Packets++
-		s.DataBytes += int64(x.CapLen)
-		s.WireBytes += int64(x.WireLen)
-		if r.recNoTime {
-			continue
-		}
-		if !haveTime || x.Time < s.First {
-			s.First = x.Time
-		}
-		if !haveTime || x.Time > s.Last {
-			s.Last = x.Time
-		}
-		haveTime = true
+		z.Add(x)
+	}
+}
+
+// Summarizer summarises a capture record by record, for a reader that does
+// something else with the records too (package pipeline decodes them).
+type Summarizer struct {
+	r        *Reader
+	s        Summary
+	haveTime bool
+}
+
+// NewSummarizer starts the summary of the capture that r reads.
+func NewSummarizer(r *Reader) *Summarizer {
+	return &Summarizer{r: r, s: Summary{Source: r.name, Format: r.format, Compression: r.compression}}
+}
+
+// Add counts x, the record that r's Next returned last.
+func (z *Summarizer) Add(x *Record) {
+	s := &z.s
+	s.Packets++
+	s.DataBytes += int64(x.CapLen)
+	s.WireBytes += int64(x.WireLen)
+	if z.r.recNoTime {
+		return
+	}
+	if !z.haveTime || x.Time < s.First {
+		s.First = x.Time
+	}
+	if !z.haveTime || x.Time > s.Last {
+		s.Last = x.Time
+	}
+	z.haveTime = true
+}
+
+// Finish returns the summary once r's Next has returned err (io.EOF at the
+// end of the capture; any other error is kept as Summary.Err).
+func (z *Summarizer) Finish(err error) *Summary {
+	s := z.s
+	if err != nil && err != io.EOF {
+		s.Err = err
 	}
 	s.DurationNs = s.Last - s.First
-	s.Interfaces = r.Interfaces()
+	s.Interfaces = z.r.Interfaces()
 	for _, ifc := range s.Interfaces {
 		if !slices.Contains(s.LinkTypes, ifc.LinkType) {
 			s.LinkTypes = append(s.LinkTypes, ifc.LinkType)
 		}
 		s.SnapLen = max(s.SnapLen, ifc.SnapLen)
 	}
-	s.FileSize = r.size
+	s.FileSize = z.r.size
 	if s.FileSize < 0 {
-		s.FileSize = r.cnt.n
+		s.FileSize = z.r.cnt.n
 	}
-	return s
+	return &s
 }

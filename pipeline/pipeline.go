@@ -54,6 +54,10 @@ type Options struct {
 	// Progress, if set, is called from reader goroutines with the number of bytes and frames just read from
 	// an input. It must be cheap and safe for concurrent use.
 	Progress func(bytes, frames int64)
+	// Summary, if set, is called from a reader goroutine when input i (an index into Run's inputs) ends, with
+	// its capinfos-style summary (capture.Summarize's, counted as the input is read); not for an input that
+	// could not be opened, nor when the run is cancelled. It must be safe for concurrent use.
+	Summary func(i int, s *capture.Summary)
 }
 
 // Run reads and decodes inputs (paths, or "-" for standard input) and calls fn with each batch, in order, from
@@ -72,13 +76,14 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 		return &Batch{Packets: make([]packet.Packet, 0, BatchPackets), arena: make([]byte, 0, BatchBytes+64<<10)}
 	}}
 	type job struct {
+		index int
 		input string
 		out   chan *Batch
 		err   error // set before out is closed
 	}
 	jobs := make([]*job, len(inputs))
 	for i, in := range inputs {
-		jobs[i] = &job{input: in, out: make(chan *Batch, inflight)}
+		jobs[i] = &job{index: i, input: in, out: make(chan *Batch, inflight)}
 	}
 	next := make(chan *job)
 	var wg sync.WaitGroup
@@ -88,7 +93,7 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 			defer wg.Done()
 			dec := packet.NewDecoder()
 			for j := range next {
-				j.err = readInput(ctx, j.input, dec, &pool, j.out, opts)
+				j.err = readInput(ctx, j.index, j.input, dec, &pool, j.out, opts)
 				close(j.out)
 			}
 		}()
@@ -141,7 +146,7 @@ consume:
 	return errors.Join(errs...)
 }
 
-func readInput(ctx context.Context, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, opts Options) error {
+func readInput(ctx context.Context, index int, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, opts Options) error {
 	progress := opts.Progress
 	var r *capture.Reader
 	var err error
@@ -154,6 +159,10 @@ func readInput(ctx context.Context, input string, dec *packet.Decoder, pool *syn
 		return err
 	}
 	defer r.Close()
+	var sum *capture.Summarizer
+	if opts.Summary != nil {
+		sum = capture.NewSummarizer(r)
+	}
 	b := pool.Get().(*Batch)
 	b.Source = input
 	var lastOff int64
@@ -179,6 +188,9 @@ func readInput(ctx context.Context, input string, dec *packet.Decoder, pool *syn
 				}
 			}
 			pool.Put(b)
+			if sum != nil {
+				opts.Summary(index, sum.Finish(err))
+			}
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
@@ -187,6 +199,9 @@ func readInput(ctx context.Context, input string, dec *packet.Decoder, pool *syn
 		if progress != nil {
 			progress(rec.Offset-lastOff, 0)
 			lastOff = rec.Offset
+		}
+		if sum != nil {
+			sum.Add(rec)
 		}
 		start := len(b.arena)
 		b.arena = append(b.arena, rec.Data...)

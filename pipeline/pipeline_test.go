@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/pcapframe/pcapframe/capture"
@@ -131,4 +133,52 @@ func BenchmarkRun(b *testing.B) {
 		})
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
+}
+
+// TestRunSummary compares the summaries Run counts while it reads with capture.Summarize's, for captures of
+// several formats (pcapng with several interfaces, compressed, damaged) read by one and by several workers.
+func TestRunSummary(t *testing.T) {
+	raw, err := os.ReadFile(corpus + "seed__find_the_image.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	if err := os.WriteFile(cut, raw[:len(raw)/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{corpus + "seed__find_the_image.pcap", corpus + "gopacket__pcapgo_tests_le_test010.pcapng",
+		corpus + "chrissanders__http_espn.pcapng", cut, corpus + "tcpdump__LINKTYPE_IPV4.pcap", corpus + "scapy__http_chunk.pcap.gz",
+		corpus + "pcapplusplus__Pcap__Test_PcapExamples_file_heuristics_pcapng-example.pcapng.zst"}
+	for _, workers := range []int{1, 3} {
+		got := make([]*capture.Summary, len(inputs))
+		var mu sync.Mutex
+		err := pipeline.Run(context.Background(), inputs, pipeline.Options{Workers: workers, Summary: func(i int, s *capture.Summary) {
+			mu.Lock()
+			defer mu.Unlock()
+			if got[i] != nil {
+				t.Errorf("input %d summarised twice", i)
+			}
+			got[i] = s
+		}}, func(*pipeline.Batch) error { return nil })
+		if !errors.Is(err, capture.ErrTruncated) {
+			t.Fatalf("Run: %v, want the truncation of %s", err, cut)
+		}
+		for i, in := range inputs {
+			want, err := capture.Summarize(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[i] == nil {
+				t.Fatalf("%d workers: no summary of %s", workers, in)
+			}
+			if (got[i].Err == nil) != (want.Err == nil) || (want.Err != nil && got[i].Err.Error() != want.Err.Error()) {
+				t.Errorf("%d workers, %s: error %v, want %v", workers, in, got[i].Err, want.Err)
+			}
+			g, w := *got[i], *want
+			g.Err, w.Err = nil, nil
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("%d workers, %s: summary\n%+v\nwant\n%+v", workers, in, g, w)
+			}
+		}
+	}
 }

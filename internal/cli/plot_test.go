@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -122,21 +123,7 @@ func TestReportFromCaptureAndParquet(t *testing.T) {
 		if _, errOut, code := run(t, "", "report", in, "-q", "-o", out); code != 0 {
 			t.Fatalf("report %s: %s", name, errOut)
 		}
-		b, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(b)
-		i := strings.Index(s, `<script type="application/json" id="report-data">`)
-		j := strings.Index(s[i:], "</script>")
-		if i < 0 || j < 0 {
-			t.Fatalf("%s: no data block", name)
-		}
-		var d map[string]any
-		if err := json.Unmarshal([]byte(s[i+len(`<script type="application/json" id="report-data">`):i+j]), &d); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		data[name] = d
+		data[name] = reportData(t, out)
 		if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o644 {
 			t.Errorf("%s: mode %v", name, fi.Mode())
 		}
@@ -180,5 +167,58 @@ func TestPlotFewerColumns(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tt.code, tt.msg)
 			}
 		})
+	}
+}
+
+// reportData returns the data block of the report written to path.
+func reportData(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	const open = `<script type="application/json" id="report-data">`
+	i := strings.Index(s, open)
+	if i < 0 {
+		t.Fatalf("%s: no data block", path)
+	}
+	j := strings.Index(s[i:], "</script>")
+	if j < 0 {
+		t.Fatalf("%s: no end of the data block", path)
+	}
+	var d map[string]any
+	if err := json.Unmarshal([]byte(s[i+len(open):i+j]), &d); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return d
+}
+
+// TestReportInfo checks the report's capture summaries, counted while the captures are loaded, against
+// `pcapframe info --json` (capture.Summarize on its own), for two captures, a database that already holds them
+// (nothing decoded: the files are read for the summaries).
+func TestReportInfo(t *testing.T) {
+	dir := t.TempDir()
+	inputs := []string{espnPcap, "../../testdata/pcaps/seed__find_the_image.pcap"}
+	out, errOut, code := run(t, "", append([]string{"info", "--json"}, inputs...)...)
+	if code != 0 {
+		t.Fatalf("info: %s", errOut)
+	}
+	var want []any
+	if err := json.Unmarshal([]byte(out), &want); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "r.duckdb")
+	for _, name := range []string{"in memory", "new database", "database reused"} {
+		args := append([]string{"report", "-q", "-o", filepath.Join(dir, "r.html")}, inputs...)
+		if name != "in memory" {
+			args = append(args, "--db", db)
+		}
+		if _, errOut, code := run(t, "", args...); code != 0 {
+			t.Fatalf("%s: report: %s", name, errOut)
+		}
+		if got := reportData(t, filepath.Join(dir, "r.html"))["info"]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the report's info is\n%v\nwant (info --json)\n%v", name, got, want)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -83,22 +82,20 @@ func runReport(ctx context.Context, io *IO, o *ReportOptions, args []string) err
 			return usagef("output %q is also an input: refusing to overwrite it", o.Output)
 		}
 	}
-	// The capture summaries (info) are read while DuckDB loads the packets.
-	var info []InfoJSON
-	var wg sync.WaitGroup
-	if len(args) > 0 && !contains(args, "-") {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			info = reportInfo(args)
-		}()
-	}
-	e, damaged, err := openEngine(ctx, io, &o.EngineOptions, args, []string{"packets"})
-	wg.Wait()
+	// The capture summaries (info) are counted while the captures are loaded; a database that already held the
+	// inputs decodes nothing, and then the capture files are read for them.
+	e, st, damaged, err := openEngineStats(ctx, io, &o.EngineOptions, args, []string{"packets"})
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	var info []InfoJSON
+	for _, s := range st.Summaries {
+		info = append(info, infoOf(s))
+	}
+	if st.Reused && !contains(args, "-") {
+		info = reportInfo(args)
+	}
 	names := make([]string, len(args))
 	for i, a := range args {
 		names[i] = filepath.Base(a)

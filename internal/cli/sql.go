@@ -87,38 +87,45 @@ knows .tables, .schema TABLE, .mode FORMAT, .help and .quit.`,
 // openEngine opens DuckDB and loads the inputs. A damaged input does not stop it: the error is returned as
 // damaged, with the engine, so the command can still answer and exit with status 3.
 func openEngine(ctx context.Context, io *IO, o *EngineOptions, args, tables []string) (*query.Engine, error, error) {
+	e, _, damaged, err := openEngineStats(ctx, io, o, args, tables)
+	return e, damaged, err
+}
+
+// openEngineStats is openEngine that also returns what loading the inputs did (query.LoadStats).
+func openEngineStats(ctx context.Context, io *IO, o *EngineOptions, args, tables []string) (*query.Engine, query.LoadStats, error, error) {
+	var st query.LoadStats
 	if len(args) == 0 && o.DB == "" {
-		return nil, nil, usagef("no input: name capture files, directories or Parquet files, or a --db database")
+		return nil, st, nil, usagef("no input: name capture files, directories or Parquet files, or a --db database")
 	}
 	if o.DB != "" {
 		for _, a := range args {
 			if a != "-" && sameFile(a, o.DB) {
-				return nil, nil, usagef("--db %q is also an input", o.DB)
+				return nil, st, nil, usagef("--db %q is also an input", o.DB)
 			}
 		}
 	}
 	e, err := query.Open(ctx, query.Options{Path: o.DB, MemoryLimit: o.MemoryLimit, TempDir: o.TempDir, AllowFiles: o.AllowFiles})
 	if err != nil {
-		return nil, nil, err
+		return nil, st, nil, err
 	}
 	var damaged error
 	if len(args) > 0 {
 		p := startProgress(io, o.Quiet)
-		_, err = e.Load(ctx, args, query.LoadOptions{Tables: tables, Progress: p.callback()})
+		st, err = e.Load(ctx, args, query.LoadOptions{Tables: tables, Progress: p.callback()})
 		p.finish()
 		if err != nil {
 			if errors.Is(err, context.Canceled) || isFatalInput(err) {
 				e.Close()
-				return nil, nil, err
+				return nil, st, nil, err
 			}
 			damaged = &DamagedError{err}
 		}
 	}
 	if err := e.Lock(ctx); err != nil {
 		e.Close()
-		return nil, nil, err
+		return nil, st, nil, err
 	}
-	return e, damaged, nil
+	return e, st, damaged, nil
 }
 
 func sameFile(a, b string) bool {

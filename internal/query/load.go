@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
@@ -143,6 +144,9 @@ type LoadStats struct {
 	Views map[string][]string
 	// Reused is true when the database already held the tables of the same inputs and nothing was decoded.
 	Reused bool
+	// Summaries are the capinfos-style summaries of the captures decoded (capture.Summarize's figures, counted
+	// while they were read), in input order, without those that could not be opened; none when Reused.
+	Summaries []*capture.Summary
 }
 
 // ErrMixed is returned when the captures and the Parquet files of one run would fill the same table.
@@ -208,9 +212,15 @@ func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (L
 	}
 	var loadErr error
 	if len(captures) > 0 {
-		loadErr = e.loadCaptures(ctx, captures, defs, opts, st.Rows)
+		sums := make([]*capture.Summary, len(captures))
+		loadErr = e.loadCaptures(ctx, captures, defs, opts, st.Rows, sums)
 		if loadErr != nil && !isDamage(loadErr) {
 			return st, loadErr
+		}
+		for _, s := range sums {
+			if s != nil {
+				st.Summaries = append(st.Summaries, s)
+			}
 		}
 	}
 	if e.opts.Path != "" {
@@ -221,8 +231,9 @@ func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (L
 	return st, loadErr
 }
 
-// loadCaptures decodes the captures once and feeds every table in defs.
-func (e *Engine) loadCaptures(ctx context.Context, captures []string, defs []tableDef, opts LoadOptions, rows map[string]int64) error {
+// loadCaptures decodes the captures once and feeds every table in defs; sums[i] receives the summary of
+// captures[i].
+func (e *Engine) loadCaptures(ctx context.Context, captures []string, defs []tableDef, opts LoadOptions, rows map[string]int64, sums []*capture.Summary) error {
 	builders := make([]builder, 0, len(defs))
 	for _, d := range defs {
 		b, err := d.build(ctx, e)
@@ -241,7 +252,8 @@ func (e *Engine) loadCaptures(ctx context.Context, captures []string, defs []tab
 		return nil
 	}
 	addErrs := make([]error, len(builders))
-	runErr := pipeline.Run(ctx, captures, pipeline.Options{Workers: opts.Workers, Progress: opts.Progress}, func(b *pipeline.Batch) error {
+	summary := func(i int, s *capture.Summary) { sums[i] = s } // each input's own element: no lock needed
+	runErr := pipeline.Run(ctx, captures, pipeline.Options{Workers: opts.Workers, Progress: opts.Progress, Summary: summary}, func(b *pipeline.Batch) error {
 		var wg sync.WaitGroup
 		for i := 1; i < len(builders); i++ {
 			wg.Go(func() { addErrs[i] = builders[i].add(b) })
