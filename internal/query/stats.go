@@ -303,18 +303,19 @@ ORDER BY i`
 }
 
 // DescribeTextSQL returns pandas' describe of the other columns: count, unique, top (the most frequent value;
-// ties go to the smallest) and freq, all counted exactly in one pass over the table that groups by each column
-// (GROUPING SETS). With hashBinary, binary columns (BLOB, such as payload_raw) and the columns derived from them
-// (payload_hex) are grouped by a 64-bit hash of their values instead, so that memory stays bounded however large
-// and distinct the payloads are: count and freq stay exact, unique is exact unless two distinct values share a
-// hash, ties for top go to the smallest hash, and the top value is read back from the first packet that has it.
+// ties go to the smallest) and freq, all counted exactly. The text columns are counted in one pass over the table
+// that groups by each column (GROUPING SETS). Binary columns (BLOB, such as payload_raw) are grouped apart, by
+// their bytes (ties to the bytewise smallest, as pandas compares bytes), or with hashBinary by a 64-bit hash of
+// them, so that memory stays bounded however large and distinct the payloads are: count and freq stay exact,
+// unique is exact unless two distinct values share a hash, ties for top go to the smallest hash, and the top
+// value is read back from the first packet that has it. Derived columns are grouped by hash too with hashBinary.
 //
 // A derived column that is a one-to-one function of a stored one (payload_hex of payload_raw; see oneToOne) is
-// grouped by the stored column's hash, so that its values are not computed for every row (hex-encoding every
-// payload costs more than all the rest of describe): counts are the same, and the top value is the function of
-// the stored column's top value.
+// counted in the stored column's grouping, so that its values are not computed for every row (hex-encoding every
+// payload costs more than all the rest of describe): the counts are the same, and its top value is the function
+// of the stored column's top value.
 func DescribeTextSQL(cols []ColumnInfo, hashBinary bool) string {
-	var names, cases, values, sets, hashed []string
+	var names, cases, values, sets, apart []string
 	has := func(name string) bool {
 		return slices.ContainsFunc(cols, func(c ColumnInfo) bool { return c.Name == name })
 	}
@@ -348,34 +349,33 @@ func DescribeTextSQL(cols []ColumnInfo, hashBinary bool) string {
 		values = append(values, x+"::VARCHAR")
 		sets = append(sets, "("+x+")")
 	}
+	// Each key's grouping: s holds the counts, t the key's top value, from which every member writes its own.
 	for _, key := range keys {
 		k := quoteIdent(key)
 		var described, rows []string
 		for _, m := range members[key] {
 			described = append(described, m.name)
-			if hashBinary {
-				rows = append(rows, fmt.Sprintf(`SELECT %s AS "column", "count", "unique", (SELECT %s FROM t) AS top, freq FROM s`, quoteString(m.name), m.top))
-			} else {
-				rows = append(rows, fmt.Sprintf(`SELECT %s AS "column", "count", "unique", %s AS top, freq FROM s`, quoteString(m.name), m.top))
-			}
+			rows = append(rows, fmt.Sprintf(`SELECT %s AS "column", "count", "unique", (SELECT %s FROM t) AS top, freq FROM s`, quoteString(m.name), m.top))
 		}
+		grouping := `s AS MATERIALIZED (
+    SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(v) AS "unique", first(v ORDER BY n DESC, v) AS top_value, max(n) AS freq
+    FROM (SELECT %[1]s AS v, count(*) AS n FROM packets WHERE %[1]s IS NOT NULL GROUP BY v)
+  ), t AS (SELECT top_value AS %[1]s FROM s)`
 		if hashBinary {
-			hashed = append(hashed, fmt.Sprintf(`SELECT * FROM (    -- %[1]s, grouped by hash of %[2]s
-  WITH s AS MATERIALIZED (
+			grouping = `s AS MATERIALIZED (
     SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(h) AS "unique", first(h ORDER BY n DESC, h) AS top_hash, max(n) AS freq
-    FROM (SELECT hash(%[2]s) AS h, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY h)
+    FROM (SELECT hash(%[1]s) AS h, count(*) AS n FROM packets WHERE %[1]s IS NOT NULL GROUP BY h)
   ), t AS MATERIALIZED (    -- the top value, read back from the first packet that has it
-    SELECT %[2]s FROM packets WHERE hash(%[2]s) = (SELECT top_hash FROM s) LIMIT 1
-  )
-  %[3]s)`, strings.Join(described, ", "), k, strings.Join(rows, "\n  UNION ALL\n  ")))
-		} else {
-			hashed = append(hashed, fmt.Sprintf(`SELECT * FROM (    -- %[1]s, grouped by %[2]s
-  WITH s AS MATERIALIZED (
-    SELECT coalesce(sum(n), 0)::BIGINT AS "count", count(v) AS "unique", first(v ORDER BY n DESC, v) AS %[2]s, max(n) AS freq
-    FROM (SELECT %[2]s AS v, count(*) AS n FROM packets WHERE %[2]s IS NOT NULL GROUP BY v)
-  )
-  %[3]s)`, strings.Join(described, ", "), k, strings.Join(rows, "\n  UNION ALL\n  ")))
+    SELECT %[1]s FROM packets WHERE hash(%[1]s) = (SELECT top_hash FROM s) LIMIT 1
+  )`
 		}
+		how := "by"
+		if hashBinary {
+			how = "by hash of"
+		}
+		apart = append(apart, fmt.Sprintf(`SELECT * FROM (    -- %s, grouped %s %s
+  WITH %s
+  %s)`, strings.Join(described, ", "), how, k, fmt.Sprintf(grouping, k), strings.Join(rows, "\n  UNION ALL\n  ")))
 	}
 	var parts []string
 	if len(sets) > 0 {
@@ -392,7 +392,7 @@ FROM (    -- one pass: how often each value of each column occurs (v is NULL for
   GROUP BY GROUPING SETS (`+strings.Join(sets, ", ")+`))
 GROUP BY "column"`)
 	}
-	parts = append(parts, hashed...)
+	parts = append(parts, apart...)
 	if len(parts) == 0 {
 		return ""
 	}
