@@ -231,21 +231,24 @@ func (e *Engine) MissingColumns(ctx context.Context, table string, cols []string
 	if err != nil {
 		return nil, err
 	}
-	have := map[string]bool{}
+	var have []ColumnInfo
 	for _, t := range tables {
 		if t.Name == table {
-			for _, c := range t.Columns {
-				have[c.Name] = true
-			}
+			have = t.Columns
 		}
 	}
+	return Missing(have, cols), nil
+}
+
+// Missing returns those of cols that are not among have, each once, in the order of cols.
+func Missing(have []ColumnInfo, cols []string) []string {
 	var missing []string
 	for _, c := range cols {
-		if !have[c] && !slices.Contains(missing, c) {
+		if !slices.ContainsFunc(have, func(h ColumnInfo) bool { return h.Name == c }) && !slices.Contains(missing, c) {
 			missing = append(missing, c)
 		}
 	}
-	return missing, nil
+	return missing
 }
 
 // SQLError is a failed query: DuckDB's message and the tables that were there to query.

@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -149,12 +148,11 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 	d.Stats = json.RawMessage(buf.Bytes())
 
 	// A packets table of fewer columns (a Parquet file of `convert --columns`) leaves out what needs the others.
-	var lerr error
-	leftOut := func(what string, needs []string) bool {
-		left, err := d.leftOut(ctx, e, what, needs)
-		lerr = errors.Join(lerr, err)
-		return left || err != nil
+	cols, err := packetColumns(ctx, e)
+	if err != nil {
+		return nil, err
 	}
+	leftOut := func(what string, needs []string) bool { return d.leftOut(cols, what, needs) }
 
 	for _, c := range charts {
 		needs := c.dim.Needs()
@@ -208,24 +206,34 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 		d.Graph[string(m)] = g
 	}
 
-	if lerr != nil {
-		return nil, lerr
-	}
-	if err := collectConversations(ctx, e, opts, conv, d); err != nil {
+	if err := collectConversations(ctx, e, opts, conv, cols, d); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// leftOut reports whether the packets table lacks any of the columns in needs, and if so notes that what is left
-// out, and why.
-func (d *Data) leftOut(ctx context.Context, e *query.Engine, what string, needs []string) (bool, error) {
-	missing, err := e.MissingColumns(ctx, "packets", needs)
-	if err != nil || len(missing) == 0 {
-		return false, err
+// packetColumns returns the columns of the packets table.
+func packetColumns(ctx context.Context, e *query.Engine) ([]query.ColumnInfo, error) {
+	tables, err := e.Tables(ctx)
+	if err != nil {
+		return nil, err
 	}
-	d.Notes = append(d.Notes, fmt.Sprintf("%s is left out: the packets table has no column %s.", what, strings.Join(missing, ", ")))
-	return true, nil
+	for _, t := range tables {
+		if t.Name == "packets" {
+			return t.Columns, nil
+		}
+	}
+	return nil, nil
+}
+
+// leftOut reports whether the packets table (of columns cols) lacks any of the columns in needs, and if so notes
+// that what is left out, and why.
+func (d *Data) leftOut(cols []query.ColumnInfo, what string, needs []string) bool {
+	missing := query.Missing(cols, needs)
+	if len(missing) > 0 {
+		d.Notes = append(d.Notes, fmt.Sprintf("%s is left out: the packets table has no column %s.", what, strings.Join(missing, ", ")))
+	}
+	return len(missing) > 0
 }
 
 func nonNil(s []int64) []int64 {
@@ -280,8 +288,8 @@ func collectStats(ctx context.Context, e *query.Engine, opts Options) (rep, conv
 }
 
 // collectConversations fills the conversations table (from rep, stats' conversations section with
-// opts.MaxConversations rows), its service names and the payload previews.
-func collectConversations(ctx context.Context, e *query.Engine, opts Options, rep *query.Report, d *Data) error {
+// opts.MaxConversations rows), its service names and the payload previews; cols are the packets table's columns.
+func collectConversations(ctx context.Context, e *query.Engine, opts Options, rep *query.Report, cols []query.ColumnInfo, d *Data) error {
 	d.Conversations = Conversations{Columns: []string{}, Rows: [][]any{}}
 	if len(rep.Sections) == 0 || rep.Sections[0].Skipped != "" {
 		if len(rep.Sections) > 0 {
@@ -327,14 +335,8 @@ func collectConversations(ctx context.Context, e *query.Engine, opts Options, re
 	}
 	// Payload previews of the first TCP and UDP conversations (by packets) that carry payload, as follow shows them.
 	d.Previews = []Preview{}
-	if opts.Previews > 0 {
-		left, err := d.leftOut(ctx, e, "The payload preview", previewColumns)
-		if err != nil {
-			return err
-		}
-		if left {
-			opts.Previews = 0
-		}
+	if opts.Previews > 0 && d.leftOut(cols, "The payload preview", previewColumns) {
+		opts.Previews = 0
 	}
 	// Twice as many candidates as previews, in case some deliver no chunk (a TCP conversation of truncated headers).
 	var targets []*previewTarget
