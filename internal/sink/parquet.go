@@ -23,9 +23,10 @@ import (
 const (
 	// chunkRows is the number of rows whose values are gathered per column before they are handed to parquet-go,
 	// and the unit of work shared among the workers. Large enough to amortise the per-call and per-hand-off costs,
-	// small enough that the rows and the value buffers stay in the CPU cache. 4096 rather than 1024: with two
-	// workers, a quarter of the waits at the end of each chunk (loading a million packets into DuckDB 3-5%
-	// faster), and no measurable change on one core.
+	// small enough that the rows and the value buffers stay in the CPU cache. 4096 rather than 1024, so that a
+	// batch of package pipeline (2048 packets) is one chunk: with two workers, half the waits at the ends of
+	// chunks (loading a million packets into DuckDB was 0.96-1.02 M rows/s against 0.92-0.98 M), and no
+	// measurable change on one core.
 	chunkRows = 4096
 
 	// parallelRows is the smallest batch for which the workers are woken; smaller batches are written by the
