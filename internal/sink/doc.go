@@ -82,7 +82,7 @@
 //
 // The file is written in one pass. A writer buffers one row group at a time, compressed page by page, and writes
 // it out when it holds Options.RowGroupRows rows (122,880 by default, DuckDB's own row group size) or when its
-// values reach Options.RowGroupBytes uncompressed (128 MiB by default, which bounds the memory held for wide
+// values reach Options.RowGroupBytes uncompressed (32 MiB by default, which bounds the memory held for wide
 // rows such as packets with payloads). Pages are cut at about Options.PageBytes of uncompressed values (256 KiB).
 // A writer therefore holds at most about one compressed row group, plus one uncompressed page and (for String
 // columns) a dictionary of about 1 MiB per column.
@@ -90,7 +90,7 @@
 // # Parquet write path
 //
 // By default the writer encodes the file itself rather than through parquet-go's writer (direct.go). It takes up
-// to 1,024 rows at a time and, column by column, reads the values through the accessors straight into typed page
+// to 4,096 rows (chunkRows) at a time and, column by column, reads the values through the accessors straight into typed page
 // buffers: definition levels (one byte per row, RLE/bit-packed with bit width 1 when the page is cut), int32 or
 // int64 values, float64s, booleans, dictionary indexes, or PLAIN byte arrays (the accessor appends the value after
 // a 4-byte length placeholder). A page is cut at Options.PageBytes: encoded with parquet-go's DELTA_BINARY_PACKED
