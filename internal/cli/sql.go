@@ -75,7 +75,7 @@ knows .tables, .schema TABLE, .mode FORMAT, .help and .quit.`,
 	}
 	o.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&o.Exec, "execute", "e", "", "run `QUERY` (one or more statements; the last one's rows are printed) instead of the prompt")
+	f.StringVarP(&o.Exec, "execute", "e", "", "run `QUERY` (one or more statements, separated by ';': each one's rows are printed; with -o or parquet only the last one's are written) instead of the prompt")
 	f.StringVarP(&o.Format, "format", "f", "", "result format: table, csv, jsonl, markdown or parquet (default: table on a terminal, csv otherwise; from the extension of -o)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the result to `FILE` (atomically) instead of standard output")
 	f.StringSliceVar(&o.Tables, "tables", nil, "tables to build from captures (default all: "+strings.Join(query.TableNames(), ",")+")")
@@ -201,28 +201,61 @@ func sqlFormat(io *IO, o *SQLOptions) (query.Format, error) {
 	return query.CSV, nil
 }
 
-// runQuery runs q and writes its rows in format to output ("" for standard output).
+// runQuery runs the statements of q in order. To standard output, each statement's rows are written in format
+// (a table or markdown result after the first is set apart by a blank line), as DuckDB's own shell prints them;
+// to a file (output) or as Parquet, only the last statement's rows are written, the others having run.
 func runQuery(ctx context.Context, io *IO, e *query.Engine, q string, format query.Format, output string, maxRows int) error {
+	stmts := query.SplitStatements(q)
+	if len(stmts) <= 1 {
+		return writeResult(ctx, io, e, q, format, output, maxRows, false)
+	}
+	toFile := (output != "" && output != "-") || format == query.Parquet
+	printed := false
+	for i, s := range stmts {
+		if i < len(stmts)-1 && toFile {
+			if err := e.Exec(ctx, s); err != nil && !errors.Is(err, query.ErrEmptyQuery) {
+				return err
+			}
+			continue
+		}
+		err := writeResult(ctx, io, e, s, format, output, maxRows, printed && (format == query.Table || format == query.Markdown))
+		if errors.Is(err, query.ErrEmptyQuery) {
+			continue // text DuckDB's parser finds no statement in, which it skips in a script too
+		}
+		if err != nil {
+			return err
+		}
+		printed = true
+	}
+	return nil
+}
+
+// writeResult runs the statement q and writes its rows in format to output ("" or "-" for standard output),
+// after a blank line when apart.
+func writeResult(ctx context.Context, io *IO, e *query.Engine, q string, format query.Format, output string, maxRows int, apart bool) error {
 	res, err := e.Query(ctx, q)
 	if err != nil {
 		return err
 	}
 	wo := query.WriteOptions{Escape: Sanitize, MaxRows: maxRows}
 	if output == "" || output == "-" {
+		if apart {
+			fmt.Fprintln(io.Out)
+		}
 		return query.Write(res, format, io.Out, wo)
 	}
 	if format == query.Table || format == query.Markdown {
 		defer res.Close()
-		f, err := os.Create(output)
+		f, err := createAtomic(output)
 		if err != nil {
-			return fmt.Errorf("create %q: %w", output, err)
-		}
-		wo.Escape = nil
-		if err := query.Write(res, format, f, wo); err != nil {
-			f.Close()
 			return err
 		}
-		return f.Close()
+		defer f.abort()
+		wo.Escape = nil
+		if err := query.Write(res, format, f, wo); err != nil {
+			return err
+		}
+		return f.commit()
 	}
 	return query.WriteFile(res, format, output)
 }

@@ -67,6 +67,41 @@ func TestSQLExec(t *testing.T) {
 	}
 }
 
+// TestSQLStatements checks that every statement of -e (and of one prompt line) prints its rows, in order, as
+// DuckDB's shell does, and that a file gets the last statement's rows only. 3641 is the notebook's packet count.
+func TestSQLStatements(t *testing.T) {
+	needSeed(t)
+	const q = "SELECT 'a;b' AS x; -- a comment; not a statement\nSELECT count(*) AS n FROM packets; SELECT 2 AS \"y;\""
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+		code  int
+	}{
+		{"csv", "", []string{"-e", q}, "x\na;b\nn\n3641\ny;\n2\n", 0},
+		{"table", "", []string{"-f", "table", "-e", q}, "x\n---\na;b\n(1 row)\n\n   n\n----\n3641\n(1 row)\n\ny;\n--\n 2\n(1 row)\n", 0},
+		{"jsonl", "", []string{"-f", "jsonl", "-e", q}, "{\"x\":\"a;b\"}\n{\"n\":3641}\n{\"y;\":2}\n", 0},
+		{"error stops", "", []string{"-e", "SELECT 1 AS a; SELECT nosuch; SELECT 3 AS c"}, "a\n1\n", 1},
+		{"prompt line", "SELECT 1 AS a; SELECT 2 AS b;\n", []string{"-f", "csv"}, "a\n1\nb\n2\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, tt.stdin, append([]string{"sql", seedPcap, "--tables", "packets"}, tt.args...)...)
+			if code != tt.code || out != tt.want {
+				t.Fatalf("exit %d, stdout %q; want exit %d, stdout %q (stderr %q)", code, out, tt.code, tt.want, errOut)
+			}
+		})
+	}
+	path := filepath.Join(t.TempDir(), "out.csv")
+	if _, errOut, code := run(t, "", "sql", seedPcap, "--tables", "packets", "-o", path, "-e", "CREATE TABLE t AS SELECT 41 AS v; SELECT v + 1 AS w FROM t"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "w\n42\n" {
+		t.Errorf("file = %q, %v; want the last statement's rows", b, err)
+	}
+}
+
 func TestSQLErrorNamesTables(t *testing.T) {
 	needSeed(t)
 	_, errOut, _ := run(t, "", "sql", seedPcap, "-e", "SELECT nosuch FROM packets")

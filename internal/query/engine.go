@@ -303,12 +303,18 @@ func (e *Engine) explain(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if err.Error() == "empty query" { // duckdb-go's error for text without a statement (its value is unexported)
+		return ErrEmptyQuery
+	}
 	tables, terr := e.Tables(context.WithoutCancel(ctx))
 	if terr != nil {
 		tables = nil
 	}
 	return &SQLError{Msg: cleanError(err).Error(), Tables: tables}
 }
+
+// ErrEmptyQuery is the error of a query in which DuckDB's parser finds no statement.
+var ErrEmptyQuery = errors.New("empty query: no SQL statement")
 
 // cleanError turns DuckDB's multi-line messages into one line.
 func cleanError(err error) error {

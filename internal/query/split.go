@@ -1,0 +1,141 @@
+package query
+
+import "strings"
+
+// SplitStatements splits q into its SQL statements at the semicolons that end them, as DuckDB's parser does
+// (its scanner is PostgreSQL's): a semicolon inside a string ('...', E'...' with backslash escapes), a quoted
+// identifier ("..."), a dollar-quoted string ($$...$$, $tag$...$tag$), a line comment (-- ...) or a block
+// comment (/* ... */, which nest) does not end a statement. Each statement is returned without its semicolon
+// and trimmed; statements that hold nothing but blanks and comments are left out. Text after an unterminated
+// quote or comment belongs to the last statement, so DuckDB reports the error.
+func SplitStatements(q string) []string {
+	var out []string
+	start := 0
+	add := func(end int) {
+		if s := strings.TrimSpace(q[start:end]); !blank(s) {
+			out = append(out, s)
+		}
+	}
+	for i := 0; i < len(q); {
+		switch c := q[i]; {
+		case c == ';':
+			add(i)
+			i++
+			start = i
+		case c == '\'':
+			backslash := i > 0 && (q[i-1] == 'e' || q[i-1] == 'E') && (i < 2 || !isIdent(q[i-2]))
+			i = skipQuoted(q, i, '\'', backslash)
+		case c == '"':
+			i = skipQuoted(q, i, '"', false)
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			i = skipLine(q, i)
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			i = skipComment(q, i)
+		case c == '$' && (i == 0 || !isIdent(q[i-1])):
+			i = skipDollar(q, i)
+		case isIdent(c):
+			// A whole word at once, so that a '$' inside an identifier (a$b) is not taken for a dollar quote.
+			for i < len(q) && (isIdent(q[i]) || q[i] == '$') {
+				i++
+			}
+		default:
+			i++
+		}
+	}
+	add(len(q))
+	return out
+}
+
+// blank reports whether s holds only blanks and comments.
+func blank(s string) bool {
+	for i := 0; i < len(s); {
+		switch {
+		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '\v':
+			i++
+		case strings.HasPrefix(s[i:], "--"):
+			i = skipLine(s, i)
+		case strings.HasPrefix(s[i:], "/*"):
+			end := skipComment(s, i)
+			if end >= len(s) && !strings.HasSuffix(s, "*/") {
+				return false // unterminated: DuckDB reports it
+			}
+			i = end
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isIdent(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// skipQuoted returns the index after the quoted text that starts at q[i] (the quote), where a doubled quote
+// stands for one and, with backslash, a backslash escapes the next byte.
+func skipQuoted(q string, i int, quote byte, backslash bool) int {
+	for i++; i < len(q); i++ {
+		switch q[i] {
+		case '\\':
+			if backslash {
+				i++
+			}
+		case quote:
+			if i+1 < len(q) && q[i+1] == quote {
+				i++
+				continue
+			}
+			return i + 1
+		}
+	}
+	return len(q)
+}
+
+// skipLine returns the index after the line comment that starts at q[i].
+func skipLine(q string, i int) int {
+	if n := strings.IndexByte(q[i:], '\n'); n >= 0 {
+		return i + n + 1
+	}
+	return len(q)
+}
+
+// skipComment returns the index after the block comment that starts at q[i]; block comments nest.
+func skipComment(q string, i int) int {
+	depth := 0
+	for i < len(q) {
+		switch {
+		case strings.HasPrefix(q[i:], "/*"):
+			depth++
+			i += 2
+		case strings.HasPrefix(q[i:], "*/"):
+			depth--
+			i += 2
+			if depth == 0 {
+				return i
+			}
+		default:
+			i++
+		}
+	}
+	return len(q)
+}
+
+// skipDollar returns the index after the dollar-quoted string that starts at q[i] ($$...$$ or $tag$...$tag$,
+// the tag a letter or underscore then letters, digits or underscores), or after the '$' when none starts there
+// (a parameter such as $1 or $name).
+func skipDollar(q string, i int) int {
+	j := i + 1
+	if j < len(q) && (q[j] == '_' || q[j] >= 'a' && q[j] <= 'z' || q[j] >= 'A' && q[j] <= 'Z' || q[j] >= 0x80) {
+		for j < len(q) && isIdent(q[j]) {
+			j++
+		}
+	}
+	if j >= len(q) || q[j] != '$' {
+		return j // a parameter: the name is skipped with it
+	}
+	delim := q[i : j+1]
+	if n := strings.Index(q[j+1:], delim); n >= 0 {
+		return j + 1 + n + len(delim)
+	}
+	return len(q)
+}

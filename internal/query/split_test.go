@@ -1,0 +1,146 @@
+package query
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	mapping "github.com/duckdb/duckdb-go-bindings"
+)
+
+// duckdbParser counts statements with DuckDB's own parser (duckdb_extract_statements), the oracle of
+// SplitStatements.
+type duckdbParser struct {
+	db   mapping.Database
+	conn mapping.Connection
+}
+
+func newDuckDBParser(t testing.TB) *duckdbParser {
+	t.Helper()
+	p := &duckdbParser{}
+	var cfg mapping.Config
+	if mapping.CreateConfig(&cfg) == mapping.StateError {
+		t.Fatal("duckdb: create config")
+	}
+	defer mapping.DestroyConfig(&cfg)
+	var msg string
+	if mapping.OpenExt(":memory:", &p.db, cfg, &msg) == mapping.StateError {
+		t.Fatalf("duckdb: open: %s", msg)
+	}
+	if mapping.Connect(p.db, &p.conn) == mapping.StateError {
+		mapping.Close(&p.db)
+		t.Fatal("duckdb: connect")
+	}
+	t.Cleanup(func() {
+		mapping.Disconnect(&p.conn)
+		mapping.Close(&p.db)
+	})
+	return p
+}
+
+// count returns the number of statements DuckDB's parser finds in q, or -1 and the error when it cannot parse q.
+func (p *duckdbParser) count(q string) (int, string) {
+	var stmts mapping.ExtractedStatements
+	n := mapping.ExtractStatements(p.conn, q, &stmts)
+	defer mapping.DestroyExtracted(&stmts)
+	if n == 0 {
+		if msg := mapping.ExtractStatementsError(stmts); msg != "" {
+			return -1, msg
+		}
+	}
+	return int(n), ""
+}
+
+var splitCases = []struct {
+	name string
+	q    string
+	want []string
+}{
+	{"one", "SELECT 1", []string{"SELECT 1"}},
+	{"one with semicolon", "SELECT 1;", []string{"SELECT 1"}},
+	{"two", "SELECT 1; SELECT 2", []string{"SELECT 1", "SELECT 2"}},
+	{"empty statements", " ;; SELECT 1 ;\n;", []string{"SELECT 1"}},
+	{"nothing", " \n ", nil},
+	{"only comments", "-- a\n/* b */ ;", nil},
+	{"string", "SELECT 'a;b'; SELECT 2", []string{"SELECT 'a;b'", "SELECT 2"}},
+	{"doubled quote", "SELECT 'it''s;'; SELECT 2", []string{"SELECT 'it''s;'", "SELECT 2"}},
+	{"backslash in a standard string", `SELECT 'a\'; SELECT 2`, []string{`SELECT 'a\'`, "SELECT 2"}},
+	{"escape string", `SELECT E'a\';b'; SELECT 2`, []string{`SELECT E'a\';b'`, "SELECT 2"}},
+	{"identifier ending in e", `SELECT 1 AS name; SELECT 'x\'; SELECT 3`, []string{"SELECT 1 AS name", `SELECT 'x\'`, "SELECT 3"}},
+	{"quoted identifier", `SELECT 1 AS "a;""b"; SELECT 2`, []string{`SELECT 1 AS "a;""b"`, "SELECT 2"}},
+	{"line comment", "SELECT 1 -- not; here\n; SELECT 2", []string{"SELECT 1 -- not; here", "SELECT 2"}},
+	{"trailing line comment", "SELECT 1; -- done", []string{"SELECT 1"}},
+	{"block comment", "SELECT /* ; */ 1; SELECT 2", []string{"SELECT /* ; */ 1", "SELECT 2"}},
+	{"nested block comment", "SELECT /* a /* ; */ ; */ 1; SELECT 2", []string{"SELECT /* a /* ; */ ; */ 1", "SELECT 2"}},
+	{"dollar quote", "SELECT $$a;b$$; SELECT 2", []string{"SELECT $$a;b$$", "SELECT 2"}},
+	{"tagged dollar quote", "SELECT $x$a;$$;b$x$; SELECT 2", []string{"SELECT $x$a;$$;b$x$", "SELECT 2"}},
+	{"parameter", "PREPARE p AS SELECT $1; EXECUTE p(3)", []string{"PREPARE p AS SELECT $1", "EXECUTE p(3)"}},
+	{"dollar in identifier", "SELECT 1 AS a$b; SELECT 2", []string{"SELECT 1 AS a$b", "SELECT 2"}},
+	{"macro and query", "CREATE MACRO m(x) AS x + 1; SELECT m(1)", []string{"CREATE MACRO m(x) AS x + 1", "SELECT m(1)"}},
+	{"unterminated string", "SELECT 1; SELECT 'a;", []string{"SELECT 1", "SELECT 'a;"}},
+	{"unterminated comment", "SELECT 1; /* a;", []string{"SELECT 1", "/* a;"}},
+}
+
+func TestSplitStatements(t *testing.T) {
+	p := newDuckDBParser(t)
+	for _, tc := range splitCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := SplitStatements(tc.q)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("SplitStatements(%q) = %q, want %q", tc.q, got, tc.want)
+			}
+			checkSplit(t, p, tc.q, got)
+		})
+	}
+}
+
+// checkSplit checks a split of q against DuckDB's parser: when it parses q, each part alone is one statement or
+// text in which it finds none (which it skips in a script as well, and which runQuery skips), and it finds as
+// many statements in q as there are parts of one statement.
+func checkSplit(t *testing.T, p *duckdbParser, q string, parts []string) {
+	t.Helper()
+	if !utf8.ValidString(q) || strings.ContainsRune(q, 0) {
+		// DuckDB's parser finds no statement in invalid UTF-8 and says nothing (running it fails); it reads text
+		// as a C string, so a NUL ends it.
+		return
+	}
+	n, _ := p.count(q)
+	if n < 0 {
+		return // DuckDB cannot parse q: it reports the error when the statements run
+	}
+	statements := 0
+	for _, s := range parts {
+		switch m, msg := p.count(s); m {
+		case 1:
+			statements++
+		case 0:
+			if msg != "" {
+				t.Fatalf("%q: part %q does not parse (%s)", q, s, msg)
+			}
+		default:
+			t.Fatalf("%q: part %q is %d statements for DuckDB's parser (%s)", q, s, m, msg)
+		}
+	}
+	if n != statements {
+		t.Fatalf("%q: DuckDB's parser finds %d statements, SplitStatements %d: %q", q, n, statements, parts)
+	}
+}
+
+func FuzzSplitStatements(f *testing.F) {
+	for _, tc := range splitCases {
+		f.Add(tc.q)
+	}
+	f.Add("SELECT 'a' 'b'; SELECT U&'d\\0061t;a'")
+	f.Add("SELECT $tag$ $ta$ ; $tag$; SELECT $a")
+	p := newDuckDBParser(f)
+	f.Fuzz(func(t *testing.T, q string) {
+		parts := SplitStatements(q)
+		for _, s := range parts {
+			if s == "" {
+				t.Fatalf("%q: empty part in %q", q, parts)
+			}
+		}
+		checkSplit(t, p, q, parts)
+	})
+}
