@@ -1,11 +1,15 @@
 package live
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/pcapframe/pcapframe/capture"
 )
 
 // freeUDPPort returns a UDP port on 127.0.0.1 that nothing listens on, and a socket bound to it that
@@ -238,5 +242,68 @@ func TestCaptureVariedSizes(t *testing.T) {
 		if len(f.Data) != 42+i+1 || f.WireLen != len(f.Data) {
 			t.Fatalf("frame %d: %d bytes (wire %d), want %d", i, len(f.Data), f.WireLen, 42+i+1)
 		}
+	}
+}
+
+// TestReadBlockVLAN checks that a frame whose VLAN tag the kernel took off (TP_STATUS_VLAN_VALID, the tag in
+// the frame header) gets it back where it was, as libpcap puts it back: each tagged frame of two real captures
+// is laid in a ring block without its outer tag, as the kernel delivers it, and must come out as it was
+// captured. Without TP_STATUS_VLAN_TPID_VALID (kernels before 3.14) the tag's type is 0x8100.
+func TestReadBlockVLAN(t *testing.T) {
+	const statusVLAN, statusTPID = 0x10, 0x40 // TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID
+	tested := 0
+	for _, name := range []string{"tcpdump__802.1ad_QinQ.pcap", "zeek__mixed-vlan-mpls.pcap"} {
+		r, err := capture.Open(filepath.Join("..", "testdata", "pcaps", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			rec, err := r.Next()
+			if err != nil {
+				break
+			}
+			orig := rec.Data
+			tpid := binary.BigEndian.Uint16(orig[12:])
+			if len(orig) < 18 || len(orig) > 1500 || (tpid != 0x8100 && tpid != 0x88a8) {
+				continue
+			}
+			for _, withTPID := range []bool{true, false} {
+				if !withTPID && tpid != 0x8100 {
+					continue
+				}
+				stripped := append(append([]byte(nil), orig[:12]...), orig[16:]...)
+				blk := make([]byte, 4096)
+				binary.LittleEndian.PutUint32(blk[8:], 1)   // block_status: TP_STATUS_USER
+				binary.LittleEndian.PutUint32(blk[12:], 1)  // num_pkts
+				binary.LittleEndian.PutUint32(blk[16:], 48) // offset_to_first_pkt
+				const off, mac = 48, 96
+				binary.LittleEndian.PutUint32(blk[off+4:], 1700000000)                                  // sec
+				binary.LittleEndian.PutUint32(blk[off+12:], uint32(len(stripped)))                      // snaplen
+				binary.LittleEndian.PutUint32(blk[off+16:], uint32(rec.WireLen-4))                      // len
+				binary.LittleEndian.PutUint16(blk[off+24:], mac)                                        // mac
+				binary.LittleEndian.PutUint32(blk[off+32:], uint32(binary.BigEndian.Uint16(orig[14:]))) // hv1.tp_vlan_tci
+				status := uint32(statusVLAN)
+				if withTPID {
+					status |= statusTPID
+					binary.LittleEndian.PutUint16(blk[off+36:], tpid) // hv1.tp_vlan_tpid
+				}
+				binary.LittleEndian.PutUint32(blk[off+20:], status)
+				copy(blk[off+mac:], stripped)
+				h := &Handle{ring: blk, bsize: 4096, nblocks: 1, ifc: Interface{LinkType: 1}}
+				b := NewBatch()
+				h.readBlock(0, b)
+				if len(b.Frames) != 1 {
+					t.Fatalf("%s frame %d: %d frames", name, rec.Frame, len(b.Frames))
+				}
+				if f := b.Frames[0]; !bytes.Equal(f.Data, orig) || f.WireLen != rec.WireLen {
+					t.Fatalf("%s frame %d (tpid %v): got %x (wire %d), want %x (wire %d)", name, rec.Frame, withTPID, f.Data, f.WireLen, orig, rec.WireLen)
+				}
+				tested++
+			}
+		}
+		r.Close()
+	}
+	if tested < 10 {
+		t.Fatalf("only %d tagged frames tested", tested)
 	}
 }
