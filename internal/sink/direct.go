@@ -20,6 +20,7 @@ import (
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/pcapframe/pcapframe/internal/hugepage"
 	"github.com/pcapframe/pcapframe/schema"
 )
 
@@ -137,10 +138,49 @@ var (
 	skipPages      = 8
 )
 
-// blockSize is the size of the blocks that hold the compressed pages of a row group.
-const blockSize = 1 << 20
+// allocValues gives each column of numbers its page of values at full size before the first page, rather than
+// growing it value by value from empty, which would fault in each 4 KiB of every intermediate buffer (a third of
+// the page faults of a conversion), and the column of byte arrays its first page from the column's slab
+// (blockBuffer.take). Values of sparse columns that are never written cost no memory.
+func (x *directWriter[R]) allocValues() {
+	for _, d := range x.cs {
+		switch d.typ {
+		case schema.Int32:
+			d.i32 = make([]int32, 0, d.pageBytes/4+1)
+		case schema.Int64, schema.Timestamp:
+			d.i64 = make([]int64, 0, d.pageBytes/8+1)
+		case schema.Float64:
+			d.f64 = make([]float64, 0, d.pageBytes/8+1)
+		case schema.Bytes:
+			d.data = d.chunk.take(d.pageBytes + 64<<10)
+		}
+	}
+}
 
-var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
+// blockSize is the size of the blocks that hold the compressed pages of a row group.
+const blockSize = 256 << 10
+
+var blockPool = sync.Pool{New: func() any { b := newBlock(); return &b }}
+
+// Blocks are cut from slabs of blockSlab bytes that the kernel may back with huge pages (package hugepage).
+const blockSlab = 32 * blockSize
+
+var (
+	slabMu     sync.Mutex
+	blockSlabs []byte
+)
+
+// newBlock returns an empty block of blockSize bytes.
+func newBlock() []byte {
+	slabMu.Lock()
+	defer slabMu.Unlock()
+	if cap(blockSlabs)-len(blockSlabs) < blockSize {
+		blockSlabs = hugepage.Make[byte](blockSlab)
+	}
+	n := len(blockSlabs)
+	blockSlabs = blockSlabs[:n+blockSize]
+	return blockSlabs[n : n : n+blockSize]
+}
 
 // blockBuffer is a byte buffer in fixed-size pooled blocks, so that a growing row group neither copies itself
 // nor leaves garbage behind. It is a list of segments written in order: runs of bytes copied into its blocks, and
@@ -157,6 +197,7 @@ type blockBuffer struct {
 	open    bool      // the last segment ends where the last block does, so the next write extends it
 	adopted []*[]byte // buffers taken by adopt, given back to free by reset
 	free    []*[]byte
+	slab    []byte // where take cuts new buffers from
 	n       int64
 }
 
@@ -167,6 +208,11 @@ func (b *blockBuffer) write(p []byte) {
 			if k := len(b.spare); k > 0 {
 				b.blocks = append(b.blocks, b.spare[k-1])
 				b.spare = b.spare[:k-1]
+			} else if len(b.blocks) == 0 {
+				// A column's first block: most columns need no other, and only fill part of it, which a block of
+				// huge pages would keep in memory whole.
+				blk := make([]byte, 0, blockSize)
+				b.blocks = append(b.blocks, &blk)
 			} else {
 				b.blocks = append(b.blocks, blockPool.Get().(*[]byte))
 			}
@@ -205,8 +251,17 @@ func (b *blockBuffer) take(size int) []byte {
 			return (*p)[:0]
 		}
 	}
-	return make([]byte, 0, size+size/4)
+	n := size + size/4
+	if cap(b.slab)-len(b.slab) < n {
+		b.slab = hugepage.Make[byte](max(slabSize, n))
+	}
+	start := len(b.slab)
+	b.slab = b.slab[:start+n]
+	return b.slab[start : start : start+n]
 }
+
+// slabSize is the size of the slabs take cuts new page buffers from.
+const slabSize = 8 << 20
 
 func (b *blockBuffer) writeTo(w io.Writer) error {
 	for _, s := range b.segs {
@@ -308,6 +363,7 @@ func newDirectWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*dir
 		x.cs = append(x.cs, dc)
 		x.rowSize += int64(fixedSize(c.Type))
 	}
+	x.allocValues()
 	// Workers take the columns of each chunk in turn and wait for each other at its end; the costliest columns
 	// (byte arrays, then strings) go first, so that the last ones to finish are cheap.
 	for i := range x.cs {
