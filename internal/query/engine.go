@@ -46,6 +46,8 @@ type Engine struct {
 	allowed []string // files a query may still read after Lock
 	locked  bool
 	hidden  map[string]bool // internal tables not listed to the user
+	main    *Engine         // for a session (Session): the engine it belongs to
+	conns   int             // connections open to db: the engine's and its sessions'
 }
 
 // Open starts an engine: it opens (or creates) the database and applies the memory limit, the temporary
@@ -68,7 +70,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %q: %w", opts.Path, cleanError(err))
 	}
-	e := &Engine{opts: opts, db: sql.OpenDB(connector), hidden: map[string]bool{inputsTable: true}}
+	e := &Engine{opts: opts, db: sql.OpenDB(connector), hidden: map[string]bool{inputsTable: true}, conns: 1}
 	e.db.SetMaxOpenConns(1)
 	e.conn, err = e.db.Conn(ctx)
 	if err != nil {
@@ -107,8 +109,41 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Close closes the database and removes the private temporary directory.
+// Session opens another connection to the engine's database, for queries that run at the same time as the
+// engine's own (DuckDB runs both on its one pool of threads, so a query that leaves a thread idle, such as the
+// quartiles of describe, lends it to the other). The session sees the engine's tables and views, has the
+// proto_name macro, and shares the configuration (memory limit, locked file access). Close it before the engine;
+// like the engine, it is not safe for concurrent use.
+func (e *Engine) Session(ctx context.Context) (*Engine, error) {
+	if e.main != nil {
+		return e.main.Session(ctx)
+	}
+	e.conns++
+	e.db.SetMaxOpenConns(e.conns)
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		e.conns--
+		e.db.SetMaxOpenConns(e.conns)
+		return nil, fmt.Errorf("open a second connection: %w", cleanError(err))
+	}
+	s := &Engine{opts: e.opts, db: e.db, conn: conn, allowed: e.allowed, locked: e.locked, hidden: e.hidden, main: e}
+	if _, err := conn.ExecContext(ctx, sqlProtoName); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open a second connection: %w", cleanError(err))
+	}
+	return s, nil
+}
+
+// Close closes the database and removes the private temporary directory; for a session, its connection only.
 func (e *Engine) Close() error {
+	if e.main != nil {
+		if e.conn == nil {
+			return nil
+		}
+		err := e.conn.Close()
+		e.conn = nil
+		return err
+	}
 	var errs []error
 	if e.conn != nil {
 		errs = append(errs, e.conn.Close())

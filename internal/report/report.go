@@ -129,15 +129,45 @@ var charts = []struct {
 	{"conversation", agg.Conversation, false, "conv"},
 }
 
-// Collect computes the report's data from the packets table of e.
+// Collect computes the report's data from the packets table of e. The statistics run on e while the charts,
+// the timeline and the graph run on a second connection (query.Engine.Session), so that DuckDB keeps both cores
+// busy through the parts of the statistics that run on one thread.
 func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) {
 	opts.defaults()
 	d := &Data{Title: opts.Title, Inputs: opts.Inputs, Info: opts.Info, Graph: map[string]*agg.Graph{}, Notes: []string{}}
 	if d.Inputs == nil {
 		d.Inputs = []string{}
 	}
+	// A packets table of fewer columns (a Parquet file of `convert --columns`) leaves out what needs the others.
+	cols, err := packetColumns(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+
+	side, err := e.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var pictures error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer side.Close()
+		if pictures = collectPictures(ctx, side, opts, cols, d); pictures != nil {
+			cancel()
+		}
+	}()
 	// The statistics of `pcapframe stats`, as its --json writes them, and the conversations table.
 	rep, conv, err := collectStats(ctx, e, opts)
+	if err != nil {
+		cancel()
+	}
+	<-done
+	if pictures != nil {
+		return nil, pictures
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -147,13 +177,16 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 	}
 	d.Stats = json.RawMessage(buf.Bytes())
 
-	// A packets table of fewer columns (a Parquet file of `convert --columns`) leaves out what needs the others.
-	cols, err := packetColumns(ctx, e)
-	if err != nil {
+	if err := collectConversations(ctx, e, opts, conv, cols, d); err != nil {
 		return nil, err
 	}
-	leftOut := func(what string, needs []string) bool { return d.leftOut(cols, what, needs) }
+	return d, nil
+}
 
+// collectPictures fills the charts, the timeline and the graph of d (and notes what is left out) from the
+// packets table of e, whose columns are cols.
+func collectPictures(ctx context.Context, e *query.Engine, opts Options, cols []query.ColumnInfo, d *Data) error {
+	leftOut := func(what string, needs []string) bool { return d.leftOut(cols, what, needs) }
 	for _, c := range charts {
 		needs := c.dim.Needs()
 		if c.talker {
@@ -168,7 +201,7 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 		}
 		set, err := agg.Bars(ctx, e, c.dim, agg.Options{Top: opts.Top, FromTopTalker: c.talker})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ch := Chart{ID: c.id, Title: c.dim.Title(), Filter: c.filter, Talker: set.Talker, Keys: set.Keys, Total: set.Total, Sets: map[string]MetricBars{}}
 		for _, m := range agg.Metrics {
@@ -184,7 +217,7 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 	if !leftOut("The traffic over time", agg.TimelineNeeds) {
 		tl, err := agg.TimelineOf(ctx, e, 0, opts.TimelinePoints)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		d.Timeline = &Timeline{IntervalNs: int64(tl.Interval), Start: nonNil(tl.Start), Packets: nonNil(tl.Packets), Bytes: nonNil(tl.Bytes), Payload: nonNil(tl.Payload)}
 	}
@@ -195,7 +228,7 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 		}
 		g, err := agg.GraphOf(ctx, e, m, opts.GraphNodes)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if g.Nodes == nil {
 			g.Nodes = []agg.Row{}
@@ -205,11 +238,7 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 		}
 		d.Graph[string(m)] = g
 	}
-
-	if err := collectConversations(ctx, e, opts, conv, cols, d); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return nil
 }
 
 // packetColumns returns the columns of the packets table.
