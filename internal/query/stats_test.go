@@ -40,9 +40,18 @@ func load(t testing.TB, names ...string) *Engine {
 // rows runs q and returns its rows as text.
 func rows(t testing.TB, e *Engine, q string) [][]string {
 	t.Helper()
-	res, err := e.Query(context.Background(), q)
+	out, err := queryRows(e, q)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// queryRows runs q and returns its rows as text, or the error.
+func queryRows(e *Engine, q string) ([][]string, error) {
+	res, err := e.Query(context.Background(), q)
+	if err != nil {
+		return nil, err
 	}
 	defer res.Close()
 	var out [][]string
@@ -53,10 +62,7 @@ func rows(t testing.TB, e *Engine, q string) [][]string {
 		}
 		out = append(out, r)
 	}
-	if err := res.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return out, res.Err()
 }
 
 func section(t testing.TB, rep *Report, name string) SectionResult {
