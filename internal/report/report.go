@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -165,8 +166,14 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 		cancel()
 	}
 	<-done
-	if pictures != nil {
-		return nil, pictures
+	// The first error cancels the other side: report the one that is not that cancellation.
+	for _, e := range []error{err, pictures} {
+		if e != nil && !errors.Is(e, context.Canceled) {
+			return nil, e
+		}
+	}
+	if err == nil {
+		err = pictures
 	}
 	if err != nil {
 		return nil, err
