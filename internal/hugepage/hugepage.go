@@ -13,7 +13,7 @@ const Size = 2 << 20
 func Make[T any](n int) []T {
 	var zero T
 	size := int(unsafe.Sizeof(zero))
-	if size == 0 || n*size < Size || n > (1<<40)/size {
+	if size == 0 || n > (1<<40)/size || n*size < Size {
 		return make([]T, 0, n)
 	}
 	buf := make([]T, n+Size/size+1)
