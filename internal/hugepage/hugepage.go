@@ -7,9 +7,11 @@ const Size = 2 << 20
 
 // Make returns a slice of length 0 and capacity n, like make([]T, 0, n). When the slice takes at least Size
 // bytes, it starts on a Size boundary (T's size permitting) and the kernel is advised to back its whole huge
-// pages with huge pages, so that writing it takes a page fault every 2 MiB rather than every 4 KiB. The memory
-// is ordinary memory of the Go heap, collected when no longer referenced; it comes from a larger allocation
-// (by up to Size bytes) whose unused ends are never written, and so never backed by the kernel.
+// pages with huge pages, so that writing it takes a page fault every 2 MiB rather than every 4 KiB. The advice
+// helps memory that no one has written yet (a fresh part of the heap, as for buffers made early and kept); memory
+// the runtime reuses is already backed by small pages. The memory is ordinary memory of the Go heap, collected
+// when no longer referenced; it comes from an allocation larger by up to Size bytes, whose ends the caller never
+// writes.
 func Make[T any](n int) []T {
 	var zero T
 	size := int(unsafe.Sizeof(zero))
