@@ -380,7 +380,7 @@ func repl(ctx context.Context, io *IO, e *query.Engine, format query.Format, max
 		}
 		stmt.WriteString(line)
 		stmt.WriteString("\n")
-		if strings.HasSuffix(trimmed, ";") {
+		if strings.HasSuffix(trimmed, ";") && query.Complete(stmt.String()) { // not a ';' inside a string or comment
 			if err := runStatement(ctx, io, e, stmt.String(), format, maxRows); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

@@ -84,6 +84,7 @@ func TestSQLStatements(t *testing.T) {
 		{"jsonl", "", []string{"-f", "jsonl", "-e", q}, "{\"x\":\"a;b\"}\n{\"n\":3641}\n{\"y;\":2}\n", 0},
 		{"error stops", "", []string{"-e", "SELECT 1 AS a; SELECT nosuch; SELECT 3 AS c"}, "a\n1\n", 1},
 		{"prompt line", "SELECT 1 AS a; SELECT 2 AS b;\n", []string{"-f", "csv"}, "a\n1\nb\n2\n", 0},
+		{"prompt string over lines", "SELECT 'a;\nb;' AS x;\n", []string{"-f", "csv"}, "x\na;\\x0ab;\n", 0}, // the newline escaped, as every control character on standard output
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,23 +16,41 @@ func SplitStatements(q string) []string {
 			out = append(out, s)
 		}
 	}
+	scan(q, func(semi int) {
+		add(semi)
+		start = semi + 1
+	})
+	add(len(q))
+	return out
+}
+
+// Complete reports whether q ends a statement: its last statement ends with a semicolon that no quote or comment
+// holds, and only blanks and comments follow it. The SQL prompt runs what it has read once it is complete.
+func Complete(q string) bool {
+	last := -1
+	open := scan(q, func(semi int) { last = semi })
+	return !open && last >= 0 && blank(strings.TrimSpace(q[last+1:]))
+}
+
+// scan calls semi with the index of each semicolon of q that ends a statement, and reports whether q ends inside
+// a quote or a block comment.
+func scan(q string, semi func(int)) (open bool) {
 	for i := 0; i < len(q); {
 		switch c := q[i]; {
 		case c == ';':
-			add(i)
+			semi(i)
 			i++
-			start = i
 		case c == '\'':
 			backslash := i > 0 && (q[i-1] == 'e' || q[i-1] == 'E') && (i < 2 || !isIdent(q[i-2]))
-			i = skipQuoted(q, i, '\'', backslash)
+			i, open = skipQuoted(q, i, '\'', backslash)
 		case c == '"':
-			i = skipQuoted(q, i, '"', false)
+			i, open = skipQuoted(q, i, '"', false)
 		case c == '-' && strings.HasPrefix(q[i:], "--"):
 			i = skipLine(q, i)
 		case c == '/' && strings.HasPrefix(q[i:], "/*"):
-			i = skipComment(q, i)
+			i, open = skipComment(q, i)
 		case c == '$' && (i == 0 || !isIdent(q[i-1])):
-			i = skipDollar(q, i)
+			i, open = skipDollar(q, i)
 		case isIdent(c):
 			// A whole word at once, so that a '$' inside an identifier (a$b) is not taken for a dollar quote.
 			for i < len(q) && (isIdent(q[i]) || q[i] == '$') {
@@ -42,8 +60,7 @@ func SplitStatements(q string) []string {
 			i++
 		}
 	}
-	add(len(q))
-	return out
+	return open
 }
 
 // blank reports whether s holds only blanks and comments.
@@ -55,8 +72,8 @@ func blank(s string) bool {
 		case strings.HasPrefix(s[i:], "--"):
 			i = skipLine(s, i)
 		case strings.HasPrefix(s[i:], "/*"):
-			end := skipComment(s, i)
-			if end >= len(s) && !strings.HasSuffix(s, "*/") {
+			end, open := skipComment(s, i)
+			if open {
 				return false // unterminated: DuckDB reports it
 			}
 			i = end
@@ -72,8 +89,8 @@ func isIdent(c byte) bool {
 }
 
 // skipQuoted returns the index after the quoted text that starts at q[i] (the quote), where a doubled quote
-// stands for one and, with backslash, a backslash escapes the next byte.
-func skipQuoted(q string, i int, quote byte, backslash bool) int {
+// stands for one and, with backslash, a backslash escapes the next byte; open when q ends before the quote does.
+func skipQuoted(q string, i int, quote byte, backslash bool) (int, bool) {
 	for i++; i < len(q); i++ {
 		switch q[i] {
 		case '\\':
@@ -85,10 +102,10 @@ func skipQuoted(q string, i int, quote byte, backslash bool) int {
 				i++
 				continue
 			}
-			return i + 1
+			return i + 1, false
 		}
 	}
-	return len(q)
+	return len(q), true
 }
 
 // skipLine returns the index after the line comment that starts at q[i].
@@ -99,8 +116,9 @@ func skipLine(q string, i int) int {
 	return len(q)
 }
 
-// skipComment returns the index after the block comment that starts at q[i]; block comments nest.
-func skipComment(q string, i int) int {
+// skipComment returns the index after the block comment that starts at q[i] (block comments nest); open when q
+// ends before the comment does.
+func skipComment(q string, i int) (int, bool) {
 	depth := 0
 	for i < len(q) {
 		switch {
@@ -111,19 +129,19 @@ func skipComment(q string, i int) int {
 			depth--
 			i += 2
 			if depth == 0 {
-				return i
+				return i, false
 			}
 		default:
 			i++
 		}
 	}
-	return len(q)
+	return len(q), true
 }
 
 // skipDollar returns the index after the dollar-quoted string that starts at q[i] ($$...$$ or $tag$...$tag$,
 // the tag a letter or underscore then letters, digits or underscores), or after the '$' when none starts there
-// (a parameter such as $1 or $name).
-func skipDollar(q string, i int) int {
+// (a parameter such as $1 or $name); open when q ends before the string does.
+func skipDollar(q string, i int) (int, bool) {
 	j := i + 1
 	if j < len(q) && (q[j] == '_' || q[j] >= 'a' && q[j] <= 'z' || q[j] >= 'A' && q[j] <= 'Z' || q[j] >= 0x80) {
 		for j < len(q) && isIdent(q[j]) {
@@ -131,11 +149,11 @@ func skipDollar(q string, i int) int {
 		}
 	}
 	if j >= len(q) || q[j] != '$' {
-		return j // a parameter: the name is skipped with it
+		return j, false // a parameter: the name is skipped with it
 	}
 	delim := q[i : j+1]
 	if n := strings.Index(q[j+1:], delim); n >= 0 {
-		return j + 1 + n + len(delim)
+		return j + 1 + n + len(delim), false
 	}
-	return len(q)
+	return len(q), true
 }

@@ -127,6 +127,35 @@ func checkSplit(t *testing.T, p *duckdbParser, q string, parts []string) {
 	}
 }
 
+func TestComplete(t *testing.T) {
+	for q, want := range map[string]bool{
+		"SELECT 1;":                   true,
+		"SELECT 1; ":                  true,
+		"SELECT 1; -- done":           true,
+		"SELECT 1; /* done */\n":      true,
+		"SELECT 1":                    false,
+		"":                            false,
+		"SELECT 'a;":                  false,
+		"SELECT 'a;\nb';":             true,
+		"SELECT 1 -- c;":              false,
+		"SELECT 1 -- c;\n;":           true,
+		"SELECT /* ; */ 1":            false,
+		"SELECT /* a /* b */ ; */ 1;": true,
+		"SELECT /* a /* b */ ;":       false,
+		"SELECT $$;":                  false,
+		"SELECT $$;$$;":               true,
+		"SELECT E'\\';":               false,
+		"SELECT '\\';":                true,
+		`SELECT "a;`:                  false,
+		"SELECT 1; SELECT 2":          false,
+		"SELECT 1; SELECT 2;":         true,
+	} {
+		if got := Complete(q); got != want {
+			t.Errorf("Complete(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
 func FuzzSplitStatements(f *testing.F) {
 	for _, tc := range splitCases {
 		f.Add(tc.q)
@@ -142,5 +171,13 @@ func FuzzSplitStatements(f *testing.F) {
 			}
 		}
 		checkSplit(t, p, q, parts)
+		// A complete text leaves the next statement apart.
+		if Complete(q) {
+			got := SplitStatements(q + "\nSELECT 42")
+			n := len(got) - 1
+			if n != len(parts) || !slices.Equal(got[:n], parts) || !strings.HasSuffix(got[n], "SELECT 42") || !blank(strings.TrimSpace(strings.TrimSuffix(got[n], "SELECT 42"))) {
+				t.Fatalf("%q is complete, but with a statement after it splits into %q", q, got)
+			}
+		}
 	})
 }
