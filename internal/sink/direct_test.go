@@ -88,22 +88,23 @@ func roundTrip(t *testing.T, rows []testRow, opts Options, piece int) []byte {
 	if _, ok := w.(*directWriter[testRow]); !ok {
 		t.Skip("the direct encoder is not the default")
 	}
-	for i := 0; i < len(rows); i += piece {
-		if err := w.Write(rows[i:min(i+piece, len(rows))]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_, got := readParquet(t, buf.Bytes())
+	writeAll(t, w, rows, piece)
+	readChecked(t, buf.Bytes(), rows)
+	return buf.Bytes()
+}
+
+// readChecked has parquet-go read the Parquet file data back, compares every value with rows and returns the
+// file.
+func readChecked(t *testing.T, data []byte, rows []testRow) *parquet.File {
+	t.Helper()
+	f, got := readParquet(t, data)
 	if len(got) != len(rows) {
 		t.Fatalf("read %d rows, want %d", len(got), len(rows))
 	}
 	for i, pr := range got {
 		checkParquetRow(t, i, pr, &rows[i])
 	}
-	return buf.Bytes()
+	return f
 }
 
 // TestDirectMatchesParquetGo writes the same rows with both encoders and has DuckDB and parquet-go check that the
@@ -119,14 +120,7 @@ func TestDirectMatchesParquetGo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < len(rows); i += 1000 {
-			if err := w.Write(rows[i:min(i+1000, len(rows))]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeAll(t, w, rows, 1000)
 		return path
 	}
 	for _, comp := range []string{"zstd", "snappy", "none"} {

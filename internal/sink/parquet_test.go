@@ -217,21 +217,8 @@ func testParquetLarge(t *testing.T, rows []testRow, opts Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < len(rows); i += 777 {
-		if err := w.Write(rows[i:min(i+777, len(rows))]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, got := readParquet(t, buf.Bytes())
-	if len(got) != len(rows) {
-		t.Fatalf("read %d rows, want %d", len(got), len(rows))
-	}
-	for i, pr := range got {
-		checkParquetRow(t, i, pr, &rows[i])
-	}
+	writeAll(t, w, rows, 777)
+	f := readChecked(t, buf.Bytes(), rows)
 	for i, rg := range f.RowGroups() {
 		if rg.NumRows() > 2000 {
 			t.Errorf("row group %d has %d rows", i, rg.NumRows())

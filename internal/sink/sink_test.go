@@ -174,11 +174,11 @@ func TestNewRejects(t *testing.T) {
 	}
 }
 
-// writeAll writes rows in batches of three and closes the writer.
-func writeAll[R any](t testing.TB, w Writer[R], rows []R) {
+// writeAll writes rows in batches of piece rows and closes the writer.
+func writeAll[R any](t testing.TB, w Writer[R], rows []R, piece int) {
 	t.Helper()
 	for len(rows) > 0 {
-		n := min(3, len(rows))
+		n := min(piece, len(rows))
 		if err := w.Write(rows[:n]); err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +196,7 @@ func encode(t testing.TB, format Format, rows []testRow, opts Options) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeAll(t, w, rows)
+	writeAll(t, w, rows, 3)
 	return buf.Bytes()
 }
 
