@@ -47,7 +47,7 @@ type Engine struct {
 	locked  bool
 	hidden  map[string]bool // internal tables not listed to the user
 	main    *Engine         // for a session (Session): the engine it belongs to
-	conns   int             // connections open to db: the engine's and its sessions'
+	conns   int             // connections open to db: the engine's and its open sessions'
 }
 
 // Open starts an engine: it opens (or creates) the database and applies the memory limit, the temporary
@@ -142,6 +142,8 @@ func (e *Engine) Close() error {
 		}
 		err := e.conn.Close()
 		e.conn = nil
+		e.main.conns--
+		e.main.db.SetMaxOpenConns(e.main.conns)
 		return err
 	}
 	var errs []error
