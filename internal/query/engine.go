@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -47,7 +48,7 @@ type Engine struct {
 	locked  bool
 	hidden  map[string]bool // internal tables not listed to the user
 	main    *Engine         // for a session (Session): the engine it belongs to
-	conns   int             // connections open to db: the engine's and its open sessions'
+	conns   atomic.Int32    // connections open to db: the engine's and its open sessions' (closed from any goroutine)
 }
 
 // Open starts an engine: it opens (or creates) the database and applies the memory limit, the temporary
@@ -70,7 +71,8 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %q: %w", opts.Path, cleanError(err))
 	}
-	e := &Engine{opts: opts, db: sql.OpenDB(connector), hidden: map[string]bool{inputsTable: true}, conns: 1}
+	e := &Engine{opts: opts, db: sql.OpenDB(connector), hidden: map[string]bool{inputsTable: true}}
+	e.conns.Store(1)
 	e.db.SetMaxOpenConns(1)
 	e.conn, err = e.db.Conn(ctx)
 	if err != nil {
@@ -118,12 +120,10 @@ func (e *Engine) Session(ctx context.Context) (*Engine, error) {
 	if e.main != nil {
 		return e.main.Session(ctx)
 	}
-	e.conns++
-	e.db.SetMaxOpenConns(e.conns)
+	e.db.SetMaxOpenConns(int(e.conns.Add(1)))
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
-		e.conns--
-		e.db.SetMaxOpenConns(e.conns)
+		e.db.SetMaxOpenConns(int(e.conns.Add(-1)))
 		return nil, fmt.Errorf("open a second connection: %w", cleanError(err))
 	}
 	s := &Engine{opts: e.opts, db: e.db, conn: conn, allowed: e.allowed, locked: e.locked, hidden: e.hidden, main: e}
@@ -142,8 +142,7 @@ func (e *Engine) Close() error {
 		}
 		err := e.conn.Close()
 		e.conn = nil
-		e.main.conns--
-		e.main.db.SetMaxOpenConns(e.main.conns)
+		e.main.db.SetMaxOpenConns(int(e.main.conns.Add(-1)))
 		return err
 	}
 	var errs []error
