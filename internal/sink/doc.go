@@ -100,7 +100,7 @@
 // buffer. Blocks and page buffers stay with their column from one row group to the next, and number columns get
 // their page of values at full size from the start. A column's second and later blocks, and the page buffers
 // that join chunks, are cut from slabs that the kernel may back with huge pages (package hugepage): with 4 KiB
-// pages, faulting in the writer's memory was a tenth of the time of a conversion; a column's first block stays
+// pages, page faults took a tenth of the time of a conversion; a column's first block stays
 // in ordinary pages, as most columns fill only part of it. The thrift structs and the compact-protocol
 // encoder of the page headers, page index and footer are parquet-go's, and the schema elements are copied from
 // an empty file that parquet-go writes for the same schema, so readers see exactly the same types.
