@@ -206,10 +206,14 @@ func sqlFormat(io *IO, o *SQLOptions) (query.Format, error) {
 // to a file (output) or as Parquet, only the last statement's rows are written, the others having run.
 func runQuery(ctx context.Context, io *IO, e *query.Engine, q string, format query.Format, output string, maxRows int) error {
 	stmts := query.SplitStatements(q)
-	if len(stmts) <= 1 {
-		return writeResult(ctx, io, e, q, format, output, maxRows, false)
-	}
 	toFile := (output != "" && output != "-") || format == query.Parquet
+	if len(stmts) <= 1 {
+		if !toFile {
+			stmts = []string{q}
+		} else {
+			return writeResult(ctx, io, e, q, format, output, maxRows, false)
+		}
+	}
 	printed := false
 	for i, s := range stmts {
 		if i < len(stmts)-1 && toFile {
@@ -217,6 +221,42 @@ func runQuery(ctx context.Context, io *IO, e *query.Engine, q string, format que
 				return err
 			}
 			continue
+		}
+		if !toFile {
+			// As DuckDB's shell: statements that change the database print nothing, nor do the counts of
+			// changed rows of INSERT, UPDATE and DELETE without RETURNING.
+			prints, changes := e.PrintsRows(ctx, s)
+			if !prints {
+				if err := e.Exec(ctx, s); err != nil && !errors.Is(err, query.ErrEmptyQuery) {
+					return err
+				}
+				continue
+			}
+			if changes {
+				res, err := e.Query(ctx, s)
+				if err != nil {
+					return err
+				}
+				if res.IsChangeCount() {
+					for res.Next() {
+					}
+					err := res.Err()
+					res.Close()
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				apart := printed && (format == query.Table || format == query.Markdown)
+				if apart {
+					fmt.Fprintln(io.Out)
+				}
+				if err := query.Write(res, format, io.Out, query.WriteOptions{Escape: Sanitize, MaxRows: maxRows}); err != nil {
+					return err
+				}
+				printed = true
+				continue
+			}
 		}
 		err := writeResult(ctx, io, e, s, format, output, maxRows, printed && (format == query.Table || format == query.Markdown))
 		if errors.Is(err, query.ErrEmptyQuery) {

@@ -85,6 +85,13 @@ func TestSQLStatements(t *testing.T) {
 		{"error stops", "", []string{"-e", "SELECT 1 AS a; SELECT nosuch; SELECT 3 AS c"}, "a\n1\n", 1},
 		{"prompt line", "SELECT 1 AS a; SELECT 2 AS b;\n", []string{"-f", "csv"}, "a\n1\nb\n2\n", 0},
 		{"prompt string over lines", "SELECT 'a;\nb;' AS x;\n", []string{"-f", "csv"}, "x\na;\\x0ab;\n", 0}, // the newline escaped, as every control character on standard output
+		// As DuckDB's shell, statements that change the database print nothing (no "Count" of changed rows),
+		// except INSERT ... RETURNING; a SELECT whose column is named Count still prints.
+		{"changes print nothing", "", []string{"-e", "CREATE TABLE t AS SELECT 1 AS x; INSERT INTO t VALUES (2); " +
+			"INSERT INTO t VALUES (3) RETURNING x; UPDATE t SET x = x + 1; DELETE FROM t WHERE x = 3; CREATE VIEW v AS " +
+			"SELECT * FROM t; DROP VIEW v; SELECT count(*) AS \"Count\" FROM t"}, "x\n3\nCount\n2\n", 0},
+		{"one change prints nothing", "", []string{"-e", "CREATE TABLE t AS SELECT 1 AS x"}, "", 0},
+		{"prompt change", "CREATE TABLE t (x INTEGER);\nINSERT INTO t VALUES (5);\nSELECT x FROM t;\n", []string{"-f", "csv"}, "x\n5\n", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

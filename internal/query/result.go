@@ -3,7 +3,9 @@ package query
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -13,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/schema"
 )
@@ -476,4 +479,48 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// PrintsRows reports whether DuckDB's shell would print the result of stmt: a query does (SELECT, EXPLAIN,
+// PRAGMA, CALL, EXECUTE ...), a statement that only changes the database (CREATE, DROP, ALTER, SET, COPY,
+// ATTACH ...) does not, and neither does INSERT, UPDATE or DELETE unless it has a RETURNING clause, which the
+// caller tells from the result (see IsChangeCount). A statement that cannot be prepared is reported as
+// printing, so that running it gives its error.
+func (e *Engine) PrintsRows(ctx context.Context, stmt string) (prints, changes bool) {
+	typ := duckdb.STATEMENT_TYPE_SELECT
+	err := e.conn.Raw(func(dc any) error {
+		pc, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return errors.ErrUnsupported
+		}
+		s, err := pc.PrepareContext(ctx, stmt)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if ds, ok := s.(*duckdb.Stmt); ok {
+			typ, err = ds.StatementType()
+		}
+		return err
+	})
+	if err != nil {
+		return true, false
+	}
+	switch typ {
+	case duckdb.STATEMENT_TYPE_INSERT, duckdb.STATEMENT_TYPE_UPDATE, duckdb.STATEMENT_TYPE_DELETE:
+		return true, true
+	case duckdb.STATEMENT_TYPE_CREATE, duckdb.STATEMENT_TYPE_DROP, duckdb.STATEMENT_TYPE_ALTER,
+		duckdb.STATEMENT_TYPE_TRANSACTION, duckdb.STATEMENT_TYPE_COPY, duckdb.STATEMENT_TYPE_VARIABLE_SET,
+		duckdb.STATEMENT_TYPE_CREATE_FUNC, duckdb.STATEMENT_TYPE_SET, duckdb.STATEMENT_TYPE_LOAD,
+		duckdb.STATEMENT_TYPE_ATTACH, duckdb.STATEMENT_TYPE_DETACH, duckdb.STATEMENT_TYPE_VACUUM,
+		duckdb.STATEMENT_TYPE_PREPARE, duckdb.STATEMENT_TYPE_EXPORT, duckdb.STATEMENT_TYPE_ANALYZE:
+		return false, false
+	}
+	return true, false
+}
+
+// IsChangeCount reports whether a result is DuckDB's count of changed rows (one BIGINT column named Count), as
+// INSERT, UPDATE and DELETE without RETURNING give.
+func (r *Result) IsChangeCount() bool {
+	return len(r.Columns) == 1 && r.Columns[0].Name == "Count" && strings.EqualFold(r.Columns[0].Type, "BIGINT")
 }
