@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -51,6 +52,33 @@ func openEngine(t testing.TB, paths ...string) *query.Engine {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// TestHostileCaptureIsGenerated checks that the committed hostile capture is what testdata/genhostile writes,
+// so that the strings the tests look for are the ones the capture carries.
+func TestHostileCaptureIsGenerated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the generator")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool in PATH")
+	}
+	out := filepath.Join(t.TempDir(), "hostile.pcapng")
+	if b, err := exec.Command(goTool, "run", "./testdata/genhostile", "-o", out).CombinedOutput(); err != nil {
+		t.Fatalf("go run ./testdata/genhostile: %v\n%s", err, b)
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(hostileCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s (%d bytes) differs from the generator's output (%d bytes); regenerate it: go run ./internal/report/testdata/genhostile", hostileCapture, len(got), len(want))
+	}
 }
 
 // hostileCopy copies the hostile capture to a temporary file whose name is hostile too.
