@@ -419,7 +419,7 @@ func (r *Reader) parsePacket(start int64, typ uint32, body []byte) error {
 	rec.Frame = r.frame
 	rec.Offset = start
 	rec.Time = ng.time(ts)
-	r.recNoTime = false
+	rec.NoTime = false
 	rec.CapLen = int(caplen)
 	rec.WireLen = int(wirelen)
 	rec.LinkType = ng.linkType
@@ -449,7 +449,7 @@ func (r *Reader) parseSPB(start int64, body []byte) error {
 	rec.Frame = r.frame
 	rec.Offset = start
 	rec.Time = 0
-	r.recNoTime = true
+	rec.NoTime = true
 	rec.CapLen = int(caplen)
 	rec.WireLen = int(wirelen)
 	rec.LinkType = ng.linkType

@@ -68,7 +68,8 @@ type Record struct {
 	Source    string // the input name as given by the user ("-" for stdin), or the file path inside a directory
 	Frame     int64  // 1-based frame number within Source, equal to Wireshark's frame.number
 	Offset    int64  // byte offset of this record's header (pcapng: block) in the (decompressed) capture stream
-	Time      int64  // timestamp, nanoseconds since the Unix epoch, UTC; 0 for pcapng simple packet blocks
+	Time      int64  // timestamp, nanoseconds since the Unix epoch, UTC; 0 when NoTime
+	NoTime    bool   // the record has no timestamp (pcapng simple packet block)
 	CapLen    int    // captured length (== len(Data))
 	WireLen   int    // original length on the wire, as the file says (may be < CapLen in damaged files)
 	LinkType  uint32 // LINKTYPE_* of this record (pcapng: the record's interface's link type), as stored in the file
@@ -119,7 +120,6 @@ type Reader struct {
 	be          bool  // current byte order is big-endian
 
 	rec       Record
-	recNoTime bool   // rec has no timestamp (pcapng simple packet block)
 	frame     int64  // frames consumed, in Wireshark numbering
 	buf       []byte // holds records larger than the bufio buffer
 

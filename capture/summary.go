@@ -70,7 +70,7 @@ func (z *Summarizer) Add(x *Record) {
 	s.Packets++
 	s.DataBytes += int64(x.CapLen)
 	s.WireBytes += int64(x.WireLen)
-	if z.r.recNoTime {
+	if x.NoTime {
 		return
 	}
 	if !z.haveTime || x.Time < s.First {

@@ -101,6 +101,10 @@ func TestGoldenTshark(t *testing.T) {
 					}
 					total++
 				}
+				// A frame tshark gives no time (a pcapng simple packet block) has a null time, not the epoch.
+				if gv, has := g["time"]; has && w["frame.time_epoch"] == "" {
+					bad["time"] = append(bad["time"], fmt.Sprintf("frame %s: tshark no time, pcapframe %q", w["frame.number"], gv))
+				}
 			}
 			for col, list := range bad {
 				if reason, ok := goldenAllow[name+"/"+col]; ok {

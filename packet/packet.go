@@ -47,12 +47,13 @@ var tunnelNames = [...]string{"", "ipip", "gre", "vxlan", "gtp"}
 type Meta struct {
 	Source    string // input file as the user named it
 	Frame     int64  // 1-based frame number within Source, equal to Wireshark's frame.number
-	Time      int64  // nanoseconds since the Unix epoch, UTC
+	Time      int64  // nanoseconds since the Unix epoch, UTC; 0 when NoTime
 	CapLen    int32  // captured length
 	WireLen   int32  // length on the wire
 	LinkType  int32  // LINKTYPE_* of the frame
 	Interface int32  // pcapng interface index (0 for pcap)
 	Comment   string // pcapng packet comment
+	NoTime    bool   // the frame has no timestamp (pcapng simple packet block): the time column is null
 }
 
 // Packet is one row of the packet table: every decoded field of one frame.

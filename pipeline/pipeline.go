@@ -223,6 +223,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 // Meta converts a capture record's metadata to a packet's.
 func Meta(rec *capture.Record) packet.Meta {
 	return packet.Meta{
+		NoTime:    rec.NoTime,
 		Source:    rec.Source,
 		Frame:     rec.Frame,
 		Time:      rec.Time,

@@ -79,7 +79,11 @@ func writeShow(w *strings.Builder, rec *capture.Record, withHex bool) {
 	section(w, "Frame")
 	field(w, "source", rec.Source)
 	field(w, "frame", rec.Frame)
-	field(w, "time", time.Unix(0, rec.Time).UTC().Format("2006-01-02 15:04:05.000000000 UTC"))
+	if rec.NoTime {
+		field(w, "time", "none (simple packet block)")
+	} else {
+		field(w, "time", time.Unix(0, rec.Time).UTC().Format("2006-01-02 15:04:05.000000000 UTC"))
+	}
 	field(w, "offset", rec.Offset)
 	field(w, "caplen", rec.CapLen)
 	field(w, "wirelen", rec.WireLen)
