@@ -119,9 +119,9 @@ type Reader struct {
 	err         error // sticky: returned by every Next after the first error
 	be          bool  // current byte order is big-endian
 
-	rec       Record
-	frame     int64  // frames consumed, in Wireshark numbering
-	buf       []byte // holds records larger than the bufio buffer
+	rec   Record
+	frame int64  // frames consumed, in Wireshark numbering
+	buf   []byte // holds records larger than the bufio buffer
 
 	// classic pcap
 	hdrLen   int
