@@ -18,19 +18,19 @@ var Table = &schema.Table[Packet]{
 		// Frame.
 		str("source", "Input file the frame was read from.", always, func(p *Packet, b []byte) []byte { return append(b, p.Source...) }),
 		integer("frame", schema.Int64, "Frame number within the source file, from 1 (Wireshark's frame.number).", always, func(p *Packet) int64 { return p.Frame }),
-		integer("time", schema.Timestamp, "Capture time (UTC, nanosecond precision; epoch seconds in CSV and JSON); null for a pcapng simple packet block, which has none.", func(p *Packet) bool { return !p.NoTime }, func(p *Packet) int64 { return p.Time }),
+		integer("time", schema.Timestamp, "Capture time (UTC, nanosecond precision; epoch seconds in CSV and JSON); null for a pcapng simple packet block, which has none.", pred(func(p *Packet) bool { return !p.NoTime }), func(p *Packet) int64 { return p.Time }),
 		integer("caplen", schema.Int32, "Captured bytes of the frame.", always, func(p *Packet) int64 { return int64(p.CapLen) }),
 		integer("wirelen", schema.Int32, "Length of the frame on the wire in bytes.", always, func(p *Packet) int64 { return int64(p.WireLen) }),
 		integer("linktype", schema.Int32, "Link-layer type of the frame (LINKTYPE_ number: 1 Ethernet, 113 Linux SLL, 0 BSD loopback, 101 raw IP, ...).", always, func(p *Packet) int64 { return int64(p.LinkType) }),
 		integer("interface", schema.Int32, "pcapng interface index the frame was captured on (0 in pcap files).", always, func(p *Packet) int64 { return int64(p.Interface) }),
-		str("comment", "pcapng packet comment; null when none.", func(p *Packet) bool { return p.Comment != "" }, func(p *Packet, b []byte) []byte { return append(b, p.Comment...) }),
+		str("comment", "pcapng packet comment; null when none.", pred(func(p *Packet) bool { return p.Comment != "" }), func(p *Packet, b []byte) []byte { return append(b, p.Comment...) }),
 		str("protocols", "Decoded protocol stack, tshark-style, e.g. eth:vlan:ip:tcp.", always, func(p *Packet, b []byte) []byte { return append(b, p.Protocols()...) }),
-		str("note", "Why decoding stopped before the end of the headers (malformed or truncated header, unsupported link type); null when the frame decoded fully.", func(p *Packet) bool { return p.Note != "" }, func(p *Packet, b []byte) []byte { return append(b, p.Note...) }),
+		str("note", "Why decoding stopped before the end of the headers (malformed or truncated header, unsupported link type); null when the frame decoded fully.", pred(func(p *Packet) bool { return p.Note != "" }), func(p *Packet, b []byte) []byte { return append(b, p.Note...) }),
 
 		// Link layer.
-		str("eth_src", "Ethernet source MAC address (802.11: the source address SA; Linux cooked capture: the link-layer address).", func(p *Packet) bool { return p.Layers&HasEth != 0 || p.Layers&HasSLL != 0 && p.EthSrc != [6]byte{} }, func(p *Packet, b []byte) []byte { return appendMAC(b, p.EthSrc) }),
+		str("eth_src", "Ethernet source MAC address (802.11: the source address SA; Linux cooked capture: the link-layer address).", pred(func(p *Packet) bool { return p.Layers&HasEth != 0 || p.Layers&HasSLL != 0 && p.EthSrc != [6]byte{} }), func(p *Packet, b []byte) []byte { return appendMAC(b, p.EthSrc) }),
 		str("eth_dst", "Ethernet destination MAC address (802.11: the destination address DA).", has(HasEth), func(p *Packet, b []byte) []byte { return appendMAC(b, p.EthDst) }),
-		integer("eth_type", schema.Int32, "EtherType of the network layer after any VLAN tags (2048 IPv4, 34525 IPv6, 2054 ARP).", func(p *Packet) bool { return p.Layers&(HasEth|HasSLL) != 0 || p.EthType != 0 }, func(p *Packet) int64 { return int64(p.EthType) }),
+		integer("eth_type", schema.Int32, "EtherType of the network layer after any VLAN tags (2048 IPv4, 34525 IPv6, 2054 ARP).", pred(func(p *Packet) bool { return p.Layers&(HasEth|HasSLL) != 0 || p.EthType != 0 }), func(p *Packet) int64 { return int64(p.EthType) }),
 		integer("vlan", schema.Int32, "Outermost 802.1Q / 802.1ad VLAN ID.", has(HasVLAN), func(p *Packet) int64 { return int64(p.VLAN) }),
 		integer("vlan_inner", schema.Int32, "Second (inner) VLAN ID of a QinQ frame.", has(HasVLANInner), func(p *Packet) int64 { return int64(p.VLANInner) }),
 
@@ -39,21 +39,21 @@ var Table = &schema.Table[Packet]{
 		integer("ihl", schema.Int32, "IPv4 header length in 32-bit words.", has(HasIP4), func(p *Packet) int64 { return int64(p.IHL) }),
 		integer("tos", schema.Int32, "IPv4 type of service / IPv6 traffic class.", isIP, func(p *Packet) int64 { return int64(p.TOS) }),
 		integer("len", schema.Int32, "IP packet length in bytes: IPv4 total length, or 40 + payload length for IPv6.", isIP, func(p *Packet) int64 { return int64(p.Len) }),
-		integer("id", schema.Int64, "IPv4 identification, or the IPv6 fragment header's identification.", func(p *Packet) bool { return p.Layers&(HasIP4|HasIP6Frag) != 0 }, func(p *Packet) int64 { return int64(p.ID) }),
-		str("ip_flags", "IP flags in Scapy's notation: DF, MF, evil joined by + (e.g. MF+DF); empty when none.", func(p *Packet) bool { return p.Layers&(HasIP4|HasIP6Frag) != 0 }, func(p *Packet, b []byte) []byte { return appendIPFlags(b, p.IPFlags) }),
-		integer("frag", schema.Int32, "Fragment offset in 8-byte units (IPv4, or the IPv6 fragment header).", func(p *Packet) bool { return p.Layers&(HasIP4|HasIP6Frag) != 0 }, func(p *Packet) int64 { return int64(p.Frag) }),
+		integer("id", schema.Int64, "IPv4 identification, or the IPv6 fragment header's identification.", pred(func(p *Packet) bool { return p.Layers&(HasIP4|HasIP6Frag) != 0 }), func(p *Packet) int64 { return int64(p.ID) }),
+		str("ip_flags", "IP flags in Scapy's notation: DF, MF, evil joined by + (e.g. MF+DF); empty when none.", pred(func(p *Packet) bool { return p.Layers&(HasIP4|HasIP6Frag) != 0 }), func(p *Packet, b []byte) []byte { return appendIPFlags(b, p.IPFlags) }),
+		integer("frag", schema.Int32, "Fragment offset in 8-byte units (IPv4, or the IPv6 fragment header).", pred(func(p *Packet) bool { return p.Layers&(HasIP4|HasIP6Frag) != 0 }), func(p *Packet) int64 { return int64(p.Frag) }),
 		integer("ttl", schema.Int32, "IPv4 time to live or IPv6 hop limit.", isIP, func(p *Packet) int64 { return int64(p.TTL) }),
 		integer("proto", schema.Int32, "Transport protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 47 GRE, ...); for IPv6, after the extension headers.", isIP, func(p *Packet) int64 { return int64(p.Proto) }),
 		integer("ip_chksum", schema.Int32, "IPv4 header checksum as captured.", has(HasIP4), func(p *Packet) int64 { return int64(p.IPChecksum) }),
 		str("src", "Source address of the outermost IP header (IPv4 or IPv6 text).", isIP, func(p *Packet, b []byte) []byte { return p.Src.AppendTo(b) }),
 		str("dst", "Destination address of the outermost IP header.", isIP, func(p *Packet, b []byte) []byte { return p.Dst.AppendTo(b) }),
-		str("ip_options", "Raw IPv4 option bytes in hex; null when the header has none.", func(p *Packet) bool { return p.ipOptLen > 0 }, func(p *Packet, b []byte) []byte { return hex.AppendEncode(b, p.IPOptions()) }),
+		str("ip_options", "Raw IPv4 option bytes in hex; null when the header has none.", pred(func(p *Packet) bool { return p.ipOptLen > 0 }), func(p *Packet, b []byte) []byte { return hex.AppendEncode(b, p.IPOptions()) }),
 
 		// IPv6 header fields.
 		integer("ip6_flow", schema.Int32, "IPv6 flow label.", has(HasIP6), func(p *Packet) int64 { return int64(p.FlowLabel) }),
 		integer("ip6_plen", schema.Int32, "IPv6 payload length field.", has(HasIP6), func(p *Packet) int64 { return int64(p.PayloadLen6) }),
 		integer("ip6_nh", schema.Int32, "IPv6 next-header field of the fixed header.", has(HasIP6), func(p *Packet) int64 { return int64(p.NextHeader) }),
-		str("ip6_ext", "IPv6 extension headers walked before the transport header, as protocol numbers joined by commas (0 hop-by-hop, 43 routing, 44 fragment, 60 destination options); null when none.", func(p *Packet) bool { return p.extN > 0 }, func(p *Packet, b []byte) []byte {
+		str("ip6_ext", "IPv6 extension headers walked before the transport header, as protocol numbers joined by commas (0 hop-by-hop, 43 routing, 44 fragment, 60 destination options); null when none.", pred(func(p *Packet) bool { return p.extN > 0 }), func(p *Packet, b []byte) []byte {
 			for i, h := range p.ExtHeaders() {
 				if i > 0 {
 					b = append(b, ',')
@@ -74,7 +74,7 @@ var Table = &schema.Table[Packet]{
 		integer("window", schema.Int32, "TCP window field as sent (not scaled).", has(HasTCPWindow), func(p *Packet) int64 { return int64(p.Window) }),
 		integer("tcp_chksum", schema.Int32, "TCP checksum as captured.", has(HasTCP), func(p *Packet) int64 { return int64(p.TCPChecksum) }),
 		integer("urgptr", schema.Int32, "TCP urgent pointer.", has(HasTCP), func(p *Packet) int64 { return int64(p.UrgPtr) }),
-		str("tcp_options", "TCP options in order, Scapy-style names: MSS=1460,NOP,WScale=7,SAckOK,Timestamp=tsval/tsecr,SAck=left-right,EOL, other kinds as kind=hex; null when none.", func(p *Packet) bool { return p.tcpOptLen > 0 }, func(p *Packet, b []byte) []byte { return AppendTCPOptions(b, p.TCPOptions()) }),
+		str("tcp_options", "TCP options in order, Scapy-style names: MSS=1460,NOP,WScale=7,SAckOK,Timestamp=tsval/tsecr,SAck=left-right,EOL, other kinds as kind=hex; null when none.", pred(func(p *Packet) bool { return p.tcpOptLen > 0 }), func(p *Packet, b []byte) []byte { return AppendTCPOptions(b, p.TCPOptions()) }),
 		integer("tcp_mss", schema.Int32, "TCP maximum segment size option.", has(HasMSS), func(p *Packet) int64 { return int64(p.MSS) }),
 		integer("tcp_wscale", schema.Int32, "TCP window scale option (shift count).", has(HasWScale), func(p *Packet) int64 { return int64(p.WScale) }),
 		integer("tcp_sackok", schema.Bool, "TCP SACK-permitted option present.", has(HasTCP), func(p *Packet) int64 { return b2i(p.Has(HasSACKOK)) }),
@@ -91,13 +91,13 @@ var Table = &schema.Table[Packet]{
 		integer("icmp_seq", schema.Int32, "ICMP echo (and timestamp, info, mask) sequence number.", has(HasICMPEcho), func(p *Packet) int64 { return int64(p.ICMPSeq) }),
 		integer("arp_op", schema.Int32, "ARP operation (1 request, 2 reply).", has(HasARP), func(p *Packet) int64 { return int64(p.ARPOp) }),
 		str("arp_hwsrc", "ARP sender hardware address.", has(HasARP), func(p *Packet, b []byte) []byte { return appendMAC(b, p.ARPSHA) }),
-		str("arp_psrc", "ARP sender protocol address.", func(p *Packet) bool { return p.Has(HasARP) && p.ARPSPA.IsValid() }, func(p *Packet, b []byte) []byte { return p.ARPSPA.AppendTo(b) }),
+		str("arp_psrc", "ARP sender protocol address.", pred(func(p *Packet) bool { return p.Has(HasARP) && p.ARPSPA.IsValid() }), func(p *Packet, b []byte) []byte { return p.ARPSPA.AppendTo(b) }),
 		str("arp_hwdst", "ARP target hardware address.", has(HasARP), func(p *Packet, b []byte) []byte { return appendMAC(b, p.ARPTHA) }),
-		str("arp_pdst", "ARP target protocol address.", func(p *Packet) bool { return p.Has(HasARP) && p.ARPTPA.IsValid() }, func(p *Packet, b []byte) []byte { return p.ARPTPA.AppendTo(b) }),
+		str("arp_pdst", "ARP target protocol address.", pred(func(p *Packet) bool { return p.Has(HasARP) && p.ARPTPA.IsValid() }), func(p *Packet, b []byte) []byte { return p.ARPTPA.AppendTo(b) }),
 
 		// Tunnels.
 		str("tunnel", "Tunnel carried by the outermost IP header: ipip, gre, vxlan or gtp; null when none.", has(HasTunnel), func(p *Packet, b []byte) []byte { return append(b, p.TunnelName()...) }),
-		integer("vxlan_vni", schema.Int32, "VXLAN network identifier.", func(p *Packet) bool { return p.Tunnel == TunnelVXLAN }, func(p *Packet) int64 { return int64(p.VNI) }),
+		integer("vxlan_vni", schema.Int32, "VXLAN network identifier.", pred(func(p *Packet) bool { return p.Tunnel == TunnelVXLAN }), func(p *Packet) int64 { return int64(p.VNI) }),
 		str("inner_src", "Source address of the first IP header inside the tunnel.", has(HasInnerIP), func(p *Packet, b []byte) []byte { return p.InnerSrc.AppendTo(b) }),
 		str("inner_dst", "Destination address of the first IP header inside the tunnel.", has(HasInnerIP), func(p *Packet, b []byte) []byte { return p.InnerDst.AppendTo(b) }),
 		integer("inner_proto", schema.Int32, "Protocol number inside the tunnel's inner IP header.", has(HasInnerIP), func(p *Packet) int64 { return int64(p.InnerProto) }),
@@ -127,15 +127,23 @@ func init() {
 	}
 }
 
-func always(*Packet) bool { return true }
-
-func isIP(p *Packet) bool { return p.Layers&(HasIP4|HasIP6) != 0 }
-
-func has(bit uint32) func(*Packet) bool {
-	return func(p *Packet) bool { return p.Layers&bit != 0 }
+// when is the condition under which a column has a value: any of a set of Layers bits, or a function. The bits
+// are tested inline, which spares the writers an indirect call per value for most columns.
+type when struct {
+	bits uint32             // with f nil: the column has a value when any of these bits is set (none: always)
+	f    func(*Packet) bool // if not nil, the condition
 }
 
-func hasAny(bits uint32) func(*Packet) bool { return has(bits) }
+var (
+	always = when{}
+	isIP   = has(HasIP4 | HasIP6)
+)
+
+func has(bit uint32) when { return when{bits: bit} }
+
+func hasAny(bits uint32) when { return has(bits) }
+
+func pred(f func(*Packet) bool) when { return when{f: f} }
 
 func b2i(b bool) int64 {
 	if b {
@@ -144,22 +152,50 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-func integer(name string, t schema.Type, doc string, when func(*Packet) bool, get func(*Packet) int64) schema.Column[Packet] {
-	return schema.Column[Packet]{Name: name, Type: t, Doc: doc, Default: true, Int: func(p *Packet) (int64, bool) {
-		if !when(p) {
-			return 0, false
+func integer(name string, t schema.Type, doc string, w when, get func(*Packet) int64) schema.Column[Packet] {
+	c := schema.Column[Packet]{Name: name, Type: t, Doc: doc, Default: true}
+	switch bits, f := w.bits, w.f; {
+	case f != nil:
+		c.Int = func(p *Packet) (int64, bool) {
+			if !f(p) {
+				return 0, false
+			}
+			return get(p), true
 		}
-		return get(p), true
-	}}
+	case bits == 0:
+		c.Int = func(p *Packet) (int64, bool) { return get(p), true }
+	default:
+		c.Int = func(p *Packet) (int64, bool) {
+			if p.Layers&bits == 0 {
+				return 0, false
+			}
+			return get(p), true
+		}
+	}
+	return c
 }
 
-func str(name, doc string, when func(*Packet) bool, get func(*Packet, []byte) []byte) schema.Column[Packet] {
-	return schema.Column[Packet]{Name: name, Type: schema.String, Doc: doc, Default: true, Append: func(p *Packet, b []byte) ([]byte, bool) {
-		if !when(p) {
-			return b, false
+func str(name, doc string, w when, get func(*Packet, []byte) []byte) schema.Column[Packet] {
+	c := schema.Column[Packet]{Name: name, Type: schema.String, Doc: doc, Default: true}
+	switch bits, f := w.bits, w.f; {
+	case f != nil:
+		c.Append = func(p *Packet, b []byte) ([]byte, bool) {
+			if !f(p) {
+				return b, false
+			}
+			return get(p, b), true
 		}
-		return get(p, b), true
-	}}
+	case bits == 0:
+		c.Append = func(p *Packet, b []byte) ([]byte, bool) { return get(p, b), true }
+	default:
+		c.Append = func(p *Packet, b []byte) ([]byte, bool) {
+			if p.Layers&bits == 0 {
+				return b, false
+			}
+			return get(p, b), true
+		}
+	}
+	return c
 }
 
 const hexDigits = "0123456789abcdef"

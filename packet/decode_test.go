@@ -207,3 +207,47 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "packets/s")
 }
+
+// BenchmarkColumns reads the default columns of the decoded seed capture column by column, as the Parquet
+// writer does: the cost of the schema's accessors per row, for the integer columns and for all of them.
+func BenchmarkColumns(b *testing.B) {
+	metas, datas := frames(b, "seed__find_the_image.pcap")
+	dec := packet.NewDecoder()
+	rows := make([]packet.Packet, len(datas))
+	for i := range rows {
+		dec.Decode(&rows[i], metas[i], datas[i])
+	}
+	for _, ints := range []bool{true, false} {
+		name := "all"
+		if ints {
+			name = "ints"
+		}
+		b.Run(name, func(b *testing.B) {
+			var buf []byte
+			var sum int64
+			b.ReportAllocs()
+			for b.Loop() {
+				for j := range packet.Table.Columns {
+					c := &packet.Table.Columns[j]
+					if !c.Default || ints && c.Int == nil {
+						continue
+					}
+					for i := range rows {
+						switch {
+						case c.Int != nil:
+							v, _ := c.Int(&rows[i])
+							sum += v
+						case c.Append != nil:
+							buf, _ = c.Append(&rows[i], buf[:0])
+							sum += int64(len(buf))
+						}
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+			if sum == 42 {
+				b.Log(sum)
+			}
+		})
+	}
+}
