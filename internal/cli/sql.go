@@ -75,7 +75,7 @@ knows .tables, .schema TABLE, .mode FORMAT, .help and .quit.`,
 	}
 	o.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&o.Exec, "execute", "e", "", "run `QUERY` (one or more statements, separated by ';': each one's rows are printed; with -o or parquet only the last one's are written) instead of the prompt")
+	f.StringVarP(&o.Exec, "execute", "e", "", "run `QUERY` (one or more statements, separated by ';': each query's rows are printed, statements that change the database print nothing; with -o or parquet only the last one's rows are written) instead of the prompt")
 	f.StringVarP(&o.Format, "format", "f", "", "result format: table, csv, jsonl, markdown or parquet (default: table on a terminal, csv otherwise; from the extension of -o)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the result to `FILE` (atomically) instead of standard output")
 	f.StringSliceVar(&o.Tables, "tables", nil, "tables to build from captures (default all: "+strings.Join(query.TableNames(), ",")+")")
@@ -202,7 +202,8 @@ func sqlFormat(io *IO, o *SQLOptions) (query.Format, error) {
 }
 
 // runQuery runs the statements of q in order. To standard output, each statement's rows are written in format
-// (a table or markdown result after the first is set apart by a blank line), as DuckDB's own shell prints them;
+// (a table or markdown result after the first is set apart by a blank line), as DuckDB's own shell prints them,
+// and, as there, statements that change the database (CREATE, INSERT without RETURNING, ...) print nothing;
 // to a file (output) or as Parquet, only the last statement's rows are written, the others having run.
 func runQuery(ctx context.Context, io *IO, e *query.Engine, q string, format query.Format, output string, maxRows int) error {
 	stmts := query.SplitStatements(q)
