@@ -209,96 +209,76 @@ func runQuery(ctx context.Context, io *IO, e *query.Engine, q string, format que
 	stmts := query.SplitStatements(q)
 	toFile := (output != "" && output != "-") || format == query.Parquet
 	if len(stmts) <= 1 {
-		if !toFile {
-			stmts = []string{q}
-		} else {
-			return writeResult(ctx, io, e, q, format, output, maxRows, false)
+		if toFile {
+			_, err := writeResult(ctx, io, e, q, format, output, maxRows, false, false)
+			return err
 		}
+		stmts = []string{q}
 	}
 	printed := false
 	for i, s := range stmts {
-		if i < len(stmts)-1 && toFile {
+		if toFile && i < len(stmts)-1 {
 			if err := e.Exec(ctx, s); err != nil && !errors.Is(err, query.ErrEmptyQuery) {
 				return err
 			}
 			continue
 		}
+		changes := false
 		if !toFile {
-			// As DuckDB's shell: statements that change the database print nothing, nor do the counts of
-			// changed rows of INSERT, UPDATE and DELETE without RETURNING.
-			prints, changes := e.PrintsRows(ctx, s)
-			if !prints {
+			// As DuckDB's shell, statements that change the database print nothing, nor do the counts of changed
+			// rows of INSERT, UPDATE and DELETE without RETURNING.
+			var prints bool
+			if prints, changes = e.PrintsRows(ctx, s); !prints {
 				if err := e.Exec(ctx, s); err != nil && !errors.Is(err, query.ErrEmptyQuery) {
 					return err
 				}
 				continue
 			}
-			if changes {
-				res, err := e.Query(ctx, s)
-				if err != nil {
-					return err
-				}
-				if res.IsChangeCount() {
-					for res.Next() {
-					}
-					err := res.Err()
-					res.Close()
-					if err != nil {
-						return err
-					}
-					continue
-				}
-				apart := printed && (format == query.Table || format == query.Markdown)
-				if apart {
-					fmt.Fprintln(io.Out)
-				}
-				if err := query.Write(res, format, io.Out, query.WriteOptions{Escape: Sanitize, MaxRows: maxRows}); err != nil {
-					return err
-				}
-				printed = true
-				continue
-			}
 		}
-		err := writeResult(ctx, io, e, s, format, output, maxRows, printed && (format == query.Table || format == query.Markdown))
+		wrote, err := writeResult(ctx, io, e, s, format, output, maxRows, printed && (format == query.Table || format == query.Markdown), changes)
 		if errors.Is(err, query.ErrEmptyQuery) {
 			continue // text DuckDB's parser finds no statement in, which it skips in a script too
 		}
 		if err != nil {
 			return err
 		}
-		printed = true
+		printed = printed || wrote
 	}
 	return nil
 }
 
 // writeResult runs the statement q and writes its rows in format to output ("" or "-" for standard output),
-// after a blank line when apart.
-func writeResult(ctx context.Context, io *IO, e *query.Engine, q string, format query.Format, output string, maxRows int, apart bool) error {
+// after a blank line when apart. With skipCount, a result that is only the count of changed rows is not written
+// (wrote false).
+func writeResult(ctx context.Context, io *IO, e *query.Engine, q string, format query.Format, output string, maxRows int, apart, skipCount bool) (wrote bool, err error) {
 	res, err := e.Query(ctx, q)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if skipCount && res.IsChangeCount() {
+		return false, res.Close()
 	}
 	wo := query.WriteOptions{Escape: Sanitize, MaxRows: maxRows}
 	if output == "" || output == "-" {
 		if apart {
 			fmt.Fprintln(io.Out)
 		}
-		return query.Write(res, format, io.Out, wo)
+		return true, query.Write(res, format, io.Out, wo)
 	}
 	if format == query.Table || format == query.Markdown {
 		defer res.Close()
 		f, err := createAtomic(output)
 		if err != nil {
-			return err
+			return false, err
 		}
 		defer f.abort()
 		wo.Escape = nil
 		if err := query.Write(res, format, f, wo); err != nil {
-			return err
+			return false, err
 		}
-		return f.commit()
+		return true, f.commit()
 	}
-	return query.WriteFile(res, format, output)
+	return true, query.WriteFile(res, format, output)
 }
 
 // lineReader reads the lines of the prompt.
