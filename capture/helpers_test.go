@@ -52,10 +52,11 @@ type rec struct {
 	Interface, Section  int
 	Comment             string
 	Data                []byte
+	NoTime              bool
 }
 
 func copyRec(r *Record) rec {
-	return rec{r.Frame, r.Offset, r.Time, r.CapLen, r.WireLen, r.LinkType, r.Interface, r.Section, r.Comment, bytes.Clone(r.Data)}
+	return rec{r.Frame, r.Offset, r.Time, r.CapLen, r.WireLen, r.LinkType, r.Interface, r.Section, r.Comment, bytes.Clone(r.Data), r.NoTime}
 }
 
 // readAll reads every record; err is nil at a clean end.

@@ -74,8 +74,14 @@ func TestPcapgoOracle(t *testing.T) {
 			for i := range n {
 				g, w := got[i], want[i]
 				wt := w.ci.Timestamp.UnixNano()
-				if w.ci.Timestamp.IsZero() { // pcapng simple packet block
+				if w.ci.Timestamp.IsZero() != g.NoTime {
+					t.Errorf("record %d: pcapgo has no time: %v, pcapframe NoTime %v", i, w.ci.Timestamp.IsZero(), g.NoTime)
+				}
+				if g.NoTime { // pcapng simple packet block: the record before's time, 0 for the first
 					wt = 0
+					if i > 0 {
+						wt = got[i-1].Time
+					}
 				}
 				if g.Time != wt || g.CapLen != w.ci.CaptureLength || g.WireLen != w.ci.Length ||
 					g.LinkType != w.lt || g.Interface != w.ci.InterfaceIndex || !bytes.Equal(g.Data, w.data) {

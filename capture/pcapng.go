@@ -448,8 +448,7 @@ func (r *Reader) parseSPB(start int64, body []byte) error {
 	rec := &r.rec
 	rec.Frame = r.frame
 	rec.Offset = start
-	rec.Time = 0
-	rec.NoTime = true
+	rec.NoTime = true // rec.Time stays the record before's, so that analyzers that need an order keep one
 	rec.CapLen = int(caplen)
 	rec.WireLen = int(wirelen)
 	rec.LinkType = ng.linkType

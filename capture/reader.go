@@ -68,8 +68,8 @@ type Record struct {
 	Source    string // the input name as given by the user ("-" for stdin), or the file path inside a directory
 	Frame     int64  // 1-based frame number within Source, equal to Wireshark's frame.number
 	Offset    int64  // byte offset of this record's header (pcapng: block) in the (decompressed) capture stream
-	Time      int64  // timestamp, nanoseconds since the Unix epoch, UTC; 0 when NoTime
-	NoTime    bool   // the record has no timestamp (pcapng simple packet block)
+	Time      int64  // timestamp, nanoseconds since the Unix epoch, UTC (NoTime: the record before's, 0 if none)
+	NoTime    bool   // the record has no timestamp of its own (pcapng simple packet block)
 	CapLen    int    // captured length (== len(Data))
 	WireLen   int    // original length on the wire, as the file says (may be < CapLen in damaged files)
 	LinkType  uint32 // LINKTYPE_* of this record (pcapng: the record's interface's link type), as stored in the file

@@ -398,8 +398,8 @@ func TestSectionsAndByteOrder(t *testing.T) {
 	if want := []int{0, 0, 0, 1, 1, 1, 1, 2}; !slices.Equal(sections, want) {
 		t.Errorf("sections %v, want %v", sections, want)
 	}
-	// Frame 5 is a simple packet block: no timestamp, cut to the snap length.
-	if x := recs[3]; x.Time != 0 || x.CapLen != 128 || x.WireLen != 314 {
+	// Frame 5 is a simple packet block: no timestamp (the frame before's time is kept), cut to the snap length.
+	if x := recs[3]; !x.NoTime || x.Time != recs[2].Time || x.CapLen != 128 || x.WireLen != 314 || recs[2].NoTime {
 		t.Errorf("simple packet block record %+v", x)
 	}
 	ifs := r.Interfaces()

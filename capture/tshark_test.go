@@ -155,8 +155,14 @@ func compareTshark(t *testing.T, path, name string) {
 	for i, w := range packets {
 		g := got[i]
 		wt := w.time
-		if !w.hasTime {
+		if g.NoTime == w.hasTime {
+			t.Fatalf("frame %d: tshark has a time: %v, pcapframe NoTime %v", w.frame, w.hasTime, g.NoTime)
+		}
+		if !w.hasTime { // the record before's time, 0 for the first
 			wt = 0
+			if i > 0 {
+				wt = got[i-1].Time
+			}
 		}
 		if g.Frame != w.frame || g.Time != wt || g.WireLen != w.wire || g.CapLen != w.cap || (w.hasIface && g.Interface != w.iface) {
 			t.Fatalf("frame %d: got frame %d time %d wire %d cap %d if %d; tshark frame %d time %s wire %d cap %d if %d",

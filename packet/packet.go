@@ -47,7 +47,7 @@ var tunnelNames = [...]string{"", "ipip", "gre", "vxlan", "gtp"}
 type Meta struct {
 	Source    string // input file as the user named it
 	Frame     int64  // 1-based frame number within Source, equal to Wireshark's frame.number
-	Time      int64  // nanoseconds since the Unix epoch, UTC; 0 when NoTime
+	Time      int64  // nanoseconds since the Unix epoch, UTC (NoTime: the frame before's, for flows and streams)
 	CapLen    int32  // captured length
 	WireLen   int32  // length on the wire
 	LinkType  int32  // LINKTYPE_* of the frame
