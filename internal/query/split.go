@@ -108,9 +108,10 @@ func skipQuoted(q string, i int, quote byte, backslash bool) (int, bool) {
 	return len(q), true
 }
 
-// skipLine returns the index after the line comment that starts at q[i].
+// skipLine returns the index after the line comment that starts at q[i]. As in PostgreSQL's scanner, which
+// DuckDB's parser uses, either '\n' or '\r' ends it.
 func skipLine(q string, i int) int {
-	if n := strings.IndexByte(q[i:], '\n'); n >= 0 {
+	if n := strings.IndexAny(q[i:], "\n\r"); n >= 0 {
 		return i + n + 1
 	}
 	return len(q)

@@ -70,6 +70,8 @@ var splitCases = []struct {
 	{"identifier ending in e", `SELECT 1 AS name; SELECT 'x\'; SELECT 3`, []string{"SELECT 1 AS name", `SELECT 'x\'`, "SELECT 3"}},
 	{"quoted identifier", `SELECT 1 AS "a;""b"; SELECT 2`, []string{`SELECT 1 AS "a;""b"`, "SELECT 2"}},
 	{"line comment", "SELECT 1 -- not; here\n; SELECT 2", []string{"SELECT 1 -- not; here", "SELECT 2"}},
+	{"line comment ended by CR", "SELECT 1 -- not; here\r; SELECT 2", []string{"SELECT 1 -- not; here", "SELECT 2"}},
+	{"comment then CR", "--\r SELECT 0", []string{"--\r SELECT 0"}},
 	{"trailing line comment", "SELECT 1; -- done", []string{"SELECT 1"}},
 	{"block comment", "SELECT /* ; */ 1; SELECT 2", []string{"SELECT /* ; */ 1", "SELECT 2"}},
 	{"nested block comment", "SELECT /* a /* ; */ ; */ 1; SELECT 2", []string{"SELECT /* a /* ; */ ; */ 1", "SELECT 2"}},
