@@ -41,8 +41,7 @@ func scan(q string, semi func(int)) (open bool) {
 			semi(i)
 			i++
 		case c == '\'':
-			backslash := i > 0 && (q[i-1] == 'e' || q[i-1] == 'E') && (i < 2 || !isIdent(q[i-2]))
-			i, open = skipQuoted(q, i, '\'', backslash)
+			i, open = skipQuoted(q, i, '\'', false)
 		case c == '"':
 			i, open = skipQuoted(q, i, '"', false)
 		case c == '-' && strings.HasPrefix(q[i:], "--"):
@@ -53,8 +52,14 @@ func scan(q string, semi func(int)) (open bool) {
 			i, open = skipDollar(q, i)
 		case isIdent(c):
 			// A whole word at once, so that a '$' inside an identifier (a$b) is not taken for a dollar quote.
-			for i < len(q) && (isIdent(q[i]) || q[i] == '$') {
-				i++
+			j := i
+			for j < len(q) && (isIdent(q[j]) || q[j] == '$') {
+				j++
+			}
+			if j < len(q) && q[j] == '\'' && escapePrefix(q[i:j]) {
+				i, open = skipQuoted(q, j, '\'', true) // E'...': a backslash escapes the next byte
+			} else {
+				i = j
 			}
 		default:
 			i++
@@ -83,6 +88,30 @@ func blank(s string) bool {
 	}
 	return true
 }
+
+// escapePrefix reports whether the word before a quote ends in the E of an escape string (E'...'): the word is
+// E, or a number followed by E, which the scanner reads as the number and E'...' (1E'...', 1e5e'...'); in any
+// other word (xE, a$E, 0xE) the E belongs to an identifier or a hexadecimal number.
+func escapePrefix(w string) bool {
+	if w != "" && isDigit(w[0]) {
+		w = skipDigits(w)
+		if len(w) > 1 && (w[0] == 'e' || w[0] == 'E') && isDigit(w[1]) {
+			w = skipDigits(w[1:]) // an exponent
+		}
+	}
+	return w == "e" || w == "E"
+}
+
+// skipDigits returns w after its leading digits, which may be grouped by single underscores (1_000).
+func skipDigits(w string) string {
+	i := 0
+	for i < len(w) && (isDigit(w[i]) || w[i] == '_' && i > 0 && i+1 < len(w) && isDigit(w[i+1])) {
+		i++
+	}
+	return w[i:]
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isIdent(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
