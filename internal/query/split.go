@@ -169,8 +169,8 @@ func skipComment(q string, i int) (int, bool) {
 }
 
 // skipDollar returns the index after the dollar-quoted string that starts at q[i] ($$...$$ or $tag$...$tag$,
-// the tag a letter or underscore then letters, digits or underscores), or after the '$' when none starts there
-// (a parameter such as $1 or $name); open when q ends before the string does.
+// the tag a letter or underscore then letters, digits or underscores), or right after the '$' when none starts
+// there (a parameter such as $1 or $name); open when q ends before the string does.
 func skipDollar(q string, i int) (int, bool) {
 	j := i + 1
 	if j < len(q) && (q[j] == '_' || q[j] >= 'a' && q[j] <= 'z' || q[j] >= 'A' && q[j] <= 'Z' || q[j] >= 0x80) {
@@ -179,7 +179,9 @@ func skipDollar(q string, i int) (int, bool) {
 		}
 	}
 	if j >= len(q) || q[j] != '$' {
-		return j, false // a parameter: the name is skipped with it
+		// Not a dollar quote: as DuckDB's scanner, go on right after the '$', so that what follows is read as
+		// it would be alone ($E'...' is '$' and an escape string).
+		return i + 1, false
 	}
 	delim := q[i : j+1]
 	if n := strings.Index(q[j+1:], delim); n >= 0 {

@@ -88,6 +88,8 @@ var splitCases = []struct {
 	{"E after digits and an underscore", `SELECT 1_e'\'; SELECT 2`, []string{`SELECT 1_e'\'`, "SELECT 2"}},
 	{"E in a hexadecimal number", `SELECT 0x1e'\'; SELECT 2`, []string{`SELECT 0x1e'\'`, "SELECT 2"}},
 	{"two Es after a number", `SELECT 1ee'\'; SELECT 2`, []string{`SELECT 1ee'\'`, "SELECT 2"}},
+	{"E after a dollar", `SELECT $E'\'; SELECT 2`, []string{`SELECT $E'\'; SELECT 2`}},
+	{"named parameter", `PREPARE p AS SELECT $x; EXECUTE p(x := 1)`, []string{"PREPARE p AS SELECT $x", "EXECUTE p(x := 1)"}},
 	{"unterminated string", "SELECT 1; SELECT 'a;", []string{"SELECT 1", "SELECT 'a;"}},
 	{"unterminated comment", "SELECT 1; /* a;", []string{"SELECT 1", "/* a;"}},
 }
