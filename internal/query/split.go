@@ -48,18 +48,26 @@ func scan(q string, semi func(int)) (open bool) {
 			i = skipLine(q, i)
 		case c == '/' && strings.HasPrefix(q[i:], "/*"):
 			i, open = skipComment(q, i)
-		case c == '$' && (i == 0 || !isIdent(q[i-1])):
+		case c == '$': // never inside an identifier, which the word case below reads whole
 			i, open = skipDollar(q, i)
 		case isIdent(c):
-			// A whole word at once, so that a '$' inside an identifier (a$b) is not taken for a dollar quote.
+			// A number, then an identifier, each whole as the scanner reads them: a '$' inside an identifier
+			// (a$b) starts no dollar quote, but one right after a number does (1$$...$$; 1a$$ is 1 and a$$).
 			j := i
-			for j < len(q) && (isIdent(q[j]) || q[j] == '$') {
-				j++
+			if isDigit(c) {
+				j = skipNumber(q, i)
 			}
-			if j < len(q) && q[j] == '\'' && escapePrefix(q[i:j]) {
-				i, open = skipQuoted(q, j, '\'', true) // E'...': a backslash escapes the next byte
+			k := j
+			if k < len(q) && isIdent(q[k]) {
+				for k < len(q) && (isIdent(q[k]) || q[k] == '$') {
+					k++
+				}
+			}
+			if k < len(q) && q[k] == '\'' && (q[j:k] == "e" || q[j:k] == "E") {
+				// E'...' (also right after a number: 1E'...'): a backslash escapes the next byte.
+				i, open = skipQuoted(q, k, '\'', true)
 			} else {
-				i = j
+				i = k
 			}
 		default:
 			i++
@@ -89,26 +97,24 @@ func blank(s string) bool {
 	return true
 }
 
-// escapePrefix reports whether the word before a quote ends in the E of an escape string (E'...'): the word is
-// E, or a number followed by E, which the scanner reads as the number and E'...' (1E'...', 1e5e'...'); in any
-// other word (xE, a$E, 0xE) the E belongs to an identifier or a hexadecimal number.
-func escapePrefix(w string) bool {
-	if w != "" && isDigit(w[0]) {
-		w = skipDigits(w)
-		if len(w) > 1 && (w[0] == 'e' || w[0] == 'E') && isDigit(w[1]) {
-			w = skipDigits(w[1:]) // an exponent
-		}
+// skipNumber returns the index after the number that starts at q[i] (a digit): digits, which single underscores
+// may group (1_000), and an exponent (e5). As in DuckDB's scanner, there are no hexadecimal numbers: 0x1F is 0
+// then the identifier x1F.
+func skipNumber(q string, i int) int {
+	i = skipDigits(q, i)
+	if i+1 < len(q) && (q[i] == 'e' || q[i] == 'E') && isDigit(q[i+1]) {
+		i = skipDigits(q, i+1)
 	}
-	return w == "e" || w == "E"
+	return i
 }
 
-// skipDigits returns w after its leading digits, which may be grouped by single underscores (1_000).
-func skipDigits(w string) string {
-	i := 0
-	for i < len(w) && (isDigit(w[i]) || w[i] == '_' && i > 0 && i+1 < len(w) && isDigit(w[i+1])) {
+// skipDigits returns the index after the digits that start at q[i], grouped by single underscores.
+func skipDigits(q string, i int) int {
+	start := i
+	for i < len(q) && (isDigit(q[i]) || q[i] == '_' && i > start && i+1 < len(q) && isDigit(q[i+1])) {
 		i++
 	}
-	return w[i:]
+	return i
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -90,6 +90,10 @@ var splitCases = []struct {
 	{"two Es after a number", `SELECT 1ee'\'; SELECT 2`, []string{`SELECT 1ee'\'`, "SELECT 2"}},
 	{"E after a dollar", `SELECT $E'\'; SELECT 2`, []string{`SELECT $E'\'; SELECT 2`}},
 	{"named parameter", `PREPARE p AS SELECT $x; EXECUTE p(x := 1)`, []string{"PREPARE p AS SELECT $x", "EXECUTE p(x := 1)"}},
+	{"dollar quote right after a number", `SELECT 1$$;$$; SELECT 2`, []string{`SELECT 1$$;$$`, "SELECT 2"}},
+	{"dollar quote after an exponent", `SELECT 1e5$$;$$; SELECT 2`, []string{`SELECT 1e5$$;$$`, "SELECT 2"}},
+	{"identifier with dollars after a number", `SELECT 1a$$; SELECT 2`, []string{`SELECT 1a$$`, "SELECT 2"}},
+	{"no hexadecimal numbers", `SELECT 0x$$; SELECT 2`, []string{`SELECT 0x$$`, "SELECT 2"}},
 	{"unterminated string", "SELECT 1; SELECT 'a;", []string{"SELECT 1", "SELECT 'a;"}},
 	{"unterminated comment", "SELECT 1; /* a;", []string{"SELECT 1", "/* a;"}},
 }
