@@ -94,6 +94,7 @@ var splitCases = []struct {
 	{"dollar quote after an exponent", `SELECT 1e5$$;$$; SELECT 2`, []string{`SELECT 1e5$$;$$`, "SELECT 2"}},
 	{"identifier with dollars after a number", `SELECT 1a$$; SELECT 2`, []string{`SELECT 1a$$`, "SELECT 2"}},
 	{"no hexadecimal numbers", `SELECT 0x$$; SELECT 2`, []string{`SELECT 0x$$`, "SELECT 2"}},
+	{"no-break space is no blank", "SELECT 1 AS x\u00a0;\u00a0", []string{"SELECT 1 AS x\u00a0", "\u00a0"}},
 	{"unterminated string", "SELECT 1; SELECT 'a;", []string{"SELECT 1", "SELECT 'a;"}},
 	{"unterminated comment", "SELECT 1; /* a;", []string{"SELECT 1", "/* a;"}},
 }
