@@ -12,7 +12,7 @@ func SplitStatements(q string) []string {
 	var out []string
 	start := 0
 	add := func(end int) {
-		if s := strings.Trim(q[start:end], spaces); !blank(s) {
+		if s := strings.TrimSpace(q[start:end]); !blank(s) {
 			out = append(out, s)
 		}
 	}
@@ -29,7 +29,7 @@ func SplitStatements(q string) []string {
 func Complete(q string) bool {
 	last := -1
 	open := scan(q, func(semi int) { last = semi })
-	return !open && last >= 0 && blank(q[last+1:])
+	return !open && last >= 0 && blank(strings.TrimSpace(q[last+1:]))
 }
 
 // scan calls semi with the index of each semicolon of q that ends a statement, and reports whether q ends inside
@@ -50,6 +50,8 @@ func scan(q string, semi func(int)) (open bool) {
 			i, open = skipComment(q, i)
 		case c == '$': // never inside an identifier, which the word case below reads whole
 			i, open = skipDollar(q, i)
+		case c == '?':
+			i = skipDigits(q, i+1) // a parameter ?1: its digits are no number (?1e0 is ?1 and e0)
 		case isIdent(c):
 			// A number, then an identifier, each whole as the scanner reads them: a '$' inside an identifier
 			// (a$b) starts no dollar quote, but one right after a number does (1$$...$$; 1a$$ is 1 and a$$).
@@ -75,9 +77,6 @@ func scan(q string, semi func(int)) (open bool) {
 	}
 	return open
 }
-
-// spaces are the bytes DuckDB's scanner reads as blanks (no other Unicode space: U+00A0 is part of an identifier).
-const spaces = " \t\n\r\f\v"
 
 // blank reports whether s holds only blanks and comments.
 func blank(s string) bool {
@@ -188,9 +187,9 @@ func skipDollar(q string, i int) (int, bool) {
 		}
 	}
 	if j >= len(q) || q[j] != '$' {
-		// Not a dollar quote: as DuckDB's scanner, go on right after the '$', so that what follows is read as
-		// it would be alone ($E'...' is '$' and an escape string).
-		return i + 1, false
+		// Not a dollar quote: as DuckDB's scanner, go on right after the '$' ($E'...' is '$' and an escape
+		// string), or after the digits of a parameter ($1e0 is $1 and the identifier e0).
+		return skipDigits(q, i+1), false
 	}
 	delim := q[i : j+1]
 	if n := strings.Index(q[j+1:], delim); n >= 0 {
