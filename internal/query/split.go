@@ -52,11 +52,11 @@ func scan(q string, semi func(int)) (open bool) {
 			i, open = skipDollar(q, i)
 		case c == '?':
 			i = skipDigits(q, i+1) // a parameter ?1: its digits are no number (?1e0 is ?1 and e0)
-		case isIdent(c):
+		case isIdent(c) || c == '.' && i+1 < len(q) && isDigit(q[i+1]):
 			// A number, then an identifier, each whole as the scanner reads them: a '$' inside an identifier
 			// (a$b) starts no dollar quote, but one right after a number does (1$$...$$; 1a$$ is 1 and a$$).
 			j := i
-			if isDigit(c) {
+			if isDigit(c) || c == '.' {
 				j = skipNumber(q, i)
 			}
 			k := j
@@ -99,13 +99,23 @@ func blank(s string) bool {
 	return true
 }
 
-// skipNumber returns the index after the number that starts at q[i] (a digit): digits, which single underscores
-// may group (1_000), and an exponent (e5). As in DuckDB's scanner, there are no hexadecimal numbers: 0x1F is 0
-// then the identifier x1F.
+// skipNumber returns the index after the number that starts at q[i] (a digit, or a point before one) as DuckDB's
+// scanner reads it: digits, which single underscores may group (1_000), a decimal point and digits (1., 1.5, .5;
+// but 1..2 is 1, .. and 2), and an exponent (e5, E-5; 1e alone is 1 then e). There are no hexadecimal numbers: 0x1F
+// is 0 then the identifier x1F.
 func skipNumber(q string, i int) int {
 	i = skipDigits(q, i)
-	if i+1 < len(q) && (q[i] == 'e' || q[i] == 'E') && isDigit(q[i+1]) {
+	if i < len(q) && q[i] == '.' && (i+1 >= len(q) || q[i+1] != '.') {
 		i = skipDigits(q, i+1)
+	}
+	if i+1 < len(q) && (q[i] == 'e' || q[i] == 'E') {
+		j := i + 1
+		if q[j] == '+' || q[j] == '-' {
+			j++
+		}
+		if j < len(q) && isDigit(q[j]) {
+			i = skipDigits(q, j)
+		}
 	}
 	return i
 }
@@ -127,6 +137,8 @@ func isIdent(c byte) bool {
 
 // skipQuoted returns the index after the quoted text that starts at q[i] (the quote), where a doubled quote
 // stands for one and, with backslash, a backslash escapes the next byte; open when q ends before the quote does.
+// An escape string goes on in the next quote after blanks that hold a line break ('a'<newline>'b' is 'ab'), which
+// then takes backslash escapes too.
 func skipQuoted(q string, i int, quote byte, backslash bool) (int, bool) {
 	for i++; i < len(q); i++ {
 		switch q[i] {
@@ -139,10 +151,42 @@ func skipQuoted(q string, i int, quote byte, backslash bool) (int, bool) {
 				i++
 				continue
 			}
+			if backslash {
+				if next := continued(q, i+1); next >= 0 {
+					i = next
+					continue
+				}
+			}
 			return i + 1, false
 		}
 	}
 	return len(q), true
+}
+
+// continued returns the index of the quote that continues a string whose closing quote is at q[i-1], or -1: as in
+// DuckDB's scanner, blanks and line comments that hold at least one line break lie between them.
+func continued(q string, i int) int {
+	newline := false
+	for i < len(q) {
+		switch c := q[i]; {
+		case c == ' ' || c == '\t' || c == '\f':
+			i++
+		case c == '\n' || c == '\r':
+			newline = true
+			i++
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			n := strings.IndexAny(q[i:], "\n\r")
+			if n < 0 {
+				return -1
+			}
+			i += n
+		case c == '\'' && newline:
+			return i
+		default:
+			return -1
+		}
+	}
+	return -1
 }
 
 // skipLine returns the index after the line comment that starts at q[i]. As in PostgreSQL's scanner, which
