@@ -12,7 +12,7 @@ func SplitStatements(q string) []string {
 	var out []string
 	start := 0
 	add := func(end int) {
-		if s := strings.TrimSpace(q[start:end]); !blank(s) {
+		if s := strings.Trim(q[start:end], spaces); !blank(s) {
 			out = append(out, s)
 		}
 	}
@@ -29,7 +29,7 @@ func SplitStatements(q string) []string {
 func Complete(q string) bool {
 	last := -1
 	open := scan(q, func(semi int) { last = semi })
-	return !open && last >= 0 && blank(strings.TrimSpace(q[last+1:]))
+	return !open && last >= 0 && blank(q[last+1:])
 }
 
 // scan calls semi with the index of each semicolon of q that ends a statement, and reports whether q ends inside
@@ -77,6 +77,11 @@ func scan(q string, semi func(int)) (open bool) {
 	}
 	return open
 }
+
+// spaces are the blanks a statement is trimmed of: those of DuckDB's scanner, and \v. Not other Unicode spaces:
+// DuckDB reads U+00A0 as part of an identifier (SELECT x<U+00A0> names a column), replacing Unicode spaces by
+// blanks only to parse again text it cannot parse.
+const spaces = " \t\n\r\f\v"
 
 // blank reports whether s holds only blanks and comments.
 func blank(s string) bool {

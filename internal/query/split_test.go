@@ -94,7 +94,8 @@ var splitCases = []struct {
 	{"dollar quote after an exponent", `SELECT 1e5$$;$$; SELECT 2`, []string{`SELECT 1e5$$;$$`, "SELECT 2"}},
 	{"identifier with dollars after a number", `SELECT 1a$$; SELECT 2`, []string{`SELECT 1a$$`, "SELECT 2"}},
 	{"no hexadecimal numbers", `SELECT 0x$$; SELECT 2`, []string{`SELECT 0x$$`, "SELECT 2"}},
-	{"no-break space is a blank", "SELECT 1 AS x\u00a0;\u00a0", []string{"SELECT 1 AS x"}}, // DuckDB reads it as a space
+	{"no-break space in an identifier", "SELECT \u00a0", []string{"SELECT \u00a0"}},
+	{"no-break space alone", "SELECT 1 AS x\u00a0;\u00a0", []string{"SELECT 1 AS x\u00a0", "\u00a0"}},
 	{"numbered parameter then an identifier", `SELECT ?0e0$$ $$; SELECT 2`, []string{`SELECT ?0e0$$ $$; SELECT 2`}},
 	{"dollar parameter then an identifier", `SELECT $1e0$$ $$; SELECT 2`, []string{`SELECT $1e0$$ $$; SELECT 2`}},
 	{"parameter then a dollar quote", `SELECT $1$$;$$; SELECT 2`, []string{`SELECT $1$$;$$`, "SELECT 2"}},
