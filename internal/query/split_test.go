@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	mapping "github.com/duckdb/duckdb-go-bindings"
@@ -137,6 +138,11 @@ func checkSplit(t *testing.T, p *duckdbParser, q string, parts []string) {
 		return
 	}
 	if len(q) > maxOracleLen {
+		return
+	}
+	if strings.ContainsFunc(q, func(r rune) bool { return r >= 0x80 && (unicode.IsSpace(r) || r == 0x200B) }) {
+		// DuckDB parses text it cannot parse a second time with Unicode spaces made blanks
+		// (Parser::StripUnicodeSpaces): the count may be that of another text. Table cases cover U+00A0.
 		return
 	}
 	n, msg := p.count(q)
