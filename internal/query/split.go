@@ -5,7 +5,10 @@ import "strings"
 // SplitStatements splits q into its SQL statements at the semicolons that end them, as DuckDB's parser does
 // (its scanner is PostgreSQL's): a semicolon inside a string ('...', E'...' with backslash escapes), a quoted
 // identifier ("..."), a dollar-quoted string ($$...$$, $tag$...$tag$), a line comment (-- ...) or a block
-// comment (/* ... */, which nest) does not end a statement. Each statement is returned without its semicolon
+// comment (/* ... */, which nest) does not end a statement. Numbers, parameters ($1, ?1) and identifiers are read
+// whole, as DuckDB's scanner (third_party/libpg_query/scan.l) reads them, so that what starts a string or a
+// dollar quote is told as there (a$E'..' is no escape string, 1$$..$$ is a dollar quote, an escape string goes
+// on after a line break). Each statement is returned without its semicolon
 // and trimmed; statements that hold nothing but blanks and comments are left out. Text after an unterminated
 // quote or comment belongs to the last statement, so DuckDB reports the error.
 func SplitStatements(q string) []string {
