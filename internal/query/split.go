@@ -90,7 +90,7 @@ const spaces = " \t\n\r\f\v"
 func blank(s string) bool {
 	for i := 0; i < len(s); {
 		switch {
-		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '\v':
+		case strings.IndexByte(spaces, s[i]) >= 0:
 			i++
 		case strings.HasPrefix(s[i:], "--"):
 			i = skipLine(s, i)
@@ -233,7 +233,7 @@ func skipComment(q string, i int) (int, bool) {
 // there (a parameter such as $1 or $name); open when q ends before the string does.
 func skipDollar(q string, i int) (int, bool) {
 	j := i + 1
-	if j < len(q) && (q[j] == '_' || q[j] >= 'a' && q[j] <= 'z' || q[j] >= 'A' && q[j] <= 'Z' || q[j] >= 0x80) {
+	if j < len(q) && isIdent(q[j]) && !isDigit(q[j]) {
 		for j < len(q) && isIdent(q[j]) {
 			j++
 		}
