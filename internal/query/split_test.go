@@ -140,11 +140,6 @@ func checkSplit(t *testing.T, p *duckdbParser, q string, parts []string) {
 	if len(q) > maxOracleLen {
 		return
 	}
-	if strings.ContainsFunc(q, func(r rune) bool { return r >= 0x80 && (unicode.IsSpace(r) || r == 0x200B) }) {
-		// DuckDB parses text it cannot parse a second time with Unicode spaces made blanks
-		// (Parser::StripUnicodeSpaces): the count may be that of another text. Table cases cover U+00A0.
-		return
-	}
 	n, msg := p.count(q)
 	if n < 0 {
 		// DuckDB cannot parse q: it reports the error when the statements run. When its scanner found a quote or
@@ -216,7 +211,12 @@ func FuzzSplitStatements(f *testing.F) {
 				t.Fatalf("%q: empty part in %q", q, parts)
 			}
 		}
-		checkSplit(t, p, q, parts)
+		// DuckDB parses text it cannot parse a second time with Unicode spaces made blanks
+		// (Parser::StripUnicodeSpaces), so its count may be that of another text; the table cases with U+00A0 are
+		// checked against it.
+		if !strings.ContainsFunc(q, func(r rune) bool { return r >= 0x80 && (unicode.IsSpace(r) || r == 0x200B) }) {
+			checkSplit(t, p, q, parts)
+		}
 		// A complete text leaves the next statement apart.
 		if Complete(q) {
 			got := SplitStatements(q + "\nSELECT 42")
