@@ -10,7 +10,9 @@
 //   - Bool, Int32, Int64 and Timestamp columns use Int (a Bool is 0 or 1; a Timestamp is nanoseconds since the
 //     Unix epoch, UTC);
 //   - Float64 columns use Float;
-//   - String and Bytes columns use Append, which appends the value to dst and returns the extended slice.
+//   - String and Bytes columns use Append, which appends the value to dst and returns the extended slice;
+//   - list columns (StringList, Int64List, Float64List), Zeek's vectors, use Strings, Ints or Floats, which return
+//     the row's own elements (not copied; an empty list is present and has no elements).
 //
 // Every accessor also returns whether the value is present; an absent value is NULL in Parquet and DuckDB, an
 // empty field in CSV and null in JSON. Accessors must not allocate.
@@ -33,9 +35,16 @@ const (
 	Timestamp // nanoseconds since the Unix epoch, UTC
 	String    // UTF-8 text
 	Bytes     // raw bytes (base64 in text formats)
+
+	StringList  // list of UTF-8 texts (Zeek's vector of string)
+	Int64List   // list of 64-bit integers (Zeek's vector of count)
+	Float64List // list of floating-point numbers (Zeek's vector of interval or double)
 )
 
-var typeNames = [...]string{"bool", "int32", "int64", "float64", "timestamp[ns]", "string", "binary"}
+var typeNames = [...]string{"bool", "int32", "int64", "float64", "timestamp[ns]", "string", "binary", "list<string>", "list<int64>", "list<float64>"}
+
+// IsList reports whether t is one of the list types.
+func (t Type) IsList() bool { return t == StringList || t == Int64List || t == Float64List }
 
 func (t Type) String() string {
 	if int(t) < len(typeNames) {
@@ -61,6 +70,12 @@ func (t Type) SQL() string {
 		return "VARCHAR"
 	case Bytes:
 		return "BLOB"
+	case StringList:
+		return "VARCHAR[]"
+	case Int64List:
+		return "BIGINT[]"
+	case Float64List:
+		return "DOUBLE[]"
 	}
 	return "VARCHAR"
 }
@@ -78,6 +93,11 @@ type Column[R any] struct {
 	Float func(r *R) (v float64, ok bool)
 	// Append reads String and Bytes columns by appending the value to dst.
 	Append func(r *R, dst []byte) (out []byte, ok bool)
+	// Strings, Ints and Floats read StringList, Int64List and Float64List columns: the row's elements, which the
+	// caller must not modify or keep past the row.
+	Strings func(r *R) (v []string, ok bool)
+	Ints    func(r *R) (v []int64, ok bool)
+	Floats  func(r *R) (v []float64, ok bool)
 }
 
 // Table is a named list of columns over rows of type R.
@@ -154,15 +174,28 @@ func (t *Table[R]) Validate() error {
 		if c.Doc == "" {
 			return fmt.Errorf("table %s: column %s has no doc", t.Name, c.Name)
 		}
+		n := 0
+		for _, set := range []bool{c.Int != nil, c.Float != nil, c.Append != nil, c.Strings != nil, c.Ints != nil, c.Floats != nil} {
+			if set {
+				n++
+			}
+		}
 		var ok bool
 		switch c.Type {
 		case Bool, Int32, Int64, Timestamp:
-			ok = c.Int != nil && c.Float == nil && c.Append == nil
+			ok = c.Int != nil
 		case Float64:
-			ok = c.Float != nil && c.Int == nil && c.Append == nil
+			ok = c.Float != nil
 		case String, Bytes:
-			ok = c.Append != nil && c.Int == nil && c.Float == nil
+			ok = c.Append != nil
+		case StringList:
+			ok = c.Strings != nil
+		case Int64List:
+			ok = c.Ints != nil
+		case Float64List:
+			ok = c.Floats != nil
 		}
+		ok = ok && n == 1
 		if !ok {
 			return fmt.Errorf("table %s: column %s of type %s has the wrong accessor", t.Name, c.Name, c.Type)
 		}
