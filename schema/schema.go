@@ -233,3 +233,44 @@ func (t *Table[R]) Help() string {
 	}
 	return b.String()
 }
+
+// Info is what every table says about itself whatever its row type: the non-generic view of a Table, for the
+// code that lists, documents or stages tables without handling their rows (the table list of package tables,
+// `pcapframe schema`, the SQL loader).
+type Info interface {
+	// TableName and TableDoc return the table's name and description.
+	TableName() string
+	TableDoc() string
+	// Names returns the column names in table order.
+	Names() []string
+	// ColumnInfos returns the columns' names, types, docs and default flags in table order.
+	ColumnInfos() []ColumnInfo
+	// Markdown and Help document the table (see Table.Markdown and Table.Help).
+	Markdown() string
+	Help() string
+}
+
+// ColumnInfo is a column without its accessor.
+type ColumnInfo struct {
+	Name    string
+	Type    Type
+	Doc     string
+	Default bool
+}
+
+// TableName returns t.Name (schema.Info).
+func (t *Table[R]) TableName() string { return t.Name }
+
+// TableDoc returns t.Doc (schema.Info).
+func (t *Table[R]) TableDoc() string { return t.Doc }
+
+// ColumnInfos returns the columns without their accessors (schema.Info).
+func (t *Table[R]) ColumnInfos() []ColumnInfo {
+	out := make([]ColumnInfo, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = ColumnInfo{Name: c.Name, Type: c.Type, Doc: c.Doc, Default: c.Default}
+	}
+	return out
+}
+
+var _ Info = (*Table[struct{}])(nil)
