@@ -11,7 +11,8 @@ import (
 	"testing"
 )
 
-const seedPcap = "../../../shared/testdata/pcaps/seed__find_the_image.pcap"
+// seedPcap is the notebook capture of the repository's corpus (testdata/pcaps).
+const seedPcap = "../../testdata/pcaps/seed__find_the_image.pcap"
 
 // run runs the command line with fake streams and returns stdout, stderr and the exit status.
 func run(t *testing.T, stdin string, args ...string) (string, string, int) {
@@ -28,7 +29,7 @@ func run(t *testing.T, stdin string, args ...string) (string, string, int) {
 func needSeed(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(seedPcap); err != nil {
-		t.Skipf("corpus: %v", err)
+		t.Fatalf("corpus capture (testdata/pcaps, see MANIFEST.tsv): %v", err)
 	}
 }
 

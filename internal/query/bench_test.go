@@ -34,13 +34,30 @@ func decodeAll(tb testing.TB, path string) []packet.Packet {
 	return out
 }
 
-const corpus = "../../../shared/testdata/pcaps"
+// corpus is the repository's curated captures (testdata/pcaps, listed in its MANIFEST.tsv).
+const corpus = "../../testdata/pcaps"
 
+// corpusFile is the path of a capture of the repository's corpus; the test fails when it is missing, as a test
+// never skips for want of its input.
 func corpusFile(tb testing.TB, name string) string {
 	tb.Helper()
 	p := filepath.Join(corpus, name)
 	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("corpus capture %s: %v", name, err)
+		tb.Fatalf("corpus capture %s (testdata/pcaps, see MANIFEST.tsv): %v", name, err)
+	}
+	return p
+}
+
+// benchInput is $PCAPFRAME_BENCH_PCAP (the large capture made by ../shared/bench/make-bench-pcap) when it is set,
+// or else the corpus capture name; the benchmark fails with a message when the file is missing.
+func benchInput(b *testing.B, env, name string) string {
+	b.Helper()
+	p := os.Getenv(env)
+	if p == "" {
+		return corpusFile(b, name)
+	}
+	if _, err := os.Stat(p); err != nil {
+		b.Fatalf("$%s: %v", env, err)
 	}
 	return p
 }
@@ -95,10 +112,7 @@ func BenchmarkLoadCaptureDB(b *testing.B) { benchmarkLoadCapture(b, true, []stri
 // $PCAPFRAME_BENCH_PARQUET (e.g. ten copies of `pcapframe convert` of the large bench capture, 10 million rows), or
 // on a corpus capture loaded once.
 func BenchmarkStats(b *testing.B) {
-	path := os.Getenv("PCAPFRAME_BENCH_PARQUET")
-	if path == "" {
-		path = corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
-	}
+	path := benchInput(b, "PCAPFRAME_BENCH_PARQUET", "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
 	ctx := context.Background()
 	e, err := Open(ctx, Options{})
 	if err != nil {
@@ -129,10 +143,7 @@ func BenchmarkLoadCaptureScan(b *testing.B) {
 // benchmarkLoadCapture loads the tables (nil: all) of $PCAPFRAME_BENCH_PCAP (or a corpus capture) into a fresh
 // engine (with a new database file if db), then runs query if it is not empty.
 func benchmarkLoadCapture(b *testing.B, db bool, tables []string, query string) {
-	path := os.Getenv("PCAPFRAME_BENCH_PCAP")
-	if path == "" {
-		path = corpusFile(b, "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
-	}
+	path := benchInput(b, "PCAPFRAME_BENCH_PCAP", "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap")
 	ctx := context.Background()
 	b.ReportAllocs()
 	var rows int64

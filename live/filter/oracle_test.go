@@ -170,15 +170,15 @@ func disasm(p []bpf.Instruction) string {
 	return b.String()
 }
 
-// realFrames reads up to a few thousand frames of each link type from the shared captures, when present.
+// realFrames reads up to a few thousand frames of each link type from the repository's captures (testdata/pcaps,
+// or $PCAPFRAME_PCAPS); the test fails when there are none.
 func realFrames(t *testing.T) map[int][][]byte {
 	out := map[int][][]byte{}
-	dir := sharedPcaps()
-	if dir == "" {
-		t.Log("shared captures not found: testing on synthetic frames only")
-		return out
-	}
+	dir := corpusDir()
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
+	if len(paths) == 0 {
+		t.Fatalf("no captures in %s (the repository's testdata/pcaps, or $PCAPFRAME_PCAPS)", dir)
+	}
 	for _, p := range paths {
 		if strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".zst") {
 			continue
@@ -233,24 +233,12 @@ func readFrames(path string, fn func(lt int, data []byte)) {
 	}
 }
 
-// sharedPcaps finds the project's shared captures: $PCAPFRAME_PCAPS, or shared/testdata/pcaps beside the
-// repository or one of its parents.
-func sharedPcaps() string {
+// corpusDir is $PCAPFRAME_PCAPS, or else the repository's captures (testdata/pcaps).
+func corpusDir() string {
 	if d := os.Getenv("PCAPFRAME_PCAPS"); d != "" {
 		return d
 	}
-	dir, _ := os.Getwd()
-	for range 6 {
-		for _, c := range []string{filepath.Join(dir, "shared", "testdata", "pcaps"), filepath.Join(dir, "testdata", "pcaps")} {
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				if m, _ := filepath.Glob(filepath.Join(c, "*.pcap")); len(m) > 0 {
-					return c
-				}
-			}
-		}
-		dir = filepath.Dir(dir)
-	}
-	return ""
+	return filepath.Join("..", "..", "testdata", "pcaps")
 }
 
 // synthFrames builds n Ethernet frames mixing the addresses, ports and protocols the golden expressions test,
