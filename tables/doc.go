@@ -1,0 +1,44 @@
+// Package tables is the one list of the tables pcapframe builds from captures, and the one pass that builds
+// them.
+//
+// # The list
+//
+// List returns the table definitions in order: packets, flows, endpoints, then the protocol tables of the
+// analyzers (package analyzer). Every consumer reads it: `pcapframe convert --tables`, `pcapframe schema` and
+// docs/SCHEMA.md, the SQL loader (`sql`, `stats`, `report`), the per-table commands (flows, endpoints, dns,
+// tls) and --help. A definition (Def) gives the table's schema (a schema.Info), the columns DuckDB derives
+// instead of storing, and how a run builds the table. Adding a protocol table is one package under analyzer/
+// (its schema.Table and an analyzer.Analyzer) and one line in the list:
+//
+//	Analyzer(dns.Table, dns.New),
+//
+// # The pass
+//
+// Run (or a Pass fed batch by batch) reads the inputs once and builds any selection of the tables:
+//
+//   - batch builders (the packets table, endpoints) take every batch of decoded packets, each on a goroutine
+//     of its own, so that encoding the packet table overlaps everything else;
+//   - one flow.Tracker gives every packet its flow (uid, Community ID, direction); each analyzer sees every
+//     packet of every flow with that identity (analyzer.Analyzer.Packet);
+//   - a TCP connection is offered to every analyzer once, when it starts (Stream); if one wants it, the pass
+//     runs one reassembler (stream.TCP) for the connection and feeds every handler the in-order bytes of each
+//     direction, gaps as gaps, then End;
+//   - when the tracker ends a flow, the pass asks the analyzers that implement analyzer.Service for its
+//     service (an analyzer's answer replaces the flows table's port-based guess; none keeps it), calls
+//     FlowEnd, and writes the flows row.
+//
+// With only packets and flows selected, the pass does what the flows command and the SQL loader did before it:
+// the flows rows are those of a flow.Tracker over the same packets.
+//
+// # Memory
+//
+// The tracker caps the flows tracked at once (flow.Options.MaxFlows); at most Options.MaxStreams connections
+// are reassembled at once, each holding at most Stream.MaxBuffer out-of-order bytes per direction (64 KiB by
+// default; beyond it the hole is given up and reported as a gap). Rows are written in batches of 1,024.
+//
+// # Rows and writers
+//
+// A builder writes its rows to a Writer, which takes a []R of the table's row type as an any: the consumer
+// chooses it (Def.NewWriter for Parquet, CSV or JSON Lines files, Def.NewText for aligned text, a staging
+// writer in the SQL loader), so the list and the pass stay free of output concerns and of cgo.
+package tables

@@ -1,0 +1,337 @@
+package tables
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+
+	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/flow"
+	"github.com/pcapframe/pcapframe/pipeline"
+	"github.com/pcapframe/pcapframe/stream"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxStreams = 4096     // TCP connections reassembled at once for the analyzers
+	DefaultMaxBuffer  = 64 << 10 // out-of-order bytes held per direction of a reassembled connection
+	defaultWindow     = 1 << 10  // delivered bytes kept per direction to compare retransmissions with
+)
+
+// Options configure a run. The zero value selects the defaults.
+type Options struct {
+	// Pipeline configures the reading of the inputs (workers, progress, summaries, standard input).
+	Pipeline pipeline.Options
+	// Flow configures the run's one flow tracker (timeouts, MaxFlows), as for the flows table.
+	Flow flow.Options
+	// Endpoints configures the endpoints table.
+	Endpoints flow.EndpointOptions
+	// Stream configures the reassembly of the TCP connections analyzers ask for. If Stream.MaxBuffer <= 0,
+	// DefaultMaxBuffer; if Stream.Window <= 0, 1 KiB (the window only counts conflicting retransmissions,
+	// which analyzers do not see).
+	Stream stream.Options
+	// MaxStreams caps the TCP connections reassembled at once: a connection that starts while MaxStreams are
+	// reassembled is not offered to the analyzers' Stream (Stats.SkippedStreams). If <= 0, DefaultMaxStreams.
+	// Reassembly memory is at most MaxStreams × 2 × (Stream.MaxBuffer + 2 × Stream.Window).
+	MaxStreams int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Stream.MaxBuffer <= 0 {
+		o.Stream.MaxBuffer = DefaultMaxBuffer
+	}
+	if o.Stream.Window <= 0 {
+		o.Stream.Window = defaultWindow
+	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = DefaultMaxStreams
+	}
+	return o
+}
+
+// env is what a builder is started with.
+type env struct{ opts Options }
+
+// Output is one table of a run and the writer its rows go to.
+type Output struct {
+	Def    *Def
+	Writer Writer
+}
+
+// Stats counts what a pass did.
+type Stats struct {
+	Flow           flow.Stats // the tracker's counters (zero when no table needs flows)
+	Streams        int64      // TCP connections reassembled for the analyzers
+	SkippedStreams int64      // TCP connections not reassembled because MaxStreams were at once
+	Gaps, GapBytes int64      // holes in the reassembled connections
+}
+
+// Pass builds several tables from one read of the packets: every batch goes to the batch builders (each on a
+// goroutine of its own) and, on the calling goroutine, through the one flow tracker to the analyzers and the
+// flows table. See the package documentation.
+type Pass struct {
+	opts      Options
+	batchers  []BatchBuilder
+	flowers   []FlowBuilder
+	analyzers []analyzer.Analyzer
+	services  []analyzer.Service
+	tracker   *flow.Tracker
+	conns     map[*flow.Flow]*conn
+	active    int // connections reassembled now
+	pk        analyzer.Packet
+	berr      []error
+	err       error // the error that stopped the pass
+	closed    bool
+	stats     Stats
+}
+
+// conn is a flow being analysed.
+type conn struct {
+	p        *Pass
+	f        analyzer.Flow
+	tcp      *stream.TCP
+	handlers []analyzer.StreamHandler
+}
+
+// NewPass starts building the tables of outs. Each table's rows go to its writer, which the caller closes
+// after Pass.Close (or aborts).
+func NewPass(outs []Output, opts Options) (*Pass, error) {
+	opts = opts.withDefaults()
+	p := &Pass{opts: opts}
+	e := &env{opts: opts}
+	for _, o := range outs {
+		b, err := o.Def.start(o.Writer, e)
+		if err != nil {
+			return nil, err
+		}
+		switch b := b.(type) {
+		case BatchBuilder:
+			p.batchers = append(p.batchers, b)
+		case FlowBuilder:
+			p.flowers = append(p.flowers, b)
+		case analyzer.Analyzer:
+			p.analyzers = append(p.analyzers, b)
+			if s, ok := b.(analyzer.Service); ok {
+				p.services = append(p.services, s)
+			}
+		}
+	}
+	p.berr = make([]error, len(p.batchers))
+	if len(p.flowers) > 0 || len(p.analyzers) > 0 {
+		p.tracker = flow.NewTracker(opts.Flow, p.ended)
+	}
+	if len(p.analyzers) > 0 {
+		p.conns = make(map[*flow.Flow]*conn)
+	}
+	return p, nil
+}
+
+// Stats returns the counters so far.
+func (p *Pass) Stats() Stats {
+	if p.tracker != nil {
+		p.stats.Flow = p.tracker.Stats()
+	}
+	return p.stats
+}
+
+// Batch takes the next batch of packets, in capture order. After an error the pass is stopped: later calls
+// return the same error and Close writes nothing more.
+func (p *Pass) Batch(b *pipeline.Batch) error {
+	if p.err != nil {
+		return p.err
+	}
+	// The batch builders take the batch on goroutines of their own while this one tracks flows (as the packets
+	// table's encoding overlaps flow tracking); the batch is recycled when this returns, so it waits for them.
+	var wg sync.WaitGroup
+	for i, bb := range p.batchers {
+		if i == len(p.batchers)-1 && p.tracker == nil {
+			p.berr[i] = bb.Batch(b)
+			break
+		}
+		wg.Go(func() { p.berr[i] = bb.Batch(b) })
+	}
+	var ferr error
+	if p.tracker != nil {
+		ferr = p.flowBatch(b)
+	}
+	wg.Wait()
+	if err := errors.Join(append([]error{ferr}, p.berr...)...); err != nil {
+		p.err = err
+		return err
+	}
+	return nil
+}
+
+// flowBatch gives every packet to the tracker and, with its flow, to the analyzers.
+func (p *Pass) flowBatch(b *pipeline.Batch) error {
+	for i := range b.Packets {
+		pk := &b.Packets[i]
+		if err := p.tracker.Add(pk); err != nil {
+			return err
+		}
+		if p.conns == nil {
+			continue
+		}
+		f, fromOrig := p.tracker.Last()
+		if f == nil {
+			continue
+		}
+		c := p.conns[f]
+		if c == nil {
+			c = p.open(f)
+			p.conns[f] = c
+		}
+		p.pk = analyzer.Packet{Packet: pk, Flow: &c.f, FromOrig: fromOrig}
+		for _, a := range p.analyzers {
+			if err := a.Packet(&p.pk); err != nil {
+				return err
+			}
+		}
+		if c.tcp != nil {
+			side := stream.Server
+			if fromOrig {
+				side = stream.Client
+			}
+			if err := c.tcp.Add(pk, side); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// open starts analysing flow f at its first packet: a TCP connection is offered to every analyzer's Stream,
+// and reassembled when one of them wants it.
+func (p *Pass) open(f *flow.Flow) *conn {
+	c := &conn{p: p, f: analyzer.Flow{UID: f.UID(), CommunityID: f.CommunityID(), Proto: f.Proto,
+		Orig: netip.AddrPortFrom(f.OrigH.Unmap(), f.OrigP), Resp: netip.AddrPortFrom(f.RespH.Unmap(), f.RespP),
+		Stream: f.Stream, Start: f.TS}}
+	if f.Proto != 6 {
+		return c
+	}
+	if p.active >= p.opts.MaxStreams {
+		p.stats.SkippedStreams++
+		return c
+	}
+	for _, a := range p.analyzers {
+		if h := a.Stream(&c.f); h != nil {
+			c.handlers = append(c.handlers, h)
+		}
+	}
+	if len(c.handlers) > 0 {
+		c.tcp = stream.NewTCP(p.opts.Stream, c.chunk)
+		p.active++
+		p.stats.Streams++
+	}
+	return c
+}
+
+// chunk passes reassembled data or a gap to the connection's stream handlers.
+func (c *conn) chunk(ch *stream.Chunk) error {
+	fromOrig := ch.Side == stream.Client
+	for _, h := range c.handlers {
+		var err error
+		if ch.Gap > 0 {
+			err = h.Gap(fromOrig, ch.Gap, ch.Frame, ch.Time)
+		} else {
+			err = h.Data(fromOrig, ch.Data, ch.Frame, ch.Time)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ended is the tracker's emit function: it ends the flow's stream, asks the analyzers for its service, tells
+// them the flow ended, and writes the flows row.
+func (p *Pass) ended(f *flow.Flow) error {
+	if c := p.conns[f]; c != nil {
+		delete(p.conns, f)
+		if c.tcp != nil {
+			p.active--
+			if err := c.tcp.Close(); err != nil {
+				return err
+			}
+			st := c.tcp.Stats()
+			p.stats.Gaps += st.Gaps[0] + st.Gaps[1]
+			p.stats.GapBytes += st.GapBytes[0] + st.GapBytes[1]
+			for _, h := range c.handlers {
+				if err := h.End(); err != nil {
+					return err
+				}
+			}
+		}
+		for _, s := range p.services {
+			if name := s.Service(c.f.UID); name != "" {
+				f.Service = name
+				break
+			}
+		}
+		for _, a := range p.analyzers {
+			if err := a.FlowEnd(&c.f); err != nil {
+				return err
+			}
+		}
+	}
+	for _, fb := range p.flowers {
+		if err := fb.Flow(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close ends every flow still open and has every builder write what it holds; it does nothing more after an
+// error stopped the pass (and returns that error). It does not close the writers.
+func (p *Pass) Close() error {
+	if p.closed {
+		return p.err
+	}
+	p.closed = true
+	if p.err != nil {
+		return p.err
+	}
+	var errs []error
+	if p.tracker != nil {
+		if err := p.tracker.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, a := range p.analyzers {
+		errs = append(errs, a.Close())
+	}
+	for _, fb := range p.flowers {
+		errs = append(errs, fb.Close())
+	}
+	for _, bb := range p.batchers {
+		errs = append(errs, bb.Close())
+	}
+	p.err = errors.Join(errs...)
+	return p.err
+}
+
+// Run reads the inputs once (pipeline.Run) and builds every table of outs; see the package documentation. The
+// error joins the inputs' errors (a damaged input ends only that input) with the builders' and writers'. The
+// writers are left open: the caller closes them, or aborts them after an error that makes the output useless.
+func Run(ctx context.Context, inputs []string, outs []Output, opts Options) (Stats, error) {
+	p, err := NewPass(outs, opts)
+	if err != nil {
+		return Stats{}, err
+	}
+	runErr := pipeline.Run(ctx, inputs, opts.Pipeline, p.Batch)
+	if errors.Is(runErr, context.Canceled) && ctx.Err() == nil {
+		// pipeline.Run reports its own internal cancellation after a complete run; the caller's context is fine.
+		runErr = nil
+	}
+	if p.err != nil {
+		// The pass stopped itself: runErr is its error.
+		return p.Stats(), runErr
+	}
+	if err := p.Close(); err != nil {
+		return p.Stats(), errors.Join(runErr, fmt.Errorf("build tables: %w", err))
+	}
+	return p.Stats(), runErr
+}

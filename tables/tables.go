@@ -1,0 +1,258 @@
+package tables
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/flow"
+	"github.com/pcapframe/pcapframe/internal/sink"
+	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/pipeline"
+	"github.com/pcapframe/pcapframe/schema"
+)
+
+// list is the one ordered list of tables built from captures. Adding a table is one package and one line here:
+// Analyzer(xyz.Table, xyz.New) for a protocol analyzer (package analyzer).
+var list = []*Def{
+	Define(packet.Table, map[string]string{"payload_hex": "lower(hex(payload_raw))"}, newPackets),
+	Define(flow.Table, nil, newFlows),
+	Define(flow.EndpointTable, nil, newEndpoints),
+}
+
+// List returns the table definitions in order: packets, flows, endpoints, then the protocol tables. The
+// definitions are shared: do not modify them.
+func List() []*Def { return slices.Clone(list) }
+
+// Names returns the names of the tables, in order.
+func Names() []string {
+	out := make([]string, len(list))
+	for i, d := range list {
+		out[i] = d.Name()
+	}
+	return out
+}
+
+// Lookup returns the table called name, or nil.
+func Lookup(name string) *Def {
+	for _, d := range list {
+		if d.Name() == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// Select returns the tables called names, in the order given; an unknown or repeated name is an error that
+// lists the tables.
+func Select(names []string) ([]*Def, error) {
+	var out []*Def
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		d := Lookup(n)
+		if d == nil {
+			return nil, fmt.Errorf("unknown table %q (tables: %s)", n, strings.Join(Names(), ", "))
+		}
+		if slices.Contains(out, d) {
+			return nil, fmt.Errorf("table %q named twice", n)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Def defines one table: its schema and how the one pass builds it. Make one with Define or Analyzer.
+type Def struct {
+	// Info is the table's schema: name, doc and columns.
+	Info schema.Info
+	// Derived maps columns that DuckDB computes from the stored ones (the SQL expression) instead of storing
+	// them; writers to files write every column.
+	Derived map[string]string
+
+	start  func(w Writer, env *env) (any, error)
+	writer func(columns []string, format sink.Format, w io.Writer, path string, opts sink.Options) (Writer, error)
+	text   func(w io.Writer, columns []string, clean func(string) string) (Writer, error)
+}
+
+// Name returns the table's name.
+func (d *Def) Name() string { return d.Info.TableName() }
+
+// Writer receives the rows of one table. rows is always a []R of the table's row type, read only during the
+// call. Writers made by Def.NewWriter and Def.NewText wrap a sink.Writer and the text table; a consumer may
+// provide its own (the SQL loader stages rows for DuckDB).
+type Writer interface {
+	Write(rows any) error
+	Close() error
+	Abort() error
+}
+
+// NewWriter returns a writer of the table's rows in format, with the given columns (none: the default
+// selection; "all": every column): to the file at path, published atomically (sink.Create), or to w when path
+// is "". A wrong column name is an error that lists the table's columns.
+func (d *Def) NewWriter(columns []string, format sink.Format, w io.Writer, path string, opts sink.Options) (Writer, error) {
+	return d.writer(columns, format, w, path, opts)
+}
+
+// NewText returns a writer of the table's rows as aligned text for a terminal (see TextTable); clean makes
+// a cell safe to print.
+func (d *Def) NewText(w io.Writer, columns []string, clean func(string) string) (Writer, error) {
+	return d.text(w, columns, clean)
+}
+
+// Define defines table t, built in each run by start, which writes the table's rows to out. The builder start
+// returns is one of:
+//
+//   - a BatchBuilder, which sees every batch of packets (and may run on a goroutine of its own);
+//   - a FlowBuilder, which sees every flow as it ends;
+//   - an analyzer.Analyzer, which sees the packets of every flow with their flow and the reassembled TCP
+//     streams it asks for.
+func Define[R any](t *schema.Table[R], derived map[string]string, start func(out *Rows[R], o *Options) any) *Def {
+	return &Def{
+		Info:    t,
+		Derived: derived,
+		start: func(w Writer, e *env) (any, error) {
+			b := start(&Rows[R]{w: w, buf: make([]R, 0, rowBatch)}, &e.opts)
+			switch b.(type) {
+			case BatchBuilder, FlowBuilder, analyzer.Analyzer:
+				return b, nil
+			}
+			return nil, fmt.Errorf("table %s: builder %T is none of BatchBuilder, FlowBuilder, analyzer.Analyzer", t.Name, b)
+		},
+		writer: func(columns []string, format sink.Format, w io.Writer, path string, opts sink.Options) (Writer, error) {
+			sel, err := t.Select(columns)
+			if err != nil {
+				return nil, err
+			}
+			var sw sink.Writer[R]
+			if path != "" {
+				sw, err = sink.Create(sel, format, path, opts)
+			} else {
+				sw, err = sink.New(sel, format, w, opts)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return Erase(sw), nil
+		},
+		text: func(w io.Writer, columns []string, clean func(string) string) (Writer, error) {
+			sel, err := t.Select(columns)
+			if err != nil {
+				return nil, err
+			}
+			return Erase[R](NewTextTable(w, sel, clean)), nil
+		},
+	}
+}
+
+// Analyzer defines the table of a protocol analyzer: newAnalyzer builds the analyzer of a run around the
+// function that takes each finished row (which must own its memory: the row is copied).
+func Analyzer[R any, A analyzer.Analyzer](t *schema.Table[R], newAnalyzer func(emit func(*R) error) A) *Def {
+	return Define(t, nil, func(out *Rows[R], _ *Options) any {
+		return &analyzerBuilder[R]{Analyzer: newAnalyzer(out.Add), out: out}
+	})
+}
+
+// analyzerBuilder flushes the analyzer's rows when it closes.
+type analyzerBuilder[R any] struct {
+	analyzer.Analyzer
+	out *Rows[R]
+}
+
+func (a *analyzerBuilder[R]) Close() error {
+	if err := a.Analyzer.Close(); err != nil {
+		return err
+	}
+	return a.out.Flush()
+}
+
+// Service passes the analyzer's analyzer.Service on, when it has one.
+func (a *analyzerBuilder[R]) Service(uid string) string {
+	if s, ok := a.Analyzer.(analyzer.Service); ok {
+		return s.Service(uid)
+	}
+	return ""
+}
+
+// BatchBuilder builds a table from every batch of packets, in order (the packets and endpoints tables). Batch
+// must not keep the batch; it may run on a goroutine of its own, concurrently with the other builders.
+type BatchBuilder interface {
+	Batch(b *pipeline.Batch) error
+	// Close writes what is left.
+	Close() error
+}
+
+// FlowBuilder builds a table from the flows of the run's tracker (the flows table): Flow is called with each
+// flow as it ends, its service set from the analyzers; f is valid only during the call.
+type FlowBuilder interface {
+	Flow(f *flow.Flow) error
+	Close() error
+}
+
+// rowBatch is how many rows a Rows buffers before writing them.
+const rowBatch = 1024
+
+// Rows buffers a builder's rows for its Writer.
+type Rows[R any] struct {
+	w   Writer
+	buf []R
+}
+
+// Add copies one row into the buffer, writing the buffer when it is full.
+func (o *Rows[R]) Add(r *R) error {
+	o.buf = append(o.buf, *r)
+	if len(o.buf) == cap(o.buf) {
+		return o.Flush()
+	}
+	return nil
+}
+
+// Write writes rows at once, after the buffered ones.
+func (o *Rows[R]) Write(rows []R) error {
+	if err := o.Flush(); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return o.w.Write(rows)
+}
+
+// Flush writes the buffered rows.
+func (o *Rows[R]) Flush() error {
+	if len(o.buf) == 0 {
+		return nil
+	}
+	err := o.w.Write(o.buf)
+	clear(o.buf)
+	o.buf = o.buf[:0]
+	return err
+}
+
+// Erase makes a typed writer (a sink.Writer, the text table) a Writer.
+func Erase[R any](w interface {
+	Write(rows []R) error
+	Close() error
+	Abort() error
+}) Writer {
+	return erased[R]{w}
+}
+
+type erased[R any] struct {
+	w interface {
+		Write(rows []R) error
+		Close() error
+		Abort() error
+	}
+}
+
+func (e erased[R]) Write(rows any) error {
+	r, ok := rows.([]R)
+	if !ok {
+		return fmt.Errorf("write rows: %T is not %T", rows, r)
+	}
+	return e.w.Write(r)
+}
+func (e erased[R]) Close() error { return e.w.Close() }
+func (e erased[R]) Abort() error { return e.w.Abort() }
