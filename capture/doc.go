@@ -40,8 +40,14 @@
 // Wireshark's frame.number: pcapng custom and systemd journal blocks, which
 // Wireshark shows as frames, are counted but not returned, so numbers may
 // skip. Record.Time is in nanoseconds since the Unix epoch; sub-nanosecond
-// digits are truncated, times outside int64 nanoseconds (before 1678 or after
-// 2262) saturate, and simple packet blocks, which have no timestamp, report 0.
+// digits are truncated. Only times from MinTime (1970-01-01) to MaxTime
+// (2116-02-20, 2^62 - 1 ns) are kept, so that no difference or sum of two
+// times overflows: a record whose timestamp (after if_tsresol and
+// if_tsoffset) is outside that range has TimeOutOfRange and NoTime set and
+// is counted in Summary.TimeOutOfRange. Simple packet blocks, which have no
+// timestamp, have NoTime set. A record without a time keeps the time of the
+// record before (0 for the first), so that consumers needing an order have
+// one.
 // Record.LinkType is the value stored in the file (for example 12 or 14 for
 // raw IP on some systems is not mapped to LINKTYPE_RAW).
 //

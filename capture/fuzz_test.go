@@ -74,6 +74,9 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("record %d: offset %d after %d, frame %d", i, x.Offset, prevOffset, x.Frame)
 			}
 			prevOffset = x.Offset
+			if x.Time < MinTime || x.Time > MaxTime || x.TimeOutOfRange && !x.NoTime {
+				t.Fatalf("record %d: time %d (out of range %v, no time %v)", i, x.Time, x.TimeOutOfRange, x.NoTime)
+			}
 			if r.Compression() == "" && x.Offset+int64(x.CapLen) > int64(len(data)) {
 				t.Fatalf("record beyond the input")
 			}

@@ -81,7 +81,8 @@ func (r *Reader) nextPcap() error {
 	rec.Offset = start
 	// The fraction is scaled in 32 bits, as Wireshark and libpcap-based
 	// readers do: an out-of-range microsecond field (>= 4294968) wraps.
-	rec.Time = int64(sec)*1e9 + int64(frac*r.fracMul)
+	t := int64(sec)*1e9 + int64(frac*r.fracMul) // at most (2^32-1)*1e9 + 2^32-1: no overflow, always <= MaxTime
+	r.setTime(t, t <= MaxTime)
 	rec.CapLen = int(incl)
 	rec.WireLen = int(orig)
 	rec.Data = data

@@ -64,8 +64,9 @@ func (ng *ngIface) resolution() string {
 }
 
 // time converts a pcapng timestamp to Unix nanoseconds, truncating
-// sub-nanosecond digits as Wireshark does.
-func (ng *ngIface) time(ts uint64) int64 {
+// sub-nanosecond digits as Wireshark does; false if the result is outside
+// [MinTime, MaxTime].
+func (ng *ngIface) time(ts uint64) (int64, bool) {
 	var secs, ns uint64
 	switch {
 	case ng.scale != 0:
@@ -418,8 +419,7 @@ func (r *Reader) parsePacket(start int64, typ uint32, body []byte) error {
 	rec := &r.rec
 	rec.Frame = r.frame
 	rec.Offset = start
-	rec.Time = ng.time(ts)
-	rec.NoTime = false
+	r.setTime(ng.time(ts))
 	rec.CapLen = int(caplen)
 	rec.WireLen = int(wirelen)
 	rec.LinkType = ng.linkType
@@ -449,6 +449,7 @@ func (r *Reader) parseSPB(start int64, body []byte) error {
 	rec.Frame = r.frame
 	rec.Offset = start
 	rec.NoTime = true // rec.Time stays the record before's, so that analyzers that need an order keep one
+	rec.TimeOutOfRange = false
 	rec.CapLen = int(caplen)
 	rec.WireLen = int(wirelen)
 	rec.LinkType = ng.linkType

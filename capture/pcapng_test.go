@@ -215,8 +215,8 @@ func TestTimeResolutions(t *testing.T) {
 	for _, tc := range tests {
 		var ng ngIface
 		ng.setResolution(tc.res)
-		if got := ng.time(tc.ts); got != tc.want {
-			t.Errorf("tsresol 0x%02x ts %d: got %d, want %d", tc.res, tc.ts, got, tc.want)
+		if got, ok := ng.time(tc.ts); got != tc.want || !ok {
+			t.Errorf("tsresol 0x%02x ts %d: got %d, %v, want %d, true", tc.res, tc.ts, got, ok, tc.want)
 		}
 	}
 }
@@ -256,5 +256,91 @@ func TestTooManyInterfaces(t *testing.T) {
 	_, _, err := readBytes(t, "i.pcapng", b.bytes())
 	if !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("error %v, want ErrCorrupt", err)
+	}
+}
+
+// TestTimeOutOfRange checks that timestamps outside [MinTime, MaxTime]
+// (hostile if_tsoffset, if_tsresol or fraction fields) are reported as
+// absent, keep the time of the record before, and are counted by the
+// summary; expected values are computed by hand.
+func TestTimeOutOfRange(t *testing.T) {
+	le := binary.LittleEndian
+	p := []byte("0123456789abcdef")
+	const sec = 1_700_000_000
+	ng := func(ifaces [][]ngOpt, epbs ...[2]uint64) []byte { // epb: interface, timestamp
+		b := new(ngBuilder).shb(false)
+		for _, o := range ifaces {
+			b.idb(1, 0, o...)
+		}
+		for _, e := range epbs {
+			b.epb(uint32(e[0]), e[1], p, uint32(len(p)))
+		}
+		return b.bytes()
+	}
+	plain := []ngOpt(nil)
+	tests := []struct {
+		name  string
+		data  []byte
+		times []int64 // per record; -1: out of range
+	}{
+		{"tsoffset +2^62", ng([][]ngOpt{plain, {{14, le64(1 << 62)}}}, [2]uint64{0, sec * 1e6}, [2]uint64{1, sec * 1e6}, [2]uint64{0, sec*1e6 + 1}),
+			[]int64{sec * 1e9, -1, sec*1e9 + 1000}},
+		{"tsoffset -2^62", ng([][]ngOpt{{{14, le64(-1 << 62)}}, plain}, [2]uint64{0, sec * 1e6}, [2]uint64{1, sec * 1e6}),
+			[]int64{-1, sec * 1e9}},
+		{"tsoffset -2^63 and max timestamp", ng([][]ngOpt{{{14, le64(-1 << 63)}}}, [2]uint64{0, 1<<64 - 1}),
+			[]int64{-1}},
+		{"tsresol 1e0 huge seconds", ng([][]ngOpt{{{9, []byte{0}}}}, [2]uint64{0, 5}, [2]uint64{0, 1 << 40}),
+			[]int64{5e9, -1}},
+		{"tsresol 2^-1 past 2116", ng([][]ngOpt{{{9, []byte{0x80 | 1}}}}, [2]uint64{0, 1 << 33}, [2]uint64{0, 1 << 34}),
+			[]int64{1 << 32 * 1e9, -1}},
+		{"last valid nanosecond", ng([][]ngOpt{{{9, []byte{9}}}}, [2]uint64{0, 1<<62 - 1}, [2]uint64{0, 1 << 62}),
+			[]int64{1<<62 - 1, -1}},
+		{"tsoffset to the last valid second", ng([][]ngOpt{{{14, le64(4611686018 - 10)}}}, [2]uint64{0, 10_000_000}, [2]uint64{0, 11_000_000}),
+			[]int64{4611686018 * 1e9, -1}},
+		{"pcap-nsec 2106 with a fraction past the unit", pcapFile(le, 0xa1b23c4d, 2, 4, 1,
+			pcapRec(le, 1<<32-1, 1<<32-1, 16, 16, p)),
+			[]int64{(1<<32-1)*1e9 + 1<<32 - 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, recs, err := readBytes(t, "t", tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != len(tc.times) {
+				t.Fatalf("%d records, want %d", len(recs), len(tc.times))
+			}
+			var prev, first, last, bad int64
+			have := false
+			for i, x := range recs {
+				w := tc.times[i]
+				if w < 0 {
+					bad++
+					if !x.NoTime || x.Time != prev {
+						t.Errorf("record %d: time %d, no time %v; want out of range with the time before (%d)", i, x.Time, x.NoTime, prev)
+					}
+					continue
+				}
+				if x.NoTime || x.Time != w {
+					t.Errorf("record %d: time %d, no time %v; want %d", i, x.Time, x.NoTime, w)
+				}
+				prev = w
+				if !have || w < first {
+					first = w
+				}
+				if !have || w > last {
+					last = w
+				}
+				have = true
+			}
+			rd, err := NewReader(bytes.NewReader(tc.data), "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := SummarizeReader(rd)
+			if s.TimeOutOfRange != bad || s.First != first || s.Last != last {
+				t.Errorf("summary: %d out of range, first %d, last %d; want %d, %d, %d", s.TimeOutOfRange, s.First, s.Last, bad, first, last)
+			}
+		})
 	}
 }

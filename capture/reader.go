@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 
@@ -34,6 +33,21 @@ const (
 	// metaBudget bounds the bytes kept for interface and section strings;
 	// strings beyond it are dropped (a legitimate file uses a few KiB).
 	metaBudget = 4 << 20
+)
+
+// The range of packet times pcapframe accepts, in nanoseconds since the Unix
+// epoch: from 1970-01-01T00:00:00Z (MinTime) to
+// 2116-02-20T23:53:38.427387903Z (MaxTime = 2^62 - 1 ns), which holds every
+// time a classic pcap's unsigned 32-bit seconds can express (up to 2106) and
+// a little more. The range is 2^62 nanoseconds wide, so the difference of any
+// two valid times, and a valid time plus such a difference, fit in int64
+// nanoseconds: durations, buckets and sorts never overflow. A record whose
+// timestamp falls outside it (a hostile if_tsoffset or if_tsresol) has
+// Record.TimeOutOfRange and Record.NoTime set: its time is treated as
+// absent, never clamped or wrapped.
+const (
+	MinTime int64 = 0
+	MaxTime int64 = 1<<62 - 1
 )
 
 // zstdMaxWindow is the largest zstd window (and so the largest decoder
@@ -65,18 +79,21 @@ const (
 // Record is one captured frame. Data is owned by the Reader and valid only
 // until the next call to Next; copy it to keep it.
 type Record struct {
-	Source    string // the input name as given by the user ("-" for stdin), or the file path inside a directory
-	Frame     int64  // 1-based frame number within Source, equal to Wireshark's frame.number
-	Offset    int64  // byte offset of this record's header (pcapng: block) in the (decompressed) capture stream
-	Time      int64  // timestamp, nanoseconds since the Unix epoch, UTC (NoTime: the record before's, 0 if none)
-	NoTime    bool   // the record has no timestamp of its own (pcapng simple packet block)
-	CapLen    int    // captured length (== len(Data))
-	WireLen   int    // original length on the wire, as the file says (may be < CapLen in damaged files)
-	LinkType  uint32 // LINKTYPE_* of this record (pcapng: the record's interface's link type), as stored in the file
-	Interface int    // pcapng interface index within its section (0 for pcap)
-	Section   int    // pcapng section index (0-based); 0 for pcap
-	Comment   string // pcapng opt_comment(s) of the packet joined by "\n", "" if none
-	Data      []byte
+	Source string // the input name as given by the user ("-" for stdin), or the file path inside a directory
+	Frame  int64  // 1-based frame number within Source, equal to Wireshark's frame.number
+	Offset int64  // byte offset of this record's header (pcapng: block) in the (decompressed) capture stream
+	Time   int64  // timestamp, nanoseconds since the Unix epoch, UTC, in [MinTime, MaxTime] (NoTime: the record before's, 0 if none)
+	NoTime bool   // the record has no usable timestamp: a pcapng simple packet block, or TimeOutOfRange
+	// TimeOutOfRange is set (with NoTime) when the record's timestamp, after
+	// the interface's if_tsresol and if_tsoffset, is outside [MinTime, MaxTime].
+	TimeOutOfRange bool
+	CapLen         int    // captured length (== len(Data))
+	WireLen        int    // original length on the wire, as the file says (may be < CapLen in damaged files)
+	LinkType       uint32 // LINKTYPE_* of this record (pcapng: the record's interface's link type), as stored in the file
+	Interface      int    // pcapng interface index within its section (0 for pcap)
+	Section        int    // pcapng section index (0-based); 0 for pcap
+	Comment        string // pcapng opt_comment(s) of the packet joined by "\n", "" if none
+	Data           []byte
 }
 
 // Interface describes one capture interface: a pcapng Interface Description
@@ -583,27 +600,42 @@ func maxCapLen(linkType uint32) int {
 	return MaxCapLen
 }
 
-// nsTime combines seconds, nanoseconds and an offset in seconds into Unix
-// nanoseconds, saturating at the int64 range (years 1678..2262).
-func nsTime(secs uint64, ns uint64, offset int64) int64 {
-	const maxSec = math.MaxInt64/1_000_000_000 - 1
-	if secs > math.MaxInt64/2 {
-		secs = math.MaxInt64 / 2
-	}
-	s := int64(secs)
-	if offset > 0 && s > math.MaxInt64/2-offset || offset < 0 && offset < math.MinInt64/2 {
-		// Absurd offsets: clamp rather than wrap.
-		if offset > 0 {
-			return math.MaxInt64
+// nsTime combines seconds, nanoseconds (less than 1e9) and an offset in
+// seconds into Unix nanoseconds. It reports false, and returns 0, when the
+// result is outside [MinTime, MaxTime]; no step can overflow.
+func nsTime(secs uint64, ns uint64, offset int64) (int64, bool) {
+	const maxSec = uint64(MaxTime / 1_000_000_000)
+	var s uint64
+	if offset >= 0 {
+		s = secs + uint64(offset)
+		if s < secs {
+			return 0, false
 		}
-		return math.MinInt64
+	} else {
+		neg := uint64(-(offset + 1)) + 1 // -offset, also for math.MinInt64
+		if secs < neg {
+			return 0, false
+		}
+		s = secs - neg
 	}
-	s += offset
-	switch {
-	case s > maxSec:
-		return math.MaxInt64
-	case s < -maxSec:
-		return math.MinInt64
+	if s > maxSec || ns >= 1_000_000_000 {
+		return 0, false
 	}
-	return s*1e9 + int64(ns)
+	t := int64(s)*1_000_000_000 + int64(ns) // at most about 4.6e18: no overflow
+	if t > MaxTime {
+		return 0, false
+	}
+	return t, true
+}
+
+// setTime stores t as the record's time if ok, else marks the record's time
+// as out of range (the time of the record before is kept, as for a record
+// without a timestamp).
+func (r *Reader) setTime(t int64, ok bool) {
+	rec := &r.rec
+	rec.TimeOutOfRange = !ok
+	rec.NoTime = !ok
+	if ok {
+		rec.Time = t
+	}
 }

@@ -615,23 +615,35 @@ func TestTruncatedCompressedHeader(t *testing.T) {
 }
 
 func TestNsTime(t *testing.T) {
+	// Hand-computed: MaxTime is 2^62 - 1 ns = 4611686018 s + 427387903 ns.
 	tests := []struct {
 		secs, ns uint64
 		off      int64
 		want     int64
+		ok       bool
 	}{
-		{0, 0, 0, 0},
-		{1, 5, 0, 1e9 + 5},
-		{10, 0, -20, -10e9},
-		{math.MaxUint64, 0, 0, math.MaxInt64},
-		{9223372035, 999999999, 0, 9223372035999999999},
-		{9223372036, 0, 0, math.MaxInt64},
-		{0, 0, math.MinInt64, math.MinInt64},
-		{5, 0, math.MaxInt64, math.MaxInt64},
+		{0, 0, 0, 0, true},
+		{1, 5, 0, 1e9 + 5, true},
+		{4294967296, 0, 0, 4294967296e9, true}, // 2106: valid
+		{4611686018, 427387903, 0, 1<<62 - 1, true},
+		{4611686018, 427387904, 0, 0, false},
+		{4611686019, 0, 0, 0, false},
+		{10, 0, -20, 0, false}, // before 1970
+		{10, 0, -10, 0, true},
+		{1 << 62, 7, -(1 << 62) + 3, 3e9 + 7, true}, // huge seconds brought back by a huge negative offset
+		{math.MaxUint64, 0, 0, 0, false},
+		{math.MaxUint64, 0, math.MaxInt64, 0, false}, // the sum wraps uint64
+		{math.MaxUint64, 0, math.MinInt64, 0, false}, // 2^63 - 1 seconds: still too late
+		{0, 0, math.MinInt64, 0, false},
+		{5, 0, math.MaxInt64, 0, false},
+		{5, 0, 1 << 62, 0, false},
+		{1 << 62, 0, -(1 << 62), 0, true},
+		{5, 0, -(1 << 62), 0, false},
+		{0, 1e9, 0, 0, false}, // not a valid nanosecond field
 	}
 	for _, tc := range tests {
-		if got := nsTime(tc.secs, tc.ns, tc.off); got != tc.want {
-			t.Errorf("nsTime(%d, %d, %d) = %d, want %d", tc.secs, tc.ns, tc.off, got, tc.want)
+		if got, ok := nsTime(tc.secs, tc.ns, tc.off); got != tc.want || ok != tc.ok {
+			t.Errorf("nsTime(%d, %d, %d) = %d, %v; want %d, %v", tc.secs, tc.ns, tc.off, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -22,7 +22,10 @@ type Summary struct {
 	First, Last int64
 	DurationNs  int64  // Last - First
 	SnapLen     uint32 // largest interface snap length (0: none declared)
-	Err         error  // non-nil if reading stopped early; the counts cover the records before it
+	// TimeOutOfRange counts the records whose timestamp is outside
+	// [MinTime, MaxTime]; they count as having no timestamp.
+	TimeOutOfRange int64
+	Err            error // non-nil if reading stopped early; the counts cover the records before it
 }
 
 // Summarize reads the whole capture at path ("-" for standard input) and
@@ -70,6 +73,9 @@ func (z *Summarizer) Add(x *Record) {
 	s.Packets++
 	s.DataBytes += int64(x.CapLen)
 	s.WireBytes += int64(x.WireLen)
+	if x.TimeOutOfRange {
+		s.TimeOutOfRange++
+	}
 	if x.NoTime {
 		return
 	}

@@ -155,6 +155,9 @@ func compareTshark(t *testing.T, path, name string) {
 	for i, w := range packets {
 		g := got[i]
 		wt := w.time
+		if w.hasTime && (wt < MinTime || wt > MaxTime) {
+			w.hasTime = false // outside pcapframe's range: no time (parseEpoch saturates, so wt is out of range too)
+		}
 		if g.NoTime == w.hasTime {
 			t.Fatalf("frame %d: tshark has a time: %v, pcapframe NoTime %v", w.frame, w.hasTime, g.NoTime)
 		}
