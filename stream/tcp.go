@@ -133,18 +133,46 @@ const (
 	flagACK = 1 << 4
 )
 
-// Add takes one TCP packet of the connection, sent by side.
+// Segment is what the reassembler reads of one TCP segment: the header fields and the payload, whatever the
+// segment came from (a decoded packet, a row of the packets table).
+type Segment struct {
+	Side     Side
+	Seq, Ack uint32
+	Flags    uint16 // TCP flag bits as packet.Packet.TCPFlags holds them (bit 0 FIN, 1 SYN, 2 RST, 4 ACK)
+	Window   uint16
+	// Payload is the captured payload, valid only during the call; Declared is the payload length the headers
+	// declare (tshark's tcp.len). Declared bytes beyond the captured ones (a payload cut by the snap length)
+	// are a gap; captured bytes beyond Declared are ignored.
+	Payload  []byte
+	Declared int64
+	// Frame and Time are the segment's frame number and packet time.
+	Frame, Time int64
+}
+
+// Add takes one TCP packet of the connection, sent by side: its Segment. Packets without a complete TCP
+// header are ignored.
 func (c *TCP) Add(p *packet.Packet, side Side) error {
 	if !p.Has(packet.HasTCP) {
 		return nil
 	}
-	h, peer := &c.h[side], &c.h[1-side]
-	syn := p.TCPFlags&flagSYN != 0
-	var plen int64
+	s := Segment{Side: side, Seq: p.Seq, Ack: p.Ack, Flags: p.TCPFlags, Window: p.Window, Frame: p.Frame, Time: p.Time}
 	if p.Has(packet.HasPayload) {
-		plen = int64(p.PayloadLen)
+		s.Payload, s.Declared = p.Payload(), int64(p.PayloadLen)
 	}
-	seq := p.Seq
+	return c.AddSegment(&s)
+}
+
+// AddSegment takes one segment of the connection. The segment is only read during the call.
+func (c *TCP) AddSegment(s *Segment) error {
+	side := s.Side & 1
+	h, peer := &c.h[side], &c.h[1-side]
+	syn := s.Flags&flagSYN != 0
+	plen := max(s.Declared, 0)
+	data := s.Payload
+	if int64(len(data)) > plen {
+		data = data[:plen]
+	}
+	seq := s.Seq
 	if syn {
 		seq++
 		if !h.started || (h.next == 0 && len(h.pending) == 0 && !h.finSeen) {
@@ -158,24 +186,24 @@ func (c *TCP) Add(p *packet.Packet, side Side) error {
 	}
 	if h.started {
 		if plen > 0 {
-			if err := c.segment(h, side, seq, p.Payload(), plen, p.Frame, p.Time); err != nil {
+			if err := c.segment(h, side, seq, data, plen, s.Frame, s.Time); err != nil {
 				return err
 			}
 		}
-		if p.TCPFlags&flagFIN != 0 {
+		if s.Flags&flagFIN != 0 {
 			h.finRel = h.rel(seq) + plen
 			h.finSeen = true
 		}
 	}
 	// An acknowledgment beyond a hole of the other side means the capture missed those bytes.
-	if p.TCPFlags&flagACK != 0 && p.TCPFlags&flagRST == 0 && peer.started {
-		a := peer.rel(p.Ack)
+	if s.Flags&flagACK != 0 && s.Flags&flagRST == 0 && peer.started {
+		a := peer.rel(s.Ack)
 		if a > peer.next && a-peer.next < 1<<30 {
 			if !peer.ackSet || a > peer.ackMax {
 				peer.ackMax, peer.ackSet = a, true
 			}
 			if len(peer.pending) > 0 && peer.pending[0].start < a {
-				return c.flushUpTo(peer, 1-side, a, p.Frame, p.Time)
+				return c.flushUpTo(peer, 1-side, a, s.Frame, s.Time)
 			}
 		}
 	}
