@@ -1,0 +1,116 @@
+package textsafe
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+const hexDigits = "0123456789abcdef"
+
+// Unsafe reports whether r must not be shown raw: a control, format, separator, private-use, surrogate or
+// unassigned character, or an invisible Hangul filler (see the package documentation).
+func Unsafe(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r < 0x20 || r == 0x7f
+	}
+	switch r {
+	case 0x115f, 0x1160, 0x3164, 0xffa0:
+		return true
+	}
+	return !strconv.IsGraphic(r)
+}
+
+// Escape returns s with each byte of an unsafe character and each byte of invalid UTF-8 written as \xHH. It
+// returns s itself when there is nothing to escape.
+func Escape(s string) string {
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || Unsafe(r) {
+			break
+		}
+		i += n
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || Unsafe(r) {
+			for _, c := range []byte(s[i : i+n]) {
+				b.WriteString(`\x`)
+				b.WriteByte(hexDigits[c>>4])
+				b.WriteByte(hexDigits[c&0xf])
+			}
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// JSON returns the JSON text b (as encoding/json writes it: valid UTF-8, controls below U+0020 already
+// escaped) with every unsafe character written as a \uXXXX escape (a surrogate pair beyond U+FFFF) and each
+// byte of invalid UTF-8 as \ufffd. Outside strings JSON text is ASCII without DEL, so only string contents
+// change, and they decode to the same values. It returns b itself when there is nothing to escape.
+func JSON(b []byte) []byte {
+	i := 0
+	for i < len(b) {
+		if c := b[i]; c < utf8.RuneSelf {
+			if c == 0x7f {
+				break
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 || Unsafe(r) {
+			break
+		}
+		i += n
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c == 0x7f {
+				out = appendU(out, 0x7f)
+			} else {
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			out = appendU(out, utf8.RuneError)
+		case Unsafe(r):
+			if r > 0xffff {
+				r -= 0x10000
+				out = appendU(out, 0xd800+(r>>10)&0x3ff)
+				out = appendU(out, 0xdc00+r&0x3ff)
+			} else {
+				out = appendU(out, r)
+			}
+		default:
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
+}
+
+// appendU appends \uXXXX for r <= 0xffff.
+func appendU(dst []byte, r rune) []byte {
+	return append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+}
