@@ -12,6 +12,8 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
 
 // Point is a position on a canvas in pixels, y down.
@@ -123,8 +125,9 @@ func (c *Canvas) Texts() []string {
 	return out
 }
 
-// Printable makes s safe to draw and to put in XML: control characters, U+FFFE/U+FFFF and invalid UTF-8 become
-// \xHH escapes (the bytes of the character), as the command line prints capture text.
+// Printable makes s safe to draw and to put in XML: control characters, bidirectional and other invisible format
+// characters (textsafe.Unsafe), U+FFFD and invalid UTF-8 become \xHH escapes (the bytes of the character), as
+// the command line prints capture text.
 func Printable(s string) string {
 	clean := true
 	for _, r := range s {
@@ -152,8 +155,7 @@ func Printable(s string) string {
 }
 
 func bad(r rune) bool {
-	return r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xfffe || r == 0xffff ||
-		(r >= 0xd800 && r <= 0xdfff) || r == 0x2028 || r == 0x2029
+	return r == utf8.RuneError || textsafe.Unsafe(r)
 }
 
 // fonts are the parsed Go fonts, shared by measurement and rasterisation.

@@ -77,6 +77,9 @@ func TestPrintable(t *testing.T) {
 		{"bad\xff\xfe", `bad\xff\xfe`},
 		{"ok é ↔", "ok é ↔"},
 		{"line\u2028sep", `line\xe2\x80\xa8sep`},
+		{"csi\u009b31m", `csi\xc2\x9b31m`},
+		{"evil\u202egnp.exe", `evil\xe2\x80\xaegnp.exe`},
+		{"\u2066iso\u2069 \u200f\u061c", `\xe2\x81\xa6iso\xe2\x81\xa9 \xe2\x80\x8f\xd8\x9c`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
