@@ -17,10 +17,20 @@ import (
 // list is the one ordered list of tables built from captures. Adding a table is one package and one line here:
 // Analyzer(xyz.Table, xyz.New) for a protocol analyzer (package analyzer).
 var list = []*Def{
-	Define(packet.Table, map[string]string{"payload_hex": "lower(hex(payload_raw))"}, newPackets),
-	Define(flow.Table, nil, newFlows),
-	Define(flow.EndpointTable, nil, newEndpoints),
+	Packets,
+	Flows,
+	Endpoints,
 }
+
+// The tables every run can build.
+var (
+	// Packets is the packet table: one row per frame. DuckDB computes payload_hex from payload_raw.
+	Packets = Define(packet.Table, map[string]string{"payload_hex": "lower(hex(payload_raw))"}, newPackets)
+	// Flows is the flows table: one row per conversation, from the run's flow tracker.
+	Flows = Define(flow.Table, nil, newFlows)
+	// Endpoints is the endpoints table: one row per IP address.
+	Endpoints = Define(flow.EndpointTable, nil, newEndpoints)
+)
 
 // List returns the table definitions in order: packets, flows, endpoints, then the protocol tables. The
 // definitions are shared: do not modify them.
@@ -123,7 +133,7 @@ func Define[R any](t *schema.Table[R], derived map[string]string, start func(out
 		writer: func(columns []string, format sink.Format, w io.Writer, path string, opts sink.Options) (Writer, error) {
 			sel, err := t.Select(columns)
 			if err != nil {
-				return nil, err
+				return nil, &ColumnError{err}
 			}
 			var sw sink.Writer[R]
 			if path != "" {
@@ -139,12 +149,18 @@ func Define[R any](t *schema.Table[R], derived map[string]string, start func(out
 		text: func(w io.Writer, columns []string, clean func(string) string) (Writer, error) {
 			sel, err := t.Select(columns)
 			if err != nil {
-				return nil, err
+				return nil, &ColumnError{err}
 			}
 			return Erase[R](NewTextTable(w, sel, clean)), nil
 		},
 	}
 }
+
+// ColumnError is a column selection that does not fit the table (an unknown or repeated name).
+type ColumnError struct{ Err error }
+
+func (e *ColumnError) Error() string { return e.Err.Error() }
+func (e *ColumnError) Unwrap() error { return e.Err }
 
 // Analyzer defines the table of a protocol analyzer: newAnalyzer builds the analyzer of a run around the
 // function that takes each finished row (which must own its memory: the row is copied).

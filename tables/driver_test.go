@@ -1,0 +1,396 @@
+package tables_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/flow"
+	"github.com/pcapframe/pcapframe/internal/sink"
+	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/pipeline"
+	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/stream"
+	"github.com/pcapframe/pcapframe/tables"
+)
+
+const pcapDir = "../testdata/pcaps"
+
+// corpus returns the path of a capture of the repository's corpus; a missing one fails the test.
+func corpus(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(pcapDir, name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("capture %s is missing from testdata/pcaps: %v", name, err)
+	}
+	return p
+}
+
+// readBatches decodes a capture into batches that outlive pipeline.Run (packets cloned).
+func readBatches(t testing.TB, path string) []*pipeline.Batch {
+	t.Helper()
+	var out []*pipeline.Batch
+	err := pipeline.Run(context.Background(), []string{path}, pipeline.Options{Workers: 1}, func(b *pipeline.Batch) error {
+		c := &pipeline.Batch{Source: b.Source, Packets: make([]packet.Packet, len(b.Packets))}
+		for i := range b.Packets {
+			c.Packets[i] = *b.Packets[i].Clone()
+		}
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return out
+}
+
+// collect is a Writer that keeps copies of the rows.
+type collect[R any] struct{ rows []R }
+
+func (c *collect[R]) Write(rows any) error {
+	c.rows = append(c.rows, rows.([]R)...)
+	return nil
+}
+func (c *collect[R]) Close() error { return nil }
+func (c *collect[R]) Abort() error { return nil }
+
+// trackerFlows is the flows table as the flows command built it before the driver: one flow.Tracker over every
+// packet.
+func trackerFlows(t *testing.T, batches []*pipeline.Batch) []flow.Flow {
+	var out []flow.Flow
+	tr := flow.NewTracker(flow.Options{}, func(f *flow.Flow) error { out = append(out, *f); return nil })
+	for _, b := range batches {
+		for i := range b.Packets {
+			if err := tr.Add(&b.Packets[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runPass runs a pass over batches and fails the test on error.
+func runPass(t *testing.T, batches []*pipeline.Batch, outs []tables.Output, opts tables.Options) tables.Stats {
+	t.Helper()
+	p, err := tables.NewPass(outs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if err := p.Batch(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return p.Stats()
+}
+
+var streamCaptures = []string{
+	"arkime__wireshark-retrans.pcap",
+	"chrissanders__tcp_retransmissions.pcapng",
+	"zeek__tcp_handshake-reorder.pcap",
+	"zeek__tcp_retransmit-fast009.pcap",
+	"seed__find_the_image.pcap",
+	"pcapplusplus__Pcap__Test_PcapExamples_four_ipv6_http_streams.pcap",
+	"chrissanders__http_espn.pcapng",
+}
+
+// TestFlowsMatchTracker checks that the pass gives the flows rows of a lone flow.Tracker (what `pcapframe flows`
+// computed before the driver, checked against tshark in package flow), alone, with the packets table, and with
+// analyzers that recognise nothing.
+func TestFlowsMatchTracker(t *testing.T) {
+	for _, name := range append(streamCaptures, "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap", "ndpi__bad-dns-traffic.pcap") {
+		t.Run(name, func(t *testing.T) {
+			batches := readBatches(t, corpus(t, name))
+			want := trackerFlows(t, batches)
+			if len(want) == 0 {
+				t.Fatal("no flows")
+			}
+			for _, withOthers := range []bool{false, true} {
+				fl := &collect[flow.Flow]{}
+				outs := []tables.Output{{Def: tables.Flows, Writer: fl}}
+				if withOthers {
+					outs = append(outs, tables.Output{Def: tables.Packets, Writer: &collect[packet.Packet]{}},
+						tables.Output{Def: probeDef(&probe{}), Writer: &collect[probeRow]{}})
+				}
+				runPass(t, batches, outs, tables.Options{})
+				if !reflect.DeepEqual(fl.rows, want) {
+					t.Errorf("others=%v: %d flows, want %d (first difference %s)", withOthers, len(fl.rows), len(want), firstDiff(fl.rows, want))
+				}
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []flow.Flow) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return fmt.Sprintf("row %d: %+v != %+v", i, a[i], b[i])
+		}
+	}
+	return "length"
+}
+
+// probeRow is the row of the probe analyzer's table: one per event.
+type probeRow struct{ Event string }
+
+var probeTable = &schema.Table[probeRow]{Name: "probe", Doc: "Events seen by the probe analyzer.", Columns: []schema.Column[probeRow]{
+	{Name: "event", Type: schema.String, Doc: "The event.", Default: true, Append: func(r *probeRow, b []byte) ([]byte, bool) { return append(b, r.Event...), true }},
+}}
+
+// chunk is one Data or Gap call.
+type chunk struct {
+	FromOrig    bool
+	Data        string
+	Gap         int64
+	Frame, Time int64
+}
+
+// probe is an analyzer test double: it asks for every TCP stream and records what it is given.
+type probe struct {
+	emit     func(*probeRow) error
+	packets  int64
+	streamed map[string]int // Stream calls per uid
+	ended    map[string]int // FlowEnd calls per uid
+	ends     map[string]int // StreamHandler.End calls per uid
+	chunks   map[string][]chunk
+	flows    map[string]analyzer.Flow
+	service  map[string]string // uid -> service to claim
+	closed   int
+}
+
+func (p *probe) init(emit func(*probeRow) error) *probe {
+	p.emit = emit
+	p.streamed, p.ended, p.ends = map[string]int{}, map[string]int{}, map[string]int{}
+	p.chunks, p.flows = map[string][]chunk{}, map[string]analyzer.Flow{}
+	return p
+}
+
+func probeDef(p *probe) *tables.Def {
+	return tables.Analyzer(probeTable, func(emit func(*probeRow) error) *probe { return p.init(emit) })
+}
+
+func (p *probe) Packet(pk *analyzer.Packet) error {
+	p.packets++
+	if pk.Flow == nil || pk.Flow.UID == "" {
+		return fmt.Errorf("packet %d without flow", pk.Frame)
+	}
+	p.flows[pk.Flow.UID] = *pk.Flow
+	return nil
+}
+
+func (p *probe) Stream(f *analyzer.Flow) analyzer.StreamHandler {
+	p.streamed[f.UID]++
+	return &probeStream{p: p, uid: f.UID}
+}
+
+func (p *probe) FlowEnd(f *analyzer.Flow) error {
+	p.ended[f.UID]++
+	return p.emit(&probeRow{Event: "end " + f.UID})
+}
+
+func (p *probe) Close() error { p.closed++; return nil }
+
+func (p *probe) Service(uid string) string { return p.service[uid] }
+
+type probeStream struct {
+	p   *probe
+	uid string
+}
+
+func (s *probeStream) Data(fromOrig bool, data []byte, frame, time int64) error {
+	s.p.chunks[s.uid] = append(s.p.chunks[s.uid], chunk{FromOrig: fromOrig, Data: string(data), Frame: frame, Time: time})
+	return nil
+}
+
+func (s *probeStream) Gap(fromOrig bool, n int64, frame, time int64) error {
+	s.p.chunks[s.uid] = append(s.p.chunks[s.uid], chunk{FromOrig: fromOrig, Gap: n, Frame: frame, Time: time})
+	return nil
+}
+
+func (s *probeStream) End() error { s.p.ends[s.uid]++; return nil }
+
+// followChunks reassembles TCP stream n of the capture through the follow code path (stream.Follower, checked
+// against tshark's Follow TCP Stream in package stream).
+func followChunks(t *testing.T, batches []*pipeline.Batch, n int64) (uid string, out []chunk) {
+	var client stream.Side
+	fo := stream.NewFollower(stream.Match{Proto: "tcp", Stream: n}, stream.Options{}, func(h stream.Header) (func(*stream.Chunk) error, error) {
+		uid = h.UID
+		client = stream.Client
+		return func(c *stream.Chunk) error {
+			ch := chunk{FromOrig: c.Side == client, Gap: c.Gap, Frame: c.Frame, Time: c.Time}
+			if c.Gap == 0 {
+				ch.Data = string(c.Data)
+			}
+			out = append(out, ch)
+			return nil
+		}, nil
+	})
+	for _, b := range batches {
+		for i := range b.Packets {
+			if err := fo.Add(&b.Packets[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	found, _, err := fo.Close()
+	if err != nil || !found {
+		t.Fatalf("follow tcp stream %d: found %v, %v", n, found, err)
+	}
+	return uid, out
+}
+
+// TestAnalyzerSeesFollow checks what an analyzer receives from the pass on corpus captures with
+// retransmissions, reordering and holes: per TCP connection the chunks `pcapframe follow` reassembles (data and
+// gaps, in the same order, with the same frames), Stream called once per TCP connection, End once per stream,
+// FlowEnd once per flow, every packet of every flow, Close once.
+func TestAnalyzerSeesFollow(t *testing.T) {
+	for _, name := range streamCaptures {
+		t.Run(name, func(t *testing.T) {
+			batches := readBatches(t, corpus(t, name))
+			flows := trackerFlows(t, batches)
+			p := &probe{}
+			st := runPass(t, batches, []tables.Output{{Def: probeDef(p), Writer: &collect[probeRow]{}}},
+				tables.Options{Stream: stream.Options{MaxBuffer: stream.DefaultMaxBuffer}})
+			if p.closed != 1 {
+				t.Errorf("Close called %d times", p.closed)
+			}
+			if p.packets != st.Flow.Counted {
+				t.Errorf("Packet called %d times, the tracker counted %d packets in flows", p.packets, st.Flow.Counted)
+			}
+			tcp := 0
+			for _, f := range flows {
+				uid := f.UID()
+				if p.ended[uid] != 1 {
+					t.Errorf("flow %s: FlowEnd called %d times", uid, p.ended[uid])
+				}
+				af := p.flows[uid]
+				if af.CommunityID != f.CommunityID() || af.Stream != f.Stream || af.Proto != f.Proto || af.Start != f.TS ||
+					af.Orig.Addr() != f.OrigH.Unmap() || af.Orig.Port() != f.OrigP || af.Resp.Addr() != f.RespH.Unmap() || af.Resp.Port() != f.RespP {
+					t.Errorf("flow %s: analyzer saw %+v", uid, af)
+				}
+				if f.Proto != 6 {
+					if p.streamed[uid] != 0 {
+						t.Errorf("flow %s (proto %d) offered as a stream", uid, f.Proto)
+					}
+					continue
+				}
+				tcp++
+				if p.streamed[uid] != 1 || p.ends[uid] != 1 {
+					t.Errorf("flow %s: Stream called %d times, End %d times", uid, p.streamed[uid], p.ends[uid])
+				}
+			}
+			if len(p.ended) != len(flows) || len(p.streamed) != tcp || st.Streams != int64(tcp) {
+				t.Errorf("%d flows ended, %d streams (%d counted), want %d and %d", len(p.ended), len(p.streamed), st.Streams, len(flows), tcp)
+			}
+			gaps := 0
+			for _, f := range flows {
+				if f.Proto != 6 {
+					continue
+				}
+				uid, want := followChunks(t, batches, f.Stream)
+				if uid != f.UID() {
+					// A flow split by a timeout keeps its stream index; follow takes the first.
+					continue
+				}
+				got := p.chunks[uid]
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("tcp stream %d: %d chunks, follow %d", f.Stream, len(got), len(want))
+				}
+				for _, c := range got {
+					if c.Gap > 0 {
+						gaps++
+					}
+				}
+			}
+			t.Logf("%d flows, %d TCP, %d gaps", len(flows), tcp, gaps)
+		})
+	}
+}
+
+// TestServiceFromAnalyzer checks that an analyzer's service replaces the port-based guess of its flows only.
+func TestServiceFromAnalyzer(t *testing.T) {
+	batches := readBatches(t, corpus(t, "seed__find_the_image.pcap"))
+	want := trackerFlows(t, batches)
+	p := &probe{service: map[string]string{want[0].UID(): "probe"}}
+	fl := &collect[flow.Flow]{}
+	runPass(t, batches, []tables.Output{{Def: tables.Flows, Writer: fl}, {Def: probeDef(p), Writer: &collect[probeRow]{}}}, tables.Options{})
+	if len(fl.rows) != len(want) {
+		t.Fatalf("%d flows, want %d", len(fl.rows), len(want))
+	}
+	for i := range want {
+		w := want[i]
+		if i == 0 {
+			w.Service = "probe"
+		}
+		if fl.rows[i] != w {
+			t.Errorf("flow %d: service %q, want %q", i, fl.rows[i].Service, w.Service)
+		}
+	}
+}
+
+// TestMaxStreams checks that the cap on connections reassembled at once holds, and that the flows are still
+// ended once each.
+func TestMaxStreams(t *testing.T) {
+	batches := readBatches(t, corpus(t, "pcapplusplus__Pcap__Test_PcapExamples_four_ipv6_http_streams.pcap"))
+	p := &probe{}
+	st := runPass(t, batches, []tables.Output{{Def: probeDef(p), Writer: &collect[probeRow]{}}}, tables.Options{MaxStreams: 1})
+	if st.SkippedStreams == 0 || st.Streams+st.SkippedStreams != int64(len(p.ended)-countNonTCP(p)) {
+		t.Errorf("streams %d, skipped %d, flows %d", st.Streams, st.SkippedStreams, len(p.ended))
+	}
+}
+
+func countNonTCP(p *probe) int {
+	n := 0
+	for _, f := range p.flows {
+		if f.Proto != 6 {
+			n++
+		}
+	}
+	return n
+}
+
+// TestListDefs checks the list: unique names, valid schemas, and the order packets, flows, endpoints first.
+func TestListDefs(t *testing.T) {
+	names := tables.Names()
+	if len(names) < 3 || names[0] != "packets" || names[1] != "flows" || names[2] != "endpoints" {
+		t.Fatalf("names %v", names)
+	}
+	seen := map[string]bool{}
+	for _, d := range tables.List() {
+		if seen[d.Name()] || tables.Lookup(d.Name()) != d {
+			t.Errorf("table %s twice or not found", d.Name())
+		}
+		seen[d.Name()] = true
+		if len(d.Info.Names()) == 0 || d.Info.TableDoc() == "" {
+			t.Errorf("table %s has no columns or doc", d.Name())
+		}
+		// Every table can be written in every format.
+		for _, f := range []sink.Format{sink.Parquet, sink.CSV, sink.JSONL} {
+			w, err := d.NewWriter([]string{"all"}, f, io.Discard, "", sink.Options{})
+			if err != nil {
+				t.Errorf("table %s, %s: %v", d.Name(), f, err)
+				continue
+			}
+			if err := w.Close(); err != nil {
+				t.Errorf("table %s, %s: %v", d.Name(), f, err)
+			}
+		}
+	}
+	if _, err := tables.Select([]string{"flows", "nosuch"}); err == nil {
+		t.Error("unknown table accepted")
+	}
+	if _, err := tables.Select([]string{"flows", "flows"}); err == nil {
+		t.Error("repeated table accepted")
+	}
+}
