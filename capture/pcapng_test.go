@@ -338,8 +338,9 @@ func TestTimeOutOfRange(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := SummarizeReader(rd)
-			if s.TimeOutOfRange != bad || s.First != first || s.Last != last {
-				t.Errorf("summary: %d out of range, first %d, last %d; want %d, %d, %d", s.TimeOutOfRange, s.First, s.Last, bad, first, last)
+			if s.TimeOutOfRange != bad || s.Timed != int64(len(recs))-bad || s.First != first || s.Last != last {
+				t.Errorf("summary: %d out of range, %d timed, first %d, last %d; want %d, %d, %d, %d",
+					s.TimeOutOfRange, s.Timed, s.First, s.Last, bad, int64(len(recs))-bad, first, last)
 			}
 		})
 	}

@@ -25,7 +25,10 @@ type Summary struct {
 	// TimeOutOfRange counts the records whose timestamp is outside
 	// [MinTime, MaxTime]; they count as having no timestamp.
 	TimeOutOfRange int64
-	Err            error // non-nil if reading stopped early; the counts cover the records before it
+	// Timed counts the records with a timestamp (NoTime not set): First,
+	// Last and DurationNs describe those.
+	Timed int64
+	Err   error // non-nil if reading stopped early; the counts cover the records before it
 }
 
 // Summarize reads the whole capture at path ("-" for standard input) and
@@ -79,6 +82,7 @@ func (z *Summarizer) Add(x *Record) {
 	if x.NoTime {
 		return
 	}
+	s.Timed++
 	if !z.haveTime || x.Time < s.First {
 		s.First = x.Time
 	}
