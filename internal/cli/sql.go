@@ -23,6 +23,7 @@ func init() { commands = append(commands, NewCmdSQL) }
 // EngineOptions are the flags shared by the commands that load inputs into DuckDB (sql, stats).
 type EngineOptions struct {
 	DB          string
+	DBForeign   bool
 	MemoryLimit string
 	TempDir     string
 	AllowFiles  bool
@@ -32,8 +33,9 @@ type EngineOptions struct {
 func (o *EngineOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.DB, "db", "", "keep the loaded tables in this DuckDB database `FILE`; a later run with the same inputs (or none) reuses them without decoding again")
+	f.BoolVar(&o.DBForeign, "db-foreign", false, "let --db name a DuckDB database that pcapframe did not create (its tables named packets, flows, ... are replaced)")
 	f.StringVar(&o.MemoryLimit, "memory-limit", "", "DuckDB memory limit, e.g. 4GB or 25% (default 50% of the machine's memory); past it DuckDB spills to disk")
-	f.StringVar(&o.TempDir, "temp-dir", "", "`DIR` where DuckDB spills when over the memory limit (default: a private temporary directory)")
+	f.StringVar(&o.TempDir, "temp-dir", "", "`DIR` in which a private temporary directory is made for DuckDB's spill files and staged tables (default: the system's)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
 }
 
@@ -61,8 +63,11 @@ that 'pcapframe convert' writes. Captures are decoded straight into the tables (
 Parquet files are read in place, as views named after the table their columns belong to. The table services
 (port, transport, service) names well-known ports, and proto_name(proto) names transport protocols.
 
-By default a query can read the inputs and nothing else, and cannot write files (DuckDB's external access is
-switched off after the inputs are loaded, and its configuration locked); --allow-files lifts that. DuckDB keeps
+By default a query can read the Parquet inputs and nothing else, and cannot write files, load extensions or
+change DuckDB's configuration: from its first statement DuckDB's external access is off except for those inputs
+and a private temporary directory, its configuration is locked, and statements that write files (COPY, EXPORT,
+ATTACH, INSTALL, LOAD, PREPARE/EXECUTE, EXPLAIN of them) are refused; --allow-files lifts all of that. Nothing
+in a --db database file changes it. A --db database must be one pcapframe made (--db-foreign to use another). DuckDB keeps
 under --memory-limit and spills to a temporary directory beyond it.
 
 The prompt reads statements ending with ';' over one or more lines, keeps a history in ~/.pcapframe_history, and
@@ -104,7 +109,10 @@ func openEngineStats(ctx context.Context, io *IO, o *EngineOptions, args, tables
 			}
 		}
 	}
-	e, err := query.Open(ctx, query.Options{Path: o.DB, MemoryLimit: o.MemoryLimit, TempDir: o.TempDir, AllowFiles: o.AllowFiles})
+	e, err := query.Open(ctx, query.Options{Path: o.DB, Foreign: o.DBForeign, MemoryLimit: o.MemoryLimit, TempDir: o.TempDir, Inputs: args, AllowFiles: o.AllowFiles})
+	if errors.Is(err, query.ErrNotDuckDB) || errors.Is(err, query.ErrForeignDatabase) {
+		return nil, st, nil, usagef("%v", err)
+	}
 	if err != nil {
 		return nil, st, nil, err
 	}
@@ -120,10 +128,6 @@ func openEngineStats(ctx context.Context, io *IO, o *EngineOptions, args, tables
 			}
 			damaged = &DamagedError{err}
 		}
-	}
-	if err := e.Lock(ctx); err != nil {
-		e.Close()
-		return nil, st, nil, err
 	}
 	return e, st, damaged, nil
 }
@@ -151,6 +155,9 @@ func runSQL(ctx context.Context, io *IO, o *SQLOptions, args []string) error {
 		if o.Output != "" && a != "-" && sameFile(a, o.Output) {
 			return usagef("output %q is also an input: refusing to overwrite it", o.Output)
 		}
+	}
+	if o.Output != "" && o.Output != "-" && o.DB != "" && sameFile(o.Output, o.DB) {
+		return usagef("output %q is also the --db database: refusing to overwrite it", o.Output)
 	}
 	e, damaged, err := openEngine(ctx, io, &o.EngineOptions, args, o.Tables)
 	if err != nil {

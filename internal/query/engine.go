@@ -16,19 +16,32 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-// Options configure an Engine. The zero value is valid: an in-memory database with the default memory limit.
+// Options configure an Engine. The zero value is valid: an in-memory database with the default memory limit, in
+// which queries can read no file.
 type Options struct {
 	// Path is the DuckDB database file that keeps the loaded tables between runs; "" keeps them in memory only.
+	// An existing file must be a DuckDB database that pcapframe made (see Foreign).
 	Path string
+	// Foreign lets Path be a DuckDB database that pcapframe did not create: its tables and views named as
+	// pcapframe's (packets, flows, ...) are replaced by a load. Without it such a database is refused
+	// (ErrForeignDatabase).
+	Foreign bool
 	// MemoryLimit is DuckDB's memory_limit: a size such as "4GB" or "512MiB", or a share of the machine's memory
-	// such as "50%". "" means DefaultMemoryLimit. Past the limit DuckDB spills to TempDir.
+	// such as "50%". "" means DefaultMemoryLimit. Past the limit DuckDB spills to a private temporary directory.
 	MemoryLimit string
-	// TempDir is where DuckDB spills; "" creates a private temporary directory that Close removes.
+	// TempDir is where the private temporary directory (DuckDB's spill files, staged tables) is created; ""
+	// means the system's. The directory named here is never given to DuckDB itself: only the private directory
+	// inside it, which Close removes.
 	TempDir string
 	// Threads is the number of DuckDB threads; 0 means one per core.
 	Threads int
-	// AllowFiles keeps DuckDB's access to files other than the inputs (read_csv, COPY ... TO, ATTACH, ...) after
-	// Lock. By default a query can read the inputs and nothing else, and cannot write files.
+	// Inputs are the inputs the run will load (as Load takes them). Their Parquet files are the only files
+	// outside the private temporary directory that queries can read, unless AllowFiles. Load refuses Parquet
+	// files not named here.
+	Inputs []string
+	// AllowFiles keeps DuckDB's access to every file (read_csv, COPY ... TO, ATTACH, ...). By default the sandbox
+	// is in force from the first statement: a query can read the Parquet inputs and nothing else, cannot write
+	// files, load extensions or change the configuration (see Sandbox).
 	AllowFiles bool
 }
 
@@ -38,59 +51,72 @@ const DefaultMemoryShare = 50
 
 // Engine is an embedded DuckDB database with the tables of the inputs. It is not safe for concurrent use.
 type Engine struct {
-	opts    Options
-	db      *sql.DB
-	conn    *sql.Conn
-	tmp     string   // private temporary directory, removed by Close
-	stage   string   // private staging directory for tables built from captures, removed by Close
-	staged  int      // staging files made so far, to name the next one
-	allowed []string // files a query may still read after Lock
-	locked  bool
-	hidden  map[string]bool // internal tables not listed to the user
-	main    *Engine         // for a session (Session): the engine it belongs to
-	conns   atomic.Int32    // connections open to db: the engine's and its open sessions' (closed from any goroutine)
+	opts     Options
+	db       *sql.DB
+	conn     *sql.Conn
+	tmp      string   // private temporary directory (spill files, staging), removed by Close
+	stage    string   // private staging directory for tables built from captures, inside tmp
+	staged   int      // staging files made so far, to name the next one
+	readable []string // Parquet inputs (absolute), the only outside files a locked query may read
+	created  bool     // the database file did not exist before Open
+	complete bool     // the database file holds a complete state (Close removes a created one that does not)
+	building bool     // tables are being built under temporary names (a reload of a database file)
+	locked   bool
+	main     *Engine      // for a session (Session): the engine it belongs to
+	conns    atomic.Int32 // connections open to db: the engine's and its open sessions' (closed from any goroutine)
 }
 
-// Open starts an engine: it opens (or creates) the database and applies the memory limit, the temporary
-// directory and the thread count.
+// Open starts an engine: it opens (or creates) the database and, before anything else runs in it, switches off
+// extension loading, applies the memory limit and the private temporary directory, and (unless AllowFiles)
+// locks file access and the configuration. Nothing stored in the database file can change these settings.
 func Open(ctx context.Context, opts Options) (*Engine, error) {
 	limit, err := memoryLimit(opts.MemoryLimit)
 	if err != nil {
 		return nil, err
 	}
-	dsn := ""
+	readable, err := parquetInputs(opts.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	created := false
 	if opts.Path != "" {
-		dsn = opts.Path
-		if dir := filepath.Dir(opts.Path); dir != "" {
-			if _, err := os.Stat(dir); err != nil {
-				return nil, fmt.Errorf("open database %q: %w", opts.Path, err)
-			}
+		if created, err = checkDatabaseFile(opts.Path); err != nil {
+			return nil, err
 		}
 	}
+	tmp, err := os.MkdirTemp(opts.TempDir, "pcapframe-duckdb-")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary directory: %w", err)
+	}
+	e := &Engine{opts: opts, tmp: tmp, readable: readable, created: created}
+	fail := func(err error) (*Engine, error) {
+		e.Close()
+		if created {
+			removeDatabase(opts.Path)
+		}
+		return nil, err
+	}
+	// Extensions are neither installed nor loaded automatically, from the opening of the file on: a database
+	// file of another kind (SQLite, ...) would otherwise make DuckDB download its extension.
+	dsn := opts.Path + "?autoinstall_known_extensions=false&autoload_known_extensions=false&allow_community_extensions=false"
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
-		return nil, fmt.Errorf("open database %q: %w", opts.Path, cleanError(err))
+		return fail(fmt.Errorf("open database %q: %w", opts.Path, cleanError(err)))
 	}
-	e := &Engine{opts: opts, db: sql.OpenDB(connector), hidden: map[string]bool{inputsTable: true}}
+	e.db = sql.OpenDB(connector)
 	e.conns.Store(1)
 	e.db.SetMaxOpenConns(1)
 	e.conn, err = e.db.Conn(ctx)
 	if err != nil {
-		e.db.Close()
-		return nil, fmt.Errorf("open database %q: %w", opts.Path, cleanError(err))
+		return fail(fmt.Errorf("open database %q: %w", opts.Path, cleanError(err)))
 	}
-	tmp := opts.TempDir
-	if tmp == "" {
-		tmp, err = os.MkdirTemp("", "pcapframe-duckdb-")
-		if err != nil {
-			e.Close()
-			return nil, fmt.Errorf("create temporary directory: %w", err)
-		}
-		e.tmp = tmp
+	e.stage = filepath.Join(tmp, "stage")
+	if err := os.Mkdir(e.stage, 0o700); err != nil {
+		return fail(fmt.Errorf("create staging directory: %w", err))
 	}
 	settings := []string{
 		"SET memory_limit = " + quoteString(limit),
-		"SET temp_directory = " + quoteString(tmp),
+		"SET temp_directory = " + quoteString(filepath.Join(tmp, "spill")),
 		// Rows keep the order in which they were loaded (file and frame order) unless a query sorts them.
 		"SET preserve_insertion_order = true",
 		"SET parquet_metadata_cache = true",
@@ -98,16 +124,24 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Threads > 0 {
 		settings = append(settings, "SET threads = "+strconv.Itoa(opts.Threads))
 	}
+	if !opts.AllowFiles {
+		settings = append(settings, sandboxSettings(tmp, readable)...)
+	}
 	for _, s := range settings {
 		if _, err := e.conn.ExecContext(ctx, s); err != nil {
-			e.Close()
-			return nil, fmt.Errorf("configure duckdb (%s): %w", s, cleanError(err))
+			return fail(fmt.Errorf("configure duckdb (%s): %w", s, cleanError(err)))
+		}
+	}
+	e.locked = !opts.AllowFiles
+	if opts.Path != "" && !created {
+		if err := e.checkOwner(ctx); err != nil {
+			return fail(err)
 		}
 	}
 	if err := e.createServices(ctx); err != nil {
-		e.Close()
-		return nil, err
+		return fail(err)
 	}
+	e.complete = !created || len(opts.Inputs) == 0
 	return e, nil
 }
 
@@ -126,7 +160,7 @@ func (e *Engine) Session(ctx context.Context) (*Engine, error) {
 		e.db.SetMaxOpenConns(int(e.conns.Add(-1)))
 		return nil, fmt.Errorf("open a second connection: %w", cleanError(err))
 	}
-	s := &Engine{opts: e.opts, db: e.db, conn: conn, allowed: e.allowed, locked: e.locked, hidden: e.hidden, main: e}
+	s := &Engine{opts: e.opts, db: e.db, conn: conn, readable: e.readable, locked: e.locked, main: e}
 	if _, err := conn.ExecContext(ctx, sqlProtoName); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open a second connection: %w", cleanError(err))
@@ -155,8 +189,9 @@ func (e *Engine) Close() error {
 	if e.tmp != "" {
 		errs = append(errs, os.RemoveAll(e.tmp))
 	}
-	if e.stage != "" {
-		errs = append(errs, os.RemoveAll(e.stage))
+	if e.created && !e.complete {
+		// A database this run created and could not fill (a failed load, a full disk): no half-made file is left.
+		removeDatabase(e.opts.Path)
 	}
 	return errors.Join(errs...)
 }
@@ -164,47 +199,14 @@ func (e *Engine) Close() error {
 // Conn returns the engine's single connection, for callers that need DuckDB beyond Query.
 func (e *Engine) Conn() *sql.Conn { return e.conn }
 
-// Exec runs statements that return no rows.
+// Exec runs a statement whose rows are not wanted (in the sandbox, one statement: see checkStatement).
 func (e *Engine) Exec(ctx context.Context, stmt string) error {
+	if err := e.checkStatement(ctx, stmt); err != nil {
+		return e.explain(ctx, err)
+	}
 	if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
 		return e.explain(ctx, err)
 	}
-	return nil
-}
-
-// Lock switches off DuckDB's access to external files, except the Parquet inputs, and locks the configuration,
-// unless Options.AllowFiles. Call it after the inputs are loaded and before running the user's queries.
-func (e *Engine) Lock(ctx context.Context) error {
-	if e.opts.AllowFiles || e.locked {
-		return nil
-	}
-	if e.opts.Path != "" {
-		// Parquet views kept in the database file from an earlier run still read their files.
-		stored, err := e.storedParquet(ctx)
-		if err != nil {
-			return err
-		}
-		e.allowed = append(e.allowed, stored...)
-	}
-	var stmts []string
-	if len(e.allowed) > 0 {
-		quoted := make([]string, len(e.allowed))
-		for i, p := range e.allowed {
-			quoted[i] = quoteString(p)
-		}
-		stmts = append(stmts, "SET allowed_paths = ["+strings.Join(quoted, ", ")+"]")
-	}
-	stmts = append(stmts,
-		"SET enable_external_access = false",
-		"SET autoload_known_extensions = false",
-		"SET autoinstall_known_extensions = false",
-		"SET lock_configuration = true")
-	for _, s := range stmts {
-		if _, err := e.conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("lock duckdb (%s): %w", s, cleanError(err))
-		}
-	}
-	e.locked = true
 	return nil
 }
 
@@ -235,7 +237,7 @@ func (e *Engine) Tables(ctx context.Context) ([]TableInfo, error) {
 		if err := rows.Scan(&t, &c, &typ); err != nil {
 			return nil, fmt.Errorf("list tables: %w", err)
 		}
-		if e.hidden[t] {
+		if isInternal(t) {
 			continue
 		}
 		if len(out) == 0 || out[len(out)-1].Name != t {
@@ -339,14 +341,21 @@ func (e *Engine) explain(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if err.Error() == "empty query" { // duckdb-go's error for text without a statement (its value is unexported)
+	if err.Error() == "empty query" || errors.Is(err, ErrEmptyQuery) { // duckdb-go's error for text without a statement (its value is unexported)
 		return ErrEmptyQuery
+	}
+	if errors.Is(err, ErrRefused) {
+		return err
+	}
+	msg := cleanError(err).Error()
+	if se := (*SQLError)(nil); errors.As(err, &se) {
+		msg = se.Msg
 	}
 	tables, terr := e.Tables(context.WithoutCancel(ctx))
 	if terr != nil {
 		tables = nil
 	}
-	return &SQLError{Msg: cleanError(err).Error(), Tables: tables}
+	return &SQLError{Msg: msg, Tables: tables}
 }
 
 // ErrEmptyQuery is the error of a query in which DuckDB's parser finds no statement.

@@ -188,33 +188,43 @@ func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (L
 	if err != nil {
 		return st, err
 	}
+	if e.locked {
+		for _, p := range parquets {
+			if !slices.Contains(e.readable, p) {
+				return st, fmt.Errorf("parquet input %q was not named when the engine was opened (query.Options.Inputs)", p)
+			}
+		}
+	}
 	if e.opts.Path != "" {
 		if same, err := e.sameInputs(ctx, key); err != nil {
 			return st, err
 		} else if same {
 			st.Reused = true
-			e.allowed = append(e.allowed, parquets...)
+			e.complete = true
 			return st, nil
 		}
-		if err := e.forgetInputs(ctx); err != nil {
+		// A reload builds the new tables under temporary names and swaps them in with one transaction, so that a
+		// run killed at any point leaves the old tables or the new ones.
+		if err := e.dropBuilt(ctx); err != nil {
 			return st, err
 		}
-		if err := e.dropLoaded(ctx); err != nil {
-			return st, err
-		}
+		e.building = true
+		defer func() { e.building = false }()
 	}
 	for _, name := range sortedKeys(views) {
-		if err := e.createView(ctx, name, views[name]); err != nil {
+		if err := e.createView(ctx, e.builtName(name), views[name]); err != nil {
 			return st, err
 		}
 		st.Views[name] = views[name]
-		e.allowed = append(e.allowed, views[name]...)
 	}
 	var loadErr error
 	if len(captures) > 0 {
 		sums := make([]*capture.Summary, len(captures))
 		loadErr = e.loadCaptures(ctx, captures, defs, opts, st.Rows, sums)
 		if loadErr != nil && !isDamage(loadErr) {
+			if e.opts.Path != "" {
+				e.dropBuilt(context.WithoutCancel(ctx))
+			}
 			return st, loadErr
 		}
 		for _, s := range sums {
@@ -224,9 +234,11 @@ func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (L
 		}
 	}
 	if e.opts.Path != "" {
-		if err := e.saveInputs(ctx, key); err != nil {
+		if err := e.swap(ctx, key); err != nil {
+			e.dropBuilt(context.WithoutCancel(ctx))
 			return st, err
 		}
+		e.complete = true
 	}
 	return st, loadErr
 }
@@ -522,32 +534,96 @@ func (e *Engine) dropTable(ctx context.Context, name string) error {
 	return nil
 }
 
-// dropLoaded drops what an earlier load left in a database file: the capture tables and the Parquet views.
-func (e *Engine) dropLoaded(ctx context.Context) error {
-	rows, err := e.conn.QueryContext(ctx, `SELECT view_name FROM duckdb_views()
-		WHERE NOT internal AND schema_name = 'main' AND database_name = current_database() AND sql ILIKE '%read_parquet(%'`)
+// swap replaces, in one transaction, what an earlier load left in the database file (the capture tables and the
+// Parquet views) by the tables and views just built under temporary names, and records the inputs' key; then it
+// checkpoints, so that the database file holds the new state without its write-ahead log.
+func (e *Engine) swap(ctx context.Context, key string) error {
+	built, err := e.objects(ctx, "starts_with(name, "+quoteString(buildPrefix)+")")
 	if err != nil {
-		return fmt.Errorf("list views: %w", cleanError(err))
+		return err
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return fmt.Errorf("list views: %w", err)
+	old, err := e.objects(ctx, "NOT starts_with(name, "+quoteString(internalPrefix)+") AND (kind = 'VIEW' AND sql ILIKE '%read_parquet(%' OR name IN ("+quotedList(TableNames())+"))")
+	if err != nil {
+		return err
+	}
+	stmts := []string{"BEGIN TRANSACTION"}
+	for _, o := range old {
+		stmts = append(stmts, "DROP "+o.kind+" "+quoteIdent(o.name))
+	}
+	for _, o := range built {
+		name := strings.TrimPrefix(o.name, buildPrefix)
+		if i := slices.IndexFunc(old, func(x object) bool { return x.name == name }); i < 0 {
+			if err := e.dropTable(ctx, name); err != nil { // a table of the same name the user made (--db-foreign)
+				e.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+				return err
+			}
 		}
-		names = append(names, n)
+		stmts = append(stmts, "ALTER "+o.kind+" "+quoteIdent(o.name)+" RENAME TO "+quoteIdent(name))
 	}
-	rows.Close()
-	for _, t := range captureTables {
-		names = append(names, t.name)
+	stmts = append(stmts, markSQL(key)...)
+	stmts = append(stmts, "COMMIT")
+	for _, s := range stmts {
+		if _, err := e.conn.ExecContext(ctx, s); err != nil {
+			// After an error DuckDB's COMMIT would still commit what ran before it: roll back instead.
+			e.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return fmt.Errorf("replace the tables of %q: %w", e.opts.Path, cleanError(err))
+		}
 	}
-	for _, n := range names {
-		if err := e.dropTable(ctx, n); err != nil {
-			return err
+	if _, err := e.conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint %q: %w", e.opts.Path, cleanError(err))
+	}
+	return nil
+}
+
+// dropBuilt drops the tables and views a reload built under temporary names (left by a failed or killed run).
+func (e *Engine) dropBuilt(ctx context.Context) error {
+	built, err := e.objects(ctx, "starts_with(name, "+quoteString(buildPrefix)+")")
+	if err != nil {
+		return err
+	}
+	for _, o := range built {
+		if _, err := e.conn.ExecContext(ctx, "DROP "+o.kind+" IF EXISTS "+quoteIdent(o.name)); err != nil {
+			return fmt.Errorf("drop %s: %w", o.name, cleanError(err))
 		}
 	}
 	return nil
+}
+
+// object is a table or view of the main schema.
+type object struct{ name, kind string }
+
+// objects lists the tables and views of the main schema for which cond (over name, kind and sql) holds, from
+// DuckDB's catalog (no view runs).
+func (e *Engine) objects(ctx context.Context, cond string) ([]object, error) {
+	rows, err := e.conn.QueryContext(ctx, `SELECT name, kind FROM (
+		SELECT table_name AS name, 'TABLE' AS kind, sql FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+		UNION ALL SELECT view_name, 'VIEW', sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal)
+		WHERE `+cond+` ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", cleanError(err))
+	}
+	defer rows.Close()
+	var out []object
+	for rows.Next() {
+		var o object
+		if err := rows.Scan(&o.name, &o.kind); err != nil {
+			return nil, fmt.Errorf("list tables: %w", err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tables: %w", cleanError(err))
+	}
+	return out, nil
+}
+
+// quotedList returns the names as a list of SQL string literals.
+func quotedList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quoteString(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

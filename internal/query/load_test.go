@@ -61,7 +61,7 @@ func TestParquetInputGivesSameStats(t *testing.T) {
 	ctx := context.Background()
 	for _, input := range []string{file, dir} {
 		t.Run(filepath.Base(input), func(t *testing.T) {
-			e, err := Open(ctx, Options{})
+			e, err := Open(ctx, Options{Inputs: []string{input}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,9 +72,6 @@ func TestParquetInputGivesSameStats(t *testing.T) {
 			}
 			if got := st.Views["packets"]; len(got) != 1 || got[0] != file {
 				t.Fatalf("views = %v, want packets over %s", st.Views, file)
-			}
-			if err := e.Lock(ctx); err != nil {
-				t.Fatal(err)
 			}
 			if got := statsJSON(t, e); got != want {
 				t.Errorf("stats over Parquet differ from stats over the capture:\n%s\n----\n%s", got, want)
@@ -129,8 +126,8 @@ func TestDBReuse(t *testing.T) {
 		}
 		tables, _ := e.Tables(ctx)
 		for _, tb := range tables {
-			if tb.Name == inputsTable {
-				t.Errorf("internal table %s is listed", inputsTable)
+			if isInternal(tb.Name) {
+				t.Errorf("internal table %s is listed", tb.Name)
 			}
 		}
 		e.Close()
@@ -172,32 +169,36 @@ func TestFlowsTable(t *testing.T) {
 	}
 }
 
-// TestDBKeepsParquetViews reopens a database file with Parquet views and no inputs: the views still read their
-// files after Lock.
+// TestDBKeepsParquetViews reopens a database file with Parquet views. The views read their files only when the
+// files are named again as inputs: what a database file records never opens a file to queries (the sandbox is
+// decided by the command line alone).
 func TestDBKeepsParquetViews(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "my packets.parquet")
 	writeParquet(t, "chrissanders__arppoison.pcapng", file)
 	db := filepath.Join(dir, "x.duckdb")
-	for _, inputs := range [][]string{{file}, nil} {
-		e, err := Open(ctx, Options{Path: db})
+	for i, inputs := range [][]string{{file}, nil, {file}} {
+		e, err := Open(ctx, Options{Path: db, Inputs: inputs})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if inputs != nil {
-			if _, err := e.Load(ctx, inputs, LoadOptions{}); err != nil {
+			st, err := e.Load(ctx, inputs, LoadOptions{})
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		if err := e.Lock(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if got := rows(t, e, "SELECT count(*) FROM packets")[0][0]; got != "165" {
-			t.Errorf("inputs %v: %s rows, want 165", inputs, got)
+			if st.Reused != (i > 0) {
+				t.Errorf("run %d: reused %v", i, st.Reused)
+			}
+			if got := rows(t, e, "SELECT count(*) FROM packets")[0][0]; got != "165" {
+				t.Errorf("inputs %v: %s rows, want 165", inputs, got)
+			}
+		} else if _, err := e.Query(ctx, "SELECT count(*) FROM packets"); err == nil || !strings.Contains(err.Error(), "Permission Error") {
+			t.Errorf("without the file named as an input, its view read it: %v", err)
 		}
 		if err := e.Exec(ctx, "SELECT * FROM read_csv('/etc/passwd')"); err == nil {
-			t.Error("other files readable after Lock")
+			t.Error("other files readable")
 		}
 		e.Close()
 	}

@@ -13,10 +13,6 @@ import (
 	"github.com/pcapframe/pcapframe/capture"
 )
 
-// inputsTable records, in a database file, which inputs its tables were loaded from, so that the next run with
-// the same inputs reuses them instead of decoding again. It is hidden from table listings.
-const inputsTable = "_pcapframe_inputs"
-
 // loadFormat changes whenever the tables built from captures change shape, so that old database files are
 // loaded again instead of reused.
 const loadFormat = "pcapframe-load-1"
@@ -60,74 +56,36 @@ func inputsKey(captures, parquets []string, defs []tableDef) (string, error) {
 	return b.String(), nil
 }
 
-// sameInputs reports whether the database was loaded from the inputs that key identifies.
+// sameInputs reports whether the database was loaded from the inputs that key identifies. It reads the mark
+// only if it is a table (not a view: nothing stored in the database runs here, and the sandbox is in force).
 func (e *Engine) sameInputs(ctx context.Context, key string) (bool, error) {
 	if key == "" {
 		return false, nil
 	}
-	ok, err := e.HasTable(ctx, inputsTable)
-	if err != nil || !ok {
+	var n int
+	err := e.conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?`, metaTable).Scan(&n)
+	if err != nil || n == 0 {
 		return false, err
 	}
 	var old string
-	err = e.conn.QueryRowContext(ctx, "SELECT key FROM "+inputsTable+" LIMIT 1").Scan(&old)
+	err = e.conn.QueryRowContext(ctx, "SELECT value FROM "+metaTable+" WHERE name = 'inputs' LIMIT 1").Scan(&old)
 	if errors.Is(err, errNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read %s: %w", inputsTable, cleanError(err))
+		return false, fmt.Errorf("read %s: %w", metaTable, cleanError(err))
 	}
 	return old == key, nil
 }
 
-// saveInputs records key as the inputs of the database's tables.
-func (e *Engine) saveInputs(ctx context.Context, key string) error {
-	stmts := []string{
-		"CREATE OR REPLACE TABLE " + inputsTable + " (key VARCHAR)",
-		"INSERT INTO " + inputsTable + " VALUES (" + quoteString(key) + ")",
-		"CHECKPOINT",
+// markSQL returns the statements that mark the database as pcapframe's and record the inputs' key.
+func markSQL(key string) []string {
+	return []string{
+		"CREATE OR REPLACE TABLE " + metaTable + " (name VARCHAR, value VARCHAR)",
+		"INSERT INTO " + metaTable + " VALUES ('format', " + quoteString(dbFormat) + "), ('inputs', " + quoteString(key) + ")",
 	}
-	for _, s := range stmts {
-		if _, err := e.conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("save %s: %w", inputsTable, cleanError(err))
-		}
-	}
-	return nil
 }
 
-// forgetInputs removes the record of the inputs, before a load replaces the tables.
-func (e *Engine) forgetInputs(ctx context.Context) error {
-	if _, err := e.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+inputsTable); err != nil {
-		return fmt.Errorf("drop %s: %w", inputsTable, cleanError(err))
-	}
-	return nil
-}
-
-// storedParquet returns the Parquet files recorded as inputs of the database file's tables.
-func (e *Engine) storedParquet(ctx context.Context) ([]string, error) {
-	ok, err := e.HasTable(ctx, inputsTable)
-	if err != nil || !ok {
-		return nil, err
-	}
-	var key string
-	err = e.conn.QueryRowContext(ctx, "SELECT key FROM "+inputsTable+" LIMIT 1").Scan(&key)
-	if errors.Is(err, errNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", inputsTable, cleanError(err))
-	}
-	var out []string
-	for _, line := range strings.Split(key, "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) < 3 || f[0] == "table" {
-			continue
-		}
-		// "PATH SIZE MTIME": the path may hold spaces.
-		p := strings.TrimSpace(line[:len(line)-len(f[len(f)-1])-len(f[len(f)-2])-2])
-		if isParquet(p) {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
+// dbFormat names the layout of pcapframe's database files.
+const dbFormat = "pcapframe-db-1"

@@ -57,9 +57,12 @@ type Result struct {
 	ptrs    []any
 }
 
-// Query runs a query (or several statements, the last of which gives the result). A failed query returns an
-// *SQLError that lists the tables.
+// Query runs one statement and returns its result (in the sandbox, a text of several statements is refused: see
+// checkStatement). A failed query returns an *SQLError that lists the tables.
 func (e *Engine) Query(ctx context.Context, q string) (*Result, error) {
+	if err := e.checkStatement(ctx, q); err != nil {
+		return nil, e.explain(ctx, err)
+	}
 	rows, err := e.conn.QueryContext(ctx, q)
 	if err != nil {
 		return nil, e.explain(ctx, err)
@@ -487,6 +490,11 @@ func plural(n int, word string) string {
 // caller tells from the result (see IsChangeCount). A statement that cannot be prepared is reported as
 // printing, so that running it gives its error.
 func (e *Engine) PrintsRows(ctx context.Context, stmt string) (prints, changes bool) {
+	if n, err := CountStatements(stmt); err != nil || n != 1 {
+		// Preparing a text of several statements would run all but the last: leave it to Query, which refuses it
+		// in the sandbox.
+		return true, false
+	}
 	typ := duckdb.STATEMENT_TYPE_SELECT
 	err := e.conn.Raw(func(dc any) error {
 		pc, ok := dc.(driver.ConnPrepareContext)

@@ -13,9 +13,6 @@ import (
 func TestSession(t *testing.T) {
 	ctx := context.Background()
 	e := load(t, "seed__find_the_image.pcap")
-	if err := e.Lock(ctx); err != nil {
-		t.Fatal(err)
-	}
 	queries := []string{
 		"SELECT src, count(*), sum(payload) FROM packets GROUP BY src ORDER BY 2 DESC, 1",
 		"SELECT proto_name(proto), count(*) FROM packets GROUP BY 1 ORDER BY 2 DESC, 1",

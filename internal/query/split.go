@@ -145,8 +145,8 @@ func isIdent(c byte) bool {
 
 // skipQuoted returns the index after the quoted text that starts at q[i] (the quote), where a doubled quote
 // stands for one and, with backslash, a backslash escapes the next byte; open when q ends before the quote does.
-// An escape string goes on in the next quote after blanks that hold a line break ('a'<newline>'b' is 'ab'), which
-// then takes backslash escapes too.
+// An escape string goes on in the next quote after blanks that hold a line break ('a'<newline>'b' is 'ab'); since
+// DuckDB 2.0 that continuation takes no backslash escapes.
 func skipQuoted(q string, i int, quote byte, backslash bool) (int, bool) {
 	for i++; i < len(q); i++ {
 		switch q[i] {
@@ -162,6 +162,7 @@ func skipQuoted(q string, i int, quote byte, backslash bool) (int, bool) {
 			if backslash {
 				if next := continued(q, i+1); next >= 0 {
 					i = next
+					backslash = false
 					continue
 				}
 			}

@@ -102,8 +102,9 @@ var splitCases = []struct {
 	{"parameter then a dollar quote", `SELECT $1$$;$$; SELECT 2`, []string{`SELECT $1$$;$$`, "SELECT 2"}},
 	{"exponent after a decimal point", `SELECT 1.e5$$;$$; SELECT 2`, []string{`SELECT 1.e5$$;$$`, "SELECT 2"}},
 	{"signed exponent", `SELECT 1e+5e'\'; SELECT 2`, []string{`SELECT 1e+5e'\'; SELECT 2`}},
-	{"escape string continued", "SELECT E'a'\n'\\';'; SELECT 2", []string{"SELECT E'a'\n'\\';'", "SELECT 2"}},
-	{"escape string continued after a comment", "SELECT E'a' -- c\n\t'\\';'; SELECT 2", []string{"SELECT E'a' -- c\n\t'\\';'", "SELECT 2"}},
+	// Since DuckDB 2.0 the continuation of an escape string takes no backslash escapes.
+	{"escape string continued", "SELECT E'a'\n'\\';'; SELECT 2", []string{"SELECT E'a'\n'\\'", "'; SELECT 2"}},
+	{"escape string continued after a comment", "SELECT E'a' -- c\n\t'\\';'; SELECT 2", []string{"SELECT E'a' -- c\n\t'\\'", "'; SELECT 2"}},
 	{"escape string not continued on the same line", `SELECT E'a' '\'; SELECT 2`, []string{`SELECT E'a' '\'`, "SELECT 2"}},
 	{"string continued", "SELECT 'a'\n'\\'; SELECT 2", []string{"SELECT 'a'\n'\\'", "SELECT 2"}},
 	{"unterminated string", "SELECT 1; SELECT 'a;", []string{"SELECT 1", "SELECT 'a;"}},

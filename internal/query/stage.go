@@ -136,14 +136,14 @@ func (s *Stager[R]) view(ctx context.Context) error {
 	if _, err := s.e.conn.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("create view %s: %w", s.t.Name, cleanError(err))
 	}
-	s.e.allowed = append(s.e.allowed, s.path)
 	return nil
 }
 
 // insert creates the native table (replacing any table or view of that name), documents it, and fills its
 // stored columns from the staging file.
 func (s *Stager[R]) insert(ctx context.Context) error {
-	if err := s.e.dropTable(ctx, s.t.Name); err != nil {
+	name := s.e.builtName(s.t.Name) // a temporary name while a database file is reloaded (Engine.swap)
+	if err := s.e.dropTable(ctx, name); err != nil {
 		return err
 	}
 	cols := make([]string, len(s.stored))
@@ -153,9 +153,11 @@ func (s *Stager[R]) insert(ctx context.Context) error {
 	list := strings.Join(cols, ", ")
 	// One transaction, so that a failed load leaves no half-filled table. DuckDB writes the rows of a large
 	// insert straight to the database file (not through the write-ahead log) and compresses them on the way.
-	stmts := []string{"BEGIN TRANSACTION", CreateTableSQL(s.t, s.derived)}
-	stmts = append(stmts, commentSQL(s.t)...)
-	stmts = append(stmts, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", quoteIdent(s.t.Name), list, list, quoteString(s.path)), "COMMIT")
+	built := *s.t
+	built.Name = name
+	stmts := []string{"BEGIN TRANSACTION", CreateTableSQL(&built, s.derived)}
+	stmts = append(stmts, commentSQL(&built)...)
+	stmts = append(stmts, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", quoteIdent(name), list, list, quoteString(s.path)), "COMMIT")
 	for _, stmt := range stmts {
 		if _, err := s.e.conn.ExecContext(ctx, stmt); err != nil {
 			s.e.conn.ExecContext(ctx, "ROLLBACK")
@@ -200,15 +202,11 @@ func commentSQL[R any](t *schema.Table[R]) []string {
 	return out
 }
 
-// stageDir returns the engine's private staging directory, creating it on first use; Close removes it.
+// stageDir returns the engine's private staging directory (inside its private temporary directory, which Close
+// removes; a session stages in its engine's).
 func (e *Engine) stageDir() (string, error) {
-	if e.stage != "" {
-		return e.stage, nil
+	if e.main != nil {
+		return e.main.stageDir()
 	}
-	dir, err := os.MkdirTemp(e.opts.TempDir, "pcapframe-stage-")
-	if err != nil {
-		return "", fmt.Errorf("create staging directory: %w", err)
-	}
-	e.stage = dir
-	return dir, nil
+	return e.stage, nil
 }

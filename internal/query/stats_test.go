@@ -561,9 +561,6 @@ func TestLockKeepsQueriesFromFiles(t *testing.T) {
 			if _, err := e.Load(ctx, []string{corpusFile(t, "seed__find_the_image.pcap")}, LoadOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.Lock(ctx); err != nil {
-				t.Fatal(err)
-			}
 			out := filepath.Join(dir, fmt.Sprint("out", allow, ".csv"))
 			stmts := []string{
 				"SELECT * FROM read_csv('/etc/passwd')",

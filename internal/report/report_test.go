@@ -48,9 +48,6 @@ func openEngine(t testing.TB, paths ...string) *query.Engine {
 	if _, err := e.Load(ctx, paths, query.LoadOptions{Tables: []string{"packets"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Lock(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return e
 }
 
