@@ -18,7 +18,7 @@ var Table = &schema.Table[Packet]{
 		// Frame.
 		str("source", "Input file the frame was read from.", always, func(p *Packet, b []byte) []byte { return append(b, p.Source...) }),
 		integer("frame", schema.Int64, "Frame number within the source file, from 1 (Wireshark's frame.number).", always, func(p *Packet) int64 { return p.Frame }),
-		integer("time", schema.Timestamp, "Capture time (UTC, nanosecond precision; epoch seconds in CSV and JSON); null for a pcapng simple packet block, which has none.", pred(func(p *Packet) bool { return !p.NoTime }), func(p *Packet) int64 { return p.Time }),
+		integer("time", schema.Timestamp, "Capture time (UTC, nanosecond precision; epoch seconds in CSV and JSON), from 1970-01-01T00:00:00Z to 2116-02-20T23:53:38.427387903Z (2^62 - 1 ns, so that no difference of two times overflows); null for a pcapng simple packet block, which has none, and for a timestamp outside that range (a hostile if_tsoffset or if_tsresol), which `info` counts.", pred(func(p *Packet) bool { return !p.NoTime }), func(p *Packet) int64 { return p.Time }),
 		integer("caplen", schema.Int32, "Captured bytes of the frame.", always, func(p *Packet) int64 { return int64(p.CapLen) }),
 		integer("wirelen", schema.Int32, "Length of the frame on the wire in bytes.", always, func(p *Packet) int64 { return int64(p.WireLen) }),
 		integer("linktype", schema.Int32, "Link-layer type of the frame (LINKTYPE_ number: 1 Ethernet, 113 Linux SLL, 0 BSD loopback, 101 raw IP, ...).", always, func(p *Packet) int64 { return int64(p.LinkType) }),
