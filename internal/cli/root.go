@@ -105,7 +105,81 @@ the damage were written and the message says how many); 130 interrupted.`,
 	for _, c := range commands {
 		root.AddCommand(c(io))
 	}
+	classifyUsage(root)
 	return root
+}
+
+// classifyUsage makes every mistake cobra finds on a command line a *UsageError, by type rather than by the text
+// of cobra's messages: flag parsing errors through the flag error function (set on the root, inherited), the
+// positional argument checks of every command wrapped, a root that names an unknown command, and the required
+// flags and flag groups checked before cobra checks them itself.
+func classifyUsage(root *cobra.Command) {
+	// cobra adds these commands when it runs; added now, their arguments are classified too.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	// With Args set cobra leaves a word that names no command to it (and not to its untyped legacy check); the
+	// root runs only to say so or to print its help.
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, ", "))
+		}
+		return &UsageError{errors.New(msg)}
+	}
+	if root.Run == nil && root.RunE == nil {
+		root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Args != nil {
+			c.Args = usageArgs(c.Args)
+		}
+		if c.Runnable() {
+			c.PreRunE = checkFlags(c.PreRunE, c.PreRun)
+			c.PreRun = nil
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// usageArgs wraps a positional argument check so that its errors are usage errors.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			var ue *UsageError
+			if errors.As(err, &ue) {
+				return err
+			}
+			return &UsageError{err}
+		}
+		return nil
+	}
+}
+
+// checkFlags runs cobra's required-flag and flag-group checks, as usage errors, before the command's own
+// pre-run hook (cobra runs the same checks after the hook and then finds nothing).
+func checkFlags(preE func(*cobra.Command, []string) error, pre func(*cobra.Command, []string)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cmd.ValidateRequiredFlags(); err != nil {
+			return &UsageError{err}
+		}
+		if err := cmd.ValidateFlagGroups(); err != nil {
+			return &UsageError{err}
+		}
+		if preE != nil {
+			return preE(cmd, args)
+		}
+		if pre != nil {
+			pre(cmd, args)
+		}
+		return nil
+	}
 }
 
 // Main runs the command line and returns the exit status.
@@ -129,7 +203,7 @@ func report(w io.Writer, err error) int {
 	var ue *UsageError
 	var de *DamagedError
 	switch {
-	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "requires at least"):
+	case errors.As(err, &ue):
 		fmt.Fprintln(w, "Run 'pcapframe --help' for usage.")
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
