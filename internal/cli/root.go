@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -184,12 +182,13 @@ func checkFlags(preE func(*cobra.Command, []string) error, pre func(*cobra.Comma
 
 // Main runs the command line and returns the exit status.
 func Main(args []string) int {
+	crashBySignal()
 	io := StdIO()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(io.ErrOut)
 	defer stop()
 	root := NewRoot(io)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := execute(ctx, root)
 	return report(io.ErrOut, err)
 }
 
