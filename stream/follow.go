@@ -69,7 +69,16 @@ func NewFollower(m Match, opts Options, start func(Header) (func(*Chunk) error, 
 }
 
 // Add takes the next packet of the capture.
-func (f *Follower) Add(p *packet.Packet) error {
+func (f *Follower) Add(p *packet.Packet) error { return f.add(p, p.Payload(), true) }
+
+// AddHeader takes the next packet of the capture as its header fields and its captured payload apart: p needs
+// only the fields flow tracking and reassembly read (Meta's frame and time; Layers; addresses; protocol; ports;
+// TCP sequence, acknowledgment, flags and window; PayloadLen, the declared payload length) and its own payload
+// bytes are not read. It lets a caller that holds packets as table rows (the report's previews) follow them
+// without rebuilding frames.
+func (f *Follower) AddHeader(p *packet.Packet, payload []byte) error { return f.add(p, payload, false) }
+
+func (f *Follower) add(p *packet.Packet, payload []byte, own bool) error {
 	if err := f.tracker.Add(p); err != nil {
 		return err
 	}
@@ -110,7 +119,26 @@ func (f *Follower) Add(p *packet.Packet) error {
 	if netip.AddrPortFrom(p.Src, p.SPort) == f.client {
 		side = Client
 	}
-	return f.r.Add(p, side)
+	if own {
+		return f.r.Add(p, side)
+	}
+	switch r := f.r.(type) {
+	case *TCP:
+		if !p.Has(packet.HasTCP) {
+			return nil
+		}
+		s := Segment{Side: side, Seq: p.Seq, Ack: p.Ack, Flags: p.TCPFlags, Window: p.Window, Frame: p.Frame, Time: p.Time}
+		if p.Has(packet.HasPayload) {
+			s.Payload, s.Declared = payload, int64(p.PayloadLen)
+		}
+		return r.AddSegment(&s)
+	case *UDP:
+		if !p.Has(packet.HasUDP) || !p.Has(packet.HasPayload) {
+			return nil
+		}
+		return r.AddDatagram(side, payload, int64(p.PayloadLen), p.Frame, p.Time)
+	}
+	return nil
 }
 
 // Close flushes the reassembler. found reports whether the conversation was seen at all.

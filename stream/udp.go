@@ -19,12 +19,24 @@ func (u *UDP) Stats() Stats { return u.stats }
 
 // Add takes one UDP datagram of the conversation, sent by side.
 func (u *UDP) Add(p *packet.Packet, side Side) error {
-	if !p.Has(packet.HasUDP) || !p.Has(packet.HasPayload) || p.PayloadLen <= 0 {
+	if !p.Has(packet.HasUDP) || !p.Has(packet.HasPayload) {
 		return nil
 	}
-	data := p.Payload()
+	return u.AddDatagram(side, p.Payload(), int64(p.PayloadLen), p.Frame, p.Time)
+}
+
+// AddDatagram takes one datagram's payload: data is the captured part (valid only during the call) of declared
+// bytes; the rest, cut by the snap length, is a gap.
+func (u *UDP) AddDatagram(side Side, data []byte, declared, frame, time int64) error {
+	if declared <= 0 {
+		return nil
+	}
+	side &= 1
+	if int64(len(data)) > declared {
+		data = data[:declared]
+	}
 	if len(data) > 0 {
-		u.chunk = Chunk{Side: side, Data: data, Frame: p.Frame, Time: p.Time, Offset: u.off[side]}
+		u.chunk = Chunk{Side: side, Data: data, Frame: frame, Time: time, Offset: u.off[side]}
 		u.off[side] += int64(len(data))
 		u.stats.Bytes[side] += int64(len(data))
 		u.stats.Chunks[side]++
@@ -32,8 +44,8 @@ func (u *UDP) Add(p *packet.Packet, side Side) error {
 			return err
 		}
 	}
-	if missing := int64(p.PayloadLen) - int64(len(data)); missing > 0 {
-		u.chunk = Chunk{Side: side, Gap: missing, Frame: p.Frame, Time: p.Time, Offset: u.off[side]}
+	if missing := declared - int64(len(data)); missing > 0 {
+		u.chunk = Chunk{Side: side, Gap: missing, Frame: frame, Time: time, Offset: u.off[side]}
 		u.off[side] += missing
 		u.stats.Gaps[side]++
 		u.stats.GapBytes[side] += missing

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -97,9 +96,7 @@ type previewTarget struct {
 	portA, portB int64
 	p            *Preview
 	fo           *stream.Follower
-	dec          *packet.Decoder
 	pk           packet.Packet
-	frame        []byte
 	full, done   bool
 	read         int
 }
@@ -113,7 +110,7 @@ func newPreviewTarget(proto string, a string, portA int64, b string, portB int64
 	if errA != nil || errB != nil || portA < 0 || portA > 65535 || portB < 0 || portB > 65535 || (proto != "tcp" && proto != "udp") {
 		return nil
 	}
-	t := &previewTarget{proto: proto, num: 6, a: a, b: b, portA: portA, portB: portB, dec: packet.NewDecoder(),
+	t := &previewTarget{proto: proto, num: 6, a: a, b: b, portA: portA, portB: portB,
 		p: &Preview{Proto: proto, A: a, PortA: portA, B: b, PortB: portB, Chunks: []PreviewChunk{}}}
 	if proto == "udp" {
 		t.num = 17
@@ -156,14 +153,10 @@ func newPreviewTarget(proto string, a string, portA int64, b string, portB int64
 // add gives the follower one packet of the conversation; it returns errPreviewFull when the preview is full.
 func (t *previewTarget) add(r *previewRow) error {
 	t.read++
-	var ok bool
-	t.frame, ok = r.frame(t.frame[:0], t.num)
-	if !ok {
+	if !r.header(&t.pk, uint8(t.num)) {
 		return nil
 	}
-	t.dec.Decode(&t.pk, packet.Meta{Source: r.source, Frame: r.frameNo, Time: r.time, CapLen: int32(len(t.frame)),
-		WireLen: int32(max(r.wirelen, int64(len(t.frame)))), LinkType: 1}, t.frame)
-	err := t.fo.Add(&t.pk)
+	err := t.fo.AddHeader(&t.pk, r.data)
 	if err != nil && !errors.Is(err, errPreviewFull) {
 		return fmt.Errorf("payload preview: %w", err)
 	}
@@ -322,80 +315,45 @@ var tcpFlagBits = func() map[byte]uint16 {
 	return m
 }()
 
-// frame rebuilds the packet as an Ethernet frame that packet.Decoder decodes into the fields follow reads:
-// addresses, ports, sequence and acknowledgment numbers, flags, window, the payload length the headers declared
-// and the captured payload bytes. ok is false when the row cannot be a packet follow sees.
-func (r *previewRow) frame(buf []byte, proto int) (f []byte, ok bool) {
+// header fills p with the header fields of the row that flow tracking and reassembly read (the payload bytes
+// stay in r.data, given to the follower apart). ok is false when the row cannot be a packet follow sees.
+func (r *previewRow) header(p *packet.Packet, proto uint8) (ok bool) {
 	src, err1 := netip.ParseAddr(r.src)
 	dst, err2 := netip.ParseAddr(r.dst)
-	if err1 != nil || err2 != nil || src.Is4() != dst.Is4() {
-		return buf, false
+	if err1 != nil || err2 != nil || src.Is4() != dst.Is4() || r.sport < 0 || r.sport > 65535 || r.dport < 0 || r.dport > 65535 {
+		return false
 	}
 	declared := int64(len(r.data))
 	if r.payload != nil {
 		declared = max(*r.payload, 0)
 	}
-	if int64(len(r.data)) > declared {
-		r.data = r.data[:declared]
-	}
-	l4len := 8
-	if proto == 6 {
-		l4len = 20
-	}
-	ipHdr := 20
-	if !src.Is4() {
-		ipHdr = 40
-	}
-	if int64(ipHdr+l4len)+declared > 65535 {
-		return buf, false
-	}
-	ethType := uint16(0x0800)
-	if !src.Is4() {
-		ethType = 0x86dd
-	}
-	f = append(buf, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, byte(ethType>>8), byte(ethType))
+	*p = packet.Packet{Meta: packet.Meta{Source: r.source, Frame: r.frameNo, Time: r.time}}
+	p.Layers = packet.HasPorts | packet.HasPayload
 	if src.Is4() {
-		ip := make([]byte, 20)
-		ip[0] = 0x45
-		binary.BigEndian.PutUint16(ip[2:], uint16(int64(20+l4len)+declared))
-		ip[8], ip[9] = 64, byte(proto)
-		s, d := src.As4(), dst.As4()
-		copy(ip[12:], s[:])
-		copy(ip[16:], d[:])
-		f = append(f, ip...)
+		p.Layers |= packet.HasIP4
 	} else {
-		ip := make([]byte, 40)
-		ip[0] = 0x60
-		binary.BigEndian.PutUint16(ip[4:], uint16(int64(l4len)+declared))
-		ip[6], ip[7] = byte(proto), 64
-		s, d := src.As16(), dst.As16()
-		copy(ip[8:], s[:])
-		copy(ip[24:], d[:])
-		f = append(f, ip...)
+		p.Layers |= packet.HasIP6
 	}
-	l4 := make([]byte, l4len)
-	binary.BigEndian.PutUint16(l4[0:], uint16(r.sport))
-	binary.BigEndian.PutUint16(l4[2:], uint16(r.dport))
+	p.Src, p.Dst, p.Proto = src, dst, proto
+	p.SPort, p.DPort = uint16(r.sport), uint16(r.dport)
+	p.PayloadLen = int32(min(declared, 1<<31-1))
 	if proto == 6 {
 		if r.seq == nil || r.ack == nil || r.flags == nil {
-			return buf, false
+			return false
 		}
-		binary.BigEndian.PutUint32(l4[4:], uint32(*r.seq))
-		binary.BigEndian.PutUint32(l4[8:], uint32(*r.ack))
-		var flags uint16
+		p.Layers |= packet.HasTCP | packet.HasTCPHead
+		p.Seq, p.Ack = uint32(*r.seq), uint32(*r.ack)
 		for i := 0; i < len(*r.flags); i++ {
-			flags |= tcpFlagBits[(*r.flags)[i]]
+			p.TCPFlags |= tcpFlagBits[(*r.flags)[i]]
 		}
-		l4[12] = 5<<4 | byte(flags>>8&1)
-		l4[13] = byte(flags)
 		if r.window != nil {
-			binary.BigEndian.PutUint16(l4[14:], uint16(*r.window))
+			p.Layers |= packet.HasTCPWindow
+			p.Window = uint16(*r.window)
 		}
 	} else {
-		binary.BigEndian.PutUint16(l4[4:], uint16(int64(8)+declared))
+		p.Layers |= packet.HasUDP
 	}
-	f = append(f, l4...)
-	return append(f, r.data...), true
+	return true
 }
 
 // endpointName writes an endpoint as follow's Node lines: addr:port, IPv6 in brackets.
