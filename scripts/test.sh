@@ -4,6 +4,39 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Logs go to a private directory, removed on exit: the run leaves nothing behind in /tmp.
+work=$(mktemp -d "${TMPDIR:-/tmp}/pcapframe-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# apt_get runs apt-get, waiting up to APT_LOCK_WAIT seconds (default 300) for the package manager's locks when
+# another process holds them (unattended-upgrades, another installation) and saying which process it waits for:
+# each attempt lets apt wait a few seconds for the dpkg lock (DPkg::Lock::Timeout), then the lock's holder is
+# printed and the command tried again, which covers the package lists' lock too.
+apt_get() {
+  local wait=${APT_LOCK_WAIT:-300} start rc held
+  start=$(date +%s)
+  while :; do
+    rc=0
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=5 "$@" 2>"$work/apt.err" || rc=$?
+    if [ "$rc" -eq 0 ]; then
+      cat "$work/apt.err" >&2
+      return 0
+    fi
+    if ! grep -qE 'Could not get lock|Unable to (acquire|lock)' "$work/apt.err"; then
+      cat "$work/apt.err" >&2
+      return "$rc"
+    fi
+    if [ $(($(date +%s) - start)) -ge "$wait" ]; then
+      cat "$work/apt.err" >&2
+      echo "test.sh: gave up waiting for the apt lock after ${wait}s (APT_LOCK_WAIT)" >&2
+      return "$rc"
+    fi
+    held=$(grep -m1 -oE '/[^ ]*lock[^ ]*\. It is held by process [0-9]+( \([^)]*\))?|/[^ ]*lock[^ ]*' "$work/apt.err" | sed 's/\. It is held by/, held by/') || held="held by another process"
+    echo "test.sh: apt-get $1 is waiting for the package manager's lock ($held): $(($(date +%s) - start))s of ${wait}s" >&2
+    sleep 5
+  done
+}
+
 # Debian packages the tests use: tshark (golden checks against Wireshark's dissection), chromium (the HTML
 # report is opened in a real browser), iproute2 (network namespaces for live capture tests).
 need=()
@@ -13,8 +46,9 @@ command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  echo "test.sh: installing ${need[*]}"
+  apt_get update -qq
+  apt_get install -y -qq "${need[@]}" >/dev/null
 fi
 
 go version
@@ -22,21 +56,32 @@ test -z "$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" 
 go vet ./...
 go test -count=1 ./...
 
+# The race detector over the packages that run goroutines: the parallel decode pipeline, the writers' parallel
+# encoders, the protocol tables, and the DuckDB engine that stages batches while the decoder runs. (-race
+# with cgo DuckDB is slow: internal/query takes most of this step.) RACE_PKGS overrides the list; RACE=0 skips it.
+race_pkgs=${RACE_PKGS:-"./pipeline/... ./internal/sink/... ./tables/... ./flow/... ./stream/... ./internal/query/..."}
+if [ "${RACE:-1}" != 0 ]; then
+  start=$(date +%s)
+  # shellcheck disable=SC2086 # the list is split on purpose
+  go test -race -count=1 $race_pkgs
+  echo "race detector: $(($(date +%s) - start))s"
+fi
+
 # Each fuzz target for a few seconds (FUZZTIME, default 8s): crashers are written to testdata/fuzz and fail the run.
 fuzztime=${FUZZTIME:-8s}
 grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
   dir=$(dirname "$file")
   for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
     echo "fuzz $dir $target ($fuzztime)"
-    if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" >/tmp/fuzz-$target.log 2>&1; then
+    if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" >"$work/fuzz-$target.log" 2>&1; then
       # Go 1.26's fuzzing coordinator can report a bare "context deadline exceeded" when -fuzztime runs out while
       # a worker is busy (go.dev/issue/75804, fixed in Go 1.27): no input failed and none was written. Only that
       # case is let through, after the target's corpus is run once more as a plain test.
-      if grep -q 'context deadline exceeded' /tmp/fuzz-$target.log && ! grep -qE 'Failing input written|panic:' /tmp/fuzz-$target.log \
-        && [ "$(grep -c '^    ' /tmp/fuzz-$target.log)" -le 1 ] && go test -count=1 -run "^${target}\$" "$dir" >/dev/null 2>&1; then
+      if grep -q 'context deadline exceeded' "$work/fuzz-$target.log" && ! grep -qE 'Failing input written|panic:' "$work/fuzz-$target.log" \
+        && [ "$(grep -c '^    ' "$work/fuzz-$target.log")" -le 1 ] && go test -count=1 -run "^${target}\$" "$dir" >/dev/null 2>&1; then
         echo "  (go.dev/issue/75804: the fuzzing coordinator's deadline race, no failing input; corpus passes)"
       else
-        tail -30 /tmp/fuzz-$target.log
+        tail -30 "$work/fuzz-$target.log"
         exit 1
       fi
     fi
