@@ -1,0 +1,209 @@
+package tls
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/analyzer/tls/quic"
+)
+
+// Analyzer builds the tls table: it implements analyzer.Analyzer and analyzer.Service.
+type Analyzer struct {
+	emit    func(*Row) error
+	conns   map[string]*conn
+	scratch []byte // decrypted QUIC packets, reused
+	row     Row
+	notes   map[string]int64
+}
+
+var (
+	_ analyzer.Analyzer = (*Analyzer)(nil)
+	_ analyzer.Service  = (*Analyzer)(nil)
+)
+
+// New returns an analyzer that calls emit with one row per TLS or QUIC handshake, when its flow ends. The row
+// is reused after emit returns.
+func New(emit func(*Row) error) *Analyzer {
+	return &Analyzer{emit: emit, conns: map[string]*conn{}, notes: map[string]int64{}}
+}
+
+// Notes returns how many rows carried each note (the counterpart of Zeek's weird.log counts), keyed by the note
+// text.
+func (a *Analyzer) Notes() map[string]int64 { return a.notes }
+
+func newConn(f *analyzer.Flow, isQUIC bool) *conn {
+	return &conn{uid: strings.Clone(f.UID), communityID: strings.Clone(f.CommunityID), orig: f.Orig, resp: f.Resp,
+		start: f.Start, isQUIC: isQUIC, lastAlert: -1}
+}
+
+// Stream returns the handler of a TCP connection: every connection is looked at, TLS being recognised by its
+// first bytes whatever the port (STARTTLS, which starts in clear text, is not followed).
+func (a *Analyzer) Stream(f *analyzer.Flow) analyzer.StreamHandler {
+	c := newConn(f, false)
+	a.conns[c.uid] = c
+	return &handler{c: c}
+}
+
+type handler struct{ c *conn }
+
+func dirOf(fromOrig bool) int {
+	if fromOrig {
+		return client
+	}
+	return server
+}
+
+func (h *handler) Data(fromOrig bool, data []byte, frame, _ int64) error {
+	h.c.data(dirOf(fromOrig), data, frame)
+	return nil
+}
+
+func (h *handler) Gap(fromOrig bool, n int64, _, _ int64) error {
+	h.c.gap(dirOf(fromOrig), n)
+	return nil
+}
+
+func (h *handler) End() error {
+	c := h.c
+	if !c.dead && c.recognised() {
+		for dir := range 2 {
+			rs := &c.rec[dir]
+			if !rs.dead && (rs.rem > 0 || rs.hdrN > 0) && !c.established {
+				c.note("the " + sideName(dir) + "'s stream ends inside a record")
+			}
+		}
+		if !c.established && c.lastAlert < 0 {
+			c.note("handshake not completed")
+		}
+	}
+	return nil
+}
+
+// Packet parses the QUIC packets of UDP datagrams; other packets return at once.
+func (a *Analyzer) Packet(p *analyzer.Packet) error {
+	if p.Flow == nil || p.Flow.Proto != 17 {
+		return nil
+	}
+	pl := p.Payload()
+	if len(pl) == 0 {
+		return nil
+	}
+	c := a.conns[p.Flow.UID]
+	if c == nil {
+		if len(pl) < 7 || pl[0]&0xc0 != 0xc0 || !p.FromOrig {
+			return nil
+		}
+		v := binary.BigEndian.Uint32(pl[1:5])
+		if !quic.Supported(v) {
+			if v != 0 && (p.Flow.Resp.Port() == 443 || p.Flow.Orig.Port() == 443) {
+				c = newConn(p.Flow, true)
+				c.q = &quicState{largest: [2]int64{-1, -1}}
+				c.note(fmt.Sprintf("quic: unsupported version %#08x", v))
+				a.conns[c.uid] = c
+			}
+			return nil
+		}
+		t := int(pl[0]>>4) & 3
+		if v == quic.Version2 {
+			t = (t + 3) & 3
+		}
+		if t != quic.Initial {
+			return nil
+		}
+		c = newConn(p.Flow, true)
+		c.q = &quicState{largest: [2]int64{-1, -1}}
+		a.conns[c.uid] = c
+	}
+	if c.q == nil {
+		return nil
+	}
+	dir := dirOf(p.FromOrig)
+	b := pl
+	for i := 0; len(b) > 0 && i < 16; i++ { // a datagram coalesces a few packets; 16 is plenty
+		if b[0]&0x80 == 0 {
+			if b[0]&0x40 != 0 && c.q.opened {
+				c.q.short[dir] = true
+				if c.q.short[client] && c.q.short[server] {
+					c.established = true
+				}
+			}
+			break
+		}
+		h, err := quic.ParseLong(b)
+		if err != nil {
+			if c.q.keys[client] != nil || err != quic.ErrVersion {
+				c.note(err.Error())
+			} else {
+				c.note(fmt.Sprintf("quic: unsupported version %#08x", h.Version))
+			}
+			break
+		}
+		if h.Type == quic.Initial {
+			a.initial(c, dir, b[:h.End], &h, p.Frame)
+		}
+		b = b[h.End:]
+	}
+	return nil
+}
+
+// Service names the protocol of a flow the analyzer recognised: "ssl" for TLS over TCP (Zeek's name), "quic"
+// for QUIC; "" otherwise.
+func (a *Analyzer) Service(uid string) string {
+	c := a.conns[uid]
+	if c == nil || c.dead || !c.recognised() {
+		return ""
+	}
+	if c.isQUIC {
+		return "quic"
+	}
+	return "ssl"
+}
+
+// FlowEnd emits the row of a flow that carried a handshake and forgets the flow.
+func (a *Analyzer) FlowEnd(f *analyzer.Flow) error {
+	c := a.conns[f.UID]
+	if c == nil {
+		return nil
+	}
+	delete(a.conns, f.UID)
+	return a.finish(c)
+}
+
+func (a *Analyzer) finish(c *conn) error {
+	if c.dead || !(c.recognised() || c.isQUIC && len(c.notes) > 0) {
+		return nil
+	}
+	if c.isQUIC && !c.established && c.q.opened && c.lastAlert < 0 {
+		c.note("handshake not completed")
+	}
+	a.fill(c)
+	for _, n := range c.notes {
+		a.notes[n]++
+	}
+	return a.emit(&a.row)
+}
+
+// Close emits the rows of flows that never ended (the driver ends every flow first, so normally none).
+func (a *Analyzer) Close() error {
+	left := make([]*conn, 0, len(a.conns))
+	for _, c := range a.conns {
+		left = append(left, c)
+	}
+	slices.SortFunc(left, func(x, y *conn) int {
+		if x.start != y.start {
+			return cmp.Compare(x.start, y.start)
+		}
+		return strings.Compare(x.uid, y.uid)
+	})
+	clear(a.conns)
+	for _, c := range left {
+		if err := a.finish(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

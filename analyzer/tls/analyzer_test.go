@@ -1,0 +1,277 @@
+package tls
+
+import (
+	"bytes"
+	"encoding/hex"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/analyzer/tls/quic"
+)
+
+var testFlowID = analyzer.Flow{UID: "Ctest", CommunityID: "1:x", Proto: 6,
+	Orig: netip.MustParseAddrPort("10.0.0.1:50000"), Resp: netip.MustParseAddrPort("10.0.0.2:443"), Start: 1}
+
+// chunk is one Data (or Gap, when gap > 0) call of a test stream.
+type chunk struct {
+	fromOrig bool
+	data     []byte
+	gap      int64
+}
+
+// runStream feeds chunks to the analyzer's handler of one connection, split into pieces of at most split bytes
+// (0: whole), and returns the row.
+func runStream(t *testing.T, chunks []chunk, split int) *Row {
+	t.Helper()
+	var rows []Row
+	a := New(func(r *Row) error { rows = append(rows, *r); return nil })
+	f := testFlowID
+	h := a.Stream(&f)
+	frame := int64(0)
+	for _, c := range chunks {
+		frame++
+		if c.gap > 0 {
+			if err := h.Gap(c.fromOrig, c.gap, frame, frame); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		d := c.data
+		for len(d) > 0 {
+			n := len(d)
+			if split > 0 && n > split {
+				n = split
+			}
+			if err := h.Data(c.fromOrig, bytes.Clone(d[:n]), frame, frame); err != nil {
+				t.Fatal(err)
+			}
+			d = d[n:]
+		}
+	}
+	if err := h.End(); err != nil {
+		t.Fatal(err)
+	}
+	svc := a.Service(f.UID)
+	if err := a.FlowEnd(&f); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 {
+		if svc != "" {
+			t.Errorf("service %q without a row", svc)
+		}
+		return nil
+	}
+	if len(rows) != 1 {
+		t.Fatalf("%d rows, want 1", len(rows))
+	}
+	if svc != "ssl" {
+		t.Errorf("service = %q, want ssl", svc)
+	}
+	return &rows[0]
+}
+
+var (
+	ch12 = handshake(msgClientHello, clientHelloBody(0x0303, []byte{1, 2, 3}, []uint16{0x1a1a, 0xc02f, 0x009c},
+		[]ext{{0x0a0a, nil}, sniExt("www.example.org"), groupsExt(0x1a1a, 29, 23), {extECPointFormats, withLen8([]byte{0})},
+			sigExt(0x0403, 0x0804), alpnExt("h2", "http/1.1")}))
+	sh12 = handshake(msgServerHello, serverHelloBody(0x0303, []byte{9, 9}, 0xc02f, []ext{{0xff01, []byte{0}}, alpnExt("h2")}))
+	ske  = handshake(msgServerKeyExchange, append([]byte{3, 0, 29, 32}, make([]byte, 32)...))
+	shd  = handshake(msgServerHelloDone, nil)
+	ccs  = record(recChangeCipherSpec, []byte{1})
+	fin  = record(recHandshake, make([]byte, 40)) // an encrypted Finished
+	app  = record(recApplicationData, make([]byte, 100))
+)
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+func TestTLS12Handshake(t *testing.T) {
+	// The server's flight is one handshake record holding ServerHello, ServerKeyExchange and ServerHelloDone,
+	// written as two records that split the ServerKeyExchange in the middle.
+	flight := cat(sh12, ske, shd)
+	cut := len(sh12) + 10
+	server := cat(record(recHandshake, flight[:cut]), record(recHandshake, flight[cut:]))
+	chunks := []chunk{
+		{fromOrig: true, data: record(recHandshake, ch12)},
+		{fromOrig: false, data: server},
+		{fromOrig: true, data: cat(record(recHandshake, make([]byte, 70)), ccs, fin)},
+		{fromOrig: false, data: cat(ccs, fin)},
+		{fromOrig: true, data: app},
+		{fromOrig: false, data: app},
+	}
+	for _, split := range []int{0, 1, 3, 7} {
+		r := runStream(t, chunks, split)
+		if r == nil {
+			t.Fatalf("split %d: no row", split)
+		}
+		type key struct {
+			Version, ClientVersion, Cipher  string
+			CipherID                        int64
+			Curve, ServerName, NextProtocol string
+			Established                     bool
+		}
+		want := key{Version: "TLSv12", ClientVersion: "TLSv12", Cipher: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", CipherID: 0xc02f,
+			Curve: "x25519", ServerName: "www.example.org", NextProtocol: "h2", Established: true}
+		got := key{Version: r.Version, ClientVersion: r.ClientVersion, Cipher: r.Cipher, CipherID: r.CipherID, Curve: r.Curve,
+			ServerName: r.ServerName, NextProtocol: r.NextProtocol, Established: r.Established}
+		if got != want {
+			t.Errorf("split %d:\n got %+v\nwant %+v (note %q)", split, got, want, r.Note)
+		}
+		if strings.Join(r.ClientALPN, ",") != "h2,http/1.1" || len(r.ClientCiphers) != 3 || r.Resumed || r.Note != "" {
+			t.Errorf("split %d: alpn %v ciphers %v resumed %v note %q", split, r.ClientALPN, r.ClientCiphers, r.Resumed, r.Note)
+		}
+		// JA3 written out by hand from the hello above: GREASE dropped.
+		if r.JA3String != "771,49199-156,0-10-11-13-16,29-23,0" || r.JA3SString != "771,49199,65281-16" {
+			t.Errorf("split %d: ja3 %q ja3s %q", split, r.JA3String, r.JA3SString)
+		}
+		if r.ClientHelloFrame != 1 || r.ServerHelloFrame != 2 {
+			t.Errorf("split %d: frames %d %d", split, r.ClientHelloFrame, r.ServerHelloFrame)
+		}
+	}
+}
+
+func TestTLSCases(t *testing.T) {
+	sh13 := handshake(msgServerHello, serverHelloBody(0x0303, []byte{1, 2, 3}, 0x1301,
+		[]ext{{extSupportedVersions, []byte{3, 4}}, {extKeyShare, append([]byte{0, 29, 0, 32}, make([]byte, 32)...)}}))
+	sh13psk := handshake(msgServerHello, serverHelloBody(0x0303, nil, 0x1301,
+		[]ext{{extSupportedVersions, []byte{3, 4}}, {extPreSharedKey, []byte{0, 0}}}))
+	shResume := handshake(msgServerHello, serverHelloBody(0x0303, []byte{1, 2, 3}, 0xc02f, nil))
+	alert := record(recAlert, []byte{2, 40})
+	v2hello := []byte{0x80, 0x2b, 0x01, 0x03, 0x01, 0x00, 0x12, 0x00, 0x00, 0x00, 0x10,
+		0x01, 0x00, 0x80, 0x00, 0x00, 0x39, 0x00, 0x00, 0x35, 0x00, 0x00, 0x2f, 0x00, 0x00, 0xff, 0x06, 0x00, 0x40}
+	v2hello = append(v2hello, make([]byte, 16)...) // the challenge
+	for _, tc := range []struct {
+		name   string
+		chunks []chunk
+		check  func(r *Row) string // "" when fine
+	}{
+		{"tls 1.3 established", []chunk{{true, record(recHandshake, ch12), 0}, {false, cat(record(recHandshake, sh13), ccs, app, app), 0},
+			{true, cat(ccs, app), 0}}, func(r *Row) string {
+			if r.Version != "TLSv13" || r.Curve != "x25519" || !r.Established || r.Resumed || r.Cipher != "TLS_AES_128_GCM_SHA256" {
+				return "want TLSv13 x25519 established"
+			}
+			return ""
+		}},
+		{"tls 1.3 client never answers", []chunk{{true, record(recHandshake, ch12), 0}, {false, cat(record(recHandshake, sh13), app), 0}},
+			func(r *Row) string {
+				if r.Established || !strings.Contains(r.Note, "handshake not completed") {
+					return "want not established, noted"
+				}
+				return ""
+			}},
+		{"tls 1.3 psk resumption", []chunk{{true, record(recHandshake, ch12), 0}, {false, record(recHandshake, sh13psk), 0}},
+			func(r *Row) string { return want(r.Resumed, "resumed") }},
+		{"tls 1.2 session id resumption", []chunk{{true, record(recHandshake, ch12), 0}, {false, cat(record(recHandshake, shResume), ccs, fin), 0},
+			{true, cat(ccs, fin), 0}}, func(r *Row) string { return want(r.Resumed && r.Established, "resumed and established") }},
+		{"alert", []chunk{{true, record(recHandshake, ch12), 0}, {false, alert, 0}},
+			func(r *Row) string {
+				return want(r.LastAlert == "handshake_failure" && !r.Established, "handshake_failure")
+			}},
+		{"sslv2 client hello", []chunk{{true, v2hello, 0}, {false, cat(record(recHandshake, sh12)), 0}}, func(r *Row) string {
+			if r.ClientVersion != "TLSv10" || len(r.ClientCiphers) != 4 || r.ClientCiphers[0] != 0x39 || r.JA3 != "" || !strings.Contains(r.Note, "sslv2") {
+				return "want TLSv10, 4 TLS ciphers (SSLv2 kinds dropped), no ja3, a note"
+			}
+			return ""
+		}},
+		{"not tls", []chunk{{true, []byte("GET / HTTP/1.1\r\n\r\n"), 0}, {false, record(recHandshake, sh12), 0}},
+			func(r *Row) string { return want(r == nil, "no row") }},
+		{"record too long", []chunk{{true, record(recHandshake, ch12), 0}, {false, []byte{22, 3, 3, 0xff, 0xff, 0, 0}, 0}},
+			func(r *Row) string { return want(strings.Contains(r.Note, "invalid tls record header"), "a note") }},
+		{"extensions overrun", []chunk{{true, record(recHandshake, handshake(msgClientHello,
+			append(clientHelloBody(0x0303, nil, []uint16{0x1301}, nil), 0x00, 0x10, 0x00, 0x00, 0x00, 0x40, 1))), 0}},
+			func(r *Row) string {
+				return want(strings.Contains(r.Note, "overrun") && r.JA4 != "", "a note and a fingerprint")
+			}},
+		{"truncated client hello", []chunk{{true, record(recHandshake, handshake(msgClientHello, []byte{3, 3, 0})), 0},
+			{false, record(recHandshake, sh12), 0}}, func(r *Row) string {
+			return want(strings.Contains(r.Note, "client hello: truncated") && r.JA3 == "" && r.Version == "TLSv12", "a note")
+		}},
+		{"gap before the server hello", []chunk{{true, record(recHandshake, ch12), 0}, {false, nil, 100}, {false, record(recHandshake, sh12), 0}},
+			func(r *Row) string {
+				return want(strings.Contains(r.Note, "gap in the server's stream") && r.Version == "", "a gap note")
+			}},
+		{"gap inside application data", []chunk{{true, record(recHandshake, ch12), 0}, {false, cat(record(recHandshake, sh12), ccs, fin), 0},
+			{true, cat(ccs, fin), 0}, {true, app[:20], 0}, {true, nil, 50}, {true, app[70:], 0}, {true, alert, 0}},
+			func(r *Row) string {
+				return want(r.Established && r.LastAlert == "handshake_failure" && r.Note == "", "the record layer kept in step")
+			}},
+		{"oversized handshake message", []chunk{{true, record(recHandshake, ch12), 0},
+			{false, cat(record(recHandshake, sh12), record(recHandshake, []byte{11, 0x10, 0, 0})), 0}},
+			func(r *Row) string { return want(strings.Contains(r.Note, "over the 64 KiB cap"), "a cap note") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runStream(t, tc.chunks, 0)
+			if r == nil && tc.name != "not tls" {
+				t.Fatal("no row")
+			}
+			if msg := tc.check(r); msg != "" {
+				if r != nil {
+					t.Errorf("%s; row %+v", msg, *r)
+				} else {
+					t.Error(msg)
+				}
+			}
+		})
+	}
+}
+
+func want(ok bool, what string) string {
+	if ok {
+		return ""
+	}
+	return "want " + what
+}
+
+// TestQUICRFC9001 runs the client Initial of RFC 9001 A.2 and the server Initial of A.3 through the analyzer.
+func TestQUICRFC9001(t *testing.T) {
+	raw, err := os.ReadFile("quic/testdata/rfc9001-a2-client-initial.hex")
+	if err != nil {
+		t.Fatalf("test vector missing: %v", err)
+	}
+	var sb strings.Builder
+	for _, l := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(l, "#") {
+			sb.WriteString(l)
+		}
+	}
+	cpkt, _ := hex.DecodeString(sb.String())
+	spkt, _ := hex.DecodeString("cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a5816b6394100f37a1c69797554780bb3" +
+		"8cc5a99f5ede4cf73c3ec2493a1839b3dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84" +
+		"022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc42158407dd074ee")
+	var rows []Row
+	a := New(func(r *Row) error { rows = append(rows, *r); return nil })
+	f := testFlowID
+	f.Proto = 17
+	c := newConn(&f, true)
+	c.q = &quicState{largest: [2]int64{-1, -1}}
+	a.conns[c.uid] = c
+	for i, p := range []struct {
+		dir int
+		pkt []byte
+	}{{client, cpkt}, {server, spkt}} {
+		h, err := quic.ParseLong(p.pkt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.initial(c, p.dir, p.pkt[:h.End], &h, int64(i+1))
+	}
+	if got := a.Service(f.UID); got != "quic" {
+		t.Errorf("service %q", got)
+	}
+	if err := a.FlowEnd(&f); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	r := rows[0]
+	if r.ServerName != "example.com" || r.JA4 != "q13d0211an_62ed6f6ca7ad_4d634acda6c0" || r.Version != "TLSv13" ||
+		r.Cipher != "TLS_AES_128_GCM_SHA256" || r.Curve != "x25519" || r.Proto != "quic" || strings.Join(r.ClientALPN, ",") != "alpn" {
+		t.Errorf("row %+v", r)
+	}
+}

@@ -1,0 +1,158 @@
+package tls
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// goldenCaptures are the captures scripts/golden-tls.sh dissects with tshark.
+var goldenCaptures = []string{
+	"zeek__tls_tls1.2.pcap",
+	"zeek__tls_tls13-ech.pcap",
+	"zeek__tls_heartbleed.pcap",
+	"zeek__quic_curl-8.1.2-dev-http3-www-google-de.pcap",
+	"suricata-verify__bug-1450-04_tls_DER-incomplete-header.pcap",
+	"seed__find_the_image.pcap",
+	"pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap",
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func hexList(vs []int64) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "0x%04x", v)
+	}
+	return dash(b.String())
+}
+
+var cnRE = regexp.MustCompile(`(?:^|,)CN=((?:[^,\\]|\\.)*)`)
+
+// TestGoldenTshark compares the tls table with tshark's dissection of the same captures: for every ClientHello,
+// ServerHello and Certificate message tshark shows, the row that holds it and the values of both.
+func TestGoldenTshark(t *testing.T) {
+	for _, name := range goldenCaptures {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join("testdata", name+".tsv")
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatalf("golden data missing (run scripts/golden-tls.sh): %v", err)
+			}
+			defer f.Close()
+			rows, streams := runCaptureStreams(t, name)
+			byCH, bySH, byStream := map[int64]*Row{}, map[int64]*Row{}, map[string]*Row{}
+			for i := range rows {
+				r := &rows[i]
+				if r.ClientHelloFrame > 0 {
+					byCH[r.ClientHelloFrame] = r
+				}
+				if r.ServerHelloFrame > 0 {
+					bySH[r.ServerHelloFrame] = r
+				}
+				byStream[streams[r.UID]] = r
+			}
+			matched := map[*Row]bool{}
+			sc := bufio.NewScanner(f)
+			sc.Buffer(nil, 1<<20)
+			lines := 0
+			for sc.Scan() {
+				fs := strings.Split(sc.Text(), "\t")
+				lines++
+				frame, _ := strconv.ParseInt(fs[1], 10, 64)
+				switch fs[0] {
+				case "ch":
+					if len(fs) < 8 {
+						t.Fatalf("bad golden line %q", sc.Text())
+					}
+					r := byCH[frame]
+					if r == nil {
+						t.Errorf("frame %d: tshark shows a ClientHello (stream %s, sni %s), the table has no row", frame, fs[2], fs[3])
+						continue
+					}
+					matched[r] = true
+					check(t, frame, "server_name", dash(r.ServerName), fs[3])
+					check(t, frame, "ja3", dash(r.JA3), fs[4])
+					check(t, frame, "ja3_string", dash(r.JA3String), fs[5])
+					check(t, frame, "client_hello_version", fmt.Sprintf("0x%04x", r.ClientHelloVersion), fs[6])
+					check(t, frame, "client_ciphers", hexList(r.ClientCiphers), fs[7])
+					check(t, frame, "stream", streams[r.UID], fs[2])
+				case "sh":
+					if len(fs) < 8 {
+						t.Fatalf("bad golden line %q", sc.Text())
+					}
+					r := bySH[frame]
+					if r == nil {
+						t.Errorf("frame %d: tshark shows a ServerHello (stream %s), the table has no row", frame, fs[2])
+						continue
+					}
+					matched[r] = true
+					check(t, frame, "ja3s", dash(r.JA3S), fs[3])
+					check(t, frame, "ja3s_string", dash(r.JA3SString), fs[4])
+					check(t, frame, "server_hello_version", fmt.Sprintf("0x%04x", r.ServerHelloVersion), fs[5])
+					check(t, frame, "cipher_id", fmt.Sprintf("0x%04x", r.CipherID), fs[6])
+					want := fmt.Sprintf("0x%04x", r.ServerHelloVersion)
+					if fs[7] != "-" {
+						want = fs[7]
+					}
+					v, _ := strconv.ParseUint(strings.TrimPrefix(want, "0x"), 16, 16)
+					check(t, frame, "version", r.Version, versionName(uint16(v)))
+				case "cert":
+					r := byStream[fs[2]]
+					if r == nil {
+						t.Errorf("frame %d: tshark shows a Certificate (stream %s), the table has no row", frame, fs[2])
+						continue
+					}
+					if !r.HasCert {
+						t.Errorf("frame %d: tshark shows a Certificate, the row has none (note %q)", frame, r.Note)
+						continue
+					}
+					cn := "-"
+					if m := cnRE.FindStringSubmatch(r.Subject); m != nil {
+						cn = strings.ReplaceAll(m[1], `\`, "")
+					}
+					if fs[3] != "-" || r.CertParsed {
+						check(t, frame, "subject CN", cn, fs[3])
+					}
+					serial := strings.ToUpper(strings.TrimLeft(fs[4], "0"))
+					if r.CertParsed {
+						check(t, frame, "cert_serial", r.CertSerial, serial)
+					}
+				default:
+					t.Fatalf("bad golden line %q", sc.Text())
+				}
+			}
+			if err := sc.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if lines == 0 {
+				t.Fatalf("%s: golden data is empty", path)
+			}
+			for i := range rows {
+				if r := &rows[i]; !matched[r] {
+					t.Errorf("row of stream %s (%s:%d -> %s:%d, note %q): no handshake tshark shows", streams[r.UID], r.OrigH, r.OrigP, r.RespH, r.RespP, r.Note)
+				}
+			}
+		})
+	}
+}
+
+func check(t *testing.T, frame int64, col, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("frame %d: %s = %q, tshark %q", frame, col, got, want)
+	}
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# golden-tls.sh: regenerate analyzer/tls/testdata/*.tsv with tshark (Wireshark 4.x), for the tls table's tests.
+#
+# One file per capture, one line per handshake message tshark dissects, tab-separated:
+#   ch    FRAME  STREAM  SNI  JA3  JA3_FULL  VERSION  CIPHERSUITES(comma-separated hex)
+#   sh    FRAME  STREAM  JA3S JA3S_FULL  VERSION  CIPHERSUITE  SUPPORTED_VERSION
+#   cert  FRAME  STREAM  SUBJECT_CN  SERIAL(hex, as DER)  FIRST_CERT_LENGTH
+# STREAM is tcp.stream, or "u" and udp.stream for QUIC (tshark decrypts QUIC Initial packets itself). SUBJECT_CN is
+# the commonName of the first certificate's subject as tshark's x509af dissection prints it ("rdnSequence: N items
+# (id-at-commonName=...,...)", which tshark cuts after about 240 characters). Empty fields are "-". The test analyzer/tls/golden_test.go compares the tls table
+# with these files. Run from the repository root:
+#   scripts/golden-tls.sh [/path/to/captures]
+set -euo pipefail
+corpus=${1:-testdata/pcaps}
+out=analyzer/tls/testdata
+command -v tshark >/dev/null || { echo "golden-tls: tshark is missing (apt-get install -y tshark)" >&2; exit 2; }
+mkdir -p "$out"
+
+captures=(
+  zeek__tls_tls1.2.pcap
+  zeek__tls_tls13-ech.pcap
+  zeek__tls_heartbleed.pcap
+  zeek__quic_curl-8.1.2-dev-http3-www-google-de.pcap
+  suricata-verify__bug-1450-04_tls_DER-incomplete-header.pcap
+  seed__find_the_image.pcap
+  pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap
+)
+
+fields() { # filter, fields...
+  local src=$1 filter=$2; shift 2
+  local args=()
+  for f in "$@"; do args+=(-e "$f"); done
+  tshark -n -r "$src" -Y "$filter" -T fields -E separator=/t -E occurrence=a -E aggregator=, "${args[@]}" 2>/dev/null || true
+}
+
+for name in "${captures[@]}"; do
+  src=$corpus/$name
+  [ -f "$src" ] || { echo "golden-tls: missing $src" >&2; exit 2; }
+  {
+    fields "$src" "tls.handshake.type==1" frame.number tcp.stream udp.stream tls.handshake.type \
+      tls.handshake.extensions_server_name tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.version tls.handshake.ciphersuite |
+    awk -F'\t' -v OFS='\t' '{ st = ($2 != "") ? $2 : "u" $3
+      # keep the ClientHello'"'"'s values: the first element of per-message fields
+      split($6, j, ","); split($8, v, ",")
+      for (i = 1; i <= 9; i++) if ($i == "") $i = "-"
+      print "ch", $1, st, $5, j[1] == "" ? "-" : j[1], $7, v[1] == "" ? "-" : v[1], $9 }'
+    fields "$src" "tls.handshake.type==2" frame.number tcp.stream udp.stream \
+      tls.handshake.ja3s tls.handshake.ja3s_full tls.handshake.version tls.handshake.ciphersuite tls.handshake.extensions.supported_version |
+    awk -F'\t' -v OFS='\t' '{ st = ($2 != "") ? $2 : "u" $3
+      split($4, j, ","); split($6, v, ","); split($7, c, ",")
+      for (i = 1; i <= 8; i++) if ($i == "") $i = "-"
+      print "sh", $1, st, j[1] == "" ? "-" : j[1], $5, v[1] == "" ? "-" : v[1], c[1] == "" ? "-" : c[1], $8 }'
+    fields "$src" "tls.handshake.type==11" frame.number tcp.stream x509af.serialNumber tls.handshake.certificate_length |
+    while IFS=$'\t' read -r frame stream serial length; do
+      cn=$(tshark -n -r "$src" -Y "frame.number==$frame" -V 2>/dev/null | grep -m1 -A1 -E '^ +subject: ' | sed -n 's/.*rdnSequence: [0-9]* items\? (\(.*\)/\1/p' | sed 's/)$//' |
+        tr ',' '\n' | sed -n 's/^id-at-commonName=//p' | head -1 || true)
+      printf 'cert\t%s\t%s\t%s\t%s\t%s\n' "$frame" "$stream" "${cn:--}" "${serial%%,*}" "${length%%,*}"
+    done
+  } >"$out/$name.tsv"
+  count() { grep -c "^$1" "$out/$name.tsv" || true; }
+  echo "tls: $name: $(count ch) client hellos, $(count sh) server hellos, $(count cert) certificates"
+done
