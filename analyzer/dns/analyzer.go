@@ -1,0 +1,596 @@
+package dns
+
+import (
+	"encoding/binary"
+	"strconv"
+
+	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/packet"
+)
+
+// Limits on the queries waiting for their responses.
+const (
+	DefaultMaxPending        = 16384 // queries waiting at once, over all flows
+	DefaultMaxPendingPerFlow = 1024  // queries waiting at once in one flow
+	maxTCPMessage            = 2 + 65535
+)
+
+// Well-known ports.
+const (
+	portDNS   = 53
+	portMDNS  = 5353
+	portLLMNR = 5355
+	portDoT   = 853 // DNS over TLS (and DNS over QUIC on UDP): encrypted, never parsed
+)
+
+// Stats counts what an Analyzer did.
+type Stats struct {
+	Messages    int64 // DNS messages parsed
+	Queries     int64 // of which queries (QR 0)
+	Responses   int64 // of which responses (QR 1)
+	Rows        int64 // rows emitted
+	Answered    int64 // rows with a query and its response
+	Unanswered  int64 // rows with a query only
+	Unsolicited int64 // rows with a response only
+	Evicted     int64 // queries emitted as unanswered early, because a pending-query cap was reached
+	DeadStreams int64 // TCP directions no longer parsed after a gap or a message that is not DNS
+	// Notes counts the messages by what went wrong while parsing them (index: the note; see NoteCounts).
+	Notes [nNotes]int64
+}
+
+// NoteCounts returns the non-zero note counters by the notes' text, as Zeek's weird.log counts weirds.
+func (s *Stats) NoteCounts() map[string]int64 {
+	m := map[string]int64{}
+	for i, n := range s.Notes {
+		if i != int(noteNone) && n > 0 {
+			m[noteText[i]] = n
+		}
+	}
+	return m
+}
+
+// Analyzer builds the dns table. It implements analyzer.Analyzer and analyzer.Service. Not safe for concurrent
+// use (the driver calls it from one goroutine).
+type Analyzer struct {
+	emit          func(*Row) error
+	maxPending    int
+	maxPerFlow    int
+	flows         map[string]*flowState
+	head, tail    *pending // every pending query, oldest first
+	nPending      int
+	freePending   []*pending
+	freeFlows     []*flowState
+	msg           message
+	row           Row
+	text          []byte // the row's texts
+	lower         []byte
+	answerStrings []string
+	ttls          []float64
+	types         []string
+	stats         Stats
+}
+
+// flowState is what is kept per flow that carried DNS.
+type flowState struct {
+	flow    analyzer.Flow
+	pending []*pending // oldest first
+	dns     bool       // a message's header and question parsed: the flow's service is dns
+}
+
+// pending is a query waiting for its response.
+type pending struct {
+	fs          *flowState
+	prev, next  *pending
+	id, flags   uint16
+	hasQuestion bool
+	qtype       uint16
+	qclass      uint16
+	qname       name
+	edns        bool
+	ednsSize    uint16
+	ednsDO      bool
+	frame, time int64
+	note        note
+}
+
+// New returns an Analyzer that calls emit with each row. emit must not keep the *Row or the slices it refers to
+// (see Row); an error from emit is returned by the call that caused it.
+func New(emit func(*Row) error) *Analyzer {
+	return &Analyzer{emit: emit, maxPending: DefaultMaxPending, maxPerFlow: DefaultMaxPendingPerFlow, flows: map[string]*flowState{}}
+}
+
+// SetLimits changes the caps on pending queries (over all flows, and per flow); values <= 0 keep the current
+// ones. When a cap is reached, the oldest pending query (over all flows, or of the flow) is emitted as
+// unanswered and counted in Stats.Evicted.
+func (a *Analyzer) SetLimits(total, perFlow int) {
+	if total > 0 {
+		a.maxPending = total
+	}
+	if perFlow > 0 {
+		a.maxPerFlow = perFlow
+	}
+}
+
+// Stats returns the counters so far.
+func (a *Analyzer) Stats() Stats { return a.stats }
+
+var (
+	_ analyzer.Analyzer = (*Analyzer)(nil)
+	_ analyzer.Service  = (*Analyzer)(nil)
+)
+
+func dnsPort(p uint16) bool { return p == portDNS || p == portMDNS || p == portLLMNR }
+
+// Packet parses a UDP datagram as DNS when either port is 53, 5353 or 5355, or when it looks like a DNS
+// message on another port (see plausible); port 853 (DNS over QUIC), 137 and 138 (NetBIOS) are left alone.
+func (a *Analyzer) Packet(p *analyzer.Packet) error {
+	f := p.Flow
+	if f == nil || f.Proto != 17 || !p.Has(packet.HasUDP) {
+		return nil
+	}
+	b := p.Payload()
+	if len(b) == 0 {
+		return nil
+	}
+	op, rp := f.Orig.Port(), f.Resp.Port()
+	if !dnsPort(op) && !dnsPort(rp) {
+		if fs := a.flows[f.UID]; fs == nil || !fs.dns {
+			if !plausibleHeader(b, op, rp) {
+				return nil
+			}
+			a.msg.parse(b)
+			if !plausible(&a.msg) {
+				return nil
+			}
+			return a.handle(f, &a.msg, p.Frame, p.Time)
+		}
+	}
+	a.msg.parse(b)
+	return a.handle(f, &a.msg, p.Frame, p.Time)
+}
+
+// plausibleHeader is the cheap test of a datagram on a port that is not DNS's: a header with one question, a
+// clear reserved bit, opcode 0 and small record counts.
+func plausibleHeader(b []byte, op, rp uint16) bool {
+	for _, port := range [2]uint16{op, rp} {
+		if port == portDoT || port == 137 || port == 138 {
+			return false
+		}
+	}
+	if len(b) < headerLen+5 {
+		return false
+	}
+	flags := binary.BigEndian.Uint16(b[2:])
+	return binary.BigEndian.Uint16(b[4:]) == 1 && flags&0x7840 == 0 && // opcode 0, reserved bit clear
+		binary.BigEndian.Uint16(b[6:]) <= 64 && binary.BigEndian.Uint16(b[8:]) <= 64 && binary.BigEndian.Uint16(b[10:]) <= 64
+}
+
+// plausible is the full test: the message parsed to its end without a note, its question is of class IN or
+// ANY (the mDNS unicast bit allowed) and of a type other than 0, and a query carries no answer.
+func plausible(m *message) bool {
+	c := m.qclass &^ 0x8000
+	return m.note == noteNone && m.hasQuestion && (c == 1 || c == 255) && m.qtype != 0 && (m.qr() || m.ancount == 0 && m.nscount == 0)
+}
+
+// Stream returns a handler for TCP connections on port 53, 5353 or 5355 (DNS messages with a 2-byte length
+// prefix, RFC 1035 §4.2.2); nil for other connections, and for 853 (DNS over TLS, encrypted).
+func (a *Analyzer) Stream(f *analyzer.Flow) analyzer.StreamHandler {
+	if f == nil || f.Proto != 6 {
+		return nil
+	}
+	op, rp := f.Orig.Port(), f.Resp.Port()
+	if !dnsPort(op) && !dnsPort(rp) {
+		return nil
+	}
+	return &tcpHandler{a: a, flow: *f}
+}
+
+// tcpHandler splits one TCP connection's two byte streams into DNS messages.
+type tcpHandler struct {
+	a    *Analyzer
+	flow analyzer.Flow
+	dir  [2]tcpDir
+}
+
+type tcpDir struct {
+	buf  []byte // a message's beginning (length prefix included) that the stream has not completed yet
+	dead bool   // framing lost: nothing more is parsed in this direction
+}
+
+func dirIndex(fromOrig bool) int {
+	if fromOrig {
+		return 0
+	}
+	return 1
+}
+
+// Data takes the next bytes of one direction. Complete messages in data are parsed in place; a message split
+// across calls is gathered in a buffer of at most 64 KiB + 2 bytes per direction.
+func (h *tcpHandler) Data(fromOrig bool, data []byte, frame, time int64) error {
+	d := &h.dir[dirIndex(fromOrig)]
+	for len(data) > 0 && !d.dead {
+		if len(d.buf) == 0 && len(data) >= 2 {
+			n := 2 + int(binary.BigEndian.Uint16(data))
+			if len(data) >= n {
+				if err := h.message(d, data[2:n], frame, time); err != nil {
+					return err
+				}
+				data = data[n:]
+				continue
+			}
+		}
+		need := 2
+		if len(d.buf) >= 2 {
+			need = 2 + int(binary.BigEndian.Uint16(d.buf))
+		}
+		k := min(need-len(d.buf), len(data))
+		d.buf = append(d.buf, data[:k]...)
+		data = data[k:]
+		if len(d.buf) >= 2 && len(d.buf) == 2+int(binary.BigEndian.Uint16(d.buf)) {
+			err := h.message(d, d.buf[2:], frame, time)
+			d.buf = d.buf[:0]
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// message parses one framed message; a message that is not DNS (no header and question) ends the parsing of
+// its direction, whose framing is then most likely lost.
+func (h *tcpHandler) message(d *tcpDir, b []byte, frame, time int64) error {
+	m := &h.a.msg
+	m.parse(b)
+	if len(b) < headerLen {
+		m.note = noteTCPLength
+	}
+	if !m.questionOK {
+		d.dead = true
+		h.a.stats.DeadStreams++
+	}
+	return h.a.handle(&h.flow, m, frame, time)
+}
+
+// Gap ends the parsing of that direction: message boundaries are lost with the missing bytes.
+func (h *tcpHandler) Gap(fromOrig bool, n int64, frame, time int64) error {
+	d := &h.dir[dirIndex(fromOrig)]
+	if !d.dead {
+		d.dead = true
+		h.a.stats.DeadStreams++
+		if len(d.buf) == 0 {
+			h.a.stats.Notes[noteGap]++
+		} else {
+			// The message the gap cut: a row with what its beginning says.
+			b := d.buf[min(2, len(d.buf)):]
+			m := &h.a.msg
+			m.parse(b)
+			m.note = noteGap
+			d.buf = d.buf[:0]
+			return h.a.handle(&h.flow, m, frame, time)
+		}
+	}
+	return nil
+}
+
+// End is called at the end of the connection; pending queries are flushed by FlowEnd.
+func (h *tcpHandler) End() error { return nil }
+
+// state returns the state of flow f, created when missing.
+func (a *Analyzer) state(f *analyzer.Flow) *flowState {
+	if fs := a.flows[f.UID]; fs != nil {
+		return fs
+	}
+	var fs *flowState
+	if n := len(a.freeFlows); n > 0 {
+		fs, a.freeFlows = a.freeFlows[n-1], a.freeFlows[:n-1]
+	} else {
+		fs = &flowState{}
+	}
+	fs.flow, fs.dns = *f, false
+	a.flows[f.UID] = fs
+	return fs
+}
+
+// handle takes one parsed message of flow f: a query waits for its response, a response is matched to the
+// oldest pending query of the flow with its transaction id and question.
+func (a *Analyzer) handle(f *analyzer.Flow, m *message, frame, time int64) error {
+	fs := a.state(f)
+	if m.questionOK {
+		fs.dns = true
+	}
+	a.stats.Messages++
+	a.stats.Notes[m.note]++
+	if !m.qr() {
+		a.stats.Queries++
+		if m.note == noteShortHeader || m.note == noteTCPLength {
+			return a.emitRow(fs, nil, m, frame, time) // nothing to match it with
+		}
+		return a.addPending(fs, m, frame, time)
+	}
+	a.stats.Responses++
+	for i, q := range fs.pending {
+		if q.id != m.id || !sameQuestion(q, m) {
+			continue
+		}
+		fs.pending = append(fs.pending[:i], fs.pending[i+1:]...)
+		a.unlink(q)
+		err := a.emitPair(fs, q, m, frame, time)
+		a.release(q)
+		return err
+	}
+	return a.emitPair(fs, nil, m, frame, time)
+}
+
+// sameQuestion reports whether a response answers query q: same question (name compared without ASCII case),
+// or either side has none.
+func sameQuestion(q *pending, m *message) bool {
+	if !q.hasQuestion || !m.hasQuestion {
+		return true
+	}
+	if q.qtype != m.qtype || q.qclass&^0x8000 != m.qclass&^0x8000 || len(q.qname.raw) != len(m.qname.raw) || q.qname.labels != m.qname.labels {
+		return false
+	}
+	for i, c := range q.qname.raw {
+		d := m.qname.raw[i]
+		if c != d && lowerASCII(c) != lowerASCII(d) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// addPending keeps query m until its response, flushing the oldest queries when a cap is reached.
+func (a *Analyzer) addPending(fs *flowState, m *message, frame, time int64) error {
+	if len(fs.pending) >= a.maxPerFlow {
+		if err := a.evict(fs.pending[0]); err != nil {
+			return err
+		}
+	}
+	if a.nPending >= a.maxPending && a.head != nil {
+		if err := a.evict(a.head); err != nil {
+			return err
+		}
+	}
+	var q *pending
+	if n := len(a.freePending); n > 0 {
+		q, a.freePending = a.freePending[n-1], a.freePending[:n-1]
+	} else {
+		q = &pending{}
+	}
+	q.fs, q.id, q.flags = fs, m.id, m.flags
+	q.hasQuestion, q.qtype, q.qclass = m.hasQuestion, m.qtype, m.qclass
+	q.qname.raw = append(q.qname.raw[:0], m.qname.raw...)
+	q.qname.esc = append(q.qname.esc[:0], m.qname.esc...)
+	q.qname.labels, q.qname.longest, q.qname.end = m.qname.labels, m.qname.longest, m.qname.end
+	q.edns, q.ednsSize, q.ednsDO = m.edns, m.ednsSize, m.ednsDO
+	q.frame, q.time, q.note = frame, time, m.note
+	fs.pending = append(fs.pending, q)
+	q.prev, q.next = a.tail, nil
+	if a.tail != nil {
+		a.tail.next = q
+	} else {
+		a.head = q
+	}
+	a.tail = q
+	a.nPending++
+	return nil
+}
+
+// evict emits pending query q as unanswered before its time.
+func (a *Analyzer) evict(q *pending) error {
+	a.stats.Evicted++
+	fs := q.fs
+	for i, p := range fs.pending {
+		if p == q {
+			fs.pending = append(fs.pending[:i], fs.pending[i+1:]...)
+			break
+		}
+	}
+	a.unlink(q)
+	err := a.emitPair(fs, q, nil, 0, 0)
+	a.release(q)
+	return err
+}
+
+func (a *Analyzer) unlink(q *pending) {
+	if q.prev != nil {
+		q.prev.next = q.next
+	} else {
+		a.head = q.next
+	}
+	if q.next != nil {
+		q.next.prev = q.prev
+	} else {
+		a.tail = q.prev
+	}
+	q.prev, q.next = nil, nil
+	a.nPending--
+}
+
+func (a *Analyzer) release(q *pending) {
+	q.fs = nil
+	a.freePending = append(a.freePending, q)
+}
+
+// FlowEnd emits the flow's unanswered queries, oldest first, and forgets the flow.
+func (a *Analyzer) FlowEnd(f *analyzer.Flow) error {
+	fs := a.flows[f.UID]
+	if fs == nil {
+		return nil
+	}
+	err := a.flush(fs)
+	delete(a.flows, f.UID)
+	fs.flow = analyzer.Flow{}
+	a.freeFlows = append(a.freeFlows, fs)
+	return err
+}
+
+func (a *Analyzer) flush(fs *flowState) error {
+	var err error
+	for _, q := range fs.pending {
+		a.unlink(q)
+		if err == nil {
+			err = a.emitPair(fs, q, nil, 0, 0)
+		}
+		a.release(q)
+	}
+	clear(fs.pending)
+	fs.pending = fs.pending[:0]
+	return err
+}
+
+// Close emits the queries still pending (of flows the driver did not end), oldest first.
+func (a *Analyzer) Close() error {
+	for a.head != nil {
+		fs := a.head.fs
+		if err := a.flush(fs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Service returns "dns" for a flow in which a DNS message's header and question parsed, "" otherwise.
+func (a *Analyzer) Service(uid string) string {
+	if fs := a.flows[uid]; fs != nil && fs.dns {
+		return "dns"
+	}
+	return ""
+}
+
+// emitRow emits a row for a lone message (a query with nothing to match, or a response).
+func (a *Analyzer) emitRow(fs *flowState, q *pending, m *message, frame, time int64) error {
+	if !m.qr() {
+		// A query that cannot wait for a response: a row of its own, with the query's fields.
+		var tmp pending
+		tmp.id, tmp.flags = m.id, m.flags
+		tmp.hasQuestion, tmp.qtype, tmp.qclass, tmp.qname = m.hasQuestion, m.qtype, m.qclass, m.qname
+		tmp.edns, tmp.ednsSize, tmp.ednsDO = m.edns, m.ednsSize, m.ednsDO
+		tmp.frame, tmp.time, tmp.note = frame, time, m.note
+		return a.emitPair(fs, &tmp, nil, 0, 0)
+	}
+	return a.emitPair(fs, q, m, frame, time)
+}
+
+// emitPair builds and emits the row of query q (nil if not seen) and response r (nil if not seen).
+func (a *Analyzer) emitPair(fs *flowState, q *pending, r *message, rframe, rtime int64) error {
+	row := &a.row
+	f := &fs.flow
+	*row = Row{
+		UID: f.UID, CommunityID: f.CommunityID, OrigH: f.Orig.Addr().Unmap(), RespH: f.Resp.Addr().Unmap(), OrigP: f.Orig.Port(),
+		RespP: f.Resp.Port(), Proto: f.Proto,
+		Answers: a.answerStrings[:0], TTLs: a.ttls[:0], AnswerTypes: a.types[:0],
+	}
+	text := a.text[:0]
+	var nm *name
+	switch {
+	case q != nil:
+		a.stats.Rows++
+		row.TS, row.QueryFrame, row.QueryTime = q.time, q.frame, q.time
+		row.TransID, row.Opcode = q.id, uint8(q.flags>>11)&0xf
+		row.TC, row.RD, row.Z = q.flags&0x0200 != 0, q.flags&0x0100 != 0, uint8(q.flags>>4)&7
+		row.HasQuestion, row.QType, row.QClass = q.hasQuestion, q.qtype, q.qclass
+		row.EDNS, row.EDNSUDPSize, row.EDNSDO = q.edns, q.ednsSize, q.ednsDO
+		if q.hasQuestion {
+			nm = &q.qname
+		}
+		if r != nil {
+			a.stats.Answered++
+		} else {
+			a.stats.Unanswered++
+		}
+	case r != nil:
+		a.stats.Rows++
+		a.stats.Unsolicited++
+		row.TS = rtime
+		row.TransID, row.Opcode = r.id, r.opcode()
+		row.TC, row.RD, row.Z = r.tc(), r.rd(), r.z()
+		row.HasQuestion, row.QType, row.QClass = r.hasQuestion, r.qtype, r.qclass
+		row.EDNS, row.EDNSUDPSize, row.EDNSDO = r.edns, r.ednsSize, r.ednsDO
+		if r.hasQuestion {
+			nm = &r.qname
+		}
+	default:
+		return nil
+	}
+	if q != nil && q.note != noteNone {
+		text = append(text, "query: "...)
+		text = append(text, noteText[q.note]...)
+	}
+	if r != nil {
+		row.HasResponse, row.ResponseFrame, row.ResponseTime, row.ResponseSize = true, rframe, rtime, int64(r.size)
+		row.Rcode, row.AA, row.RA = r.rcode(), r.aa(), r.ra()
+		row.Rejected = r.records() == 0 || r.rcode() != 0 && r.qdcount == 0
+		if r.note != noteNone {
+			if len(text) > 0 {
+				text = append(text, "; "...)
+			}
+			text = append(text, "response: "...)
+			text = append(text, noteText[r.note]...)
+		}
+		if len(r.answers) > 0 {
+			all := string(r.text) // one allocation for the row's answers
+			for _, an := range r.answers {
+				row.Answers = append(row.Answers, all[an.off:an.off+an.n])
+				row.TTLs = append(row.TTLs, float64(an.ttl))
+				tn, ok := qtypeNames[an.typ]
+				if !ok {
+					tn = "query-" + strconv.Itoa(int(an.typ))
+				}
+				row.AnswerTypes = append(row.AnswerTypes, tn)
+			}
+		}
+	}
+	noteEnd := len(text)
+	if nm != nil {
+		start := len(text)
+		text = appendNameText(text, nm)
+		rawStart := len(text)
+		text = append(text, nm.raw...)
+		row.LabelCount, row.LongestLabel = nm.labels, nm.longest
+		var base int
+		base, a.lower = baseDomain(nm.esc, nm.labels, a.lower)
+		baseStart := len(text)
+		if base > 0 {
+			row.HasBase = true
+			text = append(text, a.lower...)
+			row.SubdomainEntropy = entropy(nm, nm.labels-base)
+		}
+		row.Note = text[:noteEnd]
+		row.Query = text[start:rawStart]
+		row.QueryRaw = text[rawStart:baseStart]
+		if base > 0 {
+			lower := text[baseStart:]
+			// The base domain is the last base labels of the escaped name: find where it starts.
+			dots, cut := 0, len(lower)
+			for cut > 0 {
+				if lower[cut-1] == '.' {
+					dots++
+					if dots == base {
+						break
+					}
+				}
+				cut--
+			}
+			row.BaseDomain = lower[cut:]
+			if cut > 0 {
+				row.Subdomain = row.Query[:cut-1]
+			} else {
+				row.Subdomain = row.Query[:0]
+			}
+		}
+	} else {
+		row.Note = text[:noteEnd]
+	}
+	a.text = text
+	a.answerStrings, a.ttls, a.types = row.Answers[:0], row.TTLs[:0], row.AnswerTypes[:0]
+	return a.emit(row)
+}

@@ -1,0 +1,194 @@
+package dns
+
+import (
+	"math"
+	"strconv"
+	"unsafe"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// qtypeNames are Zeek's DNS::query_types (base/protocols/dns/consts.zeek); other types are "query-N".
+var qtypeNames = map[uint16]string{
+	1:     "A",
+	2:     "NS",
+	3:     "MD",
+	4:     "MF",
+	5:     "CNAME",
+	6:     "SOA",
+	7:     "MB",
+	8:     "MG",
+	9:     "MR",
+	10:    "NULL",
+	11:    "WKS",
+	12:    "PTR",
+	13:    "HINFO",
+	14:    "MINFO",
+	15:    "MX",
+	16:    "TXT",
+	17:    "RP",
+	18:    "AFSDB",
+	19:    "X25",
+	20:    "ISDN",
+	21:    "RT",
+	22:    "NSAP",
+	23:    "NSAP-PTR",
+	24:    "SIG",
+	25:    "KEY",
+	26:    "PX",
+	27:    "GPOS",
+	28:    "AAAA",
+	29:    "LOC",
+	30:    "NXT",
+	31:    "EID",
+	32:    "NIMLOC",
+	33:    "SRV",
+	34:    "ATMA",
+	35:    "NAPTR",
+	36:    "KX",
+	37:    "CERT",
+	38:    "A6",
+	39:    "DNAME",
+	40:    "SINK",
+	41:    "OPT",
+	42:    "APL",
+	43:    "DS",
+	44:    "SSHFP",
+	45:    "IPSECKEY",
+	46:    "RRSIG",
+	47:    "NSEC",
+	48:    "DNSKEY",
+	49:    "DHCID",
+	50:    "NSEC3",
+	51:    "NSEC3PARAM",
+	52:    "TLSA",
+	53:    "SMIMEA",
+	55:    "HIP",
+	56:    "NINFO",
+	57:    "RKEY",
+	58:    "TALINK",
+	59:    "CDS",
+	60:    "CDNSKEY",
+	61:    "OPENPGPKEY",
+	62:    "CSYNC",
+	63:    "ZONEMD",
+	64:    "SVCB",
+	65:    "HTTPS",
+	99:    "SPF",
+	100:   "UINFO",
+	101:   "UID",
+	102:   "GID",
+	103:   "UNSPEC",
+	104:   "NID",
+	105:   "L32",
+	106:   "L64",
+	107:   "LP",
+	108:   "EUI48",
+	109:   "EUI64",
+	249:   "TKEY",
+	250:   "TSIG",
+	251:   "IXFR",
+	252:   "AXFR",
+	253:   "MAILB",
+	254:   "MAILA",
+	255:   "*",
+	256:   "URI",
+	257:   "CAA",
+	32768: "TA",
+	32769: "DLV",
+	65281: "WINS",
+	65282: "WINS-R",
+	65422: "XPF",
+	65521: "INTEGRITY",
+}
+
+// classNames are Zeek's DNS::classes; other classes are "qclass-N".
+var classNames = map[uint16]string{1: "C_INTERNET", 2: "C_CSNET", 3: "C_CHAOS", 4: "C_HESIOD", 254: "C_NONE", 255: "C_ANY"}
+
+// rcodeNames are Zeek's DNS::base_errors for the 4-bit header rcode.
+var rcodeNames = [16]string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+	"NXRRSet", "NOTAUTH", "NOTZONE", "unassigned-11", "unassigned-12", "unassigned-13", "unassigned-14", "unassigned-15"}
+
+// appendTypeName appends Zeek's name of a record type.
+func appendTypeName(dst []byte, t uint16) []byte {
+	if s, ok := qtypeNames[t]; ok {
+		return append(dst, s...)
+	}
+	return strconv.AppendInt(append(dst, "query-"...), int64(t), 10)
+}
+
+// appendClassName appends Zeek's name of a class.
+func appendClassName(dst []byte, c uint16) []byte {
+	if s, ok := classNames[c]; ok {
+		return append(dst, s...)
+	}
+	return strconv.AppendInt(append(dst, "qclass-"...), int64(c), 10)
+}
+
+// baseDomain finds the registered domain (public suffix plus one label, golang.org/x/net/publicsuffix) of a
+// name given in escaped form, lower-cased. It returns how many trailing labels the base domain has, or 0 when
+// the name has none (a single label, the root, or a public suffix itself). scratch is a buffer it may use.
+func baseDomain(esc []byte, labels int, scratch []byte) (baseLabels int, buf []byte) {
+	buf = scratch[:0]
+	if labels < 2 {
+		return 0, buf
+	}
+	for _, c := range esc {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	// The string refers to buf only during these calls; PublicSuffix keeps nothing and we use only lengths.
+	d := unsafe.String(unsafe.SliceData(buf), len(buf))
+	suffix, _ := publicsuffix.PublicSuffix(d)
+	if len(suffix) >= len(d) {
+		return 0, buf
+	}
+	i := len(d) - len(suffix) - 1
+	if d[i] != '.' {
+		return 0, buf
+	}
+	n := 2 // the label before the suffix, and the suffix's first label
+	for _, c := range buf[i+1:] {
+		if c == '.' {
+			n++
+		}
+	}
+	if n > labels {
+		return 0, buf
+	}
+	return n, buf
+}
+
+// entropy is the Shannon entropy, in bits per byte, of the bytes of labels [0, n) of nm (separators excluded).
+func entropy(nm *name, n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	var counts [256]int
+	total := 0
+	start := 0
+	for i := range n {
+		end := int(nm.end[i])
+		for _, c := range nm.raw[start:end] {
+			counts[c]++
+		}
+		total += end - start
+		start = end + 1
+	}
+	if total == 0 {
+		return 0
+	}
+	h := 0.0
+	for _, k := range counts {
+		if k > 0 {
+			p := float64(k) / float64(total)
+			h -= p * math.Log2(p)
+		}
+	}
+	if h <= 0 {
+		return 0
+	}
+	return h
+}
