@@ -125,6 +125,7 @@ type Reader struct {
 	name        string
 	cnt         *countingReader // raw input, counts bytes read
 	file        io.Closer       // closed by Close (nil for NewReader and stdin)
+	stop        func()          // OpenContext's release, called by Close
 	zd          *zstd.Decoder
 	gz          *gzip.Reader
 	trk         *eofTracker // decompressor wrapper; nil if uncompressed
@@ -408,6 +409,10 @@ var errClosed = errors.New("capture: reader is closed")
 func (r *Reader) Close() error {
 	r.closeDecompressor()
 	r.err = errClosed
+	if r.stop != nil {
+		r.stop()
+		r.stop = nil
+	}
 	if r.file != nil {
 		f := r.file
 		r.file = nil

@@ -3,28 +3,44 @@
 // # Order and concurrency
 //
 // Inputs are read by up to Options.Workers goroutines at once, one file each; a single file is read and decoded
-// by one goroutine while the consumer (a writer, an analyzer) runs on another. Batches reach the consumer in
+// by one goroutine while the consumer (a writer, an analyzer) runs on another. The number of workers is bounded
+// whatever is asked: by the number of inputs, by twice GOMAXPROCS (decoding is CPU-bound; a few more readers than
+// cores only hide I/O waits), and by memory (see MaxWorkers). Batches reach the consumer in
 // input order and, within an input, in frame order, so the result does not depend on the number of workers.
 //
 // # Memory
 //
 // A batch holds at most BatchPackets rows and BatchBytes frame bytes; each input keeps at most a few batches
-// in flight, so memory stays bounded whatever the size of the inputs. Batches are recycled: the consumer must
+// in flight, so memory stays bounded whatever the size of the inputs, and the bound on workers keeps the sum
+// over workers within a quarter of the machine's memory (and half of a Go memory limit, if one is set). Batches are recycled: the consumer must
 // not keep a batch, or slices into it, after its callback returns.
 //
 // # Errors
 //
 // A damaged input (see capture.Error) ends that input only: the rows read before the damage are delivered, the
 // other inputs are still read, and Run returns every input's error joined. An error returned by the consumer
-// stops everything.
+// stops everything. A panic while reading or decoding an input is recovered into that input's error (an
+// internal error), so that it ends the run like a failed input rather than the process.
+//
+// # Cancellation
+//
+// Cancelling the context stops the run: a FIFO, or a pipe on standard input, is opened and read through
+// capture.OpenContext, so that a read waiting for a writer or for data ends too.
 package pipeline
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math"
+	"os"
 	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/internal/hugepage"
@@ -48,9 +64,10 @@ type Batch struct {
 
 // Options configure Run. The zero value is valid.
 type Options struct {
-	// Workers is the number of inputs read at once; 0 means GOMAXPROCS.
+	// Workers is the number of inputs read at once; 0 means GOMAXPROCS. It is capped by the number of inputs and
+	// by MaxWorkers.
 	Workers int
-	// Stdin is read for the input "-"; nil means os.Stdin.
+	// Stdin is read for the input "-"; nil means os.Stdin (read through capture.OpenContext).
 	Stdin io.Reader
 	// Progress, if set, is called from reader goroutines with the number of bytes and frames just read from
 	// an input. It must be cheap and safe for concurrent use.
@@ -68,7 +85,7 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, len(inputs)))
+	workers = max(1, min(workers, len(inputs), MaxWorkers()))
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -97,7 +114,7 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 			defer wg.Done()
 			dec := packet.NewDecoder()
 			for j := range next {
-				j.err = readInput(ctx, j.index, j.input, dec, &pool, j.out, opts)
+				j.err = readInputSafe(ctx, j.index, j.input, dec, &pool, j.out, opts)
 				close(j.out)
 			}
 		}()
@@ -150,14 +167,30 @@ consume:
 	return errors.Join(errs...)
 }
 
+// readInputSafe is readInput with a panic recovered into the input's error.
+func readInputSafe(ctx context.Context, index int, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, opts Options) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%s: internal error: %v (please report it)", input, v)
+		}
+	}()
+	return readInput(ctx, index, input, dec, pool, out, opts)
+}
+
+// testHookRead, if set, is called by readInput with each input before it is opened (tests make it panic).
+var testHookRead func(input string)
+
 func readInput(ctx context.Context, index int, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, opts Options) error {
+	if testHookRead != nil {
+		testHookRead(input)
+	}
 	progress := opts.Progress
 	var r *capture.Reader
 	var err error
-	if input == "-" && opts.Stdin != nil {
+	if input == "-" && opts.Stdin != nil && opts.Stdin != io.Reader(os.Stdin) {
 		r, err = capture.NewReader(opts.Stdin, "-")
 	} else {
-		r, err = capture.Open(input)
+		r, err = capture.OpenContext(ctx, input)
 	}
 	if err != nil {
 		return err
@@ -218,6 +251,44 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 			}
 		}
 	}
+}
+
+// MaxWorkers is the most inputs Run reads at once: twice GOMAXPROCS, and no more workers than fit in a quarter
+// of the machine's memory (half of the Go memory limit if one is set with debug.SetMemoryLimit or GOMEMLIMIT),
+// counting for each the batches it may hold (workerBytes). It is at least 1.
+func MaxWorkers() int {
+	budget := int64(1 << 30) // if the machine's memory is unknown
+	if total := totalMemory(); total > 0 {
+		budget = total / 4
+	}
+	if limit := debug.SetMemoryLimit(-1); limit > 0 && limit < math.MaxInt64 {
+		budget = min(budget, limit/2)
+	}
+	return int(max(1, min(2*int64(runtime.GOMAXPROCS(0)), budget/workerBytes)))
+}
+
+// workerBytes is what one worker may hold at once: its queued batches, the one it fills and the one the
+// consumer holds, and the capture reader's buffers (about 1 MiB each for the raw and the decompressed stream, and
+// the decompressor's window).
+const workerBytes = (inflight+2)*(BatchBytes+64<<10+BatchPackets*int64(unsafe.Sizeof(packet.Packet{}))) + 3<<20
+
+// totalMemory returns the machine's memory in bytes, or 0 if unknown.
+func totalMemory() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 2 && f[1] == "kB" {
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // Meta converts a capture record's metadata to a packet's.
