@@ -87,6 +87,11 @@ func (cw *csvWriter[R]) appendRow(b []byte, r *R) []byte {
 			if cw.scratch, ok = c.Append(r, cw.scratch[:0]); ok {
 				b = appendBase64(b, cw.scratch)
 			}
+		case schema.StringList, schema.Int64List, schema.Float64List:
+			var ok bool
+			if cw.scratch, ok = appendJSONList(cw.scratch[:0], c, r, true); ok {
+				b = appendCSVQuoted(b, cw.scratch)
+			}
 		}
 	}
 	return append(b, '\n')

@@ -62,8 +62,10 @@ type directWriter[R any] struct {
 
 // directColumn is the state of one column: the values of the current page and the pages of the current chunk.
 type directColumn struct {
-	typ       schema.Type
+	typ       schema.Type // of the values: a list column's element type (String, Int64, Float64)
+	list      bool        // a list column: a LIST of typ (see appendList)
 	name      string
+	path      []string // in the schema: the column's name, or name, "list", "element" for a list
 	ptype     format.Type
 	enc       format.Encoding // of the values when not dictionary-encoded
 	codec     compress.Codec
@@ -71,15 +73,17 @@ type directColumn struct {
 	bounds    bool // keeps min/max statistics
 
 	// current page
-	defs  []byte // definition levels, kept from the page's first null on
-	n     int    // rows in the page
+	defs  []byte // definition levels, kept from the page's first null on (a list column: always)
+	reps  []byte // repetition levels of a list column
+	n     int    // rows in the page (a list column: values, that is levels)
+	prows int    // rows in the page of a list column
 	i32   []int32
 	i64   []int64
 	f64   []float64
 	bools []byte
 	data  []byte  // PLAIN byte arrays
 	idx   []int32 // dictionary indexes
-	nulls int
+	nulls int // values in the page that are NULL (a list column: levels without an element)
 	vsize int // bytes of String values in the page
 	page  stats
 
@@ -98,6 +102,7 @@ type directColumn struct {
 	chunk        blockBuffer
 	pages        []pageInfo
 	numValues    int64
+	numRows      int64
 	nullCount    int64
 	uncompressed int64
 	stats        stats
@@ -108,6 +113,7 @@ type directColumn struct {
 	boundsBuf                           []byte // page bounds of the chunk
 	skip                                int    // pages left to store without trying to compress them
 	levels, encoded, compressed, rleBuf []byte
+	defLevels                           []byte // encoded definition levels of a list column's page
 	fix                                 []byte
 }
 
@@ -344,12 +350,28 @@ func newDirectWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*dir
 			ColumnOrders: tm.ColumnOrders,
 		},
 	}
-	if len(tm.Schema) != len(t.Columns)+1 {
+	// A column is one schema element, a list column three (the LIST group, its repeated group and the leaf).
+	want := 1
+	for _, c := range t.Columns {
+		want++
+		if c.Type.IsList() {
+			want += 2
+		}
+	}
+	if len(tm.Schema) != want {
 		return nil, fmt.Errorf("write parquet schema: %d schema elements for %d columns", len(tm.Schema), len(t.Columns))
 	}
-	for i, c := range t.Columns {
-		dc := &directColumn{typ: c.Type, name: c.Name, ptype: tm.Schema[i+1].Type.V, codec: codec, pageBytes: opts.PageBytes}
-		switch c.Type {
+	el := 1
+	for _, c := range t.Columns {
+		dc := &directColumn{typ: c.Type, name: c.Name, path: []string{c.Name}, codec: codec, pageBytes: opts.PageBytes}
+		if c.Type.IsList() {
+			dc.typ, dc.list = elementType(c.Type), true
+			dc.path = []string{c.Name, "list", "element"}
+			el += 2
+		}
+		dc.ptype = tm.Schema[el].Type.V
+		el++
+		switch dc.typ {
 		case schema.Int32, schema.Int64, schema.Timestamp:
 			dc.enc = format.DeltaBinaryPacked
 		default:
@@ -358,7 +380,7 @@ func newDirectWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*dir
 		if c.Type == schema.Bytes && bc != nil {
 			dc.codec = bc
 		}
-		dc.bounds = c.Type != schema.Bytes
+		dc.bounds = dc.typ != schema.Bytes
 		dc.resetDict()
 		x.cs = append(x.cs, dc)
 		x.rowSize += int64(fixedSize(c.Type))
@@ -452,7 +474,13 @@ func (x *directWriter[R]) writeColumns(wk int) {
 			return
 		}
 		ci := x.order[k]
-		n, err := appendColumn(x.cs[ci], &x.cols[ci], x.chunk)
+		var n int64
+		var err error
+		if x.cs[ci].list {
+			n, err = appendList(x.cs[ci], &x.cols[ci], x.chunk)
+		} else {
+			n, err = appendColumn(x.cs[ci], &x.cols[ci], x.chunk)
+		}
 		x.sizes[wk] += n
 		if err != nil && x.errs[wk] == nil {
 			x.errs[wk] = err
@@ -708,26 +736,26 @@ func (s *stats) encode(t schema.Type, buf []byte) (lo, hi span, out []byte) {
 	switch t {
 	case schema.Bool:
 		buf = append(buf, byte(s.imin), byte(s.imax))
-		return span{n, n + 1}, span{n + 1, n + 2}, buf
+		return span{n, n + 1, true}, span{n + 1, n + 2, true}, buf
 	case schema.Int32:
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(s.imin))
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(s.imax))
-		return span{n, n + 4}, span{n + 4, n + 8}, buf
+		return span{n, n + 4, true}, span{n + 4, n + 8, true}, buf
 	case schema.Int64, schema.Timestamp:
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(s.imin))
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(s.imax))
-		return span{n, n + 8}, span{n + 8, n + 16}, buf
+		return span{n, n + 8, true}, span{n + 8, n + 16, true}, buf
 	case schema.Float64:
 		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(s.fmin))
 		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(s.fmax))
-		return span{n, n + 8}, span{n + 8, n + 16}, buf
+		return span{n, n + 8, true}, span{n + 8, n + 16, true}, buf
 	case schema.String:
 		buf = append(buf, s.min[:min(len(s.min), boundsMaxBytes)]...)
-		lo = span{n, len(buf)}
+		lo = span{n, len(buf), true}
 		m := len(buf)
 		if len(s.max) <= boundsMaxBytes {
 			buf = append(buf, s.max...)
-			return lo, span{m, len(buf)}, buf
+			return lo, span{m, len(buf), true}, buf
 		}
 		// A shorter upper bound: the longest prefix whose last byte can be incremented, incremented.
 		hi := s.max[:boundsMaxBytes]
@@ -739,19 +767,23 @@ func (s *stats) encode(t schema.Type, buf []byte) (lo, hi span, out []byte) {
 		}
 		buf = append(buf, hi...)
 		buf[len(buf)-1]++
-		return lo, span{m, len(buf)}, buf
+		return lo, span{m, len(buf), true}, buf
 	}
 	return span{}, span{}, buf
 }
 
-// span is the range [start, end) of a byte slice; the zero span stands for no value.
-type span struct{ start, end int }
+// span is the range [start, end) of a byte slice, if ok; the zero span stands for no value (an empty value is
+// a span that is ok).
+type span struct {
+	start, end int
+	ok         bool
+}
 
 func (s span) of(buf []byte) []byte {
-	if s == (span{}) {
+	if !s.ok {
 		return nil
 	}
-	return buf[s.start:s.end]
+	return buf[s.start:s.end:s.end]
 }
 
 // header returns the compact thrift encoding of h, valid until the next call.
@@ -767,7 +799,8 @@ func (d *directColumn) header(h *format.PageHeader) ([]byte, error) {
 }
 
 var (
-	levelEncoding = rle.Encoding{BitWidth: 1}
+	levelEncoding     = rle.Encoding{BitWidth: 1}
+	listLevelEncoding = rle.Encoding{BitWidth: 2} // definition levels of a list column, 0 to 3
 	deltaEncoding delta.BinaryPackedEncoding
 )
 
@@ -777,7 +810,19 @@ func (d *directColumn) cutPage() error {
 		return nil
 	}
 	var err error
-	if d.nulls == 0 {
+	repBytes := 0
+	if d.list {
+		// Repetition levels (bit width 1), then definition levels (bit width 2), each RLE/bit-packed.
+		if d.levels, err = levelEncoding.EncodeLevels(d.levels[:0], d.reps); err == nil {
+			repBytes = len(d.levels)
+			if d.defLevels, err = listLevelEncoding.EncodeLevels(d.defLevels[:0], d.defs); err == nil {
+				d.levels = append(d.levels, d.defLevels...)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("write parquet column %s: %w", d.name, err)
+		}
+	} else if d.nulls == 0 {
 		d.levels = appendOnesRun(d.levels[:0], d.n)
 	} else if d.levels, err = levelEncoding.EncodeLevels(d.levels[:0], d.defs); err != nil {
 		return fmt.Errorf("write parquet column %s: %w", d.name, err)
@@ -840,16 +885,20 @@ func (d *directColumn) cutPage() error {
 		}
 	}
 	rows := d.n
+	if d.list {
+		rows = d.prows
+	}
 	d.h = format.PageHeader{
 		Type:                 format.DataPageV2,
 		UncompressedPageSize: int32(len(d.levels) + len(vals)),
 		CompressedPageSize:   int32(len(d.levels) + len(compressed)),
 		DataPageHeaderV2: thrift.New(format.DataPageHeaderV2{
-			NumValues:                  int32(rows),
+			NumValues:                  int32(d.n),
 			NumNulls:                   int32(d.nulls),
 			NumRows:                    int32(rows),
 			Encoding:                   enc,
-			DefinitionLevelsByteLength: int32(len(d.levels)),
+			RepetitionLevelsByteLength: int32(repBytes),
+			DefinitionLevelsByteLength: int32(len(d.levels) - repBytes),
 			IsCompressed:               thrift.New(isCompressed),
 			Statistics:                 format.Statistics{NullCount: int64(d.nulls)},
 		}),
@@ -861,9 +910,9 @@ func (d *directColumn) cutPage() error {
 	pi := pageInfo{
 		off:      d.chunk.n,
 		size:     int32(len(hdr) + len(d.levels) + len(compressed)),
-		firstRow: d.numValues,
+		firstRow: d.numRows,
 		nulls:    int64(d.nulls),
-		allNull:  d.nulls == rows,
+		allNull:  d.nulls == d.n,
 	}
 	if d.bounds {
 		pi.min, pi.max, d.boundsBuf = d.page.encode(d.typ, d.boundsBuf)
@@ -881,12 +930,14 @@ func (d *directColumn) cutPage() error {
 		d.chunk.write(compressed)
 	}
 	d.uncompressed += int64(len(hdr) + len(d.levels) + len(vals))
-	d.numValues += int64(rows)
+	d.numValues += int64(d.n)
+	d.numRows += int64(rows)
 	d.nullCount += int64(d.nulls)
 	d.stats.merge(d.typ, &d.page)
 	d.page.has = false
 	d.last = -1
 	d.defs, d.i32, d.i64, d.f64, d.bools, d.data, d.idx, d.nulls, d.vsize, d.n = d.defs[:0], d.i32[:0], d.i64[:0], d.f64[:0], d.bools[:0], d.data[:0], d.idx[:0], 0, 0, 0
+	d.reps, d.prows = d.reps[:0], 0
 	if cap(d.data) > 4*d.pageBytes {
 		d.data = nil // one huge value: do not keep its memory
 	}
@@ -979,14 +1030,14 @@ func (x *directWriter[R]) flushRowGroup() error {
 	rg := format.RowGroup{NumRows: int64(x.rows), FileOffset: x.off, Ordinal: int16(len(x.meta.RowGroups))}
 	var cis []format.ColumnIndex
 	var ois []format.OffsetIndex
-	for ci, d := range x.cs {
+	for _, d := range x.cs {
 		if err := d.cutPage(); err != nil {
 			return err
 		}
 		start := x.off
 		md := format.ColumnMetaData{
 			Type:         d.ptype,
-			PathInSchema: []string{x.cols[ci].Name},
+			PathInSchema: d.path,
 			Codec:        d.codec.CompressionCodec(),
 			NumValues:    d.numValues,
 			Statistics:   format.Statistics{NullCount: d.nullCount},
@@ -1053,7 +1104,7 @@ func (x *directWriter[R]) flushRowGroup() error {
 		d.chunk.reset()
 		d.pages = d.pages[:0]
 		d.boundsBuf = d.boundsBuf[:0]
-		d.numValues, d.nullCount, d.uncompressed = 0, 0, 0
+		d.numValues, d.numRows, d.nullCount, d.uncompressed = 0, 0, 0, 0
 		d.stats.has = false
 		d.resetDict()
 	}

@@ -84,6 +84,8 @@ func (jw *jsonWriter[R]) appendRow(b []byte, r *R) []byte {
 				b = appendBase64(b, jw.scratch)
 				b = append(b, '"')
 			}
+		case schema.StringList, schema.Int64List, schema.Float64List:
+			b, ok = appendJSONList(b, c, r, false)
 		}
 		if !ok {
 			b = append(b, "null"...)

@@ -181,7 +181,8 @@ func bytesCodec(compression string) compress.Codec {
 	return nil
 }
 
-// parquetNode returns the Parquet schema of t: one optional leaf per column, in table order. utc is the
+// parquetNode returns the Parquet schema of t: one optional leaf per column, in table order, or for a list column
+// an optional group of the standard three-level LIST layout (see list.go). utc is the
 // isAdjustedToUTC flag of Timestamp columns; bytesCodec, if not nil, is the codec of the Bytes columns.
 func parquetNode[R any](t *schema.Table[R], utc bool, bytesCodec compress.Codec) parquet.Node {
 	g := make(orderedGroup, len(t.Columns))
@@ -219,6 +220,20 @@ func parquetNode[R any](t *schema.Table[R], utc bool, bytesCodec compress.Codec)
 			if bytesCodec != nil {
 				n = parquet.Compressed(n, bytesCodec)
 			}
+		case schema.StringList:
+			e := parquet.String()
+			if useDict {
+				e = parquet.Encoded(e, &parquet.RLEDictionary)
+			}
+			n = parquet.List(parquet.Optional(e))
+		case schema.Int64List:
+			e := parquet.Leaf(parquet.Int64Type)
+			if deltaInts {
+				e = parquet.Encoded(e, &parquet.DeltaBinaryPacked)
+			}
+			n = parquet.List(parquet.Optional(e))
+		case schema.Float64List:
+			n = parquet.List(parquet.Optional(parquet.Leaf(parquet.DoubleType)))
 		}
 		g[i] = &groupField{Node: parquet.Optional(n), name: c.Name, index: i}
 	}
@@ -353,6 +368,8 @@ func (x *parquetWriter[R]) writeColumn(s *columnScratch, cw *parquet.ColumnWrite
 		}
 	case schema.String, schema.Bytes:
 		return x.writeBytes(s, cw, ci, rows)
+	case schema.StringList, schema.Int64List, schema.Float64List:
+		return x.writeList(s, cw, ci, rows)
 	}
 	if _, err := cw.WriteRowValues(vals); err != nil {
 		return fmt.Errorf("write parquet column %s: %w", c.Name, err)
@@ -413,6 +430,73 @@ func (x *parquetWriter[R]) writeBytes(s *columnScratch, cw *parquet.ColumnWriter
 		arena = nil // one huge value: do not keep its memory
 	}
 	s.arena = arena
+	return nil
+}
+
+// writeList writes a list column: per row, one value with the levels of a NULL or empty list, or one value per
+// element (repetition level 0 for the first, 1 for the others; definition level 3).
+func (x *parquetWriter[R]) writeList(s *columnScratch, cw *parquet.ColumnWriter, ci int, rows []R) error {
+	c := &x.cols[ci]
+	vals := s.vals[:0]
+	arena := s.arena[:0] // String elements that are not valid UTF-8, fixed
+	level := func(v parquet.Value, j int) parquet.Value {
+		if j > 0 {
+			return v.Level(1, defElement, ci)
+		}
+		return v.Level(0, defElement, ci)
+	}
+	for i := range rows {
+		n, ok := 0, false
+		switch c.Type {
+		case schema.StringList:
+			var v []string
+			if v, ok = c.Strings(&rows[i]); ok {
+				n = len(v)
+				for j, e := range v {
+					b := bytesOf(e)
+					if !utf8.Valid(b) {
+						// The arena may move as it grows; values already made keep the array they point to.
+						start := len(arena)
+						arena = appendValidUTF8(arena, b)
+						b = arena[start:]
+					}
+					vals = append(vals, level(parquet.ByteArrayValue(b), j))
+					s.size += int64(len(b))
+				}
+			}
+		case schema.Int64List:
+			var v []int64
+			if v, ok = c.Ints(&rows[i]); ok {
+				n = len(v)
+				for j, e := range v {
+					vals = append(vals, level(parquet.Int64Value(e), j))
+				}
+				s.size += 8 * int64(n)
+			}
+		case schema.Float64List:
+			var v []float64
+			if v, ok = c.Floats(&rows[i]); ok {
+				n = len(v)
+				for j, e := range v {
+					vals = append(vals, level(parquet.DoubleValue(e), j))
+				}
+				s.size += 8 * int64(n)
+			}
+		}
+		switch {
+		case !ok:
+			vals = append(vals, parquet.NullValue().Level(0, defNullList, ci))
+		case n == 0:
+			vals = append(vals, parquet.NullValue().Level(0, defEmpty, ci))
+		}
+	}
+	_, err := cw.WriteRowValues(vals)
+	clear(vals) // drop the references to the rows' strings
+	s.vals = vals[:cap(vals)]
+	s.arena = arena[:0]
+	if err != nil {
+		return fmt.Errorf("write parquet column %s: %w", c.Name, err)
+	}
 	return nil
 }
 
