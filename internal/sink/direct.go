@@ -83,8 +83,8 @@ type directColumn struct {
 	bools []byte
 	data  []byte  // PLAIN byte arrays
 	idx   []int32 // dictionary indexes
-	nulls int // values in the page that are NULL (a list column: levels without an element)
-	vsize int // bytes of String values in the page
+	nulls int     // values in the page that are NULL (a list column: levels without an element)
+	vsize int     // bytes of String values in the page
 	page  stats
 
 	// dictionary of a String column for the current chunk
@@ -801,7 +801,7 @@ func (d *directColumn) header(h *format.PageHeader) ([]byte, error) {
 var (
 	levelEncoding     = rle.Encoding{BitWidth: 1}
 	listLevelEncoding = rle.Encoding{BitWidth: 2} // definition levels of a list column, 0 to 3
-	deltaEncoding delta.BinaryPackedEncoding
+	deltaEncoding     delta.BinaryPackedEncoding
 )
 
 // cutPage encodes, compresses and appends the current page (a DataPage v2) to the chunk.
