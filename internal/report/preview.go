@@ -153,8 +153,12 @@ func newPreviewTarget(proto string, a string, portA int64, b string, portB int64
 // add gives the follower one packet of the conversation; it returns errPreviewFull when the preview is full.
 func (t *previewTarget) add(r *previewRow) error {
 	t.read++
+	prev := t.pk.Time
 	if !r.header(&t.pk, uint8(t.num)) {
 		return nil
+	}
+	if r.time == nil { // as the pipeline reads it: no time of its own, the packet before's
+		t.pk.NoTime, t.pk.Time = true, prev
 	}
 	err := t.fo.AddHeader(&t.pk, r.data)
 	if err != nil && !errors.Is(err, errPreviewFull) {
@@ -288,7 +292,8 @@ func feedPreview(ctx context.Context, e *query.Engine, t *previewTarget) (more b
 // previewRow is one packet of a previewed conversation as the packets table holds it.
 type previewRow struct {
 	source          string
-	frameNo, time   int64
+	frameNo         int64
+	time            *int64 // nil: the packet has no time (simple packet block, timestamp out of range)
 	wirelen         int64
 	src, dst        string
 	sport, dport    int64
@@ -327,7 +332,10 @@ func (r *previewRow) header(p *packet.Packet, proto uint8) (ok bool) {
 	if r.payload != nil {
 		declared = max(*r.payload, 0)
 	}
-	*p = packet.Packet{Meta: packet.Meta{Source: r.source, Frame: r.frameNo, Time: r.time}}
+	*p = packet.Packet{Meta: packet.Meta{Source: r.source, Frame: r.frameNo}}
+	if r.time != nil {
+		p.Time = *r.time
+	}
 	p.Layers = packet.HasPorts | packet.HasPayload
 	if src.Is4() {
 		p.Layers |= packet.HasIP4
