@@ -39,8 +39,29 @@
 //	Timestamp  INT64, TIMESTAMP(isAdjustedToUTC=true, unit=NANOS)
 //	String     BYTE_ARRAY, STRING, dictionary-encoded
 //	Bytes      BYTE_ARRAY, PLAIN-encoded
+//	StringList   LIST of String elements (DuckDB VARCHAR[])
+//	Int64List    LIST of Int64 elements (BIGINT[])
+//	Float64List  LIST of Float64 elements (DOUBLE[])
 //
 // parquet-go also marks Int32 and Int64 with the INT(32|64, signed) logical type, which says the same.
+//
+// A list column is the standard three-level LIST of the Parquet spec (LogicalTypes.md, "Lists"), which DuckDB,
+// Arrow, Spark and pandas read as a list:
+//
+//	optional group <name> (LIST) {
+//	  repeated group list {
+//	    optional <element type> element;
+//	  }
+//	}
+//
+// Its leaf column (path <name>.list.element) has repetition and definition levels: a NULL list is one level
+// (repetition 0, definition 0), an empty list one level (0, 1), and a list of n elements n levels, the first with
+// repetition level 0 and the others 1, all with definition level 3. Definition level 2, a NULL element, never
+// occurs, as the accessors return plain values, but the element is OPTIONAL as most writers make it. Elements are
+// encoded as the scalar columns of their type are (String elements dictionary-encoded with the same UTF-8 rule,
+// Int64 elements DELTA_BINARY_PACKED), and the chunk statistics and page index bound the elements; a page's null
+// count is its NULL and empty lists. Pages hold whole rows (a DataPage v2 starts at a row), so a list longer than
+// a page makes one larger page.
 //
 // Timestamps are written as TIMESTAMP(isAdjustedToUTC=false, NANOS): DuckDB 1.x reads that as TIMESTAMP_NS with
 // every nanosecond, whereas it reads an isAdjustedToUTC=true column as TIMESTAMP WITH TIME ZONE, which has
@@ -91,7 +112,8 @@
 //
 // By default the writer encodes the file itself rather than through parquet-go's writer (direct.go). It takes up
 // to 4,096 rows (chunkRows) at a time and, column by column, reads the values through the accessors straight into typed page
-// buffers: definition levels (one byte per row, RLE/bit-packed with bit width 1 when the page is cut), int32 or
+// buffers: definition levels (one byte per row, RLE/bit-packed with bit width 1 when the page is cut; a list column
+// keeps repetition and definition levels, one byte per level, bit widths 1 and 2), int32 or
 // int64 values, float64s, booleans, dictionary indexes, or PLAIN byte arrays (the accessor appends the value after
 // a 4-byte length placeholder). A page is cut at Options.PageBytes: encoded with parquet-go's DELTA_BINARY_PACKED
 // and RLE encoders, compressed with the codecs above and appended, behind its DataPage v2 header, to the column's
@@ -145,6 +167,16 @@
 //     or +1.5e3, gets a leading single quote, as does a value that already starts with single quotes followed by
 //     such a character (so that a reader can remove exactly one quote where the rest needs one). Base64 Bytes need
 //     no such guard: the base64 alphabet cannot form a function call.
+//   - StringList, Int64List, Float64List: the list as one JSON array, written as in JSON Lines (below), such as
+//     ["a","b\"c"], [1,-2] or [] for an empty list; a NULL list is an empty field. The field is quoted as any
+//     other (RFC 4180: a list of two or more elements, or of strings, is in double quotes with its quotes doubled)
+//     but does not get the String escapes, so that it parses as JSON once the CSV reader has unquoted it: pandas
+//     users read it with df[col].map(json.loads, na_action="ignore") and DuckDB with from_json(col, '["VARCHAR"]')
+//     (or '["BIGINT"]', '["DOUBLE"]'). The String guarantees still hold: the JSON string escapes leave only
+//     graphic characters (control, format and separator characters are \uXXXX, invalid UTF-8 the text \xHH, as
+//     in JSON Lines), and the field starts with [, so no spreadsheet reads it as a formula. Unlike JSON Lines,
+//     a NaN or infinite element is written NaN, Infinity or -Infinity, which Python's json module and DuckDB's
+//     JSON reader accept, so that no value is lost.
 //
 // # JSON Lines
 //
@@ -157,6 +189,9 @@
 //     numbers as float64 keep only about 0.2 µs of it; readers with exact decimals (or Go's json.Number)
 //     keep the nanoseconds.
 //   - Bytes: a standard base64 string.
+//   - StringList, Int64List, Float64List: a JSON array of the elements, each written as the scalar of its type
+//     (a NaN or infinite element is null), and null for a NULL list; an empty list is []. A negative zero
+//     element is -0.0 (not -0, which readers take for the integer 0).
 //   - String: a JSON string that decodes to the value exactly when the value is valid UTF-8. Control characters,
 //     DEL, non-graphic characters (format characters, line and paragraph separators) and < > & are escaped
 //     (\n, \t, \u001b, \u202e, \u003c, ...), so a line contains no raw control character and is safe to embed in
