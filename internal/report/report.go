@@ -17,6 +17,7 @@ import (
 
 	"github.com/pcapframe/pcapframe/internal/chart/agg"
 	"github.com/pcapframe/pcapframe/internal/query"
+	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
 
 // Options configure Collect. Zero values mean the documented defaults.
@@ -463,12 +464,15 @@ func CSP() string {
 }
 
 // MarshalData encodes d as JSON that is safe inside a <script> element: <, >, &, U+2028 and U+2029 are \u
-// escapes, so no string can end the element or start a comment.
+// escapes, so no string can end the element or start a comment; and its strings show unsafe characters
+// (textsafe.Unsafe: C1 controls, bidi overrides, ...) as the text \xHH, as the command line does.
 func MarshalData(d *Data) ([]byte, error) {
 	b, err := json.Marshal(d) // escapes <, > and & (and U+2028/9) in strings, RawMessage included
 	if err != nil {
 		return nil, err
 	}
+	// Capture text shown by the page: control, bidi and other invisible characters become the visible \xHH.
+	b = textsafe.JSONVisible(b)
 	var out bytes.Buffer
 	json.HTMLEscape(&out, b) // again, in case any part bypassed the encoder's escaping
 	return out.Bytes(), nil

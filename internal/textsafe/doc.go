@@ -1,7 +1,8 @@
 // Package textsafe decides which characters of text from a capture (or of a file name) are unsafe to show, and
-// escapes them. It is the one rule behind every place where capture text reaches a terminal, a chart or JSON
-// meant for one: the command line's Sanitize, chart labels and the report's title, and the JSON that info and
-// stats print.
+// escapes them. It is the one rule behind every place where capture text reaches a terminal, a chart, a page or
+// JSON meant for one: the command line's Sanitize (info, show, the table formats of sql, flows and stats, error
+// messages), chart labels, the report's page, and the JSON that info and stats print. The CSV and JSON Lines
+// writers of package sink apply the same rule (strconv.IsGraphic) on their own.
 //
 // A character is unsafe (see [Unsafe]) when it is not graphic in the sense of strconv.IsGraphic, or is one of
 // the invisible Hangul fillers that render as blank letters:
@@ -18,5 +19,7 @@
 // [Escape] writes each byte of an unsafe character, and each byte of invalid UTF-8, as the four characters
 // \xHH, the convention of pcapframe's terminal output and CSV files. [JSON] rewrites the output of
 // encoding/json so that unsafe characters inside its strings are \uXXXX escapes: a JSON reader gets the same
-// strings back, and a terminal shows none of them raw.
+// strings back, and a terminal shows none of them raw. [JSONVisible] is for JSON whose strings are shown as
+// they are (the report's page puts them in its document): there the same characters decode to the visible
+// text \xHH, as on a terminal.
 package textsafe

@@ -58,7 +58,14 @@ func Escape(s string) string {
 // escaped) with every unsafe character written as a \uXXXX escape (a surrogate pair beyond U+FFFF) and each
 // byte of invalid UTF-8 as \ufffd. Outside strings JSON text is ASCII without DEL, so only string contents
 // change, and they decode to the same values. It returns b itself when there is nothing to escape.
-func JSON(b []byte) []byte {
+func JSON(b []byte) []byte { return rewriteJSON(b, false) }
+
+// JSONVisible is JSON for JSON whose strings end up shown as they are, as in the report's page: each byte of an
+// unsafe character (and of invalid UTF-8) becomes the visible text \xHH (written \\xHH in JSON), the way
+// Escape shows it on a terminal. Controls below U+0020, which encoding/json already escapes, decode unchanged.
+func JSONVisible(b []byte) []byte { return rewriteJSON(b, true) }
+
+func rewriteJSON(b []byte, visible bool) []byte {
 	i := 0
 	for i < len(b) {
 		if c := b[i]; c < utf8.RuneSelf {
@@ -82,16 +89,21 @@ func JSON(b []byte) []byte {
 	for i < len(b) {
 		c := b[i]
 		if c < utf8.RuneSelf {
-			if c == 0x7f {
-				out = appendU(out, 0x7f)
-			} else {
+			switch {
+			case c != 0x7f:
 				out = append(out, c)
+			case visible:
+				out = appendVisible(out, b[i:i+1])
+			default:
+				out = appendU(out, 0x7f)
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(b[i:])
 		switch {
+		case visible && (r == utf8.RuneError && n == 1 || Unsafe(r)):
+			out = appendVisible(out, b[i:i+n])
 		case r == utf8.RuneError && n == 1:
 			out = appendU(out, utf8.RuneError)
 		case Unsafe(r):
@@ -108,6 +120,14 @@ func JSON(b []byte) []byte {
 		i += n
 	}
 	return out
+}
+
+// appendVisible appends each byte of p as the JSON text \\xHH (a string holding \xHH).
+func appendVisible(dst, p []byte) []byte {
+	for _, c := range p {
+		dst = append(dst, '\\', '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return dst
 }
 
 // appendU appends \uXXXX for r <= 0xffff.

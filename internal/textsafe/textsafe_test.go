@@ -99,6 +99,27 @@ func TestJSON(t *testing.T) {
 	}
 }
 
+func TestJSONVisible(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"eth0", "eth0"},
+		{"x\u009by", `x\xc2\x9by`},
+		{"cap\u202egnp", `cap\xe2\x80\xaegnp`},
+		{"del\x7f", `del\x7f`},
+		{"a\nb\x1b", "a\nb\x1b"}, // encoding/json's own escapes decode unchanged
+		{"caf\u00e9", "caf\u00e9"},
+	}
+	for _, tc := range tests {
+		b, _ := json.Marshal(tc.in)
+		var back string
+		if err := json.Unmarshal(JSONVisible(b), &back); err != nil || back != tc.want {
+			t.Errorf("JSONVisible(%s) decodes to %q (%v), want %q", b, back, err, tc.want)
+		}
+		if want := Escape(tc.in); tc.in != "a\nb\x1b" && back != want {
+			t.Errorf("JSONVisible(%s) decodes to %q, Escape gives %q", b, back, want)
+		}
+	}
+}
+
 // checkSafe fails if s holds an unsafe character or invalid UTF-8 (controls below U+0020 are allowed when
 // allowC0 is set: JSON layout).
 func checkSafe(t *testing.T, what, s string, allowC0 bool) {
@@ -142,5 +163,12 @@ func FuzzEscapeJSON(f *testing.F) {
 		if err := json.Unmarshal(j, &after); err != nil || after["k"] != before["k"] {
 			t.Fatalf("JSON changed the value: %q -> %q (%v)", before["k"], after["k"], err)
 		}
+		v := JSONVisible(b)
+		checkSafe(t, "JSONVisible", string(v), false)
+		var shown map[string]string
+		if err := json.Unmarshal(v, &shown); err != nil {
+			t.Fatalf("JSONVisible: %v", err)
+		}
+		checkSafe(t, "JSONVisible value", shown["k"], true)
 	})
 }
