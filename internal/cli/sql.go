@@ -121,6 +121,10 @@ func openEngineStats(ctx context.Context, io *IO, o *EngineOptions, args, tables
 		p := startProgress(io, o.Quiet)
 		st, err = e.Load(ctx, args, query.LoadOptions{Tables: tables, Progress: p.callback()})
 		p.finish()
+		if errors.Is(err, query.ErrForeignDatabase) {
+			e.Close()
+			return nil, st, nil, usagef("%v", err)
+		}
 		if err != nil {
 			if errors.Is(err, context.Canceled) || isFatalInput(err) {
 				e.Close()
@@ -144,6 +148,9 @@ func sameFile(a, b string) bool {
 }
 
 func runSQL(ctx context.Context, io *IO, o *SQLOptions, args []string) error {
+	if o.Output != "" && o.Output != "-" && o.DB != "" && sameFile(o.Output, o.DB) {
+		return usagef("output %q is also the --db database: refusing to overwrite it", o.Output)
+	}
 	format, err := sqlFormat(io, o)
 	if err != nil {
 		return err
@@ -155,9 +162,6 @@ func runSQL(ctx context.Context, io *IO, o *SQLOptions, args []string) error {
 		if o.Output != "" && a != "-" && sameFile(a, o.Output) {
 			return usagef("output %q is also an input: refusing to overwrite it", o.Output)
 		}
-	}
-	if o.Output != "" && o.Output != "-" && o.DB != "" && sameFile(o.Output, o.DB) {
-		return usagef("output %q is also the --db database: refusing to overwrite it", o.Output)
 	}
 	e, damaged, err := openEngine(ctx, io, &o.EngineOptions, args, o.Tables)
 	if err != nil {

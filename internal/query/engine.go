@@ -60,6 +60,7 @@ type Engine struct {
 	readable []string // Parquet inputs (absolute), the only outside files a locked query may read
 	created  bool     // the database file did not exist before Open
 	complete bool     // the database file holds a complete state (Close removes a created one that does not)
+	foreign  bool     // the database file holds tables or views but no pcapframe mark
 	building bool     // tables are being built under temporary names (a reload of a database file)
 	locked   bool
 	main     *Engine      // for a session (Session): the engine it belongs to
@@ -138,7 +139,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 			return fail(err)
 		}
 	}
-	if err := e.createServices(ctx); err != nil {
+	if err := e.createServices(ctx); err != nil && !e.foreign {
 		return fail(err)
 	}
 	e.complete = !created || len(opts.Inputs) == 0

@@ -128,8 +128,8 @@ func removeDatabase(path string) {
 	os.Remove(path + ".wal")
 }
 
-// checkOwner refuses a database that holds tables or views but no pcapframe mark, unless Options.Foreign. It
-// reads only DuckDB's catalog (no view runs).
+// checkOwner finds whether the database holds tables or views but no pcapframe mark (e.foreign). It reads only
+// DuckDB's catalog (no view runs).
 func (e *Engine) checkOwner(ctx context.Context) error {
 	var objects, marks int
 	err := e.conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE name = ? AND kind = 'table' AND schema_name = 'main')
@@ -139,8 +139,15 @@ func (e *Engine) checkOwner(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read database %q: %w", e.opts.Path, cleanError(err))
 	}
-	if objects > 0 && marks == 0 && !e.opts.Foreign {
-		return fmt.Errorf("database %q: %w: its tables named as pcapframe's would be replaced (say --db-foreign to allow it)", e.opts.Path, ErrForeignDatabase)
+	e.foreign = objects > 0 && marks == 0
+	return nil
+}
+
+// checkLoad refuses to load into a foreign database (one pcapframe did not create) unless Options.Foreign: the
+// load would replace its tables named as pcapframe's.
+func (e *Engine) checkLoad() error {
+	if e.foreign && !e.opts.Foreign {
+		return fmt.Errorf("database %q: %w: loading would replace its tables named as pcapframe's (say --db-foreign to allow it)", e.opts.Path, ErrForeignDatabase)
 	}
 	return nil
 }

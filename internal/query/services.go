@@ -39,6 +39,13 @@ var services = []struct {
 
 // createServices (re)creates the services table and the proto_name macro.
 func (e *Engine) createServices(ctx context.Context) error {
+	if e.foreign && !e.opts.Foreign {
+		// A database pcapframe did not create keeps its own tables; only the macro is made, for this connection.
+		if _, err := e.conn.ExecContext(ctx, sqlProtoName); err != nil {
+			return fmt.Errorf("create proto_name macro: %w", cleanError(err))
+		}
+		return nil
+	}
 	var b strings.Builder
 	b.WriteString("CREATE OR REPLACE TABLE services (port INTEGER, transport VARCHAR, service VARCHAR);\nINSERT INTO services VALUES ")
 	for i, s := range services {
