@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcapframe/pcapframe/capture"
+	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
 
 func init() { commands = append(commands, NewCmdInfo) }
@@ -50,7 +51,10 @@ type InfoJSON struct {
 	DataBitRate    *float64        `json:"data_bit_rate"`
 	PacketRate     *float64        `json:"packet_rate"`
 	AvgPacketBytes *float64        `json:"average_packet_size"`
-	Error          string          `json:"error,omitempty"`
+	// TimeOutOfRange counts the packets whose timestamp is outside 1970-01-01..2116-02-20 (capture.MinTime,
+	// capture.MaxTime); they have no time, and first/last time and the rates leave them out.
+	TimeOutOfRange int64  `json:"time_out_of_range,omitempty"`
+	Error          string `json:"error,omitempty"`
 }
 
 // LinkTypeJSON names a link type.
@@ -68,6 +72,7 @@ type InterfaceJSON struct {
 	Description  string `json:"description,omitempty"`
 	SnapLen      uint32 `json:"snaplen"`
 	TSResolution string `json:"ts_resolution"`
+	TSOffset     int64  `json:"ts_offset,omitempty"` // if_tsoffset, seconds
 }
 
 func infoOf(s *capture.Summary) InfoJSON {
@@ -78,15 +83,18 @@ func infoOf(s *capture.Summary) InfoJSON {
 		j.LinkTypes = append(j.LinkTypes, LinkTypeJSON{lt, linkTypeName(lt)})
 	}
 	for _, i := range s.Interfaces {
-		j.Interfaces = append(j.Interfaces, InterfaceJSON{i.Section, i.Index, i.LinkType, i.Name, i.Description, i.SnapLen, i.TSResolution})
+		j.Interfaces = append(j.Interfaces, InterfaceJSON{i.Section, i.Index, i.LinkType, i.Name, i.Description, i.SnapLen, i.TSResolution, i.TSOffset})
 	}
+	j.TimeOutOfRange = s.TimeOutOfRange
 	if s.Packets > 0 {
-		f, l := fmtTime(s.First), fmtTime(s.Last)
-		j.FirstTime, j.LastTime = &f, &l
-		j.DurationSecs = float64(s.Last-s.First) / 1e9
 		// As capinfos, sizes and rates count the frames' lengths on the wire.
 		avg := float64(s.WireBytes) / float64(s.Packets)
 		j.AvgPacketBytes = &avg
+	}
+	if s.Timed > 0 { // packets without a time (simple packet blocks, times out of range) give none
+		f, l := fmtTime(s.First), fmtTime(s.Last)
+		j.FirstTime, j.LastTime = &f, &l
+		j.DurationSecs = float64(s.Last-s.First) / 1e9
 		if s.Last > s.First {
 			secs := j.DurationSecs
 			br, bits, pr := float64(s.WireBytes)/secs, 8*float64(s.WireBytes)/secs, float64(s.Packets)/secs
@@ -139,9 +147,12 @@ func runInfo(io *IO, args []string, asJSON bool) error {
 		if out == nil {
 			out = []InfoJSON{}
 		}
-		enc := json.NewEncoder(io.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return err
+		}
+		// Names and comments come from the capture: no control, bidi or other invisible character is left raw.
+		if _, err := io.Out.Write(append(textsafe.JSON(b), '\n')); err != nil {
 			return err
 		}
 	}
@@ -172,6 +183,9 @@ func writeInfoText(io *IO, j *InfoJSON) {
 	line("Number of interfaces", len(j.Interfaces))
 	for _, i := range j.Interfaces {
 		desc := fmt.Sprintf("section %d, interface %d: link type %d, snaplen %d, ts resolution %s", i.Section, i.Index, i.LinkType, i.SnapLen, i.TSResolution)
+		if i.TSOffset != 0 {
+			desc += fmt.Sprintf(", ts offset %d s", i.TSOffset)
+		}
 		if i.Name != "" {
 			desc += ", name " + i.Name
 		}
@@ -185,6 +199,9 @@ func writeInfoText(io *IO, j *InfoJSON) {
 	} else {
 		line("First packet time", "n/a")
 		line("Last packet time", "n/a")
+	}
+	if j.TimeOutOfRange > 0 {
+		line("Times out of range", fmt.Sprintf("%d packets (outside 1970-01-01..2116-02-20: no time, left out of the times and rates)", j.TimeOutOfRange))
 	}
 	line("Capture duration", fmt.Sprintf("%.6f seconds", j.DurationSecs))
 	rate := func(k string, v *float64, unit string) {

@@ -10,9 +10,10 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
 
 // Exit statuses, documented in the README and in `pcapframe --help`.
@@ -213,32 +214,6 @@ func report(w io.Writer, err error) int {
 	return ExitError
 }
 
-// Sanitize makes text from a capture or a file name safe to print on a terminal: control characters and
-// invalid UTF-8 become \xHH escapes.
-func Sanitize(s string) string {
-	ok := true
-	for _, r := range s {
-		if r == 0xfffd || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := decodeRune(s[i:])
-		if (r == 0xfffd && n == 1) || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			for j := 0; j < n; j++ {
-				fmt.Fprintf(&b, "\\x%02x", s[i+j])
-			}
-		} else {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func decodeRune(s string) (rune, int) { return utf8.DecodeRuneInString(s) }
+// Sanitize makes text from a capture or a file name safe to print on a terminal: control characters (C0 and C1),
+// bidirectional and other invisible format characters, and invalid UTF-8 become \xHH escapes (textsafe.Escape).
+func Sanitize(s string) string { return textsafe.Escape(s) }

@@ -79,9 +79,12 @@ func writeShow(w *strings.Builder, rec *capture.Record, withHex bool) {
 	section(w, "Frame")
 	field(w, "source", rec.Source)
 	field(w, "frame", rec.Frame)
-	if rec.NoTime {
+	switch {
+	case rec.TimeOutOfRange:
+		field(w, "time", "none (the timestamp, after the interface's if_tsresol and if_tsoffset, is outside 1970-01-01..2116-02-20)")
+	case rec.NoTime:
 		field(w, "time", "none (simple packet block)")
-	} else {
+	default:
 		field(w, "time", time.Unix(0, rec.Time).UTC().Format("2006-01-02 15:04:05.000000000 UTC"))
 	}
 	field(w, "offset", rec.Offset)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcapframe/pcapframe/internal/query"
+	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
 
 func init() { commands = append(commands, NewCmdStats) }
@@ -84,7 +86,11 @@ func runStats(ctx context.Context, io *IO, o *StatsOptions, args []string) error
 		return err
 	}
 	if o.JSON {
-		err = rep.RenderJSON(io.Out)
+		// Values come from the captures: no control, bidi or other invisible character is left raw.
+		var buf bytes.Buffer
+		if err = rep.RenderJSON(&buf); err == nil {
+			_, err = io.Out.Write(textsafe.JSON(buf.Bytes()))
+		}
 	} else {
 		err = rep.RenderText(io.Out, query.RenderOptions{Escape: Sanitize, ShowSQL: o.ShowSQL})
 	}
