@@ -62,14 +62,15 @@ func JSON(b []byte) []byte { return rewriteJSON(b, false) }
 
 // JSONVisible is JSON for JSON whose strings end up shown as they are, as in the report's page: each byte of an
 // unsafe character (and of invalid UTF-8) becomes the visible text \xHH (written \\xHH in JSON), the way
-// Escape shows it on a terminal. Controls below U+0020, which encoding/json already escapes, decode unchanged.
+// Escape shows it on a terminal; so do the controls below U+0020 that encoding/json escapes as \u00XX, \b or
+// \f. Line feeds, carriage returns and tabs (\n, \r, \t) still decode to themselves: they lay out text.
 func JSONVisible(b []byte) []byte { return rewriteJSON(b, true) }
 
 func rewriteJSON(b []byte, visible bool) []byte {
 	i := 0
 	for i < len(b) {
 		if c := b[i]; c < utf8.RuneSelf {
-			if c == 0x7f {
+			if c == 0x7f || visible && c == '\\' {
 				break
 			}
 			i++
@@ -88,6 +89,17 @@ func rewriteJSON(b []byte, visible bool) []byte {
 	out = append(out, b[:i]...)
 	for i < len(b) {
 		c := b[i]
+		if visible && c == '\\' {
+			// An escape: backslashes occur only inside strings, each starting one.
+			n, ctl := jsonEscape(b[i:])
+			if ctl >= 0 {
+				out = appendVisible(out, []byte{byte(ctl)})
+			} else {
+				out = append(out, b[i:i+n]...)
+			}
+			i += n
+			continue
+		}
 		if c < utf8.RuneSelf {
 			switch {
 			case c != 0x7f:
@@ -120,6 +132,37 @@ func rewriteJSON(b []byte, visible bool) []byte {
 		i += n
 	}
 	return out
+}
+
+// jsonEscape reads the escape at the start of b (which starts with a backslash): its length, and the control
+// character it stands for when that is one below U+0020 other than LF, CR and tab (else -1).
+func jsonEscape(b []byte) (n int, ctl int) {
+	if len(b) < 2 {
+		return len(b), -1
+	}
+	switch b[1] {
+	case 'b':
+		return 2, '\b'
+	case 'f':
+		return 2, '\f'
+	case 'u':
+		if len(b) < 6 {
+			return len(b), -1
+		}
+		v := 0
+		for _, h := range b[2:6] {
+			d := strings.IndexByte(hexDigits, h|0x20) // lower case: also A-F
+			if d < 0 {
+				return 6, -1
+			}
+			v = v<<4 | d
+		}
+		if v < 0x20 && v != '\n' && v != '\r' && v != '\t' {
+			return 6, v
+		}
+		return 6, -1
+	}
+	return 2, -1
 }
 
 // appendVisible appends each byte of p as the JSON text \\xHH (a string holding \xHH).
