@@ -8,58 +8,39 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/pcapframe/pcapframe/capture"
-	"github.com/pcapframe/pcapframe/flow"
-	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/tables"
 )
 
-// builder fills one table from the decoded packets of the captures.
-type builder interface {
-	// add takes the packets of one batch; it must not keep them after it returns.
-	add(b *pipeline.Batch) error
-	// close flushes what is left into the table.
-	close() error
-	// rows returns the number of rows loaded.
-	rows() int64
-}
-
-// tableDef is a table the engine knows: its name and columns (to recognise its Parquet files) and how to build it
-// from packets.
+// tableDef is a table the engine builds from captures: one of the list of package tables, with its name and
+// columns (to recognise its Parquet files).
 type tableDef struct {
 	name    string
 	columns []string
-	build   func(ctx context.Context, e *Engine) (builder, error)
+	def     *tables.Def
 }
 
-// defineTable describes table t, built by newBuilder around a Stager of its rows: a view over the staged Parquet
-// file for an in-memory engine, a native table filled from it when the engine keeps a database file. Derived
-// columns are computed by DuckDB (see CreateTableSQL).
-func defineTable[R any](t *schema.Table[R], derived map[string]string, newBuilder func(rowSink[R]) builder) tableDef {
-	return tableDef{name: t.Name, columns: t.Names(), build: func(ctx context.Context, e *Engine) (builder, error) {
-		s, err := NewStager(e, t, derived)
-		if err != nil {
-			return nil, err
-		}
-		return newBuilder(s), nil
-	}}
-}
-
-// captureTables lists the tables built from captures, in load order. Adding a table is one entry here.
-var captureTables = []tableDef{
-	defineTable(packet.Table, packetDerived, func(l rowSink[packet.Packet]) builder { return packetBuilder{l} }),
-	defineTable(flow.Table, nil, newFlowBuilder),
-}
+// captureTables lists the tables built from captures, in load order: the list of package tables (packets,
+// flows, endpoints, then the protocol tables). Adding a table is one line there.
+var captureTables = func() []tableDef {
+	var out []tableDef
+	for _, d := range tables.List() {
+		out = append(out, tableDef{name: d.Name(), columns: d.Info.Names(), def: d})
+	}
+	return out
+}()
 
 // packetDerived lists the packet columns that DuckDB computes from the others instead of storing them: the
 // payload in hex is the payload bytes, hex-encoded, so it costs no memory and no load time.
-var packetDerived = map[string]string{"payload_hex": "lower(hex(payload_raw))"}
+var packetDerived = tables.Packets.Derived
 
 // oneToOne names, for each derived column that is a one-to-one function of one stored column (its expression in
 // packetDerived), that column: two rows have the same derived value exactly when they have the same stored value,
@@ -75,56 +56,26 @@ func TableNames() []string {
 	return out
 }
 
-type packetBuilder struct{ l rowSink[packet.Packet] }
+// defStager stages the rows of a table of the list, as the pass writes them (a tables.Writer).
+type defStager struct{ *Stager[struct{}] }
 
-func (p packetBuilder) add(b *pipeline.Batch) error { return p.l.Append(b.Packets) }
-func (p packetBuilder) close() error                { return p.l.Close() }
-func (p packetBuilder) rows() int64                 { return p.l.Rows() }
-
-// flowBuilder tracks the flows of the packets (one tracker over all inputs, as `pcapframe flows`) and loads each
-// flow as it ends.
-type flowBuilder struct {
-	l     rowSink[flow.Flow]
-	tr    *flow.Tracker
-	batch []flow.Flow
-}
-
-func newFlowBuilder(l rowSink[flow.Flow]) builder {
-	b := &flowBuilder{l: l, batch: make([]flow.Flow, 0, 1024)}
-	b.tr = flow.NewTracker(flow.Options{}, func(f *flow.Flow) error {
-		b.batch = append(b.batch, *f)
-		if len(b.batch) == cap(b.batch) {
-			return b.flush()
-		}
-		return nil
+// newDefStager starts staging the table d defines; its columns' names, types and docs come from d.Info.
+func newDefStager(e *Engine, d *tables.Def) (defStager, error) {
+	meta := &schema.Table[struct{}]{Name: d.Name(), Doc: d.Info.TableDoc()}
+	for _, c := range d.Info.ColumnInfos() {
+		meta.Columns = append(meta.Columns, schema.Column[struct{}]{Name: c.Name, Type: c.Type, Doc: c.Doc, Default: c.Default})
+	}
+	s, err := newStager(e, meta, d.Derived, func(stored []string, f io.Writer, opts sink.Options) (tables.Writer, error) {
+		return d.NewWriter(stored, sink.Parquet, f, "", opts)
 	})
-	return b
+	return defStager{s}, err
 }
 
-func (b *flowBuilder) flush() error {
-	err := b.l.Append(b.batch)
-	b.batch = b.batch[:0]
-	return err
-}
+// Write stages rows, a slice of the table's row type.
+func (s defStager) Write(rows any) error { return s.write(rows, reflect.ValueOf(rows).Len()) }
 
-func (b *flowBuilder) add(batch *pipeline.Batch) error {
-	for i := range batch.Packets {
-		if err := b.tr.Add(&batch.Packets[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *flowBuilder) close() error {
-	err := b.tr.Close()
-	if err == nil {
-		err = b.flush()
-	}
-	return errors.Join(err, b.l.Close())
-}
-
-func (b *flowBuilder) rows() int64 { return b.l.Rows() }
+// Abort does nothing: the loader closes every stager.
+func (s defStager) Abort() error { return nil }
 
 // LoadOptions configure Load.
 type LoadOptions struct {
@@ -243,47 +194,33 @@ func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (L
 	return st, loadErr
 }
 
-// loadCaptures decodes the captures once and feeds every table in defs; sums[i] receives the summary of
-// captures[i].
+// loadCaptures decodes the captures once and builds every table in defs in one pass (package tables); sums[i]
+// receives the summary of captures[i].
 func (e *Engine) loadCaptures(ctx context.Context, captures []string, defs []tableDef, opts LoadOptions, rows map[string]int64, sums []*capture.Summary) error {
-	builders := make([]builder, 0, len(defs))
+	stagers := make([]defStager, 0, len(defs))
+	outs := make([]tables.Output, 0, len(defs))
 	for _, d := range defs {
-		b, err := d.build(ctx, e)
+		s, err := newDefStager(e, d.def)
 		if err != nil {
-			for _, b := range builders {
-				b.close()
+			for _, s := range stagers {
+				s.Close()
 			}
 			return err
 		}
-		builders = append(builders, b)
+		stagers = append(stagers, s)
+		outs = append(outs, tables.Output{Def: d.def, Writer: s})
 	}
-	// Every table takes each batch; with more than one (packets and flows), the others take it on goroutines of
-	// their own while the first does, so that tracking flows overlaps encoding packets. The batch is recycled
-	// when the callback returns, so the callback waits for all of them.
-	if len(builders) == 0 {
+	if len(outs) == 0 {
 		return nil
 	}
-	addErrs := make([]error, len(builders))
 	summary := func(i int, s *capture.Summary) { sums[i] = s } // each input's own element: no lock needed
-	runErr := pipeline.Run(ctx, captures, pipeline.Options{Workers: opts.Workers, Progress: opts.Progress, Summary: summary}, func(b *pipeline.Batch) error {
-		var wg sync.WaitGroup
-		for i := 1; i < len(builders); i++ {
-			wg.Go(func() { addErrs[i] = builders[i].add(b) })
-		}
-		addErrs[0] = builders[0].add(b)
-		wg.Wait()
-		return errors.Join(addErrs...)
-	})
-	if errors.Is(runErr, context.Canceled) && ctx.Err() == nil {
-		// pipeline.Run reports its own internal cancellation after a complete run; the caller's context is fine.
-		runErr = nil
-	}
+	_, runErr := tables.Run(ctx, captures, outs, tables.Options{Pipeline: pipeline.Options{Workers: opts.Workers, Progress: opts.Progress, Summary: summary}})
 	var errs []error
-	for i, b := range builders {
-		if err := b.close(); err != nil {
+	for i, s := range stagers {
+		if err := s.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		rows[defs[i].name] = b.rows()
+		rows[defs[i].name] = s.Rows()
 	}
 	if runErr != nil && (ctx.Err() != nil || !isDamage(runErr)) {
 		return runErr

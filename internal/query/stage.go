@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,14 +12,8 @@ import (
 
 	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/tables"
 )
-
-// rowSink receives the rows of one table built from captures (a Stager).
-type rowSink[R any] interface {
-	Append(rows []R) error
-	Close() error
-	Rows() int64
-}
 
 // Stager builds a table from rows by writing them to an uncompressed Parquet file in the engine's private
 // staging directory. The file is binary, typed Parquet written from the schema: no text round-trip.
@@ -35,22 +30,34 @@ type Stager[R any] struct {
 	stored  []string // the columns written to the file: t's, less the derived ones
 	path    string
 	f       *os.File
-	w       sink.Writer[R]
+	w       tables.Writer // a sink.Writer[R] for NewStager; a table definition's writer for the table list
 	n       int64
 	closed  bool
 }
 
 // NewStager starts staging table t.
 func NewStager[R any](e *Engine, t *schema.Table[R], derived map[string]string) (*Stager[R], error) {
+	return newStager(e, t, derived, func(stored []string, f io.Writer, opts sink.Options) (tables.Writer, error) {
+		sel, err := t.Select(stored)
+		if err != nil {
+			return nil, err
+		}
+		w, err := sink.New(sel, sink.Parquet, f, opts)
+		if err != nil {
+			return nil, err
+		}
+		return tables.Erase(w), nil
+	})
+}
+
+// newStager starts staging table t (whose columns' names, types and docs only are read) with the Parquet writer
+// of its stored columns that open makes.
+func newStager[R any](e *Engine, t *schema.Table[R], derived map[string]string, open func(stored []string, f io.Writer, opts sink.Options) (tables.Writer, error)) (*Stager[R], error) {
 	var stored []string
 	for _, c := range t.Columns {
 		if _, ok := derived[c.Name]; !ok {
 			stored = append(stored, c.Name)
 		}
-	}
-	sel, err := t.Select(stored)
-	if err != nil {
-		return nil, err
 	}
 	dir, err := e.stageDir()
 	if err != nil {
@@ -68,7 +75,7 @@ func NewStager[R any](e *Engine, t *schema.Table[R], derived map[string]string) 
 	// Twice as many column workers as cores: the decoding goroutine shares the cores with them, and with more
 	// workers the columns of a chunk are spread more finely over the time the cores are free (measured: 2-4%
 	// faster loading with 4 workers than with 2 on two cores).
-	w, err := sink.New(sel, sink.Parquet, f, sink.Options{Compression: "none", Workers: 2 * runtime.GOMAXPROCS(0)})
+	w, err := open(stored, f, sink.Options{Compression: "none", Workers: 2 * runtime.GOMAXPROCS(0)})
 	if err != nil {
 		f.Close()
 		os.Remove(path)
@@ -78,14 +85,17 @@ func NewStager[R any](e *Engine, t *schema.Table[R], derived map[string]string) 
 }
 
 // Append writes rows to the staging file.
-func (s *Stager[R]) Append(rows []R) error {
+func (s *Stager[R]) Append(rows []R) error { return s.write(rows, len(rows)) }
+
+// write writes n rows (a slice of the writer's row type) to the staging file.
+func (s *Stager[R]) write(rows any, n int) error {
 	if s.closed {
 		return fmt.Errorf("stage table %s: %w", s.t.Name, sink.ErrClosed)
 	}
 	if err := s.w.Write(rows); err != nil {
 		return fmt.Errorf("stage table %s: %w", s.t.Name, err)
 	}
-	s.n += int64(len(rows))
+	s.n += int64(n)
 	return nil
 }
 
