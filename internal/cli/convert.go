@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,8 +14,10 @@ import (
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/tables"
 )
 
+// init registers the command (until root.go lists the commands explicitly).
 func init() { commands = append(commands, NewCmdConvert) }
 
 // ConvertOptions are the flags of convert.
@@ -22,6 +26,7 @@ type ConvertOptions struct {
 	Format      string
 	Columns     []string
 	Table       string
+	Tables      []string
 	Workers     int
 	Quiet       bool
 	Compression string
@@ -31,8 +36,8 @@ type ConvertOptions struct {
 func NewCmdConvert(io *IO) *cobra.Command {
 	o := &ConvertOptions{}
 	cmd := &cobra.Command{
-		Use:   "convert INPUT... -o OUTPUT",
-		Short: "Write the packet table (or another table) as Parquet, CSV or JSON Lines",
+		Use:   "convert INPUT... -o OUTPUT | convert INPUT... --tables T1,T2,... -o DIR",
+		Short: "Write the packet table (or other tables, several in one pass) as Parquet, CSV or JSON Lines",
 		Long: `Decode every frame of the inputs into the packet table and write it to OUTPUT. The format comes from
 OUTPUT's extension (.parquet, .csv, .jsonl) or from --format; "-o -" writes CSV or JSON Lines to standard
 output. INPUT is a capture file (pcap, pcapng, gzip or zstd compressed), a directory of captures, or - for
@@ -41,11 +46,16 @@ standard input; each row names its source file.
 The output is written to a temporary file and renamed only when complete. If an input is damaged, the rows
 read before the damage are written, the error says where, and the exit status is 3.
 
+--table writes another table to OUTPUT. --tables writes several tables from one read of the inputs into the
+directory DIR (created if missing): DIR/NAME.parquet (or .csv, .jsonl with --format), every column of each.
+Tables: ` + strings.Join(tables.Names(), ", ") + ` (see 'pcapframe schema').
+
 Columns of the packet table (* marks the default selection; --columns all selects every column):
 ` + packet.Table.Help(),
 		Example: `  pcapframe convert capture.pcap -o packets.parquet
   pcapframe convert captures/ -o packets.csv --columns frame,time,src,dst,sport,dport,payload
-  zcat big.pcap.gz | pcapframe convert - -o - --format jsonl | head`,
+  zcat big.pcap.gz | pcapframe convert - -o - --format jsonl | head
+  pcapframe convert capture.pcap --tables packets,flows,endpoints -o tables/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConvert(cmd, io, o, args)
@@ -55,7 +65,8 @@ Columns of the packet table (* marks the default selection; --columns all select
 	f.StringVarP(&o.Output, "output", "o", "", "output file (.parquet, .csv, .jsonl), or - for standard output")
 	f.StringVar(&o.Format, "format", "", "output format: parquet, csv or jsonl (default: from the output's extension)")
 	f.StringSliceVar(&o.Columns, "columns", nil, "columns to write, comma-separated, in this order (default: the default selection; all: every column)")
-	f.StringVar(&o.Table, "table", "packets", "table to write: "+strings.Join(tableNames(), ", "))
+	f.StringVar(&o.Table, "table", "packets", "table to write: "+strings.Join(tables.Names(), ", "))
+	f.StringSliceVar(&o.Tables, "tables", nil, "tables to write into the directory -o DIR, comma-separated, from one read of the inputs")
 	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
 	f.StringVar(&o.Compression, "compression", "zstd", "Parquet compression: zstd, snappy or none (none is fastest; payloads of encrypted traffic barely compress)")
@@ -63,31 +74,13 @@ Columns of the packet table (* marks the default selection; --columns all select
 	return cmd
 }
 
-// convertTable writes one table; tables lists them by name. Packages that add tables (flows, endpoints) add
-// an entry here.
-type convertTable struct {
-	doc string
-	run func(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error
-}
-
-var tables = map[string]convertTable{
-	"packets": {doc: packet.Table.Doc, run: convertPackets},
-}
-
-func tableNames() []string {
-	names := []string{"packets"}
-	for n := range tables {
-		if n != "packets" {
-			names = append(names, n)
-		}
-	}
-	return names
-}
-
 func runConvert(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string) error {
-	t, ok := tables[o.Table]
-	if !ok {
-		return usagef("unknown table %q (tables: %s)", o.Table, strings.Join(tableNames(), ", "))
+	if len(o.Tables) > 0 {
+		return convertTables(cmd, io, o, args)
+	}
+	def := tables.Lookup(o.Table)
+	if def == nil {
+		return usagef("unknown table %q (tables: %s)", o.Table, strings.Join(tables.Names(), ", "))
 	}
 	inputs, err := expandInputs(args, o.Output)
 	if err != nil {
@@ -97,7 +90,79 @@ func runConvert(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string) er
 	if err != nil {
 		return err
 	}
-	return t.run(cmd, io, o, inputs, format)
+	switch def {
+	case tables.Packets:
+		return convertPackets(cmd, io, o, inputs, format)
+	case tables.Flows:
+		return writeFlows(cmd.Context(), io, &FlowsOptions{DerivedOptions: o.derived(string(format))}, inputs)
+	}
+	return writeTable(cmd.Context(), io, def, o.derived(string(format)), tables.Options{}, inputs, nil)
+}
+
+// convertTables writes several tables into the directory o.Output from one read of the inputs.
+func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string) error {
+	if cmd.Flags().Changed("table") {
+		return usagef("--table and --tables cannot be used together")
+	}
+	if len(o.Columns) > 0 {
+		return usagef("--columns selects the columns of one table: with --tables every column is written")
+	}
+	defs, err := tables.Select(o.Tables)
+	if err != nil {
+		return &UsageError{err}
+	}
+	format := sink.Parquet
+	if o.Format != "" {
+		if format, err = sink.ParseFormat(o.Format); err != nil {
+			return &UsageError{err}
+		}
+	}
+	switch o.Compression {
+	case "zstd", "snappy", "none":
+	default:
+		return usagef("unknown compression %q (zstd, snappy, none)", o.Compression)
+	}
+	if o.Output == "-" {
+		return usagef("--tables writes files into a directory: -o DIR")
+	}
+	if fi, err := os.Stat(o.Output); err == nil && !fi.IsDir() {
+		return usagef("-o %q is not a directory (--tables writes one file per table into -o DIR)", o.Output)
+	}
+	paths := make([]string, len(defs))
+	for i, d := range defs {
+		paths[i] = filepath.Join(o.Output, d.Name()+"."+string(format))
+	}
+	inputs, err := expandInputs(args, "")
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		if _, err := expandInputs(inputs, p); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(o.Output, 0o777); err != nil {
+		return fmt.Errorf("create %q: %w", o.Output, err)
+	}
+	outs := make([]tables.Output, 0, len(defs))
+	for i, d := range defs {
+		w, err := openTableWriter(io, d, []string{"all"}, format, paths[i], sink.Options{Compression: o.Compression})
+		if err != nil {
+			for _, out := range outs {
+				_ = out.Writer.Abort()
+			}
+			return err
+		}
+		outs = append(outs, tables.Output{Def: d, Writer: stopWriter{w}})
+	}
+	runErr := runTables(cmd.Context(), io, inputs, outs, o.Workers, o.Quiet, tables.Options{})
+	var first error
+	for _, out := range outs {
+		if err := finishOutput(out.Writer, runErr); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // outputFormat picks the format from --format or the output's extension.
@@ -138,7 +203,10 @@ func openWriter[R any](io *IO, t *schema.Table[R], columns []string, format sink
 
 // finishOutput closes w after a run that ended with runErr: the output is kept when the run completed or only
 // damaged inputs stopped early (exit 3), and removed otherwise.
-func finishOutput[R any](w sink.Writer[R], runErr error) error {
+func finishOutput(w interface {
+	Close() error
+	Abort() error
+}, runErr error) error {
 	if runErr != nil && (errors.Is(runErr, errStopped) || errors.Is(runErr, context.Canceled) || isFatalInput(runErr)) {
 		_ = w.Abort()
 		return runErr

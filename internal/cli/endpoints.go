@@ -6,8 +6,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcapframe/pcapframe/flow"
+	"github.com/pcapframe/pcapframe/tables"
 )
 
+// init registers the command (until root.go lists the commands explicitly).
 func init() { commands = append(commands, NewCmdEndpoints) }
 
 // EndpointsOptions are the flags of endpoints.
@@ -48,7 +50,5 @@ Columns of the endpoints table (* marks the default selection):
 
 // writeEndpoints writes the endpoints table.
 func writeEndpoints(ctx context.Context, io *IO, o *EndpointsOptions, inputs []string) error {
-	return writeDerived(ctx, io, flow.EndpointTable, o.DerivedOptions, inputs, nil, func(emit func(*flow.Endpoint) error) analyzer {
-		return flow.NewEndpoints(flow.EndpointOptions{}, emit)
-	})
+	return writeTable(ctx, io, tables.Endpoints, o.DerivedOptions, tables.Options{}, inputs, nil)
 }

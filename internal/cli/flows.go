@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,23 +14,11 @@ import (
 	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
-	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/tables"
 )
 
-func init() {
-	commands = append(commands, NewCmdFlows)
-	tables["flows"] = convertTable{doc: flow.Table.Doc, run: func(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error {
-		return writeFlows(cmd.Context(), io, &FlowsOptions{DerivedOptions: o.derived(string(format))}, inputs)
-	}}
-	tables["endpoints"] = convertTable{doc: flow.EndpointTable.Doc, run: func(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error {
-		return writeEndpoints(cmd.Context(), io, &EndpointsOptions{DerivedOptions: o.derived(string(format))}, inputs)
-	}}
-	schemaDocs = append(schemaDocs,
-		func() (string, string, string) { return flow.Table.Name, flow.Table.Markdown(), flow.Table.Help() },
-		func() (string, string, string) {
-			return flow.EndpointTable.Name, flow.EndpointTable.Markdown(), flow.EndpointTable.Help()
-		})
-}
+// init registers the command (until root.go lists the commands explicitly).
+func init() { commands = append(commands, NewCmdFlows) }
 
 // FlowsOptions are the flags of flows.
 type FlowsOptions struct {
@@ -144,13 +130,6 @@ func runPackets(ctx context.Context, io *IO, inputs []string, workers int, quiet
 	return err
 }
 
-// analyzer turns packets into rows of a derived table (flows, endpoints): Add sees every packet in order and
-// calls the analyzer's emit function for each finished row; Close emits the rest.
-type analyzer interface {
-	Add(p *packet.Packet) error
-	Close() error
-}
-
 // DerivedOptions are the flags of the commands that print a table derived from packets (flows, endpoints): where
 // it goes and how the inputs are read.
 type DerivedOptions struct {
@@ -179,28 +158,20 @@ func (o *DerivedOptions) resolve(io *IO, args []string) ([]string, error) {
 	return expandInputs(args, o.Output)
 }
 
-// writeDerived runs the pipeline through the analyzer that newAnalyzer builds around an emit function, and writes
-// the rows it emits: as aligned text (format "table") or with a sink. defaultColumns, if set, is the text
-// table's default selection.
-func writeDerived[R any](ctx context.Context, io *IO, t *schema.Table[R], o DerivedOptions, inputs []string, defaultColumns []string, newAnalyzer func(emit func(*R) error) analyzer) error {
+// writeTable builds one table of the list (package tables) from one pass over the inputs and writes it: as
+// aligned text (format "table", with defaultColumns unless --columns says otherwise) or with a sink.
+func writeTable(ctx context.Context, io *IO, def *tables.Def, o DerivedOptions, topts tables.Options, inputs []string, defaultColumns []string) error {
 	if o.Format == "table" {
 		cols := o.Columns
 		if len(cols) == 0 {
 			cols = defaultColumns
 		}
-		sel, err := t.Select(cols)
+		w, err := def.NewText(io.Out, cols, Sanitize)
 		if err != nil {
 			return &UsageError{err}
 		}
-		tw := newTextTable(io.Out, sel)
-		a := newAnalyzer(tw.row)
-		runErr := runPackets(ctx, io, inputs, o.Workers, o.Quiet, a.Add)
-		if runErr == nil || !errors.Is(runErr, errStopped) {
-			if err := a.Close(); err != nil {
-				runErr = errors.Join(runErr, err)
-			}
-		}
-		if err := tw.close(); err != nil {
+		runErr := runTables(ctx, io, inputs, []tables.Output{{Def: def, Writer: stopWriter{w}}}, o.Workers, o.Quiet, topts)
+		if err := w.Close(); err != nil {
 			return err
 		}
 		if runErr != nil && !isFatalInput(runErr) && !errors.Is(runErr, errStopped) && !errors.Is(runErr, context.Canceled) {
@@ -212,163 +183,50 @@ func writeDerived[R any](ctx context.Context, io *IO, t *schema.Table[R], o Deri
 	if output == "" {
 		output = "-"
 	}
-	w, err := openWriter(io, t, o.Columns, sink.Format(o.Format), output, sink.Options{})
+	w, err := openTableWriter(io, def, o.Columns, sink.Format(o.Format), output, sink.Options{})
 	if err != nil {
 		return err
 	}
-	batch := make([]R, 0, 1024)
-	flush := func() error {
-		err := w.Write(batch)
-		batch = batch[:0]
-		return err
-	}
-	a := newAnalyzer(func(r *R) error {
-		batch = append(batch, *r)
-		if len(batch) == cap(batch) {
-			return flush()
-		}
-		return nil
-	})
-	runErr := runPackets(ctx, io, inputs, o.Workers, o.Quiet, a.Add)
-	if runErr == nil || !errors.Is(runErr, errStopped) {
-		if err := a.Close(); err != nil {
-			runErr = errors.Join(runErr, stop(err))
-		} else if err := flush(); err != nil {
-			runErr = errors.Join(runErr, stop(err))
-		}
-	}
+	runErr := runTables(ctx, io, inputs, []tables.Output{{Def: def, Writer: stopWriter{w}}}, o.Workers, o.Quiet, topts)
 	return finishOutput(w, runErr)
+}
+
+// runTables builds the tables of outs from one read of the inputs, with a progress line.
+func runTables(ctx context.Context, io *IO, inputs []string, outs []tables.Output, workers int, quiet bool, topts tables.Options) error {
+	prog := startProgress(io, quiet)
+	topts.Pipeline = pipeline.Options{Workers: workers, Progress: prog.callback(), Stdin: io.In}
+	_, err := tables.Run(ctx, inputs, outs, topts)
+	prog.finish()
+	return err
+}
+
+// openTableWriter opens the writer of a table of the list: a file written atomically, or standard output.
+func openTableWriter(io *IO, def *tables.Def, columns []string, format sink.Format, output string, opts sink.Options) (tables.Writer, error) {
+	var w tables.Writer
+	var err error
+	if output == "-" {
+		w, err = def.NewWriter(columns, format, io.Out, "", opts)
+	} else {
+		w, err = def.NewWriter(columns, format, nil, output, opts)
+	}
+	var ce *tables.ColumnError
+	if errors.As(err, &ce) {
+		return nil, &UsageError{err}
+	}
+	return w, err
+}
+
+// stopWriter marks the errors of a writer as the consumer's (stop), so that the output is aborted.
+type stopWriter struct{ tables.Writer }
+
+func (w stopWriter) Write(rows any) error {
+	if err := w.Writer.Write(rows); err != nil {
+		return stop(err)
+	}
+	return nil
 }
 
 // writeFlows writes the flows table.
 func writeFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string) error {
-	return writeDerived(ctx, io, flow.Table, o.DerivedOptions, inputs, flowsTableColumns, func(emit func(*flow.Flow) error) analyzer {
-		return flow.NewTracker(o.Flow, emit)
-	})
-}
-
-// textTable prints rows of a table as aligned text: column widths come from the first rows (buffered), later
-// rows use the same widths (and may stick out).
-type textTable[R any] struct {
-	w      io.Writer
-	t      *schema.Table[R]
-	rows   [][]string
-	widths []int
-	done   bool
-	buf    []byte
-	err    error
-}
-
-const textTableSample = 200
-
-func newTextTable[R any](w io.Writer, t *schema.Table[R]) *textTable[R] {
-	return &textTable[R]{w: w, t: t}
-}
-
-func (tt *textTable[R]) row(r *R) error {
-	cells := make([]string, len(tt.t.Columns))
-	for i := range tt.t.Columns {
-		cells[i] = tt.cell(&tt.t.Columns[i], r)
-	}
-	if tt.done {
-		return tt.print(cells)
-	}
-	tt.rows = append(tt.rows, cells)
-	if len(tt.rows) >= textTableSample {
-		return tt.flush()
-	}
-	return nil
-}
-
-func (tt *textTable[R]) cell(c *schema.Column[R], r *R) string {
-	switch c.Type {
-	case schema.Float64:
-		v, ok := c.Float(r)
-		if !ok {
-			return "-"
-		}
-		return strconv.FormatFloat(v, 'f', 6, 64)
-	case schema.String, schema.Bytes:
-		b, ok := c.Append(r, tt.buf[:0])
-		tt.buf = b
-		if !ok {
-			return "-"
-		}
-		if len(b) == 0 {
-			return "(empty)"
-		}
-		return Sanitize(string(b))
-	case schema.Timestamp:
-		v, ok := c.Int(r)
-		if !ok {
-			return "-"
-		}
-		return time.Unix(0, v).UTC().Format("2006-01-02T15:04:05.000000Z")
-	case schema.Bool:
-		v, ok := c.Int(r)
-		if !ok {
-			return "-"
-		}
-		return strconv.FormatBool(v != 0)
-	}
-	v, ok := c.Int(r)
-	if !ok {
-		return "-"
-	}
-	return strconv.FormatInt(v, 10)
-}
-
-func (tt *textTable[R]) flush() error {
-	tt.done = true
-	tt.widths = make([]int, len(tt.t.Columns))
-	header := make([]string, len(tt.t.Columns))
-	for i, c := range tt.t.Columns {
-		header[i] = c.Name
-	}
-	for _, r := range append([][]string{header}, tt.rows...) {
-		for i, s := range r {
-			tt.widths[i] = max(tt.widths[i], len(s))
-		}
-	}
-	if err := tt.print(header); err != nil {
-		return err
-	}
-	for _, r := range tt.rows {
-		if err := tt.print(r); err != nil {
-			return err
-		}
-	}
-	tt.rows = nil
-	return nil
-}
-
-// numeric columns are right-aligned.
-func (tt *textTable[R]) print(cells []string) error {
-	var b strings.Builder
-	for i, s := range cells {
-		if i > 0 {
-			b.WriteString("  ")
-		}
-		pad := max(0, tt.widths[i]-len(s))
-		switch tt.t.Columns[i].Type {
-		case schema.Int32, schema.Int64, schema.Float64:
-			b.WriteString(strings.Repeat(" ", pad))
-			b.WriteString(s)
-		default:
-			b.WriteString(s)
-			if i < len(cells)-1 {
-				b.WriteString(strings.Repeat(" ", pad))
-			}
-		}
-	}
-	b.WriteByte('\n')
-	_, err := io.WriteString(tt.w, b.String())
-	return err
-}
-
-func (tt *textTable[R]) close() error {
-	if !tt.done {
-		return tt.flush()
-	}
-	return nil
+	return writeTable(ctx, io, tables.Flows, o.DerivedOptions, tables.Options{Flow: o.Flow}, inputs, flowsTableColumns)
 }
