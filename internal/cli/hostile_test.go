@@ -1,0 +1,312 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/pcapframe/pcapframe/internal/textsafe"
+)
+
+// Hostile captures built by the tests (issue 16, items 14 and 15): every command still works on them and no
+// capture text reaches a terminal raw.
+
+// testIface is an interface description block of a test pcapng.
+type testIface struct {
+	name     string
+	tsoffset int64 // if_tsoffset in seconds; 0: none written
+}
+
+// testPkt is an enhanced packet block of a test pcapng: microsecond timestamp (the default if_tsresol).
+type testPkt struct {
+	iface   uint32
+	micros  uint64
+	data    []byte
+	comment string
+}
+
+// buildPcapng writes a little-endian pcapng file by hand, as the pcapng specification lays it out.
+func buildPcapng(ifaces []testIface, pkts []testPkt) []byte {
+	le := binary.LittleEndian
+	var out []byte
+	pad := func(b []byte) []byte {
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		return b
+	}
+	opt := func(b []byte, code uint16, val []byte) []byte {
+		b = le.AppendUint16(b, code)
+		b = le.AppendUint16(b, uint16(len(val)))
+		return pad(append(b, val...))
+	}
+	block := func(typ uint32, body []byte) {
+		body = pad(body)
+		n := uint32(12 + len(body))
+		out = le.AppendUint32(out, typ)
+		out = le.AppendUint32(out, n)
+		out = append(out, body...)
+		out = le.AppendUint32(out, n)
+	}
+	var shb []byte
+	shb = le.AppendUint32(shb, 0x1a2b3c4d)
+	shb = le.AppendUint16(shb, 1)
+	shb = le.AppendUint16(shb, 0)
+	shb = le.AppendUint64(shb, ^uint64(0))
+	block(0x0a0d0d0a, shb)
+	for _, i := range ifaces {
+		var b []byte
+		b = le.AppendUint16(b, 1) // Ethernet
+		b = le.AppendUint16(b, 0)
+		b = le.AppendUint32(b, 0)
+		if i.name != "" {
+			b = opt(b, 2, []byte(i.name))
+		}
+		if i.tsoffset != 0 {
+			b = opt(b, 14, le.AppendUint64(nil, uint64(i.tsoffset)))
+		}
+		b = le.AppendUint32(b, 0) // opt_endofopt
+		block(1, b)
+	}
+	for _, p := range pkts {
+		var b []byte
+		b = le.AppendUint32(b, p.iface)
+		b = le.AppendUint32(b, uint32(p.micros>>32))
+		b = le.AppendUint32(b, uint32(p.micros))
+		b = le.AppendUint32(b, uint32(len(p.data)))
+		b = le.AppendUint32(b, uint32(len(p.data)))
+		b = pad(append(b, p.data...))
+		if p.comment != "" {
+			b = opt(b, 1, []byte(p.comment))
+			b = le.AppendUint32(b, 0)
+		}
+		block(6, b)
+	}
+	return out
+}
+
+// tcpFrame builds an Ethernet/IPv4/TCP frame with correct lengths and checksums.
+func tcpFrame(t *testing.T, src, dst string, sport, dport uint16, seq, ack uint32, flags string, payload []byte) []byte {
+	t.Helper()
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.ParseIP(src).To4(), DstIP: net.ParseIP(dst).To4()}
+	tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: seq, Ack: ack, Window: 65535,
+		SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), PSH: strings.Contains(flags, "P"), FIN: strings.Contains(flags, "F")}
+	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
+		t.Fatal(err)
+	}
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp, gopacket.Payload(payload)); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(buf.Bytes())
+}
+
+// conversation returns a TCP conversation (handshake, a request, a response, FINs) between 10.0.0.1:40000 and
+// 10.0.0.2:80, each frame on the interface ifaces[i] (cycled) at 1700000000 s + i ms.
+func conversation(t *testing.T, request, response string, ifaces []uint32, comment string) []testPkt {
+	const c, s = "10.0.0.1", "10.0.0.2"
+	req, resp := []byte(request), []byte(response)
+	frames := [][]byte{
+		tcpFrame(t, c, s, 40000, 80, 100, 0, "S", nil),
+		tcpFrame(t, s, c, 80, 40000, 500, 101, "SA", nil),
+		tcpFrame(t, c, s, 40000, 80, 101, 501, "A", nil),
+		tcpFrame(t, c, s, 40000, 80, 101, 501, "PA", req),
+		tcpFrame(t, s, c, 80, 40000, 501, 101+uint32(len(req)), "PA", resp),
+		tcpFrame(t, c, s, 40000, 80, 101+uint32(len(req)), 501+uint32(len(resp)), "FA", nil),
+		tcpFrame(t, s, c, 80, 40000, 501+uint32(len(resp)), 102+uint32(len(req)), "FA", nil),
+	}
+	var pkts []testPkt
+	for i, f := range frames {
+		pkts = append(pkts, testPkt{iface: ifaces[i%len(ifaces)], micros: 1_700_000_000*1_000_000 + uint64(i)*1000, data: f, comment: comment})
+	}
+	return pkts
+}
+
+// writeTemp writes data to name in a new temporary directory and returns the path.
+func writeTemp(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestHostileTimeOffsets: interfaces with if_tsoffset of +2^62 and -2^62 seconds used to give times that
+// overflow DuckDB's INT64 arithmetic ("Overflow in subtraction of INT64") in stats, report and plot --by time.
+// Their packets now have no time (null), the others keep theirs, and every command works.
+func TestHostileTimeOffsets(t *testing.T) {
+	ifaces := []testIface{{name: "eth0"}, {name: "future", tsoffset: 1 << 62}, {name: "past", tsoffset: -1 << 62}}
+	// Frames 1-7 cycle over interfaces 0, 1, 2: frames 1, 4, 7 (interface 0) keep their times.
+	pkts := conversation(t, "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\nhello", []uint32{0, 1, 2}, "")
+	path := writeTemp(t, "tsoffset.pcapng", buildPcapng(ifaces, pkts))
+	dir := t.TempDir()
+
+	csvPath := filepath.Join(dir, "p.csv")
+	if _, errOut, code := runCmd(t, nil, "convert", path, "-q", "-o", csvPath, "--columns", "frame,time"); code != 0 {
+		t.Fatalf("convert: exit %d: %s", code, errOut)
+	}
+	rows := readCSV(t, csvPath)
+	// Hand-computed: frame i (1-based) was stamped 1700000000 s + (i-1) ms on interface (i-1) % 3.
+	want := []string{"1700000000.000000000", "", "", "1700000000.003000000", "", "", "1700000000.006000000"}
+	if len(rows) != 8 {
+		t.Fatalf("%d CSV rows, want a header and 7", len(rows))
+	}
+	for i, w := range want {
+		if rows[i+1][1] != w {
+			t.Errorf("frame %s: time %q, want %q", rows[i+1][0], rows[i+1][1], w)
+		}
+	}
+
+	out, errOut, code := runCmd(t, nil, "info", path)
+	if code != 0 || !strings.Contains(out, "Times out of range:      4 packets") || !strings.Contains(out, "ts offset 4611686018427387904 s") {
+		t.Errorf("info: exit %d %s\n%s", code, errOut, out)
+	}
+	out, errOut, code = runCmd(t, nil, "show", path, "--frame", "2")
+	if code != 0 || !strings.Contains(out, "time          = none (the timestamp") {
+		t.Errorf("show: exit %d %s\n%s", code, errOut, out)
+	}
+
+	for _, args := range [][]string{
+		{"stats", path},
+		{"stats", path, "--json"},
+		{"report", path, "-q", "-o", filepath.Join(dir, "r.html")},
+		{"plot", path, "--by", "time", "-q", "-o", filepath.Join(dir, "t.svg")},
+		{"plot", path, "--by", "time", "--metric", "bytes", "-q", "-o", filepath.Join(dir, "t.png")},
+		{"flows", path, "--format", "csv"},
+		{"sql", path, "-e", "SELECT max(time) - min(time) AS d, count(time) AS n FROM packets"},
+	} {
+		out, errOut, code := runCmd(t, nil, args...)
+		if code != 0 || strings.Contains(errOut+out, "Overflow") {
+			t.Errorf("%s: exit %d\nstderr: %s\nstdout: %.2000s", strings.Join(args, " "), code, errOut, out)
+		}
+		if args[0] == "sql" && !strings.HasSuffix(out, ",3\n") { // 3 packets keep their time
+
+			t.Errorf("sql: %s", out)
+		}
+	}
+}
+
+// hostileText holds a C1 CSI (U+009B), ESC, a bidi override and isolate, the bidi marks and a zero-width
+// joiner: none may reach a terminal raw.
+const hostileText = "x\u009b31m\x1b[2J\u202eevil\u2066iso\u2069\u200e\u200f\u061c\u200d"
+
+// checkNoRaw fails if s holds a character textsafe calls unsafe (outside the line breaks and tabs that lay out
+// a terminal's text) or invalid UTF-8.
+func checkNoRaw(t *testing.T, what, s string) {
+	t.Helper()
+	for i, r := range s {
+		if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\ufffd") {
+			t.Errorf("%s: invalid UTF-8 at byte %d", what, i)
+			return
+		}
+		if textsafe.Unsafe(r) && r != '\n' && r != '\t' && r != '\r' {
+			t.Errorf("%s: raw U+%04X at byte %d: %q", what, r, i, s[max(0, i-20):min(len(s), i+20)])
+			return
+		}
+	}
+}
+
+// runTerm runs a command whose standard output is a terminal (as far as the command can tell).
+func runTerm(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	io := &IO{In: bytes.NewReader(nil), Out: &out, ErrOut: &errOut, OutIsTerminal: true}
+	root := NewRoot(io)
+	root.SetArgs(args)
+	code := report(&errOut, root.ExecuteContext(context.Background()))
+	return out.String(), errOut.String(), code
+}
+
+// TestHostileTextEscaped: an interface name, packet comments, payloads and a file name holding C1 controls and
+// bidi overrides reach no terminal raw (info, info --json, show, follow, sql and flows tables, stats, report),
+// and JSON meant for a terminal writes them as \u escapes that decode to the original text.
+func TestHostileTextEscaped(t *testing.T) {
+	ifaces := []testIface{{name: "eth" + hostileText}}
+	pkts := conversation(t, "GET /"+hostileText+" HTTP/1.0\r\nHost: "+hostileText+"\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\n"+hostileText, []uint32{0}, "note "+hostileText)
+	path := writeTemp(t, "cap"+"\u202e"+"gnp.pcapng", buildPcapng(ifaces, pkts))
+	dir := t.TempDir()
+
+	type run struct {
+		args []string
+		want string // a piece of the escaped text the output must hold ("" if the text does not appear there)
+	}
+	esc := `x\xc2\x9b31m\x1b[2J\xe2\x80\xaeevil`
+	for _, r := range []run{
+		{[]string{"info", path}, "eth" + esc},
+		{[]string{"show", path, "--frame", "4"}, "note " + esc},
+		{[]string{"show", path, "--frame", "4", "--hex"}, "note " + esc},
+		{[]string{"follow", path, "--stream", "0"}, ""},
+		{[]string{"follow", path, "--stream", "0", "--format", "hex"}, ""},
+		{[]string{"follow", path, "--stream", "0", "--format", "json"}, ""},
+		{[]string{"sql", path, "-e", "SELECT comment, source FROM packets"}, "note " + esc},
+		{[]string{"sql", path, "-e", "SELECT comment FROM packets", "--format", "markdown"}, "note " + esc},
+		{[]string{"flows", path}, ""},
+		{[]string{"flows", path, "--format", "table"}, ""},
+		{[]string{"stats", path}, ""},
+		{[]string{"stats", path, "--json"}, ""},
+		{[]string{"nosuch" + hostileText}, ""},
+		{[]string{"info", filepath.Join(dir, "missing"+hostileText)}, ""},
+	} {
+		out, errOut, code := runTerm(t, r.args...)
+		name := strings.Join(r.args, " ")
+		checkNoRaw(t, name+" (stdout)", out)
+		checkNoRaw(t, name+" (stderr)", errOut)
+		if code != 0 && r.args[0] != "nosuch"+hostileText && !strings.HasPrefix(r.args[1], dir) {
+			t.Errorf("%s: exit %d: %s", name, code, errOut)
+		}
+		if r.want != "" && !strings.Contains(out, r.want) {
+			t.Errorf("%s: output lacks %q:\n%.3000s", name, r.want, out)
+		}
+	}
+
+	// info --json: the escapes decode to the interface's name exactly.
+	out, errOut, code := runTerm(t, "info", "--json", path)
+	checkNoRaw(t, "info --json", out)
+	if code != 0 || !strings.Contains(out, `\u009b`) || !strings.Contains(out, `\u202e`) {
+		t.Fatalf("info --json: exit %d %s\n%s", code, errOut, out)
+	}
+	var info []InfoJSON
+	if err := json.Unmarshal([]byte(out), &info); err != nil || len(info) != 1 || len(info[0].Interfaces) != 1 || info[0].Interfaces[0].Name != "eth"+hostileText {
+		t.Errorf("info --json does not decode to the interface name: %v %+v", err, info)
+	}
+
+	// The report: the page's text and its JSON data hold no raw bidi or C1 character.
+	html := filepath.Join(dir, "r.html")
+	if _, errOut, code := runCmd(t, nil, "report", path, "-q", "-o", html); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNoRaw(t, "report", string(page))
+	// What the page's script shows (with textContent) is the decoded data: its strings must be escaped too.
+	var walk func(where string, v any)
+	walk = func(where string, v any) {
+		switch x := v.(type) {
+		case string:
+			checkNoRaw(t, "report data "+where, x)
+		case []any:
+			for _, e := range x {
+				walk(where, e)
+			}
+		case map[string]any:
+			for k, e := range x {
+				walk(where+"."+k, e)
+			}
+		}
+	}
+	walk("", reportData(t, html))
+}
