@@ -91,7 +91,13 @@ type pending struct {
 	ednsDO      bool
 	frame, time int64
 	note        note
+	retrans     bool // a repetition, within retransWindow, of a query still waiting
 }
+
+// retransWindow is how soon a query with the id of one still waiting (and not itself a repetition) is a
+// retransmission, as tshark's DNS dissector decides (5 s, whatever the question): a response is matched to
+// the newest query that is not a retransmission, so to the first of a burst of repeats.
+const retransWindow = 5e9
 
 // New returns an Analyzer that calls emit with each row. emit must not keep the *Row or the slices it refers to
 // (see Row); an error from emit is returned by the call that caused it.
@@ -293,7 +299,7 @@ func (a *Analyzer) state(f *analyzer.Flow) *flowState {
 }
 
 // handle takes one parsed message of flow f: a query waits for its response, a response is matched to the
-// oldest pending query of the flow with its transaction id and question.
+// newest pending query of the flow with its transaction id and question.
 func (a *Analyzer) handle(f *analyzer.Flow, m *message, frame, time int64) error {
 	fs := a.state(f)
 	if m.questionOK {
@@ -309,10 +315,23 @@ func (a *Analyzer) handle(f *analyzer.Flow, m *message, frame, time int64) error
 		return a.addPending(fs, m, frame, time)
 	}
 	a.stats.Responses++
-	for i, q := range fs.pending {
+	// The newest query that is not a retransmission, else the newest retransmission.
+	match := -1
+	for i := len(fs.pending) - 1; i >= 0; i-- {
+		q := fs.pending[i]
 		if q.id != m.id || !sameQuestion(q, m) {
 			continue
 		}
+		if match < 0 {
+			match = i
+		}
+		if !q.retrans {
+			match = i
+			break
+		}
+	}
+	if match >= 0 {
+		i, q := match, fs.pending[match]
 		fs.pending = append(fs.pending[:i], fs.pending[i+1:]...)
 		a.unlink(q)
 		err := a.emitPair(fs, q, m, frame, time)
@@ -328,12 +347,16 @@ func sameQuestion(q *pending, m *message) bool {
 	if !q.hasQuestion || !m.hasQuestion {
 		return true
 	}
-	if q.qtype != m.qtype || q.qclass&^0x8000 != m.qclass&^0x8000 || len(q.qname.raw) != len(m.qname.raw) || q.qname.labels != m.qname.labels {
+	return q.qtype == m.qtype && q.qclass&^0x8000 == m.qclass&^0x8000 && q.qname.labels == m.qname.labels && equalFold(q.qname.raw, m.qname.raw)
+}
+
+// equalFold compares names ignoring ASCII case.
+func equalFold(a, b []byte) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for i, c := range q.qname.raw {
-		d := m.qname.raw[i]
-		if c != d && lowerASCII(c) != lowerASCII(d) {
+	for i, c := range a {
+		if d := b[i]; c != d && lowerASCII(c) != lowerASCII(d) {
 			return false
 		}
 	}
@@ -372,6 +395,14 @@ func (a *Analyzer) addPending(fs *flowState, m *message, frame, time int64) erro
 	q.qname.labels, q.qname.longest, q.qname.end = m.qname.labels, m.qname.longest, m.qname.end
 	q.edns, q.ednsSize, q.ednsDO = m.edns, m.ednsSize, m.ednsDO
 	q.frame, q.time, q.note = frame, time, m.note
+	q.retrans = false
+	for i := len(fs.pending) - 1; i >= 0; i-- {
+		o := fs.pending[i]
+		if !o.retrans && o.id == q.id && time-o.time <= retransWindow {
+			q.retrans = true
+			break
+		}
+	}
 	fs.pending = append(fs.pending, q)
 	q.prev, q.next = a.tail, nil
 	if a.tail != nil {

@@ -15,8 +15,9 @@
 // # Transactions
 //
 // A query waits, in its flow, for a response with the same transaction id and the same question (type, class
-// and name, ASCII case ignored; a message without a question matches on the id alone); the oldest such query
-// is taken, as in Zeek. A response without a waiting query is a row of its own, emitted at once (a response
+// and name, ASCII case ignored; a message without a question matches on the id alone); the newest such query
+// is taken, as tshark does (Zeek takes the oldest), so that a repeated query (mDNS repeats its queries with id
+// 0) is matched to the response that follows it and the earlier ones are rows without a response. A response without a waiting query is a row of its own, emitted at once (a response
 // captured before its query is not matched). Queries still waiting when their flow ends (FlowEnd) are rows
 // without a response. Waiting queries are capped (DefaultMaxPending over all flows, DefaultMaxPendingPerFlow per
 // flow, SetLimits): when a cap is reached the oldest waiting query is emitted as unanswered and counted
