@@ -11,7 +11,7 @@ import (
 
 // TextTable prints rows of a table as aligned text for a terminal: column widths come from the first rows
 // (buffered), later rows use the same widths (and may stick out). Numbers are right-aligned, a missing value
-// is "-", an empty text "(empty)", a list its elements separated by commas.
+// is "-", an empty text "(empty)", a list its elements separated by commas (an empty list "(empty)" too).
 type TextTable[R any] struct {
 	w      io.Writer
 	t      *schema.Table[R]
@@ -93,11 +93,17 @@ func (tt *TextTable[R]) cell(c *schema.Column[R], r *R) string {
 		if !ok {
 			return "-"
 		}
+		if len(v) == 0 {
+			return "(empty)"
+		}
 		return tt.clean(strings.Join(v, ","))
 	case schema.Int64List:
 		v, ok := c.Ints(r)
 		if !ok {
 			return "-"
+		}
+		if len(v) == 0 {
+			return "(empty)"
 		}
 		s := make([]string, len(v))
 		for i, x := range v {
@@ -108,6 +114,9 @@ func (tt *TextTable[R]) cell(c *schema.Column[R], r *R) string {
 		v, ok := c.Floats(r)
 		if !ok {
 			return "-"
+		}
+		if len(v) == 0 {
+			return "(empty)"
 		}
 		s := make([]string, len(v))
 		for i, x := range v {
