@@ -101,6 +101,14 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	// file of another kind (SQLite, ...) would otherwise make DuckDB download its extension.
 	dsn := opts.Path + "?autoinstall_known_extensions=false&autoload_known_extensions=false&allow_community_extensions=false"
 	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil && opts.Path != "" && strings.Contains(err.Error(), "replaying WAL") {
+		// DuckDB 2.0 can replay a write-ahead log (what a run killed before its checkpoint leaves) before it has
+		// loaded its own built-in extensions, and then fails on a function such as hex() in a generated column.
+		// Replaying it again with the built-in extensions loadable recovers the database; nothing is installed
+		// (autoinstall stays off, so nothing is downloaded), and autoloading is switched off again below, before
+		// any other statement.
+		connector, err = duckdb.NewConnector(opts.Path+"?autoinstall_known_extensions=false&autoload_known_extensions=true&allow_community_extensions=false", nil)
+	}
 	if err != nil {
 		return fail(fmt.Errorf("open database %q: %w", opts.Path, cleanError(err)))
 	}
@@ -116,6 +124,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return fail(fmt.Errorf("create staging directory: %w", err))
 	}
 	settings := []string{
+		"SET autoload_known_extensions = false",
 		"SET memory_limit = " + quoteString(limit),
 		"SET temp_directory = " + quoteString(filepath.Join(tmp, "spill")),
 		// Rows keep the order in which they were loaded (file and frame order) unless a query sorts them.
