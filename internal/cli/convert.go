@@ -17,9 +17,6 @@ import (
 	"github.com/pcapframe/pcapframe/tables"
 )
 
-// init registers the command (until root.go lists the commands explicitly).
-func init() { commands = append(commands, NewCmdConvert) }
-
 // ConvertOptions are the flags of convert.
 type ConvertOptions struct {
 	Output      string

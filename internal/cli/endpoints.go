@@ -9,9 +9,6 @@ import (
 	"github.com/pcapframe/pcapframe/tables"
 )
 
-// init registers the command (until root.go lists the commands explicitly).
-func init() { commands = append(commands, NewCmdEndpoints) }
-
 // EndpointsOptions are the flags of endpoints.
 type EndpointsOptions struct {
 	DerivedOptions

@@ -17,9 +17,6 @@ import (
 	"github.com/pcapframe/pcapframe/tables"
 )
 
-// init registers the command (until root.go lists the commands explicitly).
-func init() { commands = append(commands, NewCmdFlows) }
-
 // FlowsOptions are the flags of flows.
 type FlowsOptions struct {
 	DerivedOptions

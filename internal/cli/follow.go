@@ -16,8 +16,6 @@ import (
 	"github.com/pcapframe/pcapframe/stream"
 )
 
-func init() { commands = append(commands, NewCmdFollow) }
-
 // FollowOptions are the flags of follow.
 type FollowOptions struct {
 	Stream    int64

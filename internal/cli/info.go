@@ -14,8 +14,6 @@ import (
 	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
 
-func init() { commands = append(commands, NewCmdInfo) }
-
 // NewCmdInfo builds `pcapframe info`.
 func NewCmdInfo(io *IO) *cobra.Command {
 	var asJSON bool

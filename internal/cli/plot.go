@@ -14,8 +14,6 @@ import (
 	"github.com/pcapframe/pcapframe/internal/query"
 )
 
-func init() { commands = append(commands, NewCmdPlot) }
-
 // PlotOptions are the options of `pcapframe plot`.
 type PlotOptions struct {
 	EngineOptions

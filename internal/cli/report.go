@@ -13,8 +13,6 @@ import (
 	htmlreport "github.com/pcapframe/pcapframe/internal/report"
 )
 
-func init() { commands = append(commands, NewCmdReport) }
-
 // ReportOptions are the options of `pcapframe report`.
 type ReportOptions struct {
 	EngineOptions

@@ -1,5 +1,5 @@
-// Package cli is pcapframe's command line: one file per command, each a NewCmdX constructor that registers
-// itself on the root command, with typed errors mapped to documented exit statuses.
+// Package cli is pcapframe's command line: one file per command, each a NewCmdX constructor that root.go lists
+// explicitly, with typed errors mapped to documented exit statuses.
 package cli
 
 import (
@@ -60,8 +60,26 @@ func isTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// commands lists the constructors of the subcommands; each command file adds itself in an init function.
-var commands []func(*IO) *cobra.Command
+// commandList returns the subcommands, listed here explicitly (as cli/cli's root lists its commands) rather
+// than registered by init functions. The protocol tables of the list (package tables: dns, tls, ...) get their
+// commands from tableCommands, one each.
+func commandList(io *IO) []*cobra.Command {
+	cmds := []*cobra.Command{
+		NewCmdConvert(io),
+		NewCmdEndpoints(io),
+		NewCmdFlows(io),
+		NewCmdFollow(io),
+		NewCmdInfo(io),
+		NewCmdPlot(io),
+		NewCmdReport(io),
+		NewCmdSchema(io),
+		NewCmdShow(io),
+		NewCmdSniff(io),
+		NewCmdSQL(io),
+		NewCmdStats(io),
+	}
+	return append(cmds, tableCommands(io)...)
+}
 
 // NewRoot builds the command tree.
 func NewRoot(io *IO) *cobra.Command {
@@ -101,9 +119,7 @@ the damage were written and the message says how many); 130 interrupted.`,
 			profFile.Close()
 		}
 	}
-	for _, c := range commands {
-		root.AddCommand(c(io))
-	}
+	root.AddCommand(commandList(io)...)
 	classifyUsage(root)
 	return root
 }

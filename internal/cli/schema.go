@@ -9,9 +9,6 @@ import (
 	"github.com/pcapframe/pcapframe/tables"
 )
 
-// init registers the command (until root.go lists the commands explicitly).
-func init() { commands = append(commands, NewCmdSchema) }
-
 // SchemaMarkdown returns docs/SCHEMA.md: every table of the list (package tables) and its columns.
 func SchemaMarkdown() string {
 	var b strings.Builder

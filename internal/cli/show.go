@@ -19,8 +19,6 @@ import (
 	"github.com/pcapframe/pcapframe/pipeline"
 )
 
-func init() { commands = append(commands, NewCmdShow) }
-
 // NewCmdShow builds `pcapframe show`.
 func NewCmdShow(io *IO) *cobra.Command {
 	var frame int64

@@ -19,8 +19,6 @@ import (
 	"github.com/pcapframe/pcapframe/packet"
 )
 
-func init() { commands = append(commands, NewCmdSniff) }
-
 // SniffOptions are the flags of sniff.
 type SniffOptions struct {
 	List       bool

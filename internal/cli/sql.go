@@ -18,8 +18,6 @@ import (
 	"github.com/pcapframe/pcapframe/internal/sink"
 )
 
-func init() { commands = append(commands, NewCmdSQL) }
-
 // EngineOptions are the flags shared by the commands that load inputs into DuckDB (sql, stats).
 type EngineOptions struct {
 	DB          string

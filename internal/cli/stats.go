@@ -13,8 +13,6 @@ import (
 	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
 
-func init() { commands = append(commands, NewCmdStats) }
-
 // StatsOptions are the options of `pcapframe stats`.
 type StatsOptions struct {
 	EngineOptions

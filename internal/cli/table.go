@@ -77,10 +77,3 @@ func tableShort(d *tables.Def) string {
 	}
 	return "List the " + d.Name() + " table: " + strings.TrimSuffix(short, ".")
 }
-
-// init registers the table commands (until root.go lists the commands explicitly).
-func init() {
-	for _, d := range protocolTables() {
-		commands = append(commands, func(io *IO) *cobra.Command { return NewCmdTable(io, d, tableShort(d)) })
-	}
-}
