@@ -305,30 +305,57 @@ type SQLError struct {
 	Tables []TableInfo
 }
 
-// Error returns the message and the tables with their columns on one line.
+// Error returns DuckDB's message and, where it helps, the tables or columns there are (hint).
 func (e *SQLError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Msg)
-	b.WriteString(" (tables: ")
-	if len(e.Tables) == 0 {
-		b.WriteString("none")
-	}
-	for i, t := range e.Tables {
-		if i > 0 {
-			b.WriteString("; ")
+	return e.Msg + e.hint()
+}
+
+// hint returns what helps with the error beyond DuckDB's message: the table names for an unknown table, the
+// columns of the table for an unknown column (DuckDB already names the closest candidates); nothing otherwise.
+func (e *SQLError) hint() string {
+	switch {
+	case strings.Contains(e.Msg, "Table with name") && strings.Contains(e.Msg, "does not exist"):
+		names := make([]string, len(e.Tables))
+		for i, t := range e.Tables {
+			names[i] = t.Name
 		}
-		b.WriteString(t.Name)
-		b.WriteString("(")
-		for j, c := range t.Columns {
-			if j > 0 {
-				b.WriteString(", ")
+		if len(names) == 0 {
+			return " (there are no tables)"
+		}
+		return " (tables: " + strings.Join(names, ", ") + ")"
+	case strings.Contains(e.Msg, "Referenced column") && strings.Contains(e.Msg, "not found"):
+		var parts []string
+		for _, t := range e.Tables {
+			if !hasWord(e.Msg, t.Name) { // the query's line is in DuckDB's message: the tables it names
+				continue
 			}
-			b.WriteString(c.Name)
+			cols := make([]string, len(t.Columns))
+			for i, c := range t.Columns {
+				cols[i] = c.Name
+			}
+			parts = append(parts, t.Name+": "+strings.Join(cols, ", "))
 		}
-		b.WriteString(")")
+		if len(parts) > 0 {
+			return " (columns of " + strings.Join(parts, "; ") + ")"
+		}
 	}
-	b.WriteString(")")
-	return b.String()
+	return ""
+}
+
+// hasWord reports whether w stands in s as a whole identifier.
+func hasWord(s, w string) bool {
+	isIdent := func(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if (j == 0 || !isIdent(s[j-1])) && (j+len(w) == len(s) || !isIdent(s[j+len(w)])) {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // Detail returns the message and then one line per table with its columns, for an interactive prompt.
