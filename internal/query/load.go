@@ -147,6 +147,9 @@ func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (L
 		}
 	}
 	if e.opts.Path != "" {
+		if err := e.checkLoad(); err != nil {
+			return st, err
+		}
 		if same, err := e.sameInputs(ctx, key); err != nil {
 			return st, err
 		} else if same {
