@@ -278,7 +278,7 @@ func (c *conn) data(dir int, d []byte, frame int64) {
 // header checks the record header in rs.hdr; false stops this direction.
 func (c *conn) header(dir int) bool {
 	rs := &c.rec[dir]
-	h := rs.hdr
+	h := &rs.hdr
 	first := rs.records == 0
 	rs.records++
 	if first && dir == client && h[0]&0x80 != 0 && h[2] == 1 && (h[3] == 0 || h[3] == 3) {

@@ -26,14 +26,16 @@ type testFlow struct {
 
 // driver feeds an analyzer as the one-pass driver does: one flow tracker, one reassembler per TCP connection.
 type driver struct {
-	a       *Analyzer
+	a       analyzer.Analyzer
 	tr      *flow.Tracker
 	streams map[string]string // uid -> tshark's stream ("N" for tcp.stream, "uN" for udp.stream)
 	flows   map[string]*testFlow
 	err     error
 }
 
-func newDriver(a *Analyzer) *driver {
+func newDriver(a *Analyzer) *driver { return newDriverFor(a) }
+
+func newDriverFor(a analyzer.Analyzer) *driver {
 	d := &driver{a: a, flows: map[string]*testFlow{}, streams: map[string]string{}}
 	d.tr = flow.NewTracker(flow.Options{}, d.end)
 	return d

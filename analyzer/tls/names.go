@@ -34,8 +34,14 @@ func versionName(v uint16) string {
 	return fmt.Sprintf("unknown-%d", v)
 }
 
-// cipherName names a cipher suite by its IANA name, as Go's crypto/tls knows it; others are "0xXXXX".
-func cipherName(id uint16) string { return ctls.CipherSuiteName(id) }
+// cipherName names a cipher suite by its IANA name (as Wireshark names it, cipher_names.go, else as Go's
+// crypto/tls does); unknown suites are "0xXXXX".
+func cipherName(id uint16) string {
+	if n, ok := cipherNames[id]; ok {
+		return n
+	}
+	return ctls.CipherSuiteName(id)
+}
 
 // groupName names a named group (elliptic curve or finite-field group) as Zeek does.
 func groupName(g uint16) string {
