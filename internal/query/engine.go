@@ -344,7 +344,9 @@ func (e *SQLError) hint() string {
 
 // hasWord reports whether w stands in s as a whole identifier.
 func hasWord(s, w string) bool {
-	isIdent := func(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	isIdent := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
 	for i := 0; ; {
 		j := strings.Index(s[i:], w)
 		if j < 0 {

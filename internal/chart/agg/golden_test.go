@@ -91,9 +91,6 @@ func openCapture(t testing.TB, path string) *query.Engine {
 	if _, err := e.Load(ctx, []string{path}, query.LoadOptions{Tables: []string{"packets"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Lock(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return e
 }
 
