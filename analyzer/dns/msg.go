@@ -305,9 +305,10 @@ func appendNameText(dst []byte, nm *name) []byte {
 // appendAnswer appends an answer's text as Zeek's dns.log writes it.
 func (m *message) appendAnswer(dst, msg []byte, typ uint16, rd, rdlen int) []byte {
 	data := msg[rd : rd+rdlen]
+	start := len(dst)
 	bad := func() []byte {
 		m.setNote(noteBadRData)
-		return append(dst, "<bad rdata>"...)
+		return append(dst[:start], "<bad rdata>"...)
 	}
 	switch typ {
 	case 1: // A
