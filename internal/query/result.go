@@ -1,21 +1,26 @@
 package query
 
 import (
+	"bufio"
 	"context"
-	"database/sql"
+	"crypto/rand"
 	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/pcapframe/pcapframe/internal/atexit"
 	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/schema"
 )
@@ -48,13 +53,15 @@ func ParseFormat(name string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q (formats: table, csv, jsonl, markdown, parquet)", name)
 }
 
-// Result is the open result of a query: its columns, then its rows one at a time.
+// Result is the open result of a query: its columns, then its rows one at a time. The rows stream from DuckDB
+// as they are read (see stream.go): a result is never held whole in memory.
 type Result struct {
 	Columns []ColumnInfo
-	rows    *sql.Rows
+	rows    rowSource
 	kinds   []schema.Type
 	vals    []any
-	ptrs    []any
+	err     error
+	closed  bool
 }
 
 // Query runs one statement and returns its result (in the sandbox, a text of several statements is refused: see
@@ -63,35 +70,40 @@ func (e *Engine) Query(ctx context.Context, q string) (*Result, error) {
 	if err := e.checkStatement(ctx, q); err != nil {
 		return nil, e.explain(ctx, err)
 	}
-	rows, err := e.conn.QueryContext(ctx, q)
+	src, err := e.streamQuery(ctx, q)
 	if err != nil {
 		return nil, e.explain(ctx, err)
 	}
-	types, err := rows.ColumnTypes()
+	if src == nil {
+		rows, err := e.conn.QueryContext(ctx, q)
+		if err != nil {
+			return nil, e.explain(ctx, err)
+		}
+		src = &sqlRows{rows: rows}
+	}
+	cols, err := src.columns()
 	if err != nil {
-		rows.Close()
+		src.close()
 		return nil, e.explain(ctx, err)
 	}
-	r := &Result{rows: rows}
-	for _, t := range types {
-		r.Columns = append(r.Columns, ColumnInfo{Name: t.Name(), Type: t.DatabaseTypeName()})
-		r.kinds = append(r.kinds, kindOf(t.DatabaseTypeName()))
+	r := &Result{rows: src, Columns: cols}
+	for _, c := range cols {
+		r.kinds = append(r.kinds, kindOf(c.Type))
 	}
-	r.vals = make([]any, len(types))
-	r.ptrs = make([]any, len(types))
-	for i := range r.vals {
-		r.ptrs[i] = &r.vals[i]
-	}
+	r.vals = make([]any, len(cols))
 	return r, nil
 }
 
 // Next reads the next row; it returns false at the end or on error (see Err).
 func (r *Result) Next() bool {
-	if !r.rows.Next() {
+	if r.err != nil || r.closed {
 		return false
 	}
-	if err := r.rows.Scan(r.ptrs...); err != nil {
-		r.rows.Close()
+	if err := r.rows.next(r.vals); err != nil {
+		if !errors.Is(err, io.EOF) {
+			r.err = err
+		}
+		r.Close()
 		return false
 	}
 	return true
@@ -101,10 +113,16 @@ func (r *Result) Next() bool {
 func (r *Result) Values() []any { return r.vals }
 
 // Err returns the error that ended the rows, if any.
-func (r *Result) Err() error { return cleanError(r.rows.Err()) }
+func (r *Result) Err() error { return cleanError(r.err) }
 
 // Close releases the result.
-func (r *Result) Close() error { return r.rows.Close() }
+func (r *Result) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	return r.rows.close()
+}
 
 // kindOf maps a DuckDB type name to the schema type used to write it.
 func kindOf(dbType string) schema.Type {
@@ -285,12 +303,19 @@ type WriteOptions struct {
 	// Escape makes text safe to print (for a terminal); nil leaves it as it is. Used by the table and Markdown
 	// formats.
 	Escape func(string) string
-	// MaxRows caps the rows that the table and Markdown formats show (they hold them to align the columns); the
-	// rest are counted. 0 means 10,000.
+	// MaxRows is how many rows the table and Markdown formats hold to size their columns; 0 means 10,000. They
+	// also hold no more than MaxTextBytes of cell text.
 	MaxRows int
+	// All makes the table and Markdown formats write every row (to a file or a pipe): the rows after the held ones
+	// are written as they come, with the column widths of the held rows (a longer cell shifts the rest of its
+	// line). Without it (a terminal) only the held rows are shown and the others are counted in a last line.
+	All bool
 	// MaxWidth caps the width of a cell in the table format, in characters; 0 means 60.
 	MaxWidth int
 }
+
+// MaxTextBytes bounds the cell text that the table and Markdown formats hold at once (see WriteOptions.MaxRows).
+const MaxTextBytes = 64 << 20
 
 // Write writes the rows of r in format f to w, and closes r. CSV, JSON Lines and Parquet go through the sink
 // writers, so their escaping and types are those of `pcapframe convert`.
@@ -311,51 +336,122 @@ func Write(r *Result, f Format, w io.Writer, opts WriteOptions) error {
 	return sw.Close()
 }
 
-// WriteFile writes the rows of r in format f (csv, jsonl or parquet) to the file at path, atomically, and closes r.
+// WriteFile writes the rows of r in format f (csv, jsonl or parquet) to the file at path, atomically (a hidden
+// temporary file next to it, renamed when complete, removed on failure and, through package atexit, on a forced
+// exit), and closes r.
 func WriteFile(r *Result, f Format, path string) error {
 	defer r.Close()
 	if f == Table || f == Markdown {
 		return fmt.Errorf("write %q: format %s is for the terminal (use csv, jsonl or parquet)", path, f)
 	}
-	sw, err := sink.Create(resultTable(r.Columns, r.kinds), sink.Format(f), path, sink.Options{})
+	file, err := createTemp(path)
 	if err != nil {
 		return err
 	}
-	if err := copyRows(r, sw); err != nil {
-		sw.Abort()
+	defer atexit.Remove(file.Name())()
+	fail := func(err error) error {
+		file.Close()
+		os.Remove(file.Name())
 		return err
 	}
-	return sw.Close()
+	sw, err := sink.New(resultTable(r.Columns, r.kinds), sink.Format(f), file, sink.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	if err := copyRows(r, sw); err != nil {
+		sw.Abort()
+		return fail(err)
+	}
+	if err := sw.Close(); err != nil {
+		return fail(err)
+	}
+	if err := file.Close(); err != nil {
+		os.Remove(file.Name())
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	if err := os.Rename(file.Name(), path); err != nil {
+		os.Remove(file.Name())
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	return nil
 }
 
-// copyRows writes the rows of r to sw in batches.
-func copyRows(r *Result, sw sink.Writer[[]any]) error {
-	const batch = 1024
-	rows := make([][]any, batch)
-	for i := range rows {
-		rows[i] = make([]any, len(r.Columns))
+// createTemp creates a new hidden file next to path, with the mode os.Create would give path (0666 before the
+// umask).
+func createTemp(path string) (*os.File, error) {
+	dir, name := filepath.Split(path)
+	if name == "" {
+		return nil, fmt.Errorf("create %q: not a file name", path)
 	}
-	n := 0
+	var suffix [4]byte
+	for range 100 {
+		if _, err := rand.Read(suffix[:]); err != nil {
+			return nil, fmt.Errorf("create %q: %w", path, err)
+		}
+		f, err := os.OpenFile(filepath.Join(dir, "."+name+".tmp-"+hex.EncodeToString(suffix[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create %q: %w", path, err)
+		}
+		return f, nil
+	}
+	return nil, fmt.Errorf("create %q: no free temporary name", path)
+}
+
+// copyRows writes the rows of r to sw in batches of at most copyBatchRows rows and about copyBatchBytes bytes of
+// values, so that wide rows (payloads) do not pile up.
+func copyRows(r *Result, sw sink.Writer[[]any]) error {
+	rows := make([][]any, 0, copyBatchRows)
+	size := 0
 	for r.Next() {
-		copy(rows[n], r.vals)
-		n++
-		if n == batch {
-			if err := sw.Write(rows[:n]); err != nil {
+		row := make([]any, len(r.vals))
+		copy(row, r.vals)
+		rows = append(rows, row)
+		size += rowBytes(row)
+		if len(rows) == copyBatchRows || size >= copyBatchBytes {
+			if err := sw.Write(rows); err != nil {
 				return err
 			}
-			n = 0
+			clear(rows)
+			rows, size = rows[:0], 0
 		}
 	}
 	if err := r.Err(); err != nil {
 		return err
 	}
-	if n > 0 {
-		return sw.Write(rows[:n])
+	if len(rows) > 0 {
+		return sw.Write(rows)
 	}
 	return nil
 }
 
-// writeText renders the table and Markdown formats.
+// The batches of copyRows.
+const (
+	copyBatchRows  = 1024
+	copyBatchBytes = 4 << 20
+)
+
+// rowBytes estimates the bytes a row's values hold.
+func rowBytes(row []any) int {
+	n := 0
+	for _, v := range row {
+		switch x := v.(type) {
+		case string:
+			n += len(x)
+		case []byte:
+			n += len(x)
+		default:
+			n += 16
+		}
+	}
+	return n
+}
+
+// writeText renders the table and Markdown formats. It holds at most opts.MaxRows rows and MaxTextBytes of
+// text to size the columns, then writes them; the rest of the rows are written as they come (opts.All) or
+// counted.
 func writeText(r *Result, f Format, w io.Writer, opts WriteOptions) error {
 	maxRows := opts.MaxRows
 	if maxRows <= 0 {
@@ -370,7 +466,11 @@ func writeText(r *Result, f Format, w io.Writer, opts WriteOptions) error {
 		esc = func(s string) string { return s }
 	}
 	cell := func(v any) string {
-		s := esc(formatValue(v))
+		s := formatValue(v)
+		if f == Table && len(s) > 4*maxWidth {
+			s = s[:4*maxWidth] // at least maxWidth characters: no need to escape a huge value whole
+		}
+		s = esc(s)
 		if f == Markdown {
 			s = strings.ReplaceAll(strings.ReplaceAll(s, `|`, `\|`), "\n", " ")
 		} else if utf8.RuneCountInString(s) > maxWidth {
@@ -378,102 +478,148 @@ func writeText(r *Result, f Format, w io.Writer, opts WriteOptions) error {
 		}
 		return s
 	}
+	row := func() []string {
+		cells := make([]string, len(r.vals))
+		for i, v := range r.vals {
+			cells[i] = cell(v)
+		}
+		return cells
+	}
 	header := make([]string, len(r.Columns))
 	for i, c := range r.Columns {
 		header[i] = cell(c.Name)
 	}
 	var body [][]string
-	more := 0
-	for r.Next() {
-		if len(body) == maxRows {
-			more++
-			continue
+	held, full := 0, false
+	for !full && r.Next() {
+		cells := row()
+		body = append(body, cells)
+		for _, c := range cells {
+			held += len(c)
 		}
-		row := make([]string, len(r.vals))
-		for i, v := range r.vals {
-			row[i] = cell(v)
-		}
-		body = append(body, row)
-	}
-	if err := r.Err(); err != nil {
-		return err
+		full = len(body) == maxRows || held >= MaxTextBytes
 	}
 	right := make([]bool, len(r.kinds))
 	for i, k := range r.kinds {
 		right[i] = k == schema.Int32 || k == schema.Int64 || k == schema.Float64
 	}
-	var b strings.Builder
-	renderGrid(&b, header, body, right, f == Markdown)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	g := newGrid(header, body, right, f == Markdown)
+	g.header(bw, header)
+	for _, cells := range body {
+		g.line(bw, cells)
+	}
+	shown := len(body)
+	body = nil
+	more := 0
+	if full {
+		for r.Next() {
+			if opts.All {
+				g.line(bw, row())
+			} else {
+				more++
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		bw.Flush()
+		return err
+	}
 	if more > 0 {
-		fmt.Fprintf(&b, "(%d more rows not shown; use --format csv or jsonl for all)\n", more)
+		fmt.Fprintf(bw, "(%d more rows not shown: %d rows are shown at most (--max-rows); use --format csv or jsonl, or -o FILE, for all)\n", more, shown)
 	}
 	if f == Table {
-		fmt.Fprintf(&b, "(%d %s)\n", len(body)+more, plural(len(body)+more, "row"))
+		fmt.Fprintf(bw, "(%d %s)\n", g.rows+more, plural(g.rows+more, "row"))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return bw.Flush()
 }
 
-// renderGrid writes aligned columns (or a Markdown table) with a header.
-func renderGrid(b *strings.Builder, header []string, body [][]string, right []bool, markdown bool) {
-	width := make([]int, len(header))
+// grid writes aligned columns (or a Markdown table) line by line, with the widths of the rows it was made with.
+type grid struct {
+	width    []int
+	right    []bool
+	markdown bool
+	rows     int // body lines written
+	lb       strings.Builder
+}
+
+func newGrid(header []string, body [][]string, right []bool, markdown bool) *grid {
+	g := &grid{width: make([]int, len(header)), right: right, markdown: markdown}
 	for i, h := range header {
-		width[i] = utf8.RuneCountInString(h)
+		g.width[i] = utf8.RuneCountInString(h)
 	}
 	for _, row := range body {
 		for i, c := range row {
-			width[i] = max(width[i], utf8.RuneCountInString(c))
+			g.width[i] = max(g.width[i], utf8.RuneCountInString(c))
 		}
-	}
-	var lb strings.Builder
-	line := func(cells []string) {
-		lb.Reset()
-		if markdown {
-			lb.WriteString("| ")
-		}
-		for i, c := range cells {
-			if i > 0 {
-				if markdown {
-					lb.WriteString(" | ")
-				} else {
-					lb.WriteString("  ")
-				}
-			}
-			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
-			if right[i] {
-				lb.WriteString(pad + c)
-			} else {
-				lb.WriteString(c + pad)
-			}
-		}
-		if markdown {
-			lb.WriteString(" |")
-			b.WriteString(lb.String())
-		} else {
-			// No trailing blanks (an empty last header, short bars).
-			b.WriteString(strings.TrimRight(lb.String(), " "))
-		}
-		b.WriteString("\n")
 	}
 	if markdown {
-		for i := range width {
-			width[i] = max(width[i], 3)
+		for i := range g.width {
+			g.width[i] = max(g.width[i], 3)
 		}
 	}
+	return g
+}
+
+// header writes the header and the separator line.
+func (g *grid) header(w io.StringWriter, header []string) {
 	sep := make([]string, len(header))
 	for i := range sep {
-		n := max(width[i], 1)
+		n := max(g.width[i], 1)
 		switch {
-		case markdown && right[i]:
+		case g.markdown && g.right[i]:
 			sep[i] = strings.Repeat("-", n-1) + ":"
 		default:
 			sep[i] = strings.Repeat("-", n)
 		}
 	}
-	line(header)
-	line(sep)
+	g.write(w, header)
+	g.write(w, sep)
+}
+
+// line writes a body line.
+func (g *grid) line(w io.StringWriter, cells []string) {
+	g.write(w, cells)
+	g.rows++
+}
+
+func (g *grid) write(w io.StringWriter, cells []string) {
+	lb := &g.lb
+	lb.Reset()
+	if g.markdown {
+		lb.WriteString("| ")
+	}
+	for i, c := range cells {
+		if i > 0 {
+			if g.markdown {
+				lb.WriteString(" | ")
+			} else {
+				lb.WriteString("  ")
+			}
+		}
+		pad := strings.Repeat(" ", max(0, g.width[i]-utf8.RuneCountInString(c)))
+		if g.right[i] {
+			lb.WriteString(pad + c)
+		} else {
+			lb.WriteString(c + pad)
+		}
+	}
+	if g.markdown {
+		lb.WriteString(" |")
+		w.WriteString(lb.String())
+	} else {
+		// No trailing blanks (an empty last header, short bars).
+		w.WriteString(strings.TrimRight(lb.String(), " "))
+	}
+	w.WriteString("\n")
+}
+
+// renderGrid writes aligned columns (or a Markdown table) with a header.
+func renderGrid(b *strings.Builder, header []string, body [][]string, right []bool, markdown bool) {
+	g := newGrid(header, body, right, markdown)
+	g.header(b, header)
 	for _, row := range body {
-		line(row)
+		g.line(b, row)
 	}
 }
 
