@@ -14,6 +14,7 @@ import (
 	"github.com/peterh/liner"
 	"github.com/spf13/cobra"
 
+	"github.com/pcapframe/pcapframe/internal/atexit"
 	"github.com/pcapframe/pcapframe/internal/query"
 	"github.com/pcapframe/pcapframe/internal/sink"
 )
@@ -82,7 +83,7 @@ knows .tables, .schema TABLE, .mode FORMAT, .help and .quit.`,
 	f.StringVarP(&o.Format, "format", "f", "", "result format: table, csv, jsonl, markdown or parquet (default: table on a terminal, csv otherwise; from the extension of -o)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the result to `FILE` (atomically) instead of standard output")
 	f.StringSliceVar(&o.Tables, "tables", nil, "tables to build from captures (default all: "+strings.Join(query.TableNames(), ",")+")")
-	f.IntVar(&o.MaxRows, "max-rows", 10000, "rows shown by the table and markdown formats (the others write all)")
+	f.IntVar(&o.MaxRows, "max-rows", 10000, "rows the table and markdown formats hold to size their columns (and at most 64 MiB of text): on a terminal only those are shown and the rest counted; to a file or a pipe every row is written, the later ones with the same column widths")
 	f.BoolVar(&o.AllowFiles, "allow-files", false, "let queries read and write other files (read_csv, COPY ... TO, ATTACH, ...)")
 	return cmd
 }
@@ -267,7 +268,7 @@ func writeResult(ctx context.Context, io *IO, e *query.Engine, q string, format 
 	if skipCount && res.IsChangeCount() {
 		return false, res.Close()
 	}
-	wo := query.WriteOptions{Escape: Sanitize, MaxRows: maxRows}
+	wo := query.WriteOptions{Escape: Sanitize, MaxRows: maxRows, All: !io.OutIsTerminal}
 	if output == "" || output == "-" {
 		if apart {
 			fmt.Fprintln(io.Out)
@@ -281,7 +282,8 @@ func writeResult(ctx context.Context, io *IO, e *query.Engine, q string, format 
 			return false, err
 		}
 		defer f.abort()
-		wo.Escape = nil
+		defer atexit.Remove(f.Name())()
+		wo.Escape, wo.All = nil, true
 		if err := query.Write(res, format, f, wo); err != nil {
 			return false, err
 		}
