@@ -85,7 +85,7 @@ func (cw *csvWriter[R]) appendRow(b []byte, r *R) []byte {
 		case schema.Bytes:
 			var ok bool
 			if cw.scratch, ok = c.Append(r, cw.scratch[:0]); ok {
-				b = appendBase64(b, cw.scratch)
+				b = appendCSVBase64(b, cw.scratch)
 			}
 		case schema.StringList, schema.Int64List, schema.Float64List:
 			var ok bool

@@ -161,6 +161,62 @@ func TestCSVGolden(t *testing.T) {
 	}
 }
 
+// TestCSVFormulaGuard: no text field (String, or Bytes in base64) starts with a character OWASP's advice on CSV
+// injection names (=, +, -, @, tab, CR) unless it is a number or that one character alone; numbers are written
+// as they are. The payload +A1+A1+A of issue 16 (base64 text a spreadsheet reads as a formula) is among them.
+func TestCSVFormulaGuard(t *testing.T) {
+	plusRaw, err := base64.StdEncoding.DecodeString("+A1+A1+A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []testRow{
+		{I32: -5, I64: -1 << 40, F: -0.5, TS: -1, S: "=1+1", Raw: plusRaw},
+		{F: math.Inf(-1), S: "+A1+A1+A", Raw: []byte{0xf8}},
+		{S: "-2+3", Raw: []byte{0xfb, 0xef, 0xbe}},
+		{S: "@SUM(A1)", Raw: []byte("=")},
+		{S: "\t=cmd", Raw: []byte{0x3e}},
+		{S: "\r-cmd", Raw: []byte{0x3f}},
+		{S: "-12", Raw: []byte{0xfc}},
+		{S: "-", Raw: nil},
+	}
+	out := encode(t, CSV, rows, Options{})
+	records, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != len(rows)+1 {
+		t.Fatalf("%d records, want %d", len(records), len(rows)+1)
+	}
+	// Hand-written from the package doc.
+	want := [][]string{
+		{"false", "-5", "-1099511627776", "-0.5", "-0.000000001", "'=1+1", "'+A1+A1+A"},
+		{"false", "0", "0", "-Inf", "0.000000000", "'+A1+A1+A", "'+A=="},
+		{"false", "0", "0", "0", "0.000000000", "'-2+3", "'++++"},
+		{"false", "0", "0", "0", "0.000000000", "'@SUM(A1)", "PQ=="},
+		{"false", "0", "0", "0", "0.000000000", `\x09=cmd`, "Pg=="},
+		{"false", "0", "0", "0", "0.000000000", `\x0d-cmd`, "Pw=="},
+		{"false", "0", "0", "0", "0.000000000", "-12", "/A=="},
+		{"false", "0", "0", "0", "0.000000000", "-", ""},
+	}
+	for i, rec := range records[1:] {
+		if strings.Join(rec, "|") != strings.Join(want[i], "|") {
+			t.Errorf("row %d: %q, want %q", i, rec, want[i])
+		}
+		for col, f := range rec {
+			if f == "" || !strings.ContainsRune("=+-@\t\r", rune(f[0])) {
+				continue
+			}
+			if _, err := strconv.ParseFloat(f, 64); err != nil && len(f) > 1 && !(col == colTS || col == colF) {
+				t.Errorf("row %d column %d: %q starts a formula", i, col, f)
+			}
+		}
+		// The quote comes off unambiguously: the bytes read back.
+		if raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(rec[colRaw], "'")); err != nil || !bytes.Equal(raw, rows[i].Raw) {
+			t.Errorf("row %d: raw %q reads back as %x (%v), want %x", i, rec[colRaw], raw, err, rows[i].Raw)
+		}
+	}
+}
+
 func TestCSVEmpty(t *testing.T) {
 	if got := string(encode(t, CSV, nil, Options{})); got != "flag,i32,i64,f,ts,s,raw\n" {
 		t.Errorf("empty table = %q, want the header only", got)
@@ -216,7 +272,7 @@ func TestCSVRoundTrip(t *testing.T) {
 					}
 				}
 			case colRaw:
-				b, err := base64.StdEncoding.DecodeString(field)
+				b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(field, "'")) // the formula guard's quote
 				ok = err == nil && bytes.Equal(b, r.Raw)
 			}
 			if !ok {

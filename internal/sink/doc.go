@@ -158,15 +158,19 @@
 //   - Float64: the shortest decimal that reads back as the same float ('g' format), NaN, Inf or -Inf.
 //   - Timestamp: seconds since the Unix epoch with exactly nine decimals, such as 1376427012.123456789 or
 //     -0.000000001 (times before 1970 are negative, the fraction counted away from zero).
-//   - Bytes: standard base64 with padding.
+//   - Bytes: standard base64 with padding; a value whose base64 starts with + (such as +A1+A1+A, which a
+//     spreadsheet reads as a formula) gets a leading single quote, which is not in the base64 alphabet.
 //   - String: sanitised for safe display. Every byte that is not part of a graphic UTF-8 character (see
 //     strconv.IsGraphic: control characters including tab, CR and LF, format characters such as bidirectional
 //     overrides, line and paragraph separators, and invalid UTF-8) is written as the four characters \xHH, and a
 //     backslash as \\, so the field is one printable line and the original bytes can be recovered exactly. To
 //     defuse spreadsheet formula injection, a value that starts with =, +, - or @, other than a number such as -12
 //     or +1.5e3, gets a leading single quote, as does a value that already starts with single quotes followed by
-//     such a character (so that a reader can remove exactly one quote where the rest needs one). Base64 Bytes need
-//     no such guard: the base64 alphabet cannot form a function call.
+//     such a character (so that a reader can remove exactly one quote where the rest needs one). A value starting
+//     with tab or CR, the other characters OWASP's advice on CSV injection names, starts its field with \x09 or
+//     \x0d. So no String or Bytes field starts with =, +, -, @, tab or CR unless it is a number or that
+//     one character alone. Numbers (Int32, Int64, Float64, Timestamp) are no text and are written as they are:
+//     -12, -Inf.
 //   - StringList, Int64List, Float64List: the list as one JSON array, written as in JSON Lines (below), such as
 //     ["a","b\"c"], [1,-2] or [] for an empty list; a NULL list is an empty field. The field is quoted as any
 //     other (RFC 4180: a list of two or more elements, or of strings, is in double quotes with its quotes doubled)

@@ -163,8 +163,23 @@ func needsQuote(s []byte) bool {
 	return startsFormula(s[i:])
 }
 
+// appendCSVBase64 appends b in standard base64 as a CSV field, with a leading single quote when the text starts
+// with +, which a spreadsheet reads as a formula (+A1+A1+A is one). Base64 text starts with no other formula
+// character (=, -, @, tab or CR), and holds no quote, so a reader drops the quote unambiguously.
+func appendCSVBase64(dst, b []byte) []byte {
+	start := len(dst)
+	dst = appendBase64(dst, b)
+	if len(dst) > start && dst[start] == '+' {
+		dst = append(dst, 0)
+		copy(dst[start+1:], dst[start:])
+		dst[start] = '\''
+	}
+	return dst
+}
+
 // startsFormula reports whether a spreadsheet would read s as a formula: s starts with = + - or @, is longer than
-// that one character, and is not a number.
+// that one character, and is not a number. (A value starting with tab or CR, the other characters OWASP names,
+// is written with \x09 or \x0d first, so its field starts with a backslash.)
 func startsFormula(s []byte) bool {
 	if len(s) < 2 {
 		return false
