@@ -72,7 +72,7 @@ func (h *handler) End() error {
 	if !c.dead && c.recognised() {
 		for dir := range 2 {
 			rs := &c.rec[dir]
-			if !rs.dead && (rs.rem > 0 || rs.hdrN > 0) && !c.established {
+			if !rs.lost && (rs.rem > 0 || rs.hdrN > 0) && !c.established {
 				c.note("the " + sideName(dir) + "'s stream ends inside a record")
 			}
 		}

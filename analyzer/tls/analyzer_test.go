@@ -193,7 +193,13 @@ func TestTLSCases(t *testing.T) {
 		}},
 		{"gap before the server hello", []chunk{{true, record(recHandshake, ch12), 0}, {false, nil, 100}, {false, record(recHandshake, sh12), 0}},
 			func(r *Row) string {
-				return want(strings.Contains(r.Note, "gap in the server's stream") && r.Version == "", "a gap note")
+				return want(strings.Contains(r.Note, "gap in the server's stream") && strings.Contains(r.Note, "resynchronised") &&
+					r.Version == "TLSv12", "a gap note, then the ServerHello of the next segment")
+			}},
+		{"gap inside a handshake record", []chunk{{true, record(recHandshake, ch12), 0}, {false, record(recHandshake, sh12)[:20], 0},
+			{false, nil, 30}, {false, []byte{1, 2, 3, 4, 5, 6}, 0}, {false, cat(ccs, fin), 0}, {true, cat(ccs, fin), 0}},
+			func(r *Row) string {
+				return want(r.Version == "" && r.Established && strings.Contains(r.Note, "resynchronised"), "resynchronised at the ChangeCipherSpec")
 			}},
 		{"gap inside application data", []chunk{{true, record(recHandshake, ch12), 0}, {false, cat(record(recHandshake, sh12), ccs, fin), 0},
 			{true, cat(ccs, fin), 0}, {true, app[:20], 0}, {true, nil, 50}, {true, app[70:], 0}, {true, alert, 0}},

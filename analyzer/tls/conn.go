@@ -47,7 +47,7 @@ type recState struct {
 	alertN   int
 	records  int // complete record headers read
 	v2       bool
-	dead     bool // parsing stopped (not TLS, a bad header, a gap)
+	lost     bool // out of step (a bad header, a gap): waiting for a segment that starts with a record header
 	finished bool // a handshake record after this side's ChangeCipherSpec (its encrypted Finished)
 	ccs      bool
 	appData  int // application_data records
@@ -230,8 +230,17 @@ const maxRecord = 1<<14 + 2048
 // data parses one in-order run of bytes of one direction.
 func (c *conn) data(dir int, d []byte, frame int64) {
 	rs := &c.rec[dir]
-	if c.dead || rs.dead {
+	if c.dead {
 		return
+	}
+	if rs.lost {
+		// Out of step after a gap or a bad header: resume where a segment starts with a plausible record header.
+		if len(d) < 5 || !plausible(d[0], d[1], d[2], int(binary.BigEndian.Uint16(d[3:5]))) {
+			return
+		}
+		rs.lost, rs.hdrN, rs.rem = false, 0, 0
+		c.hs[dir].buf, c.hs[dir].skip = c.hs[dir].buf[:0], 0
+		c.note("the " + sideName(dir) + "'s stream resynchronised at a record header")
 	}
 	for len(d) > 0 {
 		if rs.rem == 0 {
@@ -297,17 +306,54 @@ func (c *conn) header(dir int) bool {
 		return true
 	}
 	l := int(binary.BigEndian.Uint16(h[3:5]))
-	if h[0] < recChangeCipherSpec || h[0] > recHeartbeat || h[1] != 3 || h[2] > 4 || l > maxRecord {
-		rs.dead = true
+	if !plausible(h[0], h[1], h[2], l) {
 		if first && dir == client {
 			c.dead = true // the client does not speak TLS: not a TLS connection
-		} else if !c.established {
-			c.note(fmt.Sprintf("invalid tls record header (%x) in the %s's stream: parsing stopped", h[:], sideName(dir)))
+			return false
+		}
+		rs.lost = true
+		if !c.established {
+			c.note(fmt.Sprintf("invalid tls record header (%x) in the %s's stream", h[:], sideName(dir)))
 		}
 		return false
 	}
 	rs.typ, rs.rem, rs.recLen, rs.alertN = h[0], l, l, 0
+	c.recordStart(dir)
 	return true
+}
+
+// plausible reports whether a record header is one TLS (SSLv3 to TLS 1.3) may send.
+func plausible(typ, major, minor byte, l int) bool {
+	return typ >= recChangeCipherSpec && typ <= recHeartbeat && major == 3 && minor <= 4 && l <= maxRecord
+}
+
+// recordStart counts a record when its header arrives: a record that started was sent, even if the capture
+// loses its end.
+func (c *conn) recordStart(dir int) {
+	rs := &c.rec[dir]
+	switch rs.typ {
+	case recChangeCipherSpec:
+		if !rs.ccs && dir == server && c.sh != nil && c.sh.version <= 0x0303 && !c.sawCert && !c.sawDone {
+			c.resumed = true // abbreviated handshake: ChangeCipherSpec right after the ServerHello (session ticket)
+		}
+		rs.ccs = true
+	case recHandshake:
+		if rs.ccs {
+			rs.finished = true
+		}
+	case recApplicationData:
+		if dir == client && c.rec[server].appData == 0 {
+			break // early data, or a client flight before the server's: not counted
+		}
+		rs.appData++
+	}
+	if !c.established && (c.sh == nil || !c.sh.hrr) { // without a ServerHello (lost), the TLS 1.2 rule
+		if c.sh != nil && c.sh.version >= 0x0304 && c.sh.version>>8 != 0xfe {
+			c.established = c.rec[server].appData > 0 && c.rec[client].appData > 0
+		} else {
+			c.established = c.rec[client].finished && c.rec[server].finished
+		}
+	}
 }
 
 func sideName(dir int) string {
@@ -336,48 +382,25 @@ func (c *conn) recordEnd(dir int, frame int64) {
 		c.note("sslv2-compatible client hello")
 		return
 	}
-	switch rs.typ {
-	case recChangeCipherSpec:
-		if !rs.ccs && dir == server && c.sh != nil && c.sh.version <= 0x0303 && !c.sawCert && !c.sawDone {
-			c.resumed = true // abbreviated handshake: ChangeCipherSpec right after the ServerHello (session ticket)
-		}
-		rs.ccs = true
-	case recAlert:
-		if rs.recLen == 2 && rs.alertN == 2 { // encrypted alerts are longer (MAC or AEAD tag)
-			c.lastAlert = int(rs.alert[1])
-		}
-	case recHandshake:
-		if rs.ccs {
-			rs.finished = true
-		}
-	case recApplicationData:
-		if dir == client && c.rec[server].appData == 0 {
-			break // early data or a client Finished before the server's flight: not counted
-		}
-		rs.appData++
-	}
-	if !c.established && c.sh != nil && !c.sh.hrr {
-		if c.sh.version >= 0x0304 && c.sh.version>>8 != 0xfe {
-			c.established = c.rec[server].appData > 0 && c.rec[client].appData > 0
-		} else {
-			c.established = c.rec[client].finished && c.rec[server].finished
-		}
+	if rs.typ == recAlert && rs.recLen == 2 && rs.alertN == 2 { // encrypted alerts are longer (MAC or AEAD tag)
+		c.lastAlert = int(rs.alert[1])
 	}
 }
 
 // gap handles n bytes of one direction missing from the capture.
 func (c *conn) gap(dir int, n int64) {
 	rs := &c.rec[dir]
-	if c.dead || rs.dead {
+	if c.dead || rs.lost {
 		return
 	}
 	if rs.typ == recApplicationData && int64(rs.rem) >= n && rs.hdrN == 0 && rs.rem > 0 {
 		rs.rem -= int(n) // a hole inside encrypted data: the record layer stays in step
 		return
 	}
-	rs.dead = true
-	if !c.established {
-		c.note("gap in the " + sideName(dir) + "'s stream before the handshake completed: parsing stopped")
+	rs.lost = true
+	if !c.established && !(c.sh != nil && c.sh.version >= 0x0304 && c.sh.version>>8 != 0xfe) {
+		// (in TLS 1.3 nothing after the ServerHello is readable anyway)
+		c.note("gap in the " + sideName(dir) + "'s stream before the handshake completed")
 	}
 }
 
