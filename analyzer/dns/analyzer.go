@@ -63,7 +63,7 @@ type Analyzer struct {
 	msg           message
 	row           Row
 	text          []byte // the row's texts
-	lower         []byte
+	suffixes      suffixCache
 	answerStrings []string
 	ttls          []float64
 	types         []string
@@ -587,12 +587,11 @@ func (a *Analyzer) emitPair(fs *flowState, q *pending, r *message, rframe, rtime
 		rawStart := len(text)
 		text = append(text, nm.raw...)
 		row.LabelCount, row.LongestLabel = nm.labels, nm.longest
-		var base int
-		base, a.lower = baseDomain(nm.esc, nm.labels, a.lower)
+		base := a.suffixes.baseLabels(nm.esc, nm.labels)
 		baseStart := len(text)
 		if base > 0 {
 			row.HasBase = true
-			text = append(text, a.lower...)
+			text = append(text, a.suffixes.lower...)
 			row.SubdomainEntropy = entropy(nm, nm.labels-base)
 		}
 		row.Note = text[:noteEnd]

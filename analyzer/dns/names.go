@@ -3,7 +3,6 @@ package dns
 import (
 	"math"
 	"strconv"
-	"unsafe"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -125,40 +124,77 @@ func appendClassName(dst []byte, c uint16) []byte {
 	return strconv.AppendInt(append(dst, "qclass-"...), int64(c), 10)
 }
 
-// baseDomain finds the registered domain (public suffix plus one label, golang.org/x/net/publicsuffix) of a
-// name given in escaped form, lower-cased. It returns how many trailing labels the base domain has, or 0 when
-// the name has none (a single label, the root, or a public suffix itself). scratch is a buffer it may use.
-func baseDomain(esc []byte, labels int, scratch []byte) (baseLabels int, buf []byte) {
-	buf = scratch[:0]
+// suffixCacheMax bounds the public-suffix cache; it is emptied when full.
+const suffixCacheMax = 8192
+
+// suffixCache finds registered domains (public suffix plus one label, golang.org/x/net/publicsuffix) and
+// remembers them by the name's last labels: the names under one domain (a tunnel's, a CDN's) cost one lookup,
+// and no allocation after the first.
+type suffixCache struct {
+	m     map[string]int8 // key: a name's last k labels → labels of its public suffix if fewer than k; -1: the key is all suffix; -2: invalid
+	lower []byte
+}
+
+// baseLabels returns how many trailing labels of the name (in escaped form; labels its label count) make its
+// registered domain, or 0 when it has none (a single label, the root, or a public suffix itself). The name is
+// lower-cased (ASCII) first, into c.lower.
+//
+// It asks publicsuffix about the last 2 labels, then 3, ...: when the suffix found is shorter than those labels,
+// the lookup stopped inside them, so a longer name has the same suffix.
+func (c *suffixCache) baseLabels(esc []byte, labels int) int {
+	c.lower = c.lower[:0]
 	if labels < 2 {
-		return 0, buf
+		return 0
 	}
-	for _, c := range esc {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	for _, ch := range esc {
+		c.lower = append(c.lower, lowerASCII(ch))
+	}
+	if c.m == nil {
+		c.m = make(map[string]int8)
+	}
+	start := len(c.lower)
+	for k := 1; k <= labels; k++ {
+		// Move start to the beginning of the last k labels (escaped dots inside labels are \x2e, never '.').
+		if start > 0 {
+			start--
 		}
-		buf = append(buf, c)
-	}
-	// The string refers to buf only during these calls; PublicSuffix keeps nothing and we use only lengths.
-	d := unsafe.String(unsafe.SliceData(buf), len(buf))
-	suffix, _ := publicsuffix.PublicSuffix(d)
-	if len(suffix) >= len(d) {
-		return 0, buf
-	}
-	i := len(d) - len(suffix) - 1
-	if d[i] != '.' {
-		return 0, buf
-	}
-	n := 2 // the label before the suffix, and the suffix's first label
-	for _, c := range buf[i+1:] {
-		if c == '.' {
-			n++
+		for start > 0 && c.lower[start-1] != '.' {
+			start--
+		}
+		if k < 2 {
+			continue
+		}
+		key := c.lower[start:]
+		v, ok := c.m[string(key)]
+		if !ok {
+			d := string(key)
+			suffix, _ := publicsuffix.PublicSuffix(d)
+			switch {
+			case len(suffix) >= len(d):
+				v = -1
+			case d[len(d)-len(suffix)-1] != '.':
+				v = -2
+			default:
+				v = 1
+				for i := range len(suffix) {
+					if suffix[i] == '.' {
+						v++
+					}
+				}
+			}
+			if len(c.m) >= suffixCacheMax {
+				clear(c.m)
+			}
+			c.m[d] = v
+		}
+		switch {
+		case v == -2:
+			return 0
+		case v >= 0:
+			return int(v) + 1
 		}
 	}
-	if n > labels {
-		return 0, buf
-	}
-	return n, buf
+	return 0
 }
 
 // entropy is the Shannon entropy, in bits per byte, of the bytes of labels [0, n) of nm (separators excluded).
