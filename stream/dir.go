@@ -3,6 +3,7 @@ package stream
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/netip"
 	"os"
@@ -26,6 +27,9 @@ type IndexRow struct {
 	Gaps, GapBytes           int64  // holes in the capture, both sides
 	ConflictBytes            int64  // retransmitted bytes that differed from the first copy
 	TS, EndTS                int64
+	// LeftOut names the sides whose bytes were not written because the cap on files (Dir.SetMaxFiles) was
+	// reached: "client", "server", "both", or "" when none.
+	LeftOut string
 }
 
 // IndexTable documents and writes the index of `pcapframe follow --all`.
@@ -47,6 +51,8 @@ var IndexTable = &schema.Table[IndexRow]{
 		idxInt("conflict_bytes", schema.Int64, "Retransmitted bytes that differed from the first copy (the first copy was kept).", func(r *IndexRow) int64 { return r.ConflictBytes }),
 		idxInt("ts", schema.Timestamp, "Time of the conversation's first packet.", func(r *IndexRow) int64 { return r.TS }),
 		idxInt("end_ts", schema.Timestamp, "Time of the conversation's last packet.", func(r *IndexRow) int64 { return r.EndTS }),
+		idxStr("left_out", "Sides whose bytes are in no file because --max-files was reached: client, server or both; empty when none (their bytes are still counted in client_bytes and server_bytes).",
+			func(r *IndexRow, b []byte) []byte { return append(b, r.LeftOut...) }),
 	},
 }
 
@@ -69,6 +75,7 @@ type dirStream struct {
 	row   IndexRow
 	buf   [2][]byte
 	files [2]string
+	skip  [2]bool // the side's file was not created: the cap on files was reached
 }
 
 // Dir extracts every TCP and UDP conversation of a capture into files in a directory, one per side, and reports
@@ -76,22 +83,63 @@ type dirStream struct {
 // index, addresses and ports, with every character outside [A-Za-z0-9._-] replaced, so nothing escapes the
 // directory; an existing file of the same name is replaced, and a name that exists as anything but a regular
 // file is an error. Memory is bounded by the flows tracked at once (see flow.Options) times the reassembly
-// buffers (Options) and a 64 KiB write buffer per side.
+// buffers (Options) and a 64 KiB write buffer per side, plus the names of the files created.
+//
+// SetMaxFiles caps the files created: once the cap is reached, a side whose file does not exist yet is left
+// out (its bytes are counted but written nowhere, and its index row says so in LeftOut). If the run fails,
+// Remove deletes every file the run created, partial ones included, so that a failed extraction leaves no
+// files behind.
 type Dir struct {
-	dir     string
-	opts    Options
-	index   func(*IndexRow) error
-	tracker *flow.Tracker
-	active  map[[2]int64]*dirStream // (0 tcp / 1 udp, stream) → extraction
-	created [2][]uint64             // bitsets of streams whose files were created in this run
-	err     error
+	dir      string
+	opts     Options
+	index    func(*IndexRow) error
+	tracker  *flow.Tracker
+	active   map[[2]int64]*dirStream // (0 tcp / 1 udp, stream) → extraction
+	created  [2][]uint64             // bitsets of streams whose files were created in this run
+	names    []string                // the files created in this run, in order
+	maxFiles int                     // cap on len(names); 0: none
+	left     LeftOut
+	openFile func(name string, flag int, perm os.FileMode) (io.WriteCloser, error) // os.OpenFile; tests fail it
+	err      error
+}
+
+// LeftOut counts what the cap on files left out of the extraction.
+type LeftOut struct {
+	Files         int64 // sides with payload whose file was not created
+	Conversations int64 // conversations with at least one such side
+	Bytes         int64 // payload bytes of those sides
 }
 
 // NewDir returns an extractor into dir, which must exist. index is called with each conversation as it ends.
 func NewDir(dir string, flowOpts flow.Options, opts Options, index func(*IndexRow) error) *Dir {
-	d := &Dir{dir: dir, opts: opts, index: index, active: make(map[[2]int64]*dirStream)}
+	d := &Dir{dir: dir, opts: opts, index: index, active: make(map[[2]int64]*dirStream),
+		openFile: func(name string, flag int, perm os.FileMode) (io.WriteCloser, error) {
+			return os.OpenFile(name, flag, perm)
+		}}
 	d.tracker = flow.NewTracker(flowOpts, d.ended)
 	return d
+}
+
+// SetMaxFiles caps the files the extraction creates at n (n <= 0: no cap). Call it before the first Add.
+func (d *Dir) SetMaxFiles(n int) { d.maxFiles = max(n, 0) }
+
+// LeftOut returns what the cap on files left out so far (complete once Close has returned).
+func (d *Dir) LeftOut() LeftOut { return d.left }
+
+// Files returns the number of files created so far.
+func (d *Dir) Files() int { return len(d.names) }
+
+// Remove deletes every file this extraction created (complete or partial). Call it when the run failed, after
+// Close or instead of it; the Dir must not be used afterwards. Files that are already gone are no error.
+func (d *Dir) Remove() error {
+	var errs []error
+	for _, name := range d.names {
+		if err := os.Remove(filepath.Join(d.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("remove %q: %w", filepath.Join(d.dir, name), err))
+		}
+	}
+	d.names = nil
+	return errors.Join(errs...)
 }
 
 // Add takes the next packet of the capture.
@@ -157,11 +205,28 @@ func (d *Dir) ended(f *flow.Flow) error {
 	s.row.GapBytes = st.GapBytes[0] + st.GapBytes[1]
 	s.row.ConflictBytes = st.Conflicts[0] + st.Conflicts[1]
 	s.row.TS, s.row.EndTS = f.TS, f.EndTS
+	switch {
+	case s.skip[0] && s.skip[1]:
+		s.row.LeftOut = "both"
+	case s.skip[0]:
+		s.row.LeftOut = "client"
+	case s.skip[1]:
+		s.row.LeftOut = "server"
+	}
+	if s.skip[0] || s.skip[1] {
+		d.left.Conversations++
+		for side := range 2 {
+			if s.skip[side] {
+				d.left.Files++
+				d.left.Bytes += st.Bytes[side]
+			}
+		}
+	}
 	return d.index(&s.row)
 }
 
 func (d *Dir) write(s *dirStream, c *Chunk) error {
-	if len(c.Data) == 0 {
+	if len(c.Data) == 0 || s.skip[c.Side] {
 		return nil
 	}
 	s.buf[c.Side] = append(s.buf[c.Side], c.Data...)
@@ -187,6 +252,11 @@ func (d *Dir) flush(s *dirStream, side Side) error {
 		pi = 1
 	}
 	if !d.isCreated(pi, bit) {
+		if d.maxFiles > 0 && len(d.names) >= d.maxFiles {
+			s.skip[side] = true
+			s.buf[side] = nil
+			return nil
+		}
 		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
 			return fmt.Errorf("write %q: exists and is not a regular file", path)
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -194,8 +264,9 @@ func (d *Dir) flush(s *dirStream, side Side) error {
 		}
 		flags |= os.O_TRUNC
 		d.setCreated(pi, bit)
+		d.names = append(d.names, name) // before the file exists: Remove also takes a partial one
 	}
-	f, err := os.OpenFile(path, flags, 0o666)
+	f, err := d.openFile(path, flags, 0o666)
 	if err != nil {
 		return fmt.Errorf("write %q: %w", path, err)
 	}

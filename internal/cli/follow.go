@@ -26,6 +26,7 @@ type FollowOptions struct {
 	Output    string
 	All       bool
 	MaxBuffer int
+	MaxFiles  int
 	Quiet     bool
 	FlowOpts  flow.Options
 }
@@ -52,7 +53,10 @@ of one side (--side client or server) unchanged, to a file or a pipe; json write
 
 --all -o DIR extracts every TCP and UDP stream into DIR, one file per side named after the stream and its
 endpoints (PROTO-STREAM_CLIENT-PORT_SERVER-PORT.client / .server), and writes DIR/index.csv: one row per
-conversation with its files, byte counts, gaps and conflicts.`,
+conversation with its files, byte counts, gaps and conflicts. At most --max-files files are created (10,000 by
+default; 0: no limit): the sides left out are named in index.csv (left_out) and counted on standard error. If
+the extraction fails (a write error, a full disk, Ctrl-C), the files it created are removed and no index.csv
+is left.`,
 		Example: `  pcapframe flows capture.pcap                      # find the stream
   pcapframe follow capture.pcap --stream 1            # read the chat
   pcapframe follow capture.pcap --stream 5 --format raw --side client -o image.bin
@@ -72,6 +76,7 @@ conversation with its files, byte counts, gaps and conflicts.`,
 	f.StringVarP(&o.Output, "output", "o", "", "output file (written atomically), or with --all the output directory")
 	f.BoolVar(&o.All, "all", false, "extract every TCP and UDP stream into the directory given by -o")
 	f.IntVar(&o.MaxBuffer, "max-buffer", stream.DefaultMaxBuffer, "out-of-order bytes held per direction before the missing bytes are given up as a gap")
+	f.IntVar(&o.MaxFiles, "max-files", DefaultMaxFiles, "with --all, the most files to create (0: no limit); the sides left out are listed in index.csv")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress or notes on standard error")
 	addFlowFlags(f, &o.FlowOpts)
 	return cmd
@@ -239,8 +244,16 @@ func parseFlowArg(s string) (a, b netip.AddrPort, err error) {
 	return a, b, nil
 }
 
-// followAll extracts every stream of input into the directory o.Output.
+// DefaultMaxFiles is the default of follow --all's --max-files: a capture of many short conversations would
+// otherwise make a file per side of each (150,001 files from a 21 MB capture).
+const DefaultMaxFiles = 10000
+
+// followAll extracts every stream of input into the directory o.Output. If the extraction fails, the files it
+// created are removed and index.csv is not written.
 func followAll(ctx context.Context, io *IO, o *FollowOptions, input string) error {
+	if o.MaxFiles < 0 {
+		return usagef("--max-files must be 0 (no limit) or more")
+	}
 	inputs, err := expandInputs([]string{input}, "")
 	if err != nil {
 		return err
@@ -263,17 +276,31 @@ func followAll(ctx context.Context, io *IO, o *FollowOptions, input string) erro
 		rows = append(rows[:0], *r)
 		return w.Write(rows)
 	})
+	d.SetMaxFiles(o.MaxFiles)
 	runErr := runPackets(ctx, io, inputs, 0, o.Quiet, d.Add)
 	if runErr == nil || !errors.Is(runErr, errStopped) {
 		if err := d.Close(); err != nil {
 			runErr = errors.Join(runErr, stop(err))
 		}
 	}
-	if err := finishOutput(w, runErr); err != nil {
+	var damaged *DamagedError
+	if err := finishOutput(w, runErr); err != nil && !errors.As(err, &damaged) {
+		// The run failed: index.csv was not written, and the files are removed, partial ones included.
+		if rerr := d.Remove(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
 		return err
 	}
 	if !o.Quiet {
 		fmt.Fprintf(io.ErrOut, "pcapframe: %d conversations extracted to %s (see %s)\n", n, Sanitize(dir), Sanitize(filepath.Join(dir, "index.csv")))
+	}
+	if lo := d.LeftOut(); lo.Files > 0 {
+		// Said even with --quiet: the extraction is incomplete.
+		fmt.Fprintf(io.ErrOut, "pcapframe: --max-files %d reached: %d more files (%d bytes of %d conversations) were not written; index.csv names them in left_out\n",
+			o.MaxFiles, lo.Files, lo.Bytes, lo.Conversations)
+	}
+	if damaged != nil {
+		return damaged
 	}
 	return nil
 }
