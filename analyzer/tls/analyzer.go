@@ -135,7 +135,9 @@ func (a *Analyzer) Packet(p *analyzer.Packet) error {
 		}
 		h, err := quic.ParseLong(b)
 		if err != nil {
-			if c.q.keys[client] != nil || err != quic.ErrVersion {
+			if err == quic.ErrVersion && h.Version == 0 {
+				c.note("quic: version negotiation")
+			} else if c.q.keys[client] != nil || err != quic.ErrVersion {
 				c.note(err.Error())
 			} else {
 				c.note(fmt.Sprintf("quic: unsupported version %#08x", h.Version))

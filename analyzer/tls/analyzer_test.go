@@ -281,3 +281,30 @@ func TestQUICRFC9001(t *testing.T) {
 		t.Errorf("row %+v", r)
 	}
 }
+
+// TestCryptoReassembly gives a ClientHello to the QUIC CRYPTO reassembly in pieces, out of order and
+// overlapping, as Chrome spreads its ClientHello over several Initial packets.
+func TestCryptoReassembly(t *testing.T) {
+	msg := ch12
+	pieces := [][2]int{{60, 90}, {0, 30}, {25, 70}, {90, len(msg)}, {10, 20}}
+	c := &conn{isQUIC: true, q: &quicState{}, lastAlert: -1}
+	for i, p := range pieces {
+		c.q.crypto[client].add(c, client, uint64(p[0]), msg[p[0]:p[1]], int64(i+1))
+		if done := c.ch != nil; done != (i >= 3) {
+			t.Fatalf("after piece %d: hello complete %v", i, done)
+		}
+	}
+	if c.ch == nil || c.ch.serverName != "www.example.org" || c.chFrame != 4 {
+		t.Fatalf("hello not reassembled: %+v notes %q", c.ch, c.notes)
+	}
+	// Data beyond the cap is refused with a note, and too many holes are noted, without growing memory.
+	c2 := &conn{isQUIC: true, q: &quicState{}, lastAlert: -1}
+	c2.q.crypto[client].add(c2, client, MaxHandshake-1, []byte{1, 2}, 1)
+	for i := range 100 {
+		c2.q.crypto[client].add(c2, client, uint64(1000+4*i), []byte{1}, 1)
+	}
+	if len(c2.q.crypto[client].ranges) > maxRanges || !strings.Contains(strings.Join(c2.notes, ";"), "beyond 64 KiB") ||
+		!strings.Contains(strings.Join(c2.notes, ";"), "too fragmented") || cap(c2.q.crypto[client].buf) > 2*MaxHandshake {
+		t.Errorf("ranges %d, notes %q", len(c2.q.crypto[client].ranges), c2.notes)
+	}
+}
