@@ -330,6 +330,11 @@ func isParquet(p string) bool {
 	if strings.EqualFold(filepath.Ext(p), ".parquet") {
 		return true
 	}
+	// Only a regular file can be Parquet (a reader seeks to its footer). A FIFO is not opened here: opening it
+	// would block until a writer comes (ignoring cancellation), and reading its magic would eat the capture's.
+	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		return false
