@@ -967,14 +967,16 @@ func BenchmarkLists(b *testing.B) {
 	}
 }
 
-// fuzzListRows turns fuzz input into listRows: per row, a NULL mask and list lengths, then elements.
+// fuzzListRows turns fuzz input into listRows: per row, a NULL mask and list lengths, then elements. The rows
+// hold at most about 20,000 elements, so that each input is written and read back quickly.
 func fuzzListRows(data []byte) []listRow {
 	var rows []listRow
-	for len(data) >= 4 && len(rows) < 1000 {
+	elems := 0
+	for len(data) >= 4 && len(rows) < 1000 && elems < 20_000 {
 		r := listRow{ID: int64(len(rows)), Null: data[0] & 0xf}
 		ns, ni, nf := int(data[1]%6), int(data[2]%40), int(data[3]%6)
 		if data[1]&0x80 != 0 {
-			ni = int(data[2]) * 20 // long lists
+			ni = int(data[2]) * 16 // long lists, up to 4,080 elements
 		}
 		data = data[4:]
 		for range ns {
@@ -1003,6 +1005,7 @@ func fuzzListRows(data []byte) []listRow {
 		if len(data) > 0 && data[0] == 0xbb {
 			r.Names = []string{} // present and empty
 		}
+		elems += 1 + len(r.Names) + len(r.TTLs) + len(r.RTTs)
 		rows = append(rows, r)
 	}
 	return rows
