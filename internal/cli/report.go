@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcapframe/pcapframe/capture"
+	"github.com/pcapframe/pcapframe/internal/query"
 	htmlreport "github.com/pcapframe/pcapframe/internal/report"
 )
 
@@ -82,7 +83,7 @@ func runReport(ctx context.Context, io *IO, o *ReportOptions, args []string) err
 	}
 	// The capture summaries (info) are counted while the captures are loaded; a database that already held the
 	// inputs decodes nothing, and then the capture files are read for them.
-	e, st, damaged, err := openEngineStats(ctx, io, &o.EngineOptions, args, []string{"packets"})
+	e, st, damaged, err := openEngineStats(ctx, io, &o.EngineOptions, args, query.StatsTables(nil))
 	if err != nil {
 		return err
 	}

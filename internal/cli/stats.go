@@ -31,7 +31,8 @@ func NewCmdStats(io *IO) *cobra.Command {
 		Use:   "stats INPUT...",
 		Short: "The notebook's statistics: describe, top talkers, ports, services, protocols, conversations, timeline",
 		Long: `Compute the usual statistics of captures (or of the Parquet tables that 'pcapframe convert' writes), each
-with one readable SQL query over the packets table in embedded DuckDB (--show-sql prints them):
+with one readable SQL query over the packets table, or the dns and tls tables, in embedded DuckDB (--show-sql
+prints them):
 
   ` + strings.Join(query.SectionNames(), ", ") + `
 
@@ -44,8 +45,9 @@ their values; every other figure stays exact. --exact gives pandas' exact values
 quartiles keep every value of every numeric column in memory, beyond --memory-limit.
 
 protocols counts frames per protocol path as 'tshark -q -z io,phs' does; timeline counts packets and bytes per
-interval from the first packet, as 'tshark -q -z io,stat,INTERVAL' does. On a terminal the sections are
-aligned tables with inline bars; --json writes one JSON object for scripts.`,
+interval from the first packet, as 'tshark -q -z io,stat,INTERVAL' does. The dns_* and tls_* sections count
+DNS transactions and TLS handshakes (the dns and tls tables); they are shown only when the inputs have some.
+On a terminal the sections are aligned tables with inline bars; --json writes one JSON object for scripts.`,
 		Example: `  pcapframe stats capture.pcap
   pcapframe stats out/ --top 20 --only src,dst,talker_peers
   pcapframe stats capture.pcap --json | jq '.sections[] | select(.name=="src") | .rows'`,
@@ -74,7 +76,7 @@ func runStats(ctx context.Context, io *IO, o *StatsOptions, args []string) error
 			return usagef("unknown section %q (sections: %s)", name, strings.Join(query.SectionNames(), ", "))
 		}
 	}
-	e, damaged, err := openEngine(ctx, io, &o.EngineOptions, args, []string{"packets"})
+	e, damaged, err := openEngine(ctx, io, &o.EngineOptions, args, query.StatsTables(o.Only))
 	if err != nil {
 		return err
 	}

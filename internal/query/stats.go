@@ -9,13 +9,18 @@ import (
 	"time"
 )
 
-// Section is one statistic of `pcapframe stats`: a titled SQL query over the packets table.
+// Section is one statistic of `pcapframe stats`: a titled SQL query over the packets table, or over a protocol
+// table (dns, tls).
 type Section struct {
 	Name  string
 	Title string
 	// SQL is the query with $top and $interval_ns placeholders (see Query).
 	SQL string
-	// Needs lists the packets columns the query reads; the section is skipped when one is missing.
+	// Table is the table the query reads: "" for packets, else a protocol table (dns, tls). A section over a
+	// protocol table is left out of the report when that table is missing or has no rows, unless
+	// StatsOptions.Only names it (it is then skipped, saying so): a capture without DNS shows no DNS section.
+	Table string
+	// Needs lists the columns of Table the query reads; the section is skipped when one is missing.
 	Needs []string
 	// Bar names the column drawn as an inline bar on a terminal; "" for none.
 	Bar string
@@ -63,6 +68,24 @@ var Sections = []Section{
 	{Name: "conversations", Title: "Top conversations", SQL: sqlConversations,
 		Needs: []string{"src", "dst", "sport", "dport", "proto", "time", "wirelen", "payload"}, Bar: "packets"},
 	{Name: "timeline", Title: "Packets and bytes per interval", SQL: sqlTimeline, Needs: []string{"time", "wirelen"}, Bar: "packets"},
+	{Name: "dns_domains", Title: "DNS: top queried base domains", SQL: sqlDNSDomains, Table: "dns",
+		Needs: []string{"base_domain", "subdomain", "query_frame", "orig_h"}, Bar: "transactions"},
+	{Name: "dns_subdomains", Title: "DNS: base domains by unique subdomains (tunnels and DGAs have many)", SQL: sqlDNSSubdomains, Table: "dns",
+		Needs: []string{"base_domain", "subdomain", "subdomain_entropy", "longest_label"}, Bar: "subdomains"},
+	{Name: "dns_rcodes", Title: "DNS: response codes", SQL: sqlDNSRcodes, Table: "dns", Needs: []string{"rcode_name"}, Bar: "transactions"},
+	{Name: "dns_qtypes", Title: "DNS: query types", SQL: sqlDNSQtypes, Table: "dns", Needs: []string{"qtype_name"}, Bar: "transactions"},
+	{Name: "tls_sni", Title: "TLS: top server names (SNI)", SQL: sqlTLSSNI, Table: "tls",
+		Needs: []string{"server_name", "orig_h", "resp_h", "established"}, Bar: "handshakes"},
+	{Name: "tls_versions", Title: "TLS: negotiated versions", SQL: sqlTLSVersions, Table: "tls",
+		Needs: []string{"version", "established"}, Bar: "handshakes"},
+	{Name: "tls_ja4", Title: "TLS: top client fingerprints (JA4)", SQL: sqlTLSJA4, Table: "tls",
+		Needs: []string{"ja4", "orig_h", "server_name"}, Bar: "handshakes"},
+}
+
+// emptyTable says what a protocol table without rows means, for a section over it that --only names.
+var emptyTable = map[string]string{
+	"dns": "no DNS transactions in the inputs",
+	"tls": "no TLS handshakes in the inputs",
 }
 
 // SectionNames returns the names of the sections.
@@ -70,6 +93,18 @@ func SectionNames() []string {
 	out := make([]string, len(Sections))
 	for i, s := range Sections {
 		out[i] = s.Name
+	}
+	return out
+}
+
+// StatsTables returns the tables the sections named in only read (all sections when only is empty): packets,
+// then the protocol tables (dns, tls), each once, for LoadOptions.Tables.
+func StatsTables(only []string) []string {
+	out := []string{"packets"}
+	for _, s := range Sections {
+		if s.Table != "" && !slices.Contains(out, s.Table) && (len(only) == 0 || slices.Contains(only, s.Name)) {
+			out = append(out, s.Table)
+		}
 	}
 	return out
 }
@@ -122,7 +157,7 @@ type Report struct {
 // maxIntervals caps the number of timeline intervals.
 const maxIntervals = 100_000
 
-// Stats runs the sections over the packets table.
+// Stats runs the sections over the packets table, and those over the dns and tls tables when they have rows.
 func (e *Engine) Stats(ctx context.Context, opts StatsOptions) (*Report, error) {
 	if opts.Top <= 0 {
 		opts.Top = 10
@@ -143,6 +178,24 @@ func (e *Engine) Stats(ctx context.Context, opts StatsOptions) (*Report, error) 
 	cols := tables[i].Columns
 	has := func(name string) bool {
 		return slices.ContainsFunc(cols, func(c ColumnInfo) bool { return c.Name == name })
+	}
+	// The rows of each protocol table a selected section reads (-1 when the table is missing).
+	protoRows := map[string]int64{}
+	for _, s := range Sections {
+		if s.Table == "" || (len(opts.Only) > 0 && !slices.Contains(opts.Only, s.Name)) {
+			continue
+		}
+		if _, done := protoRows[s.Table]; done {
+			continue
+		}
+		protoRows[s.Table] = -1
+		if slices.ContainsFunc(tables, func(t TableInfo) bool { return t.Name == s.Table }) {
+			var n int64
+			if err := e.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+quoteIdent(s.Table)).Scan(&n); err != nil {
+				return nil, fmt.Errorf("stats: count %s: %w", s.Table, e.explain(ctx, err))
+			}
+			protoRows[s.Table] = n
+		}
 	}
 	rep := &Report{Interval: opts.Interval}
 	var span *int64
@@ -191,9 +244,28 @@ func (e *Engine) Stats(ctx context.Context, opts StatsOptions) (*Report, error) 
 			s.Title = "Packets and bytes per " + rep.Interval.String()
 		}
 		r := SectionResult{Section: s}
+		if s.Table != "" {
+			if n := protoRows[s.Table]; n <= 0 {
+				if len(opts.Only) == 0 {
+					continue // no section over an empty or missing protocol table
+				}
+				r.Skipped = "no " + s.Table + " table in the inputs"
+				if n == 0 {
+					r.Skipped = emptyTable[s.Table]
+				}
+			}
+		}
+		tableCols, table := cols, "packets"
+		if s.Table != "" {
+			table = s.Table
+			tableCols = nil
+			if j := slices.IndexFunc(tables, func(t TableInfo) bool { return t.Name == s.Table }); j >= 0 {
+				tableCols = tables[j].Columns
+			}
+		}
 		for _, n := range s.Needs {
-			if !has(n) {
-				r.Skipped = "the packets table has no column " + n
+			if r.Skipped == "" && !slices.ContainsFunc(tableCols, func(c ColumnInfo) bool { return c.Name == n }) {
+				r.Skipped = "the " + table + " table has no column " + n
 				break
 			}
 		}

@@ -174,3 +174,93 @@ ORDER BY r.bucket`
 const sqlProtoName = `CREATE OR REPLACE TEMP MACRO proto_name(p) AS
   CASE p WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 132 THEN 'sctp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmpv6'
          ELSE p::VARCHAR END`
+
+// The DNS and TLS sections read the dns and tls tables (analyzer/dns, analyzer/tls): one row per DNS transaction
+// (a query and its response, a query never answered, or a response whose query was not seen), one row per TLS
+// handshake. A transaction counts as a query when its query message was seen (query_frame is not null).
+
+// sqlDNSDomains is the most queried base domains (registered domains), with their queries, unique subdomains
+// (compared in lower case: DNS names are case-insensitive) and clients.
+const sqlDNSDomains = `SELECT
+  base_domain,
+  count(*)                                                   AS transactions,
+  count(*) FILTER (WHERE query_frame IS NOT NULL)            AS queries,
+  count(DISTINCT lower(subdomain)) FILTER (WHERE subdomain <> '') AS subdomains,
+  count(DISTINCT orig_h)                                     AS clients
+FROM dns
+WHERE base_domain IS NOT NULL
+GROUP BY base_domain
+ORDER BY transactions DESC, base_domain
+LIMIT $top`
+
+// sqlDNSSubdomains is the base domains with the most unique subdomains, with the mean Shannon entropy of their
+// subdomains (bits per byte) and their longest label: many long, random-looking subdomains of one base domain are
+// the mark of DNS tunnels and DGAs.
+const sqlDNSSubdomains = `SELECT
+  base_domain,
+  count(DISTINCT lower(subdomain)) FILTER (WHERE subdomain <> '') AS subdomains,
+  count(*)                                                   AS transactions,
+  round(avg(subdomain_entropy) FILTER (WHERE subdomain <> ''), 2) AS mean_entropy,
+  max(longest_label)                                         AS longest_label
+FROM dns
+WHERE base_domain IS NOT NULL
+GROUP BY base_domain
+HAVING subdomains > 0
+ORDER BY subdomains DESC, transactions DESC, base_domain
+LIMIT $top`
+
+// sqlDNSRcodes counts the transactions per response code; those without a response are "(no response)".
+const sqlDNSRcodes = `SELECT
+  coalesce(rcode_name, '(no response)')                      AS rcode,
+  count(*)                                                   AS transactions,
+  round(100.0 * count(*) / sum(count(*)) OVER (), 1)         AS percent
+FROM dns
+GROUP BY ALL
+ORDER BY transactions DESC, rcode`
+
+// sqlDNSQtypes counts the transactions per query type; those without a question are "(no question)".
+const sqlDNSQtypes = `SELECT
+  coalesce(qtype_name, '(no question)')                      AS qtype,
+  count(*)                                                   AS transactions,
+  round(100.0 * count(*) / sum(count(*)) OVER (), 1)         AS percent
+FROM dns
+GROUP BY ALL
+ORDER BY transactions DESC, qtype`
+
+// sqlTLSSNI is the server names (SNI) of the most handshakes, with their clients, servers and completed
+// handshakes.
+const sqlTLSSNI = `SELECT
+  server_name,
+  count(*)                                                   AS handshakes,
+  count(*) FILTER (WHERE established)                        AS established,
+  count(DISTINCT orig_h)                                     AS clients,
+  count(DISTINCT resp_h)                                     AS servers
+FROM tls
+WHERE server_name IS NOT NULL
+GROUP BY server_name
+ORDER BY handshakes DESC, server_name
+LIMIT $top`
+
+// sqlTLSVersions counts the handshakes per negotiated version; those whose ServerHello was not seen are
+// "(no ServerHello)".
+const sqlTLSVersions = `SELECT
+  coalesce(version, '(no ServerHello)')                      AS version,
+  count(*)                                                   AS handshakes,
+  count(*) FILTER (WHERE established)                        AS established,
+  round(100.0 * count(*) / sum(count(*)) OVER (), 1)         AS percent
+FROM tls
+GROUP BY ALL
+ORDER BY handshakes DESC, version`
+
+// sqlTLSJA4 is the client fingerprints (JA4) of the most handshakes, with their clients and server names.
+const sqlTLSJA4 = `SELECT
+  ja4,
+  count(*)                                                   AS handshakes,
+  count(DISTINCT orig_h)                                     AS clients,
+  count(DISTINCT server_name)                                AS server_names,
+  min(server_name)                                           AS example_server_name
+FROM tls
+WHERE ja4 IS NOT NULL
+GROUP BY ja4
+ORDER BY handshakes DESC, ja4
+LIMIT $top`

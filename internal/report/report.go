@@ -131,7 +131,7 @@ var charts = []struct {
 	{"conversation", agg.Conversation, false, "conv"},
 }
 
-// Collect computes the report's data from the packets table of e. The statistics run on e while the charts,
+// Collect computes the report's data from the packets table of e (and the dns and tls tables, for their stats sections). The statistics run on e while the charts,
 // the timeline and the graph run on a second connection (query.Engine.Session), so that DuckDB keeps both cores
 // busy through the parts of the statistics that run on one thread.
 func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) {
@@ -301,6 +301,8 @@ func collectStats(ctx context.Context, e *query.Engine, opts Options) (rep, conv
 	if rep, err = e.Stats(ctx, query.StatsOptions{Top: opts.Top, Only: others}); err != nil {
 		return nil, nil, err
 	}
+	// Named in Only, the sections over an empty dns or tls table are skipped; stats leaves them out, so does the page.
+	rep.Sections = slices.DeleteFunc(rep.Sections, func(s query.SectionResult) bool { return s.Table != "" && s.Skipped != "" })
 	if conv, err = e.Stats(ctx, query.StatsOptions{Top: opts.MaxConversations, Only: []string{name}}); err != nil {
 		return nil, nil, err
 	}

@@ -207,7 +207,8 @@
 
   function renderHeader() {
     var links = [['summary', 'Summary'], ['charts', 'Charts'], ['timeline', 'Over time'], ['graph', 'Who talks to whom'],
-      ['conversations', 'Conversations'], ['talkers', 'Top talkers and ports'], ['previews', 'Payload'], ['stats', 'Statistics']];
+      ['conversations', 'Conversations'], ['talkers', 'Top talkers and ports'], ['dns-tls', 'DNS and TLS'], ['previews', 'Payload'], ['stats', 'Statistics']];
+    if (!hasProtocolSections()) links = links.filter(function (l) { return l[0] !== 'dns-tls'; });
     var nav = h('nav', { class: 'toc' }, links.map(function (l) {
       return h('a', { click: function () { var e = document.getElementById(l[0]); if (e) e.scrollIntoView(); } }, l[1]);
     }));
@@ -703,10 +704,32 @@
     sec.appendChild(grid);
     app.appendChild(sec);
   }
+  // protocolSections are the stats sections over the dns and tls tables, shown in their own block; stats leaves
+  // them out when the inputs have no DNS transaction or TLS handshake, and then so does the page.
+  var protocolSections = ['dns_domains', 'dns_subdomains', 'dns_rcodes', 'dns_qtypes', 'tls_sni', 'tls_versions', 'tls_ja4'];
+  function shownProtocolSections() {
+    return protocolSections.map(section).filter(function (st) { return st && !st.skipped; });
+  }
+  function hasProtocolSections() { return shownProtocolSections().length > 0; }
+  function renderProtocols() {
+    var shown = shownProtocolSections();
+    if (!shown.length) return;
+    var sec = block('dns-tls', 'DNS and TLS');
+    sec.appendChild(h('p', { class: 'count' }, 'DNS transactions (the dns table) and TLS handshakes (the tls table), each section one SQL query as pcapframe stats runs it.'));
+    var grid = h('div', { class: 'two' });
+    shown.forEach(function (st) {
+      var d = h('div', { id: 'stat-' + st.name }, h('h3', {}, st.title), statTable(st));
+      if (st.sql) d.appendChild(h('details', { class: 'stat' }, h('summary', {}, 'SQL'), h('pre', { class: 'sql' }, st.sql)));
+      grid.appendChild(d);
+    });
+    sec.appendChild(grid);
+    app.appendChild(sec);
+  }
   function renderStats() {
     var sec = block('stats', 'Statistics (as pcapframe stats)');
     sec.appendChild(h('p', { class: 'count' }, 'Each section is one SQL query over the packets table; open a section for its table and query.'));
     var skip = { src: 1, dst: 1, talker_peers: 1, talker_ports: 1, dport: 1, sport: 1, services: 1 };
+    protocolSections.forEach(function (n) { skip[n] = 1; });
     stats.forEach(function (st) {
       if (skip[st.name]) return;
       var d = h('details', { class: 'stat', id: 'stat-' + st.name }, h('summary', {}, st.title), statTable(st));
@@ -794,6 +817,7 @@
     renderGraphBlock();
     renderTableBlock();
     renderTalkers();
+    renderProtocols();
     renderPreviews();
     renderStats();
     renderCharts();
