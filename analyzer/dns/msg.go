@@ -269,7 +269,15 @@ func readName(msg []byte, off int, nm *name) (next int, n note) {
 // '.' always separates labels. The form is reversible (see unescape).
 func appendEscaped(dst, b []byte, label bool) []byte {
 	const hex = "0123456789abcdef"
+	plain := 0
 	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c == '.' && label {
+			break
+		}
+		plain++
+	}
+	dst = append(dst, b[:plain]...)
+	for _, c := range b[plain:] {
 		switch {
 		case c == '\\':
 			dst = append(dst, '\\', '\\')

@@ -197,34 +197,45 @@ func (c *suffixCache) baseLabels(esc []byte, labels int) int {
 	return 0
 }
 
-// entropy is the Shannon entropy, in bits per byte, of the bytes of labels [0, n) of nm (separators excluded).
+// xlog2x[c] is c·log2(c), for the entropy of byte counts up to 255 (a subdomain has at most 253 bytes).
+var xlog2x [256]float64
+
+func init() {
+	for c := 1; c < len(xlog2x); c++ {
+		xlog2x[c] = float64(c) * math.Log2(float64(c))
+	}
+}
+
+// entropy is the Shannon entropy, in bits per byte, of the bytes of labels [0, n) of nm (separators excluded):
+// with N bytes of which c_i are byte i, H = log2 N - (Σ c_i·log2 c_i) / N.
 func entropy(nm *name, n int) float64 {
 	if n <= 0 {
 		return 0
 	}
-	var counts [256]int
-	total := 0
-	start := 0
+	var counts [256]uint8
+	var seen [256]byte
+	distinct, total, start := 0, 0, 0
 	for i := range n {
 		end := int(nm.end[i])
 		for _, c := range nm.raw[start:end] {
+			if counts[c] == 0 {
+				seen[distinct] = c
+				distinct++
+			}
 			counts[c]++
 		}
 		total += end - start
 		start = end + 1
 	}
-	if total == 0 {
+	if total == 0 || distinct == 1 {
 		return 0
 	}
-	h := 0.0
-	for _, k := range counts {
-		if k > 0 {
-			p := float64(k) / float64(total)
-			h -= p * math.Log2(p)
-		}
+	sum := 0.0
+	for _, c := range seen[:distinct] {
+		sum += xlog2x[counts[c]]
 	}
-	if h <= 0 {
-		return 0
+	if h := xlog2x[total]/float64(total) - sum/float64(total); h > 0 {
+		return h
 	}
-	return h
+	return 0
 }
