@@ -180,6 +180,12 @@ func TestTLSCases(t *testing.T) {
 		}},
 		{"not tls", []chunk{{true, []byte("GET / HTTP/1.1\r\n\r\n"), 0}, {false, record(recHandshake, sh12), 0}},
 			func(r *Row) string { return want(r == nil, "no row") }},
+		{"starttls", []chunk{{false, []byte("220 mail ESMTP\r\n"), 0}, {true, []byte("EHLO x\r\n"), 0}, {false, []byte("250 STARTTLS\r\n"), 0},
+			{true, []byte("STARTTLS\r\n"), 0}, {false, []byte("220 go ahead\r\n"), 0}, {true, record(recHandshake, ch12), 0},
+			{false, record(recHandshake, sh12), 0}}, func(r *Row) string {
+			return want(r.Version == "TLSv12" && r.ServerName == "www.example.org" && r.Note == "tls after clear text (STARTTLS); handshake not completed",
+				"the handshake after STARTTLS")
+		}},
 		{"record too long", []chunk{{true, record(recHandshake, ch12), 0}, {false, []byte{22, 3, 3, 0xff, 0xff, 0, 0}, 0}},
 			func(r *Row) string { return want(strings.Contains(r.Note, "invalid tls record header"), "a note") }},
 		{"extensions overrun", []chunk{{true, record(recHandshake, handshake(msgClientHello,

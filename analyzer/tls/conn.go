@@ -47,6 +47,7 @@ type recState struct {
 	alertN   int
 	records  int // complete record headers read
 	v2       bool
+	quiet    bool // resume without a note
 	lost     bool // out of step (a bad header, a gap): waiting for a segment that starts with a record header
 	finished bool // a handshake record after this side's ChangeCipherSpec (its encrypted Finished)
 	ccs      bool
@@ -95,6 +96,7 @@ type conn struct {
 	established      bool
 	lastAlert        int // -1 when none
 	dead             bool
+	clear            int // client segments of clear text seen (0: none, or TLS started)
 	notes            []string
 
 	rec [2]recState
@@ -224,6 +226,9 @@ func (c *conn) message(dir int, typ byte, body []byte, frame int64) {
 
 // --- TLS records over TCP ---
 
+// maxClearSegments is how many client segments of clear text may precede a STARTTLS ClientHello.
+const maxClearSegments = 64
+
 // maxRecord is the largest record length accepted: 2^14 plus the 2,048 bytes of expansion TLS 1.2 allows.
 const maxRecord = 1<<14 + 2048
 
@@ -233,6 +238,22 @@ func (c *conn) data(dir int, d []byte, frame int64) {
 	if c.dead {
 		return
 	}
+	if c.clear > 0 {
+		// Clear text so far (SMTP, IMAP, POP3, FTP, XMPP before STARTTLS): TLS starts where a client segment
+		// starts with a ClientHello record; the server's stream then resumes at its next record header.
+		if dir == server {
+			return
+		}
+		if len(d) < 6 || d[0] != recHandshake || d[1] != 3 || d[2] > 4 || d[5] != msgClientHello {
+			if c.clear++; c.clear > maxClearSegments {
+				c.dead = true
+			}
+			return
+		}
+		c.clear = 0
+		c.rec = [2]recState{{records: 1}, {records: 1, lost: true, quiet: true}}
+		c.note("tls after clear text (STARTTLS)")
+	}
 	if rs.lost {
 		// Out of step after a gap or a bad header: resume where a segment starts with a plausible record header.
 		if len(d) < 5 || !plausible(d[0], d[1], d[2], int(binary.BigEndian.Uint16(d[3:5]))) {
@@ -240,7 +261,10 @@ func (c *conn) data(dir int, d []byte, frame int64) {
 		}
 		rs.lost, rs.hdrN, rs.rem = false, 0, 0
 		c.hs[dir].buf, c.hs[dir].skip = c.hs[dir].buf[:0], 0
-		c.note("the " + sideName(dir) + "'s stream resynchronised at a record header")
+		if !rs.quiet {
+			c.note("the " + sideName(dir) + "'s stream resynchronised at a record header")
+		}
+		rs.quiet = false
 	}
 	for len(d) > 0 {
 		if rs.rem == 0 {
@@ -308,11 +332,13 @@ func (c *conn) header(dir int) bool {
 	l := int(binary.BigEndian.Uint16(h[3:5]))
 	if !plausible(h[0], h[1], h[2], l) {
 		if first && dir == client {
-			c.dead = true // the client does not speak TLS: not a TLS connection
+			c.clear = 1 // the client does not start with TLS: clear text, perhaps STARTTLS later
 			return false
 		}
 		rs.lost = true
-		if !c.established {
+		if dir == server && c.rec[client].records == 0 {
+			rs.quiet = true // a server that speaks first (an SMTP banner): not worth a note yet
+		} else if !c.established {
 			c.note(fmt.Sprintf("invalid tls record header (%x) in the %s's stream", h[:], sideName(dir)))
 		}
 		return false
