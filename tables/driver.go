@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/pcapframe/pcapframe/analyzer"
@@ -118,6 +119,21 @@ func NewPass(outs []Output, opts Options) (*Pass, error) {
 			}
 		}
 	}
+	if len(p.flowers) > 0 {
+		// The flows table's service column comes from the analyzers that name services, selected or not.
+		for _, d := range list {
+			if !d.service || slices.ContainsFunc(outs, func(o Output) bool { return o.Def == d }) {
+				continue
+			}
+			b, err := d.start(discard{}, e)
+			if err != nil {
+				return nil, err
+			}
+			a := b.(analyzer.Analyzer)
+			p.analyzers = append(p.analyzers, a)
+			p.services = append(p.services, a.(analyzer.Service))
+		}
+	}
 	p.berr = make([]error, len(p.batchers))
 	if len(p.flowers) > 0 || len(p.analyzers) > 0 {
 		p.tracker = flow.NewTracker(opts.Flow, p.ended)
@@ -127,6 +143,13 @@ func NewPass(outs []Output, opts Options) (*Pass, error) {
 	}
 	return p, nil
 }
+
+// discard is the Writer of a table that runs only for the flows table's service column.
+type discard struct{}
+
+func (discard) Write(any) error { return nil }
+func (discard) Close() error    { return nil }
+func (discard) Abort() error    { return nil }
 
 // Stats returns the counters so far.
 func (p *Pass) Stats() Stats {

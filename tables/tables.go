@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/analyzer/dns"
+	"github.com/pcapframe/pcapframe/analyzer/tls"
 	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/packet"
@@ -20,6 +22,8 @@ var list = []*Def{
 	Packets,
 	Flows,
 	Endpoints,
+	Analyzer(dns.Table, dns.New),
+	Analyzer(tls.Table, tls.New),
 }
 
 // The tables every run can build.
@@ -80,6 +84,8 @@ type Def struct {
 	// Derived maps columns that DuckDB computes from the stored ones (the SQL expression) instead of storing
 	// them; writers to files write every column.
 	Derived map[string]string
+
+	service bool // the builder is an analyzer that names services (analyzer.Service)
 
 	start  func(w Writer, env *env) (any, error)
 	writer func(columns []string, format sink.Format, w io.Writer, path string, opts sink.Options) (Writer, error)
@@ -164,10 +170,17 @@ func (e *ColumnError) Unwrap() error { return e.Err }
 
 // Analyzer defines the table of a protocol analyzer: newAnalyzer builds the analyzer of a run around the
 // function that takes each finished row (which must own its memory: the row is copied).
+//
+// If A implements analyzer.Service, the analyzer also runs whenever the flows table is built, its own rows
+// discarded when its table is not selected, so that the flows table's service column is the same whatever
+// tables a run builds.
 func Analyzer[R any, A analyzer.Analyzer](t *schema.Table[R], newAnalyzer func(emit func(*R) error) A) *Def {
-	return Define(t, nil, func(out *Rows[R], _ *Options) any {
+	d := Define(t, nil, func(out *Rows[R], _ *Options) any {
 		return &analyzerBuilder[R]{Analyzer: newAnalyzer(out.Add), out: out}
 	})
+	var a A
+	_, d.service = any(a).(analyzer.Service)
+	return d
 }
 
 // analyzerBuilder flushes the analyzer's rows when it closes.
