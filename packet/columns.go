@@ -105,7 +105,7 @@ var Table = &schema.Table[Packet]{
 		integer("inner_dport", schema.Int32, "Destination port inside the tunnel.", has(HasInnerPorts), func(p *Packet) int64 { return int64(p.InnerDPort) }),
 
 		// Payload.
-		integer("payload", schema.Int32, "Transport payload length in bytes as the headers declare it (TCP: IP length minus headers, as tshark's tcp.len; UDP: length minus 8; ICMP: after the 8-byte header; other protocols: the IP payload).", has(HasPayload), func(p *Packet) int64 { return int64(p.PayloadLen) }),
+		integer("payload", schema.Int32, "Transport payload bytes the frame itself carries, as its headers declare them (TCP: IP length minus headers, as tshark's tcp.len; UDP: length minus 8; ICMP: after the 8-byte header; other protocols: the IP payload). Each byte of a fragmented datagram counts once: the first fragment counts the bytes after its transport header (not the length the UDP header gives the whole datagram), a later fragment the bytes it carries (its IP payload), so the sum over a datagram's fragments is its payload and a sum of payload never exceeds the bytes on the wire. Scapy differs on later fragments: it decodes no transport layer in them (their payload is Raw), so a notebook that sums len(pkt[UDP].payload) or len(pkt[TCP].payload) counts them 0 and a first fragment the bytes it holds after the header; the flows table still counts a datagram's payload once, by its first fragment's UDP length.", has(HasPayload), func(p *Packet) int64 { return int64(p.FramePayloadLen()) }),
 		{Name: "payload_raw", Type: schema.Bytes, Default: true, Doc: "Captured transport payload bytes (fewer than payload when the snap length cut the frame).", Append: func(p *Packet, b []byte) ([]byte, bool) {
 			if !p.Has(HasPayload) {
 				return b, false

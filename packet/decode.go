@@ -676,6 +676,7 @@ func (p *Packet) setPayload(b []byte, declared int) {
 	}
 	p.Layers |= HasPayload
 	p.PayloadLen = int32(declared)
+	p.payFrame = int32(declared)
 	n := min(len(b), declared)
 	if n > 0 {
 		p.payOff = p.offset(b)
@@ -736,6 +737,9 @@ func (d *Decoder) transport(p *Packet, proto uint8, b []byte, declared int) {
 			n = declared - 8
 		}
 		p.setPayload(b[8:], n)
+		if carried := max(declared-8, 0); carried < n {
+			p.payFrame = int32(carried) // a first fragment, or a UDP length beyond the IP packet
+		}
 		d.udpTunnel(p, b[8:min(len(b), 8+max(n, 0))])
 	case layers.IPProtocolICMPv4:
 		p.push("icmp")

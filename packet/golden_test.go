@@ -256,7 +256,19 @@ func expected(t map[string]string) map[string]string {
 	case contains("udp") && t["udp.srcport"] != "":
 		e["sport"], e["dport"] = t["udp.srcport"], t["udp.dstport"]
 		if n, err := strconv.Atoi(t["udp.length"]); err == nil {
-			e["payload"] = strconv.Itoa(n - 8)
+			// The frame carries at most what its IP packet holds after the UDP header: in a first fragment the
+			// UDP length is the whole datagram's.
+			pay := n - 8
+			if c, ok := ipCarried(ips[0], t); ok && c-8 < pay {
+				pay = max(c-8, 0)
+			}
+			e["payload"] = strconv.Itoa(pay)
+		}
+	case laterFragment(ips[0], t):
+		// With reassembly off tshark decodes no transport header in a later fragment: its payload is the bytes
+		// its IP packet carries.
+		if c, ok := ipCarried(ips[0], t); ok {
+			e["payload"] = strconv.Itoa(c)
 		}
 	}
 	if contains("icmp") && t["icmp.type"] != "" {
@@ -265,6 +277,44 @@ func expected(t map[string]string) map[string]string {
 		e["icmp_type"], e["icmp_code"] = t["icmpv6.type"], t["icmpv6.code"]
 	}
 	return clean(e)
+}
+
+// ipCarried is the number of bytes the outermost IP header (ip or ipv6) says its packet carries after the IP
+// headers, from tshark's fields: ip.len - ip.hdr_len, or ipv6.plen less the extension headers tshark decoded
+// (fragment header: 8 bytes; hop-by-hop, routing and destination options: their len_oct).
+func ipCarried(ip string, t map[string]string) (int, bool) {
+	num := func(f string) int {
+		n, _ := strconv.Atoi(t[f])
+		return n
+	}
+	switch ip {
+	case "ip":
+		if t["ip.len"] == "" || t["ip.hdr_len"] == "" {
+			return 0, false
+		}
+		return num("ip.len") - num("ip.hdr_len"), true
+	case "ipv6":
+		if t["ipv6.plen"] == "" || t["ipv6.plen"] == "0" {
+			return 0, false
+		}
+		n := num("ipv6.plen") - num("ipv6.hopopts.len_oct") - num("ipv6.routing.len_oct") - num("ipv6.dstopts.len_oct")
+		if t["ipv6.fraghdr.offset"] != "" {
+			n -= 8
+		}
+		return n, true
+	}
+	return 0, false
+}
+
+// laterFragment reports whether the outermost IP header is a fragment other than the first.
+func laterFragment(ip string, t map[string]string) bool {
+	switch ip {
+	case "ip":
+		return t["ip.frag_offset"] != "" && t["ip.frag_offset"] != "0"
+	case "ipv6":
+		return t["ipv6.fraghdr.offset"] != "" && t["ipv6.fraghdr.offset"] != "0"
+	}
+	return false
 }
 
 // clean drops the columns tshark has no value for: they are not compared.

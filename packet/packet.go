@@ -130,10 +130,20 @@ type Packet struct {
 	InnerSPort, InnerDPort uint16
 
 	// Transport payload. PayloadLen is the length the headers declare (valid iff HasPayload); the captured bytes
-	// (Payload) may be fewer when the capture was cut by a snap length.
+	// (Payload) may be fewer when the capture was cut by a snap length. For the first fragment of a fragmented
+	// UDP datagram PayloadLen is the whole datagram's payload, as its UDP header declares it (flows count the
+	// datagram once by it, and followers see the bytes that follow in other frames as missing); FramePayloadLen
+	// is what the frame itself carries.
 	PayloadLen        int32
+	payFrame          int32
 	payOff, payCapLen int32
 }
+
+// FramePayloadLen returns the number of transport payload bytes the frame itself carries, as its IP header
+// declares them (valid iff HasPayload): PayloadLen, except for a UDP header that declares more than the IP
+// packet holds (the first fragment of a fragmented datagram), where it is the bytes after the UDP header. Over
+// the fragments of a datagram it sums to the datagram's payload.
+func (p *Packet) FramePayloadLen() int32 { return p.payFrame }
 
 // Has reports whether all of the given layer bits are set.
 func (p *Packet) Has(bits uint32) bool { return p.Layers&bits == bits }

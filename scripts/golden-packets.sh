@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 command -v tshark >/dev/null || { echo "golden-packets: tshark is missing (apt-get install -y tshark)" >&2; exit 2; }
 fields=(frame.number frame.time_epoch frame.cap_len frame.len frame.protocols ip.src ip.dst ipv6.src ipv6.dst
   ip.proto ip.ttl ipv6.hlim ip.len tcp.srcport tcp.dstport udp.srcport udp.dstport tcp.seq_raw tcp.ack_raw
-  tcp.flags tcp.window_size_value tcp.len udp.length icmp.type icmp.code icmpv6.type icmpv6.code)
+  tcp.flags tcp.window_size_value tcp.len udp.length icmp.type icmp.code icmpv6.type icmpv6.code
+  ip.hdr_len ip.flags.mf ip.frag_offset ipv6.plen ipv6.fraghdr.offset ipv6.fraghdr.more ipv6.hopopts.len_oct
+  ipv6.dstopts.len_oct ipv6.routing.len_oct)
 args=()
 for f in "${fields[@]}"; do args+=(-e "$f"); done
 version=$(tshark --version | head -n 1)
