@@ -3,11 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -16,6 +19,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/pcapframe/pcapframe/internal/textsafe"
+	"github.com/pcapframe/pcapframe/stream"
 )
 
 // Hostile captures built by the tests (issue 16, items 14 and 15): every command still works on them and no
@@ -309,4 +313,155 @@ func TestHostileTextEscaped(t *testing.T) {
 		}
 	}
 	walk("", reportData(t, html))
+}
+
+// udpFrame builds an Ethernet/IPv4/UDP frame with correct lengths and checksums.
+func udpFrame(t *testing.T, src, dst string, sport, dport uint16, payload []byte) []byte {
+	t.Helper()
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.ParseIP(src).To4(), DstIP: net.ParseIP(dst).To4()}
+	udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+	if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
+		t.Fatal(err)
+	}
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, gopacket.Payload(payload)); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(buf.Bytes())
+}
+
+// udpExchanges returns n UDP request/reply exchanges between 10.0.0.1:(40000+i) and 10.0.0.2:53 (Wireshark's
+// udp.stream i), with sizes[i] bytes in the request (10 if sizes is short) and 5 in the reply.
+func udpExchanges(t *testing.T, n int, sizes ...int) []testPkt {
+	var pkts []testPkt
+	for i := range n {
+		size := 10
+		if i < len(sizes) {
+			size = sizes[i]
+		}
+		for j, f := range [][]byte{
+			udpFrame(t, "10.0.0.1", "10.0.0.2", uint16(40000+i), 53, bytes.Repeat([]byte{'q'}, size)),
+			udpFrame(t, "10.0.0.2", "10.0.0.1", 53, uint16(40000+i), []byte("reply")),
+		} {
+			pkts = append(pkts, testPkt{micros: 1_700_000_000*1_000_000 + uint64(2*i+j)*1000, data: f})
+		}
+	}
+	return pkts
+}
+
+// TestFollowAllMaxFiles: follow --all stops creating files at --max-files, names what it left out in index.csv
+// and on standard error (issue 16: 150,001 files from one capture); 0 lifts the cap; the default is 10,000.
+func TestFollowAllMaxFiles(t *testing.T) {
+	path := writeTemp(t, "many.pcapng", buildPcapng([]testIface{{name: "eth0"}}, udpExchanges(t, 6)))
+	for _, tc := range []struct {
+		max       string
+		files     int // data files; index.csv comes on top
+		leftFiles int
+	}{{"5", 5, 7}, {"0", 12, 0}, {"12", 12, 0}, {"1", 1, 11}} {
+		out := filepath.Join(t.TempDir(), "streams")
+		_, errOut, code := runCmd(t, nil, "follow", path, "--all", "-o", out, "--max-files", tc.max, "-q")
+		if code != 0 {
+			t.Fatalf("--max-files %s: exit %d: %s", tc.max, code, errOut)
+		}
+		entries, _ := os.ReadDir(out)
+		if len(entries) != tc.files+1 {
+			t.Errorf("--max-files %s: %d entries, want %d files and index.csv", tc.max, len(entries), tc.files)
+		}
+		rows := readCSV(t, filepath.Join(out, "index.csv"))
+		col := slicesIndex(rows[0], "left_out")
+		if col < 0 || len(rows) != 7 {
+			t.Fatalf("index.csv header %v, %d rows", rows[0], len(rows))
+		}
+		left := 0
+		for _, r := range rows[1:] {
+			switch r[col] {
+			case "both":
+				left += 2
+			case "client", "server":
+				left++
+			case "":
+			default:
+				t.Errorf("left_out %q", r[col])
+			}
+		}
+		line := "--max-files " + tc.max + " reached: " + strconv.Itoa(tc.leftFiles) + " more files"
+		if left != tc.leftFiles || (tc.leftFiles > 0) != strings.Contains(errOut, line) {
+			t.Errorf("--max-files %s: %d sides left out in index.csv, want %d; stderr %q", tc.max, left, tc.leftFiles, errOut)
+		}
+	}
+	if f := NewCmdFollow(&IO{}).Flags().Lookup("max-files"); f == nil || f.DefValue != "10000" {
+		t.Errorf("--max-files default: %v", f)
+	}
+	if _, _, code := runCmd(t, nil, "follow", path, "--all", "-o", t.TempDir(), "--max-files", "-1"); code != ExitUsage {
+		t.Errorf("--max-files -1: exit %d, want %d", code, ExitUsage)
+	}
+}
+
+func slicesIndex(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestFollowAllCleanupOnError: when writing a stream's file fails part-way through the extraction (here the
+// name is taken by a directory; a full disk fails the same write), follow --all exits 1 and leaves none of the
+// files it created, and no index.csv (issue 16: 256 partial files were left).
+func TestFollowAllCleanupOnError(t *testing.T) {
+	// Conversation 0's request is two 40,000-byte datagrams: its file is created mid-run, before the failure.
+	pkts := udpExchanges(t, 6, 40000)
+	pkts = append(pkts[:1], append([]testPkt{pkts[0]}, pkts[1:]...)...)
+	path := writeTemp(t, "fail.pcapng", buildPcapng([]testIface{{name: "eth0"}}, pkts))
+	out := t.TempDir()
+	blocked := stream.FileName("udp", 5, netip.MustParseAddrPort("10.0.0.1:40005"), netip.MustParseAddrPort("10.0.0.2:53"), stream.Client)
+	if err := os.Mkdir(filepath.Join(out, blocked), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCmd(t, nil, "follow", path, "--all", "-o", out, "-q")
+	if code != ExitError || !strings.Contains(errOut, "not a regular file") {
+		t.Fatalf("exit %d, stderr %q; want exit %d naming the blocked file", code, errOut, ExitError)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 || entries[0].Name() != blocked {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left in the output directory: %v; want only the directory that blocked the write", names)
+	}
+	// Without the obstacle the same capture extracts (so the files above were really created and removed).
+	if err := os.Remove(filepath.Join(out, blocked)); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCmd(t, nil, "follow", path, "--all", "-o", out, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 13 {
+		t.Errorf("%d entries, want 12 files and index.csv", len(entries))
+	}
+}
+
+// TestConvertCSVFormulaPayload: a payload whose base64 is +A1+A1+A (a formula to a spreadsheet) and a comment
+// starting with = are neutralised in CSV by a leading quote; the base64 still decodes once the quote is off.
+func TestConvertCSVFormulaPayload(t *testing.T) {
+	payload, err := base64.StdEncoding.DecodeString("+A1+A1+A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkts := []testPkt{{micros: 1_700_000_000 * 1_000_000, data: udpFrame(t, "10.0.0.1", "10.0.0.2", 40000, 53, payload), comment: "=HYPERLINK(\"x\")"}}
+	path := writeTemp(t, "formula.pcapng", buildPcapng([]testIface{{name: "eth0"}}, pkts))
+	csvPath := filepath.Join(t.TempDir(), "p.csv")
+	if _, errOut, code := runCmd(t, nil, "convert", path, "-q", "-o", csvPath, "--columns", "frame,comment,payload_raw,sport"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rows := readCSV(t, csvPath)
+	if len(rows) != 2 || rows[1][1] != `'=HYPERLINK("x")` || rows[1][2] != "'+A1+A1+A" || rows[1][3] != "40000" {
+		t.Fatalf("rows %q", rows)
+	}
+	if b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(rows[1][2], "'")); err != nil || !bytes.Equal(b, payload) {
+		t.Errorf("payload_raw reads back as %x (%v)", b, err)
+	}
 }
