@@ -12,7 +12,11 @@ import (
 const (
 	DefaultMaxPending        = 16384 // queries waiting at once, over all flows
 	DefaultMaxPendingPerFlow = 1024  // queries waiting at once in one flow
-	maxTCPMessage            = 2 + 65535
+	// MaxTCPBuffered caps the bytes of TCP messages split across Data calls held at once over all connections
+	// (a message is at most 64 KiB); a direction that would exceed it is no longer parsed (noteTCPBudget).
+	MaxTCPBuffered = 32 << 20
+	keepBuffer     = 4 << 10 // a direction's buffer larger than this is released once its message is done
+	maxFree        = 1024    // recycled flow states kept
 )
 
 // Well-known ports.
@@ -52,22 +56,24 @@ func (s *Stats) NoteCounts() map[string]int64 {
 // Analyzer builds the dns table. It implements analyzer.Analyzer and analyzer.Service. Not safe for concurrent
 // use (the driver calls it from one goroutine).
 type Analyzer struct {
-	emit          func(*Row) error
-	maxPending    int
-	maxPerFlow    int
-	flows         map[string]*flowState
-	head, tail    *pending // every pending query, oldest first
-	nPending      int
-	freePending   []*pending
-	freeFlows     []*flowState
-	msg           message
-	row           Row
-	text          []byte // the row's texts
-	suffixes      suffixCache
-	answerStrings []string
-	ttls          []float64
-	types         []string
-	stats         Stats
+	emit           func(*Row) error
+	maxPending     int
+	maxPerFlow     int
+	flows          map[string]*flowState
+	head, tail     *pending // every pending query, oldest first
+	nPending       int
+	freePending    []*pending
+	freeFlows      []*flowState
+	msg            message
+	row            Row
+	text           []byte // the row's texts
+	suffixes       suffixCache
+	tcpBuffered    int64 // bytes held in the TCP handlers' buffers
+	maxTCPBuffered int64
+	answerStrings  []string
+	ttls           []float64
+	types          []string
+	stats          Stats
 }
 
 // flowState is what is kept per flow that carried DNS.
@@ -102,7 +108,7 @@ const retransWindow = 5e9
 // New returns an Analyzer that calls emit with each row. emit must not keep the *Row or the slices it refers to
 // (see Row); an error from emit is returned by the call that caused it.
 func New(emit func(*Row) error) *Analyzer {
-	return &Analyzer{emit: emit, maxPending: DefaultMaxPending, maxPerFlow: DefaultMaxPendingPerFlow, flows: map[string]*flowState{}}
+	return &Analyzer{emit: emit, maxPending: DefaultMaxPending, maxTCPBuffered: MaxTCPBuffered, maxPerFlow: DefaultMaxPendingPerFlow, flows: map[string]*flowState{}}
 }
 
 // SetLimits changes the caps on pending queries (over all flows, and per flow); values <= 0 keep the current
@@ -230,17 +236,42 @@ func (h *tcpHandler) Data(fromOrig bool, data []byte, frame, time int64) error {
 			need = 2 + int(binary.BigEndian.Uint16(d.buf))
 		}
 		k := min(need-len(d.buf), len(data))
+		if h.a.tcpBuffered+int64(k) > h.a.maxTCPBuffered {
+			h.a.stats.Notes[noteTCPBudget]++
+			h.drop(d)
+			return nil
+		}
+		h.a.tcpBuffered += int64(k)
 		d.buf = append(d.buf, data[:k]...)
 		data = data[k:]
 		if len(d.buf) >= 2 && len(d.buf) == 2+int(binary.BigEndian.Uint16(d.buf)) {
 			err := h.message(d, d.buf[2:], frame, time)
-			d.buf = d.buf[:0]
+			h.release(d)
 			if err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// release empties a direction's buffer (freeing a large one) and returns its bytes to the budget.
+func (h *tcpHandler) release(d *tcpDir) {
+	h.a.tcpBuffered -= int64(len(d.buf))
+	if cap(d.buf) > keepBuffer {
+		d.buf = nil
+	} else {
+		d.buf = d.buf[:0]
+	}
+}
+
+// drop stops parsing a direction.
+func (h *tcpHandler) drop(d *tcpDir) {
+	if !d.dead {
+		d.dead = true
+		h.a.stats.DeadStreams++
+	}
+	h.release(d)
 }
 
 // message parses one framed message; a message that is not DNS (no header and question) ends the parsing of
@@ -272,15 +303,25 @@ func (h *tcpHandler) Gap(fromOrig bool, n int64, frame, time int64) error {
 			m := &h.a.msg
 			m.parse(b)
 			m.note = noteGap
-			d.buf = d.buf[:0]
-			return h.a.handle(&h.flow, m, frame, time)
+			err := h.a.handle(&h.flow, m, frame, time)
+			h.release(d)
+			return err
 		}
 	}
 	return nil
 }
 
-// End is called at the end of the connection; pending queries are flushed by FlowEnd.
-func (h *tcpHandler) End() error { return nil }
+// End is called at the end of the connection: a message still incomplete is dropped (counted as a gap: its
+// end was never seen); pending queries are flushed by FlowEnd.
+func (h *tcpHandler) End() error {
+	for i := range h.dir {
+		if d := &h.dir[i]; len(d.buf) > 0 {
+			h.a.stats.Notes[noteGap]++
+			h.release(d)
+		}
+	}
+	return nil
+}
 
 // state returns the state of flow f, created when missing.
 func (a *Analyzer) state(f *analyzer.Flow) *flowState {
@@ -460,7 +501,9 @@ func (a *Analyzer) FlowEnd(f *analyzer.Flow) error {
 	err := a.flush(fs)
 	delete(a.flows, f.UID)
 	fs.flow = analyzer.Flow{}
-	a.freeFlows = append(a.freeFlows, fs)
+	if len(a.freeFlows) < maxFree {
+		a.freeFlows = append(a.freeFlows, fs)
+	}
 	return err
 }
 

@@ -323,3 +323,37 @@ func TestAnalyzerNoAlloc(t *testing.T) {
 		t.Errorf("%v allocations per transaction with answers, want at most 1 (their text)", n)
 	}
 }
+
+// TestTCPBudget checks that split TCP messages are bounded over all connections: a direction that would exceed
+// the budget is dropped, and the budget is given back when messages complete or connections end.
+func TestTCPBudget(t *testing.T) {
+	a, rows := collect()
+	a.maxTCPBuffered = 99
+	f := analyzer.Flow{UID: "C1", Proto: 6, Orig: client, Resp: server}
+	h1, h2 := a.Stream(&f), a.Stream(&f)
+	big := []byte{0x10, 0x00, 1, 2, 3} // announces 4 KiB
+	if h1.Data(true, big, 1, 1) != nil || h1.Data(true, make([]byte, 90), 2, 2) != nil {
+		t.Fatal("error")
+	}
+	if a.tcpBuffered != 95 {
+		t.Errorf("%d bytes held, want 95", a.tcpBuffered)
+	}
+	if h2.Data(true, big, 3, 3) != nil { // 5 more: over the budget
+		t.Fatal("error")
+	}
+	if st := a.Stats(); st.DeadStreams != 1 || st.Notes[noteTCPBudget] != 1 || a.tcpBuffered != 95 {
+		t.Errorf("dead %d, budget notes %d, held %d; want 1, 1, 95", st.DeadStreams, st.Notes[noteTCPBudget], a.tcpBuffered)
+	}
+	if h1.End() != nil || a.tcpBuffered != 0 {
+		t.Errorf("%d bytes held after End, want 0", a.tcpBuffered)
+	}
+	q := query(1, "a", "com")
+	msg := append(binary.BigEndian.AppendUint16(nil, uint16(len(q))), q...)
+	h3 := a.Stream(&f)
+	if h3.Data(true, msg[:3], 4, 4) != nil || h3.Data(true, msg[3:], 5, 5) != nil || a.tcpBuffered != 0 {
+		t.Errorf("%d bytes held after a complete message, want 0", a.tcpBuffered)
+	}
+	if err := a.FlowEnd(&f); err != nil || len(*rows) != 1 {
+		t.Errorf("%d rows (%v), want 1", len(*rows), err)
+	}
+}

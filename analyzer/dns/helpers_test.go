@@ -137,15 +137,22 @@ func (d *driver) close() error {
 // runCapture runs the analyzer over a capture of testdata/pcaps and returns its rows and the flows' services.
 func runCapture(t testing.TB, name string) ([]testRow, map[string]string, Stats) {
 	t.Helper()
+	rows, d, err := runCaptureErr(t, name)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return rows, d.services, d.a.Stats()
+}
+
+// runCaptureErr is runCapture that returns the input's error (a damaged capture) with the rows read before it.
+func runCaptureErr(t testing.TB, name string) ([]testRow, *driver, error) {
+	t.Helper()
 	var rows []testRow
 	a := New(func(r *Row) error { rows = append(rows, keep(r)); return nil })
 	d := newDriver(a)
 	err := pipeline.Run(context.Background(), []string{filepath.Join(pcapDir(t), name)}, pipeline.Options{Workers: 1}, d.batch)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+	if cerr := d.close(); cerr != nil {
+		t.Fatalf("%s: close: %v", name, cerr)
 	}
-	if err := d.close(); err != nil {
-		t.Fatalf("%s: close: %v", name, err)
-	}
-	return rows, d.services, a.Stats()
+	return rows, d, err
 }

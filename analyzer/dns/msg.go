@@ -34,6 +34,7 @@ const (
 	noteManyAnswers      // more answer records than a row keeps (256)
 	noteGap              // TCP: a hole in the capture inside or before the message
 	noteTCPLength        // TCP: a length prefix shorter than a DNS header
+	noteTCPBudget        // TCP: the buffer budget for split messages is spent (MaxTCPBuffered); a count only
 	nNotes
 )
 
@@ -51,6 +52,7 @@ var noteText = [nNotes]string{
 	"too many answers",
 	"gap in TCP stream",
 	"TCP message shorter than a DNS header",
+	"TCP buffer budget exceeded",
 }
 
 func (n note) String() string { return noteText[n] }
