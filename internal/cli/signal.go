@@ -24,6 +24,9 @@ import (
 // kernel) is cut short by exiting. A second interrupt exits at once.
 const forceExitAfter = 3 * time.Second
 
+// forcedExitMessage is printed when the run is ended without waiting for it.
+const forcedExitMessage = "interrupted; a step that cannot be cancelled (such as a DuckDB function computing one huge value) was still running: exiting without waiting for it"
+
 // exitNow ends the process; a variable so that tests can watch it.
 var exitNow = os.Exit
 
@@ -51,7 +54,7 @@ func notifyContext(errOut io.Writer) (ctx context.Context, stop func()) {
 			return
 		}
 		atexit.Run()
-		fmt.Fprintln(errOut, "pcapframe: interrupted (a step that cannot be cancelled was still running: stopped at once)")
+		fmt.Fprintln(errOut, "pcapframe: "+forcedExitMessage)
 		exitNow(ExitCancel)
 	}()
 	var once sync.Once

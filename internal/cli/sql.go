@@ -33,7 +33,7 @@ func (o *EngineOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.DB, "db", "", "keep the loaded tables in this DuckDB database `FILE`; a later run with the same inputs (or none) reuses them without decoding again")
 	f.BoolVar(&o.DBForeign, "db-foreign", false, "let --db name a DuckDB database that pcapframe did not create (its tables named packets, flows, ... are replaced)")
-	f.StringVar(&o.MemoryLimit, "memory-limit", "", "DuckDB memory limit, e.g. 4GB or 25% (default 50% of the machine's memory); past it DuckDB spills to disk")
+	f.StringVar(&o.MemoryLimit, "memory-limit", "", "DuckDB memory limit, e.g. 4GB or 25% (default 50% of the machine's memory); past it DuckDB spills to disk. It covers DuckDB's buffer manager only: not one huge value a function computes (repeat('a', 1000000000)), nor pcapframe's own memory; results stream and are not held")
 	f.StringVar(&o.TempDir, "temp-dir", "", "`DIR` in which a private temporary directory is made for DuckDB's spill files and staged tables (default: the system's)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
 }
