@@ -32,6 +32,17 @@ func Remove(path string) (unregister func()) {
 	}
 }
 
+// Forget unregisters path (every registration of it), as the function returned by Remove does.
+func Forget(path string) {
+	mu.Lock()
+	defer mu.Unlock()
+	for id, p := range paths {
+		if p == path {
+			delete(paths, id)
+		}
+	}
+}
+
 // Run removes every registered path and unregisters it. It is called just before a forced exit.
 func Run() {
 	mu.Lock()

@@ -22,6 +22,8 @@ func TestRun(t *testing.T) {
 	Remove(file)
 	Remove(sub)
 	Remove(kept)() // unregistered at once: Run must leave it
+	Remove(kept)
+	Forget(kept) // likewise
 	Run()
 	for _, tt := range []struct {
 		path   string

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/pcapframe/pcapframe/internal/atexit"
 )
 
 // Options configure an Engine. The zero value is valid: an in-memory database with the default memory limit, in
@@ -89,6 +91,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create temporary directory: %w", err)
 	}
+	atexit.Remove(tmp) // removed by a forced exit too (Close forgets it)
 	e := &Engine{opts: opts, tmp: tmp, readable: readable, created: created}
 	fail := func(err error) (*Engine, error) {
 		e.Close()
@@ -198,6 +201,7 @@ func (e *Engine) Close() error {
 	}
 	if e.tmp != "" {
 		errs = append(errs, os.RemoveAll(e.tmp))
+		atexit.Forget(e.tmp)
 	}
 	if e.created && !e.complete {
 		// A database this run created and could not fill (a failed load, a full disk): no half-made file is left.
