@@ -49,6 +49,17 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"help unknown flag", []string{"help", "--nosuch"}, "unknown flag"},
 		{"completion extra argument", []string{"completion", "bash", "extra"}, `unknown command "extra"`},
 	}
+	for _, d := range protocolTables() { // pcapframe dns, pcapframe tls, ...: one generic command each
+		tests = append(tests, struct {
+			name string
+			args []string
+			want string
+		}{d.Name() + " no input", []string{d.Name()}, "requires at least 1 arg"}, struct {
+			name string
+			args []string
+			want string
+		}{d.Name() + " bad column", []string{d.Name(), seedPcap, "--columns", "nosuch", "--format", "csv"}, "unknown column"})
+	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
 		covered[tt.args[0]] = true
