@@ -70,9 +70,7 @@ type Analyzer struct {
 	suffixes       suffixCache
 	tcpBuffered    int64 // bytes held in the TCP handlers' buffers
 	maxTCPBuffered int64
-	answerStrings  []string
-	ttls           []float64
-	types          []string
+	lists          lists
 	stats          Stats
 }
 
@@ -105,8 +103,8 @@ type pending struct {
 // the newest query that is not a retransmission, so to the first of a burst of repeats.
 const retransWindow = 5e9
 
-// New returns an Analyzer that calls emit with each row. emit must not keep the *Row or the slices it refers to
-// (see Row); an error from emit is returned by the call that caused it.
+// New returns an Analyzer that calls emit with each row. emit must not keep the *Row, which is reused, but may
+// keep a copy of the Row value (see Row); an error from emit is returned by the call that caused it.
 func New(emit func(*Row) error) *Analyzer {
 	return &Analyzer{emit: emit, maxPending: DefaultMaxPending, maxTCPBuffered: MaxTCPBuffered, maxPerFlow: DefaultMaxPendingPerFlow, flows: map[string]*flowState{}}
 }
@@ -554,16 +552,16 @@ func (a *Analyzer) emitRow(fs *flowState, q *pending, m *message, frame, time in
 	return a.emitPair(fs, q, m, frame, time)
 }
 
-// emitPair builds and emits the row of query q (nil if not seen) and response r (nil if not seen).
+// emitPair builds and emits the row of query q (nil if not seen) and response r (nil if not seen). The row
+// owns what it refers to: its texts are substrings of one string made for it, its lists are carved from
+// chunks that are never written again (see lists), so a copy of the Row value stays valid.
 func (a *Analyzer) emitPair(fs *flowState, q *pending, r *message, rframe, rtime int64) error {
 	row := &a.row
 	f := &fs.flow
 	*row = Row{
 		UID: f.UID, CommunityID: f.CommunityID, OrigH: f.Orig.Addr().Unmap(), RespH: f.Resp.Addr().Unmap(), OrigP: f.Orig.Port(),
 		RespP: f.Resp.Port(), Proto: f.Proto,
-		Answers: a.answerStrings[:0], TTLs: a.ttls[:0], AnswerTypes: a.types[:0],
 	}
-	text := a.text[:0]
 	var nm *name
 	switch {
 	case q != nil:
@@ -595,53 +593,50 @@ func (a *Analyzer) emitPair(fs *flowState, q *pending, r *message, rframe, rtime
 	default:
 		return nil
 	}
+
+	// Every text of the row, one after the other: note, query, query_raw, base domain, answers.
+	text := a.text[:0]
 	if q != nil && q.note != noteNone {
 		text = append(text, "query: "...)
 		text = append(text, noteText[q.note]...)
+	}
+	if r != nil && r.note != noteNone {
+		if len(text) > 0 {
+			text = append(text, "; "...)
+		}
+		text = append(text, "response: "...)
+		text = append(text, noteText[r.note]...)
+	}
+	noteEnd := len(text)
+	queryEnd, rawEnd, baseEnd, base := noteEnd, noteEnd, noteEnd, 0
+	if nm != nil {
+		text = appendNameText(text, nm)
+		queryEnd = len(text)
+		text = append(text, nm.raw...)
+		rawEnd = len(text)
+		row.LabelCount, row.LongestLabel = nm.labels, nm.longest
+		if base = a.suffixes.baseLabels(nm.esc, nm.labels); base > 0 {
+			row.HasBase = true
+			text = append(text, a.suffixes.lower...)
+			row.SubdomainEntropy = entropy(nm, nm.labels-base)
+		}
+		baseEnd = len(text)
 	}
 	if r != nil {
 		row.HasResponse, row.ResponseFrame, row.ResponseTime, row.ResponseSize = true, rframe, rtime, int64(r.size)
 		row.Rcode, row.AA, row.RA = r.rcode(), r.aa(), r.ra()
 		row.Rejected = r.records() == 0 || r.rcode() != 0 && r.qdcount == 0
-		if r.note != noteNone {
-			if len(text) > 0 {
-				text = append(text, "; "...)
-			}
-			text = append(text, "response: "...)
-			text = append(text, noteText[r.note]...)
-		}
-		if len(r.answers) > 0 {
-			all := string(r.text) // one allocation for the row's answers
-			for _, an := range r.answers {
-				row.Answers = append(row.Answers, all[an.off:an.off+an.n])
-				row.TTLs = append(row.TTLs, float64(an.ttl))
-				tn, ok := qtypeNames[an.typ]
-				if !ok {
-					tn = "query-" + strconv.Itoa(int(an.typ))
-				}
-				row.AnswerTypes = append(row.AnswerTypes, tn)
-			}
-		}
+		text = append(text, r.text...)
 	}
-	noteEnd := len(text)
+	a.text = text
+	all := string(text) // the row's one allocation (none when it has no text)
+
+	row.Note = all[:noteEnd]
 	if nm != nil {
-		start := len(text)
-		text = appendNameText(text, nm)
-		rawStart := len(text)
-		text = append(text, nm.raw...)
-		row.LabelCount, row.LongestLabel = nm.labels, nm.longest
-		base := a.suffixes.baseLabels(nm.esc, nm.labels)
-		baseStart := len(text)
+		row.Query = all[noteEnd:queryEnd]
+		row.QueryRaw = all[queryEnd:rawEnd]
 		if base > 0 {
-			row.HasBase = true
-			text = append(text, a.suffixes.lower...)
-			row.SubdomainEntropy = entropy(nm, nm.labels-base)
-		}
-		row.Note = text[:noteEnd]
-		row.Query = text[start:rawStart]
-		row.QueryRaw = text[rawStart:baseStart]
-		if base > 0 {
-			lower := text[baseStart:]
+			lower := all[rawEnd:baseEnd]
 			// The base domain is the last base labels of the escaped name: find where it starts.
 			dots, cut := 0, len(lower)
 			for cut > 0 {
@@ -656,14 +651,55 @@ func (a *Analyzer) emitPair(fs *flowState, q *pending, r *message, rframe, rtime
 			row.BaseDomain = lower[cut:]
 			if cut > 0 {
 				row.Subdomain = row.Query[:cut-1]
-			} else {
-				row.Subdomain = row.Query[:0]
 			}
 		}
-	} else {
-		row.Note = text[:noteEnd]
 	}
-	a.text = text
-	a.answerStrings, a.ttls, a.types = row.Answers[:0], row.TTLs[:0], row.AnswerTypes[:0]
+	if r != nil {
+		n := len(r.answers)
+		row.Answers, row.TTLs, row.AnswerTypes = a.lists.strings(n), a.lists.floats(n), a.lists.strings(n)
+		for i, an := range r.answers {
+			row.Answers[i] = all[baseEnd+int(an.off) : baseEnd+int(an.off+an.n)]
+			row.TTLs[i] = float64(an.ttl)
+			tn, ok := qtypeNames[an.typ]
+			if !ok {
+				tn = "query-" + strconv.Itoa(int(an.typ))
+			}
+			row.AnswerTypes[i] = tn
+		}
+	}
 	return a.emit(row)
+}
+
+// lists hands out the rows' lists from chunks: each list is a part of a chunk that no other list shares and
+// that is never written again once handed out, so rows may keep their lists; a chunk is freed by the garbage
+// collector with the last row that refers to it.
+type lists struct {
+	strChunk   []string
+	floatChunk []float64
+}
+
+const listChunk = 4096
+
+func (l *lists) strings(n int) []string {
+	if n == 0 {
+		return []string{}
+	}
+	if len(l.strChunk)+n > cap(l.strChunk) {
+		l.strChunk = make([]string, 0, max(listChunk, n))
+	}
+	s := l.strChunk[len(l.strChunk) : len(l.strChunk)+n : len(l.strChunk)+n]
+	l.strChunk = l.strChunk[:len(l.strChunk)+n]
+	return s
+}
+
+func (l *lists) floats(n int) []float64 {
+	if n == 0 {
+		return []float64{}
+	}
+	if len(l.floatChunk)+n > cap(l.floatChunk) {
+		l.floatChunk = make([]float64, 0, max(listChunk, n))
+	}
+	s := l.floatChunk[len(l.floatChunk) : len(l.floatChunk)+n : len(l.floatChunk)+n]
+	l.floatChunk = l.floatChunk[:len(l.floatChunk)+n]
+	return s
 }

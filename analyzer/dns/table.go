@@ -7,9 +7,9 @@ import (
 )
 
 // Row is one DNS transaction: a query and its response, a query never answered, or a response whose query was
-// not seen. A row handed to the emit function of New, and every slice it refers to (the byte slices, Answers,
-// TTLs, AnswerTypes), is reused once emit returns: emit must write or copy what it needs and keep nothing. The
-// strings in Answers and AnswerTypes, and UID and CommunityID, are immutable and may be kept.
+// not seen. The emit function of New gets a *Row that is reused once emit returns, so emit must not keep the
+// pointer; everything the row refers to is its own (texts are immutable strings, lists are not shared with any
+// other row and never written again), so emit may keep a copy of the Row value, as a writer buffering rows does.
 type Row struct {
 	TS               int64 // time of the query, or of the response when no query was seen
 	UID, CommunityID string
@@ -20,8 +20,8 @@ type Row struct {
 	Opcode           uint8
 
 	HasQuestion bool   // a question was parsed (from the query, else from the response)
-	Query       []byte // the question's name in the escaped text form (see the package documentation)
-	QueryRaw    []byte // the question's name as its raw label bytes joined by '.'
+	Query       string // the question's name in the escaped text form (see the package documentation)
+	QueryRaw    string // the question's name as its raw label bytes joined by '.'
 	QClass      uint16
 	QType       uint16
 
@@ -43,13 +43,13 @@ type Row struct {
 	EDNSDO      bool
 
 	HasBase          bool   // the name has a registered domain
-	BaseDomain       []byte // lower-cased, escaped
-	Subdomain        []byte // escaped, case kept; empty when the name is its base domain
+	BaseDomain       string // lower-cased, escaped
+	Subdomain        string // escaped, case kept; empty when the name is its base domain
 	LabelCount       int
 	LongestLabel     int
 	SubdomainEntropy float64
 
-	Note []byte // what went wrong while parsing ("query: ..." and/or "response: ..."); empty when nothing
+	Note string // what went wrong while parsing ("query: ..." and/or "response: ..."); empty when nothing
 }
 
 func protoName(p uint8) string {
