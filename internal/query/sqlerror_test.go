@@ -35,6 +35,9 @@ func TestSQLErrorHint(t *testing.T) {
 				t.Errorf("%q: %q has %q", tt.q, msg, a)
 			}
 		}
+		if strings.Contains(msg, "\n") {
+			t.Errorf("%q: error is not one line: %q", tt.q, msg)
+		}
 		if len(msg) > 1500 {
 			t.Errorf("%q: message of %d bytes", tt.q, len(msg))
 		}

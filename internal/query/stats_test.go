@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -529,23 +528,6 @@ func TestDescribeWithoutFrame(t *testing.T) {
 func sqrt(x float64) float64 {
 	f, _ := new(big.Float).SetPrec(200).Sqrt(big.NewFloat(x)).Float64()
 	return f
-}
-
-func TestSQLErrorListsTables(t *testing.T) {
-	e := load(t, "seed__find_the_image.pcap")
-	_, err := e.Query(context.Background(), "SELECT nosuch FROM packets")
-	var se *SQLError
-	if !errors.As(err, &se) {
-		t.Fatalf("error %v is not an SQLError", err)
-	}
-	for _, want := range []string{"nosuch", "packets(source, frame, time", "services(port, transport, service)"} {
-		if !strings.Contains(se.Error(), want) {
-			t.Errorf("error %q lacks %q", se.Error(), want)
-		}
-	}
-	if strings.Contains(se.Error(), "\n") {
-		t.Errorf("error is not one line: %q", se.Error())
-	}
 }
 
 func TestLockKeepsQueriesFromFiles(t *testing.T) {
