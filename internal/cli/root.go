@@ -120,6 +120,7 @@ the damage were written and the message says how many); 130 interrupted.`,
 		}
 	}
 	root.AddCommand(commandList(io)...)
+	setVersion(root)
 	classifyUsage(root)
 	return root
 }

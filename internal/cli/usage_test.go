@@ -73,8 +73,20 @@ func TestUsageErrorsExit2(t *testing.T) {
 			}
 		})
 	}
+	// The protocol tables' commands (package tables) are made from one constructor: each is run without input.
+	io := &IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
+	for _, c := range tableCommands(io) {
+		name := c.Name()
+		covered[name] = true
+		t.Run(name+" no input", func(t *testing.T) {
+			_, errOut, code := run(t, "", name)
+			if code != ExitUsage || !strings.Contains(errOut, "requires at least 1 arg") {
+				t.Errorf("exit %d, want %d (stderr %q)", code, ExitUsage, errOut)
+			}
+		})
+	}
 	// Every command (cobra's help and completion too) also refuses an unknown flag with exit 2.
-	root := NewRoot(&IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	root := NewRoot(io)
 	for _, c := range root.Commands() {
 		name := c.Name()
 		if !covered[name] {
