@@ -24,6 +24,11 @@ captures=(
   suricata-verify__bug-1450-04_tls_DER-incomplete-header.pcap
   seed__find_the_image.pcap
   pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap
+  pcapplusplus__Pcap__Test_PcapExamples_many_interfaces-1.pcapng
+  pcapplusplus__Pcap__Test_PcapExamples_pcapng-example.pcapng
+  zeek__smtp.pcap
+  zeek__pppoe-over-qinq.pcap
+  ndpi__youtubeupload.pcap
 )
 
 fields() { # filter, fields...

@@ -127,8 +127,10 @@ func (a *Analyzer) Packet(p *analyzer.Packet) error {
 		if b[0]&0x80 == 0 {
 			if b[0]&0x40 != 0 && c.q.opened {
 				c.q.short[dir] = true
-				if c.q.short[client] && c.q.short[server] {
+				if c.q.short[client] && c.q.short[server] && !c.established {
 					c.established = true
+					c.q.crypto = [2]cryptoStream{} // the Initial packets are over: free the buffers
+					c.hs = [2]hsBuf{}
 				}
 			}
 			break

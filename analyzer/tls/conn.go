@@ -88,7 +88,9 @@ type conn struct {
 	ch               *clientHello
 	sh               *serverHello
 	chFrame, shFrame int64
-	certs            [][]byte // the server's chain (TLS <= 1.2), copied
+	pending          [2]uint8 // hellos whose record has not ended yet (TLS over TCP): their frame is the record's last
+	cert             *certInfo // the server's leaf certificate (TLS <= 1.2)
+	chainFPs         []string  // SHA-256 of each certificate of the server's chain
 	curve            uint16   // from the ServerKeyExchange (TLS <= 1.2 ECDHE)
 	hasSKECurve      bool
 	sawCert, sawDone bool
@@ -175,6 +177,9 @@ func (c *conn) message(dir int, typ byte, body []byte, frame int64) {
 			return
 		}
 		c.ch, c.chFrame = ch, frame
+		if !c.isQUIC {
+			c.pending[dir] |= pendingCH
+		}
 		for _, n := range ch.notes {
 			c.note(n)
 		}
@@ -192,6 +197,9 @@ func (c *conn) message(dir int, typ byte, body []byte, frame int64) {
 			c.note("hello retry request")
 		}
 		c.sh, c.shFrame = sh, frame
+		if !c.isQUIC {
+			c.pending[dir] |= pendingSH
+		}
 		for _, n := range sh.notes {
 			c.note(n)
 		}
@@ -210,8 +218,13 @@ func (c *conn) message(dir int, typ byte, body []byte, frame int64) {
 		if err != nil {
 			c.note("certificate message: " + err.Error())
 		}
+		// Described at once, so that the connection keeps no certificate bytes.
 		for _, der := range certs {
-			c.certs = append(c.certs, append([]byte(nil), der...))
+			c.chainFPs = append(c.chainFPs, fingerprint(der))
+		}
+		if len(certs) > 0 {
+			ci := c.leaf(certs[0])
+			c.cert = &ci
 		}
 	case msgServerKeyExchange:
 		if dir == server && c.sh != nil && strings.Contains(cipherName(c.sh.cipher), "ECDHE") && len(body) >= 3 && body[0] == 3 {
@@ -225,6 +238,12 @@ func (c *conn) message(dir int, typ byte, body []byte, frame int64) {
 }
 
 // --- TLS records over TCP ---
+
+// Hellos waiting for the end of their record.
+const (
+	pendingCH = 1 << iota
+	pendingSH
+)
 
 // maxClearSegments is how many client segments of clear text may precede a STARTTLS ClientHello.
 const maxClearSegments = 64
@@ -359,6 +378,7 @@ func (c *conn) recordStart(dir int) {
 	rs := &c.rec[dir]
 	switch rs.typ {
 	case recChangeCipherSpec:
+		c.hs[dir] = hsBuf{} // what this side sends next is encrypted: its handshake buffer is no longer needed
 		if !rs.ccs && dir == server && c.sh != nil && c.sh.version <= 0x0303 && !c.sawCert && !c.sawDone {
 			c.resumed = true // abbreviated handshake: ChangeCipherSpec right after the ServerHello (session ticket)
 		}
@@ -408,6 +428,16 @@ func (c *conn) recordEnd(dir int, frame int64) {
 		c.note("sslv2-compatible client hello")
 		return
 	}
+	if p := c.pending[dir]; p != 0 {
+		// As Wireshark, a hello belongs to the frame that completes its record.
+		if p&pendingCH != 0 {
+			c.chFrame = frame
+		}
+		if p&pendingSH != 0 {
+			c.shFrame = frame
+		}
+		c.pending[dir] = 0
+	}
 	if rs.typ == recAlert && rs.recLen == 2 && rs.alertN == 2 { // encrypted alerts are longer (MAC or AEAD tag)
 		c.lastAlert = int(rs.alert[1])
 	}
@@ -435,6 +465,9 @@ func (c *conn) gap(dir int, n int64) {
 // initial handles one Initial packet (pkt holds exactly the packet) of one side.
 func (a *Analyzer) initial(c *conn, dir int, pkt []byte, h *quic.Header, frame int64) {
 	q := c.q
+	if c.established {
+		return // late or retransmitted Initial packets: their handshake messages were read
+	}
 	if q.keys[client] == nil {
 		if dir != client {
 			c.note("quic: server initial before any client initial: not decrypted")
@@ -573,8 +606,7 @@ func fingerprint(der []byte) string {
 }
 
 // leaf describes the first certificate of the server's chain.
-func (c *conn) leaf() (ci certInfo) {
-	der := c.certs[0]
+func (c *conn) leaf(der []byte) (ci certInfo) {
 	ci.sha256 = fingerprint(der)
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {

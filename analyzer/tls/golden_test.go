@@ -20,6 +20,11 @@ var goldenCaptures = []string{
 	"suricata-verify__bug-1450-04_tls_DER-incomplete-header.pcap",
 	"seed__find_the_image.pcap",
 	"pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap",
+	"pcapplusplus__Pcap__Test_PcapExamples_many_interfaces-1.pcapng",
+	"pcapplusplus__Pcap__Test_PcapExamples_pcapng-example.pcapng",
+	"zeek__smtp.pcap", // STARTTLS
+	"zeek__pppoe-over-qinq.pcap",
+	"ndpi__youtubeupload.pcap",
 }
 
 func dash(s string) string {
@@ -111,6 +116,9 @@ func TestGoldenTshark(t *testing.T) {
 					v, _ := strconv.ParseUint(strings.TrimPrefix(want, "0x"), 16, 16)
 					check(t, frame, "version", r.Version, versionName(uint16(v)))
 				case "cert":
+					if len(fs) < 6 || fs[4] == "" {
+						continue // a Certificate message without certificates (a client's empty one)
+					}
 					r := byStream[fs[2]]
 					if r == nil {
 						t.Errorf("frame %d: tshark shows a Certificate (stream %s), the table has no row", frame, fs[2])

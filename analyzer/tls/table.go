@@ -107,8 +107,7 @@ func (a *Analyzer) fill(c *conn) {
 	if c.lastAlert >= 0 {
 		r.LastAlert = alertName(c.lastAlert)
 	}
-	if len(c.certs) > 0 {
-		ci := c.leaf()
+	if ci := c.cert; ci != nil {
 		r.HasCert, r.CertParsed = true, ci.parsed
 		r.Subject, r.Issuer, r.CertSAN, r.CertSerial = ci.subject, ci.issuer, ci.san, ci.serial
 		if ci.parsed && r.CertSAN == nil {
@@ -117,10 +116,8 @@ func (a *Analyzer) fill(c *conn) {
 		r.CertNotBefore, r.CertNotAfter, r.CertSHA256 = ci.notBefore, ci.notAfter, ci.sha256
 		r.CertSelfSigned = ci.selfSigned
 		r.SNIMatchesCert, r.HasSNIMatch = ci.sniMatches, ci.hasSNIMatch
-		for _, der := range c.certs {
-			r.CertChainFPs = append(r.CertChainFPs, fingerprint(der))
-		}
 	}
+	r.CertChainFPs = c.chainFPs
 	r.Note = strings.Join(c.notes, "; ")
 }
 
@@ -185,8 +182,8 @@ var Table = &schema.Table[Row]{
 		strOpt("ja3s_string", "JA3S text: version,cipher,extensions in decimal.", func(r *Row) string { return r.JA3SString }),
 		str("ja4", "JA4 fingerprint of the ClientHello (FoxIO's JA4.md; t for TCP, q for QUIC).", func(r *Row) string { return r.JA4 }),
 		strOpt("ja4_r", "JA4 raw form: the sorted cipher and extension lists and the signature algorithms the hashes are made of.", func(r *Row) string { return r.JA4R }),
-		{Name: "client_hello_frame", Type: schema.Int64, Doc: "Frame number of the packet that completed the ClientHello.", Int: func(r *Row) (int64, bool) { return r.ClientHelloFrame, r.ClientHelloFrame > 0 }},
-		{Name: "server_hello_frame", Type: schema.Int64, Doc: "Frame number of the packet that completed the ServerHello.", Int: func(r *Row) (int64, bool) { return r.ServerHelloFrame, r.ServerHelloFrame > 0 }},
+		{Name: "client_hello_frame", Type: schema.Int64, Doc: "Frame number of the ClientHello, as Wireshark shows it: the frame that completes the record holding its end (QUIC: the packet with its last CRYPTO bytes).", Int: func(r *Row) (int64, bool) { return r.ClientHelloFrame, r.ClientHelloFrame > 0 }},
+		{Name: "server_hello_frame", Type: schema.Int64, Doc: "Frame number of the ServerHello, as Wireshark shows it.", Int: func(r *Row) (int64, bool) { return r.ServerHelloFrame, r.ServerHelloFrame > 0 }},
 		str("note", "Problems met while parsing (malformed records or extensions, gaps, caps reached, undecryptable QUIC packets), joined by \"; \".", func(r *Row) string { return r.Note }),
 	},
 }
