@@ -88,10 +88,10 @@ type conn struct {
 	ch               *clientHello
 	sh               *serverHello
 	chFrame, shFrame int64
-	pending          [2]uint8 // hellos whose record has not ended yet (TLS over TCP): their frame is the record's last
+	pending          [2]uint8  // hellos whose record has not ended yet (TLS over TCP): their frame is the record's last
 	cert             *certInfo // the server's leaf certificate (TLS <= 1.2)
 	chainFPs         []string  // SHA-256 of each certificate of the server's chain
-	curve            uint16   // from the ServerKeyExchange (TLS <= 1.2 ECDHE)
+	curve            uint16    // from the ServerKeyExchange (TLS <= 1.2 ECDHE)
 	hasSKECurve      bool
 	sawCert, sawDone bool
 	resumed          bool
