@@ -9,7 +9,7 @@
 # the commonName of the first certificate's subject as tshark's x509af dissection prints it ("rdnSequence: N items
 # (id-at-commonName=...,...)", which tshark cuts after about 240 characters). Empty fields are "-". The test analyzer/tls/golden_test.go compares the tls table
 # with these files. Run from the repository root:
-#   scripts/golden-tls.sh [/path/to/captures]
+#   scripts/golden-tls.sh [/path/to/captures [NAME...]]   (NAMEs: only these captures)
 set -euo pipefail
 corpus=${1:-testdata/pcaps}
 out=analyzer/tls/testdata
@@ -29,7 +29,9 @@ captures=(
   zeek__smtp.pcap
   zeek__pppoe-over-qinq.pcap
   ndpi__youtubeupload.pcap
+  pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap
 )
+if [ $# -gt 1 ]; then captures=("${@:2}"); fi
 
 fields() { # filter, fields...
   local src=$1 filter=$2; shift 2

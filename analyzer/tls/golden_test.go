@@ -25,6 +25,7 @@ var goldenCaptures = []string{
 	"zeek__smtp.pcap", // STARTTLS
 	"zeek__pppoe-over-qinq.pcap",
 	"ndpi__youtubeupload.pcap",
+	"pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap",
 }
 
 func dash(s string) string {
