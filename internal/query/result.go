@@ -512,6 +512,12 @@ func writeText(r *Result, f Format, w io.Writer, opts WriteOptions) error {
 	shown := len(body)
 	body = nil
 	more := 0
+	if full && !opts.All {
+		// The rows shown come out now; counting the others may take a while.
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	}
 	if full {
 		for r.Next() {
 			if opts.All {

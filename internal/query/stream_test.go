@@ -105,3 +105,43 @@ func TestStreamErrors(t *testing.T) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
 }
+
+// TestWriteTextRows checks the rows the table and Markdown formats write: on a terminal (All false) the held rows
+// and a count of the others; to a file or a pipe (All) every row, the later ones with the held rows' widths. The
+// expected texts are written out by hand.
+func TestWriteTextRows(t *testing.T) {
+	e := openMemory(t)
+	const q = "SELECT range AS n, repeat('x', range::INTEGER) AS s FROM range(1, 5)"
+	tests := []struct {
+		name string
+		f    Format
+		opts WriteOptions
+		want string
+	}{
+		{"table, terminal, all held", Table, WriteOptions{MaxRows: 10},
+			"n  s\n-  ----\n1  x\n2  xx\n3  xxx\n4  xxxx\n(4 rows)\n"},
+		{"table, terminal, 2 held", Table, WriteOptions{MaxRows: 2},
+			"n  s\n-  --\n1  x\n2  xx\n(2 more rows not shown: 2 rows are shown at most (--max-rows); use --format csv or jsonl, or -o FILE, for all)\n(4 rows)\n"},
+		{"table, pipe, 2 held", Table, WriteOptions{MaxRows: 2, All: true},
+			"n  s\n-  --\n1  x\n2  xx\n3  xxx\n4  xxxx\n(4 rows)\n"},
+		{"markdown, pipe, 1 held", Markdown, WriteOptions{MaxRows: 1, All: true},
+			"|   n | s   |\n| --: | --- |\n|   1 | x   |\n|   2 | xx  |\n|   3 | xxx |\n|   4 | xxxx |\n"},
+		{"table, cell width", Table, WriteOptions{MaxRows: 10, MaxWidth: 3},
+			"n  s\n-  ---\n1  x\n2  xx\n3  xxx\n4  xx…\n(4 rows)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := e.Query(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := Write(r, tt.f, &b, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", b.String(), tt.want)
+			}
+		})
+	}
+}
