@@ -1043,3 +1043,47 @@ func TestListSchemaDocs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCSVList writes fuzzed strings as one StringList cell and checks that encoding/csv reads the row back as
+// the same fields, that the cell is printable UTF-8 on one line, starts no formula, and that encoding/json
+// decodes it to the strings (invalid UTF-8 as \xHH).
+func FuzzCSVList(f *testing.F) {
+	f.Add([]byte("a\x00b,c\"d\x00\xff\x00=1+2"))
+	for _, s := range hostileStrings {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := listRow{ID: 1, Names: strings.Split(string(data), "\x00"), Null: 6}
+		if len(data) == 0 {
+			r.Names = []string{}
+		}
+		out := encodeLists(t, CSV, []listRow{r}, Options{}, 1)
+		body := out[bytes.IndexByte(out, '\n')+1:]
+		if !utf8.Valid(body) || bytes.IndexByte(body, '\n') != len(body)-1 {
+			t.Fatalf("not one line of UTF-8: %q", body)
+		}
+		for _, c := range string(body[:len(body)-1]) {
+			if !strconv.IsGraphic(c) {
+				t.Fatalf("character %U in %q", c, body)
+			}
+		}
+		records, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+		if err != nil {
+			t.Fatalf("%q: %v", out, err)
+		}
+		if len(records) != 2 || len(records[1]) != 5 || records[1][0] != "1" || records[1][2] != "" || records[1][4] != `""` && records[1][4] != "" {
+			t.Fatalf("%q read as %q", out, records)
+		}
+		cell := records[1][1]
+		if !strings.HasPrefix(cell, "[") || startsFormula([]byte(cell)) {
+			t.Fatalf("cell %q", cell)
+		}
+		var got []string
+		if err := json.Unmarshal([]byte(cell), &got); err != nil {
+			t.Fatalf("cell %q: %v", cell, err)
+		}
+		if want := fixedStrings(r.Names); fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+			t.Fatalf("cell %q decodes to %q, want %q", cell, got, want)
+		}
+	})
+}
