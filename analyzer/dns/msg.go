@@ -161,8 +161,13 @@ func (m *message) parse(b []byte) {
 	m.questionOK = true
 	total := m.records()
 	for i := range total {
-		m.owner.reset()
-		next, n := readName(b, off, &m.owner)
+		// The owner name is checked; it is decoded only in the answer section (NSEC answers show it).
+		owner := &m.owner
+		owner.reset()
+		if i >= int(m.ancount) {
+			owner = nil
+		}
+		next, n := readName(b, off, owner)
 		if n != noteNone {
 			m.note = n
 			return
@@ -202,7 +207,8 @@ func (m *message) parse(b []byte) {
 	}
 }
 
-// readName decodes the name at off in msg into nm and returns the offset just after its encoding at off.
+// readName decodes the name at off in msg into nm (nil: only check it) and returns the offset just after its
+// encoding at off.
 // Compression pointers must point before the run of labels they end (RFC 1035 §4.1.4: "a prior occurrence"),
 // so pointers cannot loop; at most maxLabels jumps are followed.
 func readName(msg []byte, off int, nm *name) (next int, n note) {
@@ -251,7 +257,11 @@ func readName(msg []byte, off int, nm *name) (next int, n note) {
 			if wire > maxNameWire {
 				return -1, noteNameLong
 			}
-			label := msg[pos+1 : pos+1+l]
+			pos += 1 + l
+			if nm == nil {
+				continue
+			}
+			label := msg[pos-l : pos]
 			if nm.labels > 0 {
 				nm.raw = append(nm.raw, '.')
 				nm.esc = append(nm.esc, '.')
@@ -261,7 +271,6 @@ func readName(msg []byte, off int, nm *name) (next int, n note) {
 			nm.end[nm.labels] = uint8(len(nm.raw))
 			nm.labels++
 			nm.longest = max(nm.longest, l)
-			pos += 1 + l
 		}
 	}
 }
