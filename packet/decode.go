@@ -26,6 +26,14 @@ const (
 	LinkIPoIB    = 242
 	LinkNFLOG    = 239
 	LinkRadiotap = 127
+	LinkPPP      = 9   // PPP, with or without HDLC-like framing (ff 03)
+	LinkFDDI     = 10  // FDDI with 802.2 LLC/SNAP
+	LinkPPPHDLC  = 50  // PPP in HDLC-like framing, or Cisco PPP (0x0f/0x8f address)
+	LinkCHDLC    = 104 // Cisco HDLC
+	LinkPFLog    = 117 // OpenBSD pflog
+	LinkPrism    = 119 // Prism monitor-mode header, then 802.11
+	LinkPPI      = 192 // Per-Packet Information header, then the frame of the link type it names
+	LinkPPPDir   = 204 // PPP in HDLC-like framing after a one-byte direction
 )
 
 // Notes set when a frame could not be decoded to its end. They are constants, so recording one never allocates.
@@ -211,9 +219,130 @@ func (d *Decoder) Decode(p *Packet, m Meta, data []byte) {
 	case LinkRaw, LinkRawOld, LinkRawOBSD, LinkIPv4, LinkIPv6:
 		p.push("raw")
 		d.rawIP(p, data, 0)
+	case LinkPPP, LinkPPPHDLC:
+		d.pppFrame(p, data)
+	case LinkPPPDir:
+		// A one-byte pseudo-header: 0 received by this host, anything else sent by it.
+		if len(data) < 1 {
+			p.Note = NoteTruncLink
+			return
+		}
+		d.pppFrame(p, data[1:])
+	case LinkCHDLC:
+		d.chdlc(p, data)
+	case LinkFDDI:
+		// Frame control, destination and source addresses (13 bytes), then 802.2 LLC with a SNAP header
+		// (aa aa 03, an OUI and an EtherType), as gopacket and Wireshark decode it.
+		p.push("fddi")
+		if len(data) < 21 {
+			p.Note = NoteTruncLink
+			return
+		}
+		if data[13] != 0xaa || data[14] != 0xaa || data[15] != 0x03 {
+			return // LLC without SNAP: no EtherType to follow
+		}
+		d.ethertype(p, binary.BigEndian.Uint16(data[19:21]), data[21:], 0)
+	case LinkPFLog:
+		// OpenBSD pflog: the header's length in its first byte (padded to 4 bytes), the address family in the
+		// second, then the IP packet.
+		p.push("pflog")
+		if len(data) < 2 {
+			p.Note = NoteTruncLink
+			return
+		}
+		hl := (int(data[0]) + 3) &^ 3
+		if hl < 4 || hl > len(data) {
+			p.Note = NoteTruncLink
+			return
+		}
+		switch data[1] {
+		case 2:
+			d.ipv4(p, data[hl:], 0)
+		case 10, 24, 28, 30:
+			d.ipv6(p, data[hl:], 0)
+		default:
+			d.rawIP(p, data[hl:], 0)
+		}
+	case LinkPrism:
+		// Prism monitor-mode header: message code, then its little-endian length; 802.11 follows.
+		p.push("prism")
+		if len(data) < 8 {
+			p.Note = NoteTruncLink
+			return
+		}
+		hl := int(binary.LittleEndian.Uint32(data[4:8]))
+		if hl < 8 || hl > len(data) {
+			p.Note = NoteTruncLink
+			return
+		}
+		d.wlan(p, data[hl:])
+	case LinkPPI:
+		// Per-Packet Information: version, flags, a little-endian header length and the link type of the frame
+		// that follows (802.11 mostly).
+		if len(data) < 8 {
+			p.Note = NoteTruncLink
+			return
+		}
+		hl := int(binary.LittleEndian.Uint16(data[2:4]))
+		dlt := binary.LittleEndian.Uint32(data[4:8])
+		if hl < 8 || hl > len(data) {
+			p.Note = NoteTruncLink
+			return
+		}
+		d.encapsulated(p, m, data, "ppi", hl, dlt)
 	default:
 		p.Note = NoteLinkType
 	}
+}
+
+// encapsulated decodes a frame of link type dlt that follows a hl-byte header (PPI) named name: the header's
+// name stays first on the protocol stack and offsets refer to data. A header of its own kind (PPI or PKTAP)
+// inside is refused, which bounds the recursion.
+func (d *Decoder) encapsulated(p *Packet, m Meta, data []byte, name string, hl int, dlt uint32) {
+	if dlt == LinkPPI || dlt == LinkPKTAP || dlt == LinkPKTAPOld {
+		p.push(name)
+		p.Note = NoteTruncLink
+		return
+	}
+	p.push(name)
+	inner := m
+	inner.LinkType = int32(dlt)
+	stack, n := p.protoStack, p.protoLen
+	d.Decode(p, inner, data[hl:])
+	p.Meta, p.Data = m, data
+	rest := p.Protocols()
+	var buf [64]byte
+	k := copy(buf[:], stack[:n])
+	if len(rest) > 0 && k < len(buf) {
+		buf[k] = ':'
+		k++
+		k += copy(buf[k:], rest)
+	}
+	p.protoStack, p.protoLen = buf, uint8(k)
+	p.rebase(data, hl)
+}
+
+// pppFrame decodes a PPP frame of link types 9 and 50: PPP with or without HDLC-like framing, or Cisco PPP
+// (Cisco HDLC framing, address 0x0f or 0x8f).
+func (d *Decoder) pppFrame(p *Packet, b []byte) {
+	if len(b) >= 1 && (b[0] == 0x0f || b[0] == 0x8f) {
+		d.chdlc(p, b)
+		return
+	}
+	d.ppp(p, b, 0)
+	if !p.Has(HasIP4|HasIP6) && p.protoLen == 0 {
+		p.push("ppp")
+	}
+}
+
+// chdlc decodes Cisco HDLC: address, control, then an EtherType.
+func (d *Decoder) chdlc(p *Packet, b []byte) {
+	p.push("chdlc")
+	if len(b) < 4 {
+		p.Note = NoteTruncLink
+		return
+	}
+	d.ethertype(p, binary.BigEndian.Uint16(b[2:4]), b[4:], 0)
 }
 
 // rebase shifts the recorded payload and option offsets after p was decoded from data[skip:] but refers to
