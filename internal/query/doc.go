@@ -25,6 +25,13 @@
 // are loaded, Lock switches off DuckDB's access to external files and locks the configuration, so that a query can
 // read the inputs and nothing else and cannot write files; Options.AllowFiles keeps access open.
 //
+// # Results
+//
+// Query's rows stream from DuckDB as they are read (its streaming results; see stream.go for how, since the
+// driver materialises every result): a result is never held whole, in DuckDB or here, and a cancelled context
+// interrupts the query while its rows are read. Write and WriteFile pass them to the writers in batches bounded in
+// rows and bytes; the table and Markdown formats hold at most WriteOptions.MaxRows rows and MaxTextBytes of text.
+//
 // # Statistics
 //
 // Stats runs the sections of `pcapframe stats`, each one SQL query over the packets table that is kept as text in
