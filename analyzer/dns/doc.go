@@ -57,4 +57,15 @@
 // query and response, the response size, EDNS (present, UDP size, DO bit: of the query, else of the response)
 // and, for hunting, base_domain (public suffix and one more label, golang.org/x/net/publicsuffix), subdomain,
 // label_count, longest_label and subdomain_entropy (Shannon entropy of the subdomain's bytes, bits per byte).
+//
+// Where the row differs from Zeek's dns.log: Zeek logs transactions of opcode 0 only, this table every opcode
+// (NOTIFY, UPDATE, ...: the opcode column); TC, RD and Z come from the query as in Zeek (from the response when
+// no query was seen), AA and RA from the response and null without one; rcode is the header's 4 bits.
+//
+// # Bounds
+//
+// Every loop is bounded by the message's length; a name by 255 bytes and 128 compression jumps; a row keeps at
+// most 256 answers (noteManyAnswers); waiting queries are capped (above); TCP messages split across Data calls
+// are held under a budget over all connections (MaxTCPBuffered, 64 KiB + 2 bytes per direction at most); the
+// state of a flow is dropped at FlowEnd. Stats counts messages, rows and, per note, the messages that had it.
 package dns
