@@ -110,20 +110,20 @@ func TestTLS12Handshake(t *testing.T) {
 			t.Fatalf("split %d: no row", split)
 		}
 		type key struct {
-			Version, ClientVersion, Cipher  string
-			CipherID                        int64
-			Curve, ServerName, NextProtocol string
-			Established                     bool
+			Version, ClientMaxVersion, Cipher string
+			CipherID                          int64
+			Curve, ServerName, NextProtocol   string
+			Established                       bool
 		}
-		want := key{Version: "TLSv12", ClientVersion: "TLSv12", Cipher: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", CipherID: 0xc02f,
+		want := key{Version: "TLSv12", ClientMaxVersion: "TLSv12", Cipher: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", CipherID: 0xc02f,
 			Curve: "x25519", ServerName: "www.example.org", NextProtocol: "h2", Established: true}
-		got := key{Version: r.Version, ClientVersion: r.ClientVersion, Cipher: r.Cipher, CipherID: r.CipherID, Curve: r.Curve,
+		got := key{Version: r.Version, ClientMaxVersion: r.ClientMaxVersion, Cipher: r.Cipher, CipherID: r.CipherID, Curve: r.Curve,
 			ServerName: r.ServerName, NextProtocol: r.NextProtocol, Established: r.Established}
 		if got != want {
 			t.Errorf("split %d:\n got %+v\nwant %+v (note %q)", split, got, want, r.Note)
 		}
-		if strings.Join(r.ClientALPN, ",") != "h2,http/1.1" || len(r.ClientCiphers) != 3 || r.Resumed || r.Note != "" {
-			t.Errorf("split %d: alpn %v ciphers %v resumed %v note %q", split, r.ClientALPN, r.ClientCiphers, r.Resumed, r.Note)
+		if strings.Join(r.OrigALPN, ",") != "h2,http/1.1" || len(r.ClientCiphers) != 3 || r.Resumed || r.Note != "" {
+			t.Errorf("split %d: alpn %v ciphers %v resumed %v note %q", split, r.OrigALPN, r.ClientCiphers, r.Resumed, r.Note)
 		}
 		// JA3 written out by hand from the hello above: GREASE dropped.
 		if r.JA3String != "771,49199-156,0-10-11-13-16,29-23,0" || r.JA3SString != "771,49199,65281-16" {
@@ -173,7 +173,7 @@ func TestTLSCases(t *testing.T) {
 				return want(r.LastAlert == "handshake_failure" && !r.Established, "handshake_failure")
 			}},
 		{"sslv2 client hello", []chunk{{true, v2hello, 0}, {false, cat(record(recHandshake, sh12)), 0}}, func(r *Row) string {
-			if r.ClientVersion != "TLSv10" || len(r.ClientCiphers) != 4 || r.ClientCiphers[0] != 0x39 || r.JA3 != "" || !strings.Contains(r.Note, "sslv2") {
+			if r.ClientMaxVersion != "TLSv10" || len(r.ClientCiphers) != 4 || r.ClientCiphers[0] != 0x39 || r.JA3 != "" || !strings.Contains(r.Note, "sslv2") {
 				return "want TLSv10, 4 TLS ciphers (SSLv2 kinds dropped), no ja3, a note"
 			}
 			return ""
@@ -283,7 +283,7 @@ func TestQUICRFC9001(t *testing.T) {
 	}
 	r := rows[0]
 	if r.ServerName != "example.com" || r.JA4 != "q13d0211an_62ed6f6ca7ad_4d634acda6c0" || r.Version != "TLSv13" ||
-		r.Cipher != "TLS_AES_128_GCM_SHA256" || r.Curve != "x25519" || r.Proto != "quic" || strings.Join(r.ClientALPN, ",") != "alpn" {
+		r.Cipher != "TLS_AES_128_GCM_SHA256" || r.Curve != "x25519" || r.Proto != "quic" || strings.Join(r.OrigALPN, ",") != "alpn" {
 		t.Errorf("row %+v", r)
 	}
 }

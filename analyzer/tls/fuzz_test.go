@@ -25,7 +25,7 @@ func FuzzStream(f *testing.F) {
 		var rows int
 		a := New(func(r *Row) error {
 			rows++
-			if len(r.Note) > 4096 || len(r.ClientCiphers) > MaxListItems || len(r.ClientExtensions) > MaxListItems {
+			if len(r.Note) > 4096 || len(r.ClientCiphers) > MaxListItems || len(r.ClientExts) > MaxListItems {
 				t.Fatalf("unbounded row: note %d bytes, %d ciphers", len(r.Note), len(r.ClientCiphers))
 			}
 			return nil

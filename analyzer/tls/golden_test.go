@@ -93,7 +93,7 @@ func TestGoldenTshark(t *testing.T) {
 					check(t, frame, "server_name", dash(r.ServerName), fs[3])
 					check(t, frame, "ja3", dash(r.JA3), fs[4])
 					check(t, frame, "ja3_string", dash(r.JA3String), fs[5])
-					check(t, frame, "client_hello_version", fmt.Sprintf("0x%04x", r.ClientHelloVersion), fs[6])
+					check(t, frame, "client_version", fmt.Sprintf("0x%04x", r.ClientVersion), fs[6])
 					check(t, frame, "client_ciphers", hexList(r.ClientCiphers), fs[7])
 					check(t, frame, "stream", streams[r.UID], fs[2])
 				case "sh":
@@ -108,11 +108,12 @@ func TestGoldenTshark(t *testing.T) {
 					matched[r] = true
 					check(t, frame, "ja3s", dash(r.JA3S), fs[3])
 					check(t, frame, "ja3s_string", dash(r.JA3SString), fs[4])
-					check(t, frame, "server_hello_version", fmt.Sprintf("0x%04x", r.ServerHelloVersion), fs[5])
+					check(t, frame, "server_version", fmt.Sprintf("0x%04x", r.ServerVersion), fs[5])
 					check(t, frame, "cipher_id", fmt.Sprintf("0x%04x", r.CipherID), fs[6])
-					want := fmt.Sprintf("0x%04x", r.ServerHelloVersion)
+					want := fmt.Sprintf("0x%04x", r.ServerVersion)
 					if fs[7] != "-" {
 						want = fs[7]
+						check(t, frame, "server_supported_version", fmt.Sprintf("0x%04x", r.ServerSupportedVersion), fs[7])
 					}
 					v, _ := strconv.ParseUint(strings.TrimPrefix(want, "0x"), 16, 16)
 					check(t, frame, "version", r.Version, versionName(uint16(v)))

@@ -291,18 +291,19 @@ func parseSSLv2ClientHello(b []byte) (*clientHello, error) {
 
 // serverHello is what a row keeps of a ServerHello.
 type serverHello struct {
-	legacyVersion uint16
-	version       uint16 // selected version: supported_versions when present, else the legacy version
-	sessionID     []byte
-	cipher        uint16
-	extensions    []uint16
-	alpn          string
-	hasALPN       bool
-	keyShareGroup uint16
-	hasKeyShare   bool
-	psk           bool // pre_shared_key accepted (TLS 1.3 resumption)
-	hrr           bool // a HelloRetryRequest
-	notes         []string
+	legacyVersion        uint16
+	version              uint16 // selected version: supported_versions when present, else the legacy version
+	sessionID            []byte
+	cipher               uint16
+	extensions           []uint16
+	alpn                 string
+	hasALPN              bool
+	keyShareGroup        uint16
+	hasKeyShare          bool
+	psk                  bool // pre_shared_key accepted (TLS 1.3 resumption)
+	hasSupportedVersions bool
+	hrr                  bool // a HelloRetryRequest
+	notes                []string
 }
 
 // helloRetryRandom is the Random of a HelloRetryRequest (RFC 8446 §4.1.3).
@@ -340,7 +341,7 @@ func parseServerHello(b []byte) (*serverHello, error) {
 		switch typ {
 		case extSupportedVersions:
 			if v := er.u16(); !er.bad {
-				s.version = uint16(v)
+				s.version, s.hasSupportedVersions = uint16(v), true
 			}
 		case extALPN:
 			lr := reader{b: er.bytes(er.u16())}

@@ -10,49 +10,52 @@ import (
 // Row is one row of the tls table: one TLS handshake over TCP, or one QUIC connection's handshake as its
 // Initial packets show it. Strings that are empty and lists that are nil are null in the table.
 type Row struct {
-	TS                  int64 // the flow's first packet, as Zeek's ssl.log ts
-	UID, CommunityID    string
-	OrigH, RespH        netip.Addr
-	OrigP, RespP        uint16
-	Proto               string // "tcp" or "quic"
-	Version             string // negotiated version, Zeek's names (TLSv12, TLSv13, ...)
-	ClientVersion       string // highest version the client offers (supported_versions honoured)
-	ClientHelloVersion  int64  // the ClientHello's legacy_version (0: no ClientHello)
-	ServerHelloVersion  int64  // the ServerHello's legacy_version (0: no ServerHello)
-	Cipher              string
-	CipherID            int64 // -1: no ServerHello
-	ClientCiphers       []int64
-	Curve               string
-	ClientCurves        []int64
-	ServerName          string
-	ClientALPN          []string
-	NextProtocol        string
-	SignatureAlgorithms []int64
-	ClientExtensions    []int64
-	ServerExtensions    []int64
-	HasClientHello      bool
-	HasServerHello      bool
-	Resumed             bool
-	Established         bool
-	LastAlert           string
-	Subject, Issuer     string
-	CertSAN             []string
-	CertSerial          string
-	CertNotBefore       int64
-	CertNotAfter        int64
-	CertSHA256          string
-	CertChainFPs        []string
-	HasCert             bool // a leaf certificate was seen
-	CertParsed          bool // and it parsed as X.509
-	CertSelfSigned      bool
-	SNIMatchesCert      bool
-	HasSNIMatch         bool
-	JA3, JA3String      string
-	JA3S, JA3SString    string
-	JA4, JA4R           string
-	ClientHelloFrame    int64 // 0: none
-	ServerHelloFrame    int64
-	Note                string
+	TS                      int64 // the flow's first packet, as Zeek's ssl.log ts
+	UID, CommunityID        string
+	OrigH, RespH            netip.Addr
+	OrigP, RespP            uint16
+	Proto                   string // "tcp" or "quic"
+	Version                 string // negotiated version, Zeek's names (TLSv12, TLSv13, ...)
+	ClientMaxVersion        string // highest version the client offers (supported_versions honoured)
+	ClientVersion           int64  // the ClientHello's legacy_version (0: no ClientHello)
+	ServerVersion           int64  // the ServerHello's legacy_version (0: no ServerHello)
+	Cipher                  string
+	CipherID                int64 // -1: no ServerHello
+	ClientCiphers           []int64
+	Curve                   string
+	ClientCurves            []int64
+	ClientSupportedVersions []int64
+	ServerSupportedVersion  int64
+	PointFormats            []int64
+	ServerName              string
+	OrigALPN                []string
+	NextProtocol            string
+	Sigalgs                 []int64
+	ClientExts              []int64
+	ServerExts              []int64
+	HasClientHello          bool
+	HasServerHello          bool
+	Resumed                 bool
+	Established             bool
+	LastAlert               string
+	Subject, Issuer         string
+	CertSAN                 []string
+	CertSerial              string
+	CertNotBefore           int64
+	CertNotAfter            int64
+	CertSHA256              string
+	CertChainFPs            []string
+	HasCert                 bool // a leaf certificate was seen
+	CertParsed              bool // and it parsed as X.509
+	CertSelfSigned          bool
+	SNIMatchesCert          bool
+	HasSNIMatch             bool
+	JA3, JA3String          string
+	JA3S, JA3SString        string
+	JA4, JA4R               string
+	ClientHelloFrame        int64 // 0: none
+	ServerHelloFrame        int64
+	Note                    string
 }
 
 // fill sets a.row from the connection's state.
@@ -66,17 +69,24 @@ func (a *Analyzer) fill(c *conn) {
 	if ch := c.ch; ch != nil {
 		r.HasClientHello = true
 		r.ClientHelloFrame = c.chFrame
-		r.ClientHelloVersion = int64(ch.legacyVersion)
-		r.ClientVersion = versionName(ch.maxVersion())
+		r.ClientVersion = int64(ch.legacyVersion)
+		r.ClientMaxVersion = versionName(ch.maxVersion())
 		r.ClientCiphers = ints(ch.ciphers)
 		r.ClientCurves = ints(ch.groups)
-		r.ServerName = ch.serverName
-		r.ClientALPN = ch.alpn
-		if r.ClientALPN == nil && ch.hasALPN {
-			r.ClientALPN = []string{}
+		r.ClientSupportedVersions = ints(ch.versions)
+		if ch.pointFormats != nil {
+			r.PointFormats = make([]int64, len(ch.pointFormats))
+			for i, v := range ch.pointFormats {
+				r.PointFormats[i] = int64(v)
+			}
 		}
-		r.SignatureAlgorithms = ints(ch.sigAlgs)
-		r.ClientExtensions = ints(ch.extensions)
+		r.ServerName = ch.serverName
+		r.OrigALPN = ch.alpn
+		if r.OrigALPN == nil && ch.hasALPN {
+			r.OrigALPN = []string{}
+		}
+		r.Sigalgs = ints(ch.sigAlgs)
+		r.ClientExts = ints(ch.extensions)
 		if !ch.sslv2 {
 			r.JA3String = ja3String(ch)
 			r.JA3 = md5Hex(r.JA3String)
@@ -86,14 +96,17 @@ func (a *Analyzer) fill(c *conn) {
 	if sh := c.sh; sh != nil {
 		r.HasServerHello = true
 		r.ServerHelloFrame = c.shFrame
-		r.ServerHelloVersion = int64(sh.legacyVersion)
+		r.ServerVersion = int64(sh.legacyVersion)
 		r.Version = versionName(sh.version)
 		r.Cipher = cipherName(sh.cipher)
 		r.CipherID = int64(sh.cipher)
 		r.NextProtocol = sh.alpn
-		r.ServerExtensions = ints(sh.extensions)
-		if r.ServerExtensions == nil {
-			r.ServerExtensions = []int64{}
+		r.ServerExts = ints(sh.extensions)
+		if sh.version != sh.legacyVersion || sh.hasSupportedVersions {
+			r.ServerSupportedVersion = int64(sh.version)
+		}
+		if r.ServerExts == nil {
+			r.ServerExts = []int64{}
 		}
 		r.JA3SString = ja3sString(sh)
 		r.JA3S = md5Hex(r.JA3SString)
@@ -149,20 +162,23 @@ var Table = &schema.Table[Row]{
 		{Name: "resp_p", Type: schema.Int32, Default: true, Doc: "Server port.", Int: func(r *Row) (int64, bool) { return int64(r.RespP), true }},
 		str("proto", "tcp for TLS over TCP, quic for QUIC.", func(r *Row) string { return r.Proto }),
 		str("version", "Negotiated version (the ServerHello's supported_versions, else its version), as Zeek names it: SSLv3, TLSv10, TLSv11, TLSv12, TLSv13, ...; null without a ServerHello.", func(r *Row) string { return r.Version }),
-		str("client_version", "Highest version the client offers: the highest of its supported_versions extension (GREASE ignored), else the ClientHello's version.", func(r *Row) string { return r.ClientVersion }),
-		{Name: "client_hello_version", Type: schema.Int32, Doc: "The ClientHello's legacy_version field (0x0303 = 771 for TLS 1.2 and 1.3), Wireshark's tls.handshake.version.", Int: func(r *Row) (int64, bool) { return r.ClientHelloVersion, r.HasClientHello }},
-		{Name: "server_hello_version", Type: schema.Int32, Doc: "The ServerHello's legacy_version field.", Int: func(r *Row) (int64, bool) { return r.ServerHelloVersion, r.HasServerHello }},
+		str("client_max_version", "Highest version the client offers: the highest of its supported_versions extension (GREASE ignored), else the ClientHello's version.", func(r *Row) string { return r.ClientMaxVersion }),
+		{Name: "client_version", Type: schema.Int32, Doc: "The ClientHello's legacy_version field (0x0303 = 771 for TLS 1.2 and 1.3), as Zeek's ssl-log-ext client_version and Wireshark's tls.handshake.version.", Int: func(r *Row) (int64, bool) { return r.ClientVersion, r.HasClientHello }},
+		{Name: "server_version", Type: schema.Int32, Doc: "The ServerHello's legacy_version field (Zeek's ssl-log-ext server_version).", Int: func(r *Row) (int64, bool) { return r.ServerVersion, r.HasServerHello }},
 		str("cipher", "Cipher suite the server chose, by its IANA name (0xXXXX when unknown).", func(r *Row) string { return r.Cipher }),
 		{Name: "cipher_id", Type: schema.Int32, Doc: "Cipher suite the server chose, as a number.", Int: func(r *Row) (int64, bool) { return r.CipherID, r.CipherID >= 0 }},
 		ints64("client_ciphers", "Cipher suites the client offers, in its order, GREASE values included.", func(r *Row) []int64 { return r.ClientCiphers }),
 		str("curve", "Key exchange group: the ServerHello's key_share (TLS 1.3) or the ServerKeyExchange's named curve (ECDHE up to TLS 1.2), by name.", func(r *Row) string { return r.Curve }),
 		ints64("client_curves", "Groups of the client's supported_groups extension, in its order.", func(r *Row) []int64 { return r.ClientCurves }),
+		ints64("client_supported_versions", "Versions of the client's supported_versions extension, in its order, GREASE included; null without the extension.", func(r *Row) []int64 { return r.ClientSupportedVersions }),
+		{Name: "server_supported_version", Type: schema.Int32, Doc: "Version of the ServerHello's supported_versions extension (772 = TLS 1.3); null without it.", Int: func(r *Row) (int64, bool) { return r.ServerSupportedVersion, r.ServerSupportedVersion > 0 }},
+		ints64("point_formats", "EC point formats the client offers.", func(r *Row) []int64 { return r.PointFormats }),
 		str("server_name", "Server name the client asks for (SNI), exactly as sent.", func(r *Row) string { return r.ServerName }),
-		strs("client_alpn", "Application protocols the client offers (ALPN), in its order.", func(r *Row) []string { return r.ClientALPN }),
+		strs("orig_alpn", "Application protocols the client offers (ALPN), in its order (Zeek's ssl-log-ext orig_alpn).", func(r *Row) []string { return r.OrigALPN }),
 		str("next_protocol", "Application protocol the server chose (ALPN; in TLS 1.3 and QUIC it is encrypted, so null).", func(r *Row) string { return r.NextProtocol }),
-		ints64("signature_algorithms", "Signature algorithms the client offers, in its order.", func(r *Row) []int64 { return r.SignatureAlgorithms }),
-		ints64("client_extensions", "Extension types of the ClientHello, in its order, GREASE included.", func(r *Row) []int64 { return r.ClientExtensions }),
-		ints64("server_extensions", "Extension types of the ServerHello, in its order.", func(r *Row) []int64 { return r.ServerExtensions }),
+		ints64("sigalgs", "Signature algorithms the client offers (signature_algorithms extension), in its order.", func(r *Row) []int64 { return r.Sigalgs }),
+		ints64("ssl_client_exts", "Extension types of the ClientHello, in its order, GREASE included.", func(r *Row) []int64 { return r.ClientExts }),
+		ints64("ssl_server_exts", "Extension types of the ServerHello, in its order.", func(r *Row) []int64 { return r.ServerExts }),
 		{Name: "resumed", Type: schema.Bool, Default: true, Doc: "The session was resumed: the server echoed the client's session id or answered its ticket with an abbreviated handshake (TLS <= 1.2), or accepted a pre-shared key (TLS 1.3).", Int: func(r *Row) (int64, bool) { return b2i(r.Resumed), true }},
 		{Name: "established", Type: schema.Bool, Default: true, Doc: "The handshake completed: TLS <= 1.2, each side sent ChangeCipherSpec then its (encrypted) Finished; TLS 1.3, the server sent encrypted records after its ServerHello and the client answered with one; QUIC, both sides sent 1-RTT (short header) packets.", Int: func(r *Row) (int64, bool) { return b2i(r.Established), true }},
 		str("last_alert", "Description of the last clear-text alert (handshake_failure, ...; QUIC: a TLS alert in a CONNECTION_CLOSE of an Initial packet).", func(r *Row) string { return r.LastAlert }),
