@@ -211,10 +211,14 @@ func hexID(id uint16) string { return fmt.Sprintf("0x%04x", id) }
 // question name and type, rcode, the answer section (types, TTLs, A, AAAA, CNAME, TXT), tshark's own matching of
 // queries to responses; and checks that every frame tshark dissects as DNS is in a row.
 func TestGoldenTshark(t *testing.T) {
+	total, frames := 0, 0
+	defer func() { t.Logf("%d rows compared, %d frames tshark dissects as DNS", total, frames) }()
 	for _, gc := range goldenCaptures {
 		t.Run(gc.name, func(t *testing.T) {
 			golden := readGolden(t, gc.name)
 			rows, _, _ := runCapture(t, gc.name)
+			total += len(rows)
+			frames += len(golden)
 			seen := map[int64]bool{}
 			for _, r := range rows {
 				label := fmt.Sprintf("row (query frame %d, response frame %d, id %d)", r.QueryFrame, r.ResponseFrame, r.TransID)
@@ -378,4 +382,20 @@ func typeNumber(name string) int {
 	}
 	n, _ := strconv.Atoi(strings.TrimPrefix(name, "query-"))
 	return n
+}
+
+// TestMDNSAndLLMNR checks that the mDNS (5353) and LLMNR (5355) exchanges of a corpus capture are rows and
+// that their flows are recognised.
+func TestMDNSAndLLMNR(t *testing.T) {
+	rows, services, _ := runCapture(t, "pcapplusplus__Pcap__Test_PcapExamples_DnsPackets.pcap")
+	ports := map[uint16]int{}
+	for _, r := range rows {
+		ports[r.RespP]++
+		if services[r.UID] != "dns" {
+			t.Errorf("flow %s of a row: service %q", r.UID, services[r.UID])
+		}
+	}
+	if ports[5353] == 0 || ports[5355] == 0 || ports[53] == 0 {
+		t.Errorf("rows by responder port %v: want DNS, mDNS and LLMNR", ports)
+	}
 }
