@@ -314,3 +314,32 @@ func TestCryptoReassembly(t *testing.T) {
 		t.Errorf("ranges %d, notes %q", len(c2.q.crypto[client].ranges), c2.notes)
 	}
 }
+
+// TestColumnsNoAlloc reads every column of a full row: the accessors must not allocate.
+func TestColumnsNoAlloc(t *testing.T) {
+	rows := runCapture(t, "zeek__tls_tls1.2.pcap")
+	if len(rows) != 1 || !rows[0].HasCert {
+		t.Fatalf("want one row with a certificate, got %d", len(rows))
+	}
+	r := &rows[0]
+	buf := make([]byte, 0, 4096)
+	for _, c := range Table.Columns {
+		n := testing.AllocsPerRun(10, func() {
+			switch {
+			case c.Int != nil:
+				c.Int(r)
+			case c.Float != nil:
+				c.Float(r)
+			case c.Append != nil:
+				buf, _ = c.Append(r, buf[:0])
+			case c.Strings != nil:
+				c.Strings(r)
+			case c.Ints != nil:
+				c.Ints(r)
+			}
+		})
+		if n != 0 {
+			t.Errorf("column %s: %.0f allocations", c.Name, n)
+		}
+	}
+}

@@ -190,7 +190,7 @@ var Table = &schema.Table[Row]{
 		{Name: "cert_not_after", Type: schema.Timestamp, Doc: "End of the leaf certificate's validity.", Int: func(r *Row) (int64, bool) { return r.CertNotAfter, r.CertParsed }},
 		str("cert_sha256", "SHA-256 fingerprint of the leaf certificate's DER bytes (lower-case hex).", func(r *Row) string { return r.CertSHA256 }),
 		{Name: "cert_self_signed", Type: schema.Bool, Doc: "The leaf certificate is self-signed: its issuer is its subject and its signature verifies with its own key.", Int: func(r *Row) (int64, bool) { return b2i(r.CertSelfSigned), r.CertParsed }},
-		strs("cert_chain_fps", "SHA-256 fingerprints of the server's certificates, leaf first, as Zeek's cert_chain_fps.", func(r *Row) []string { return r.CertChainFPs }),
+		strsOpt("cert_chain_fps", "SHA-256 fingerprints of the server's certificates, leaf first, as Zeek's cert_chain_fps.", func(r *Row) []string { return r.CertChainFPs }),
 		{Name: "sni_matches_cert", Type: schema.Bool, Doc: "The server name is one the leaf certificate is valid for.", Int: func(r *Row) (int64, bool) { return b2i(r.SNIMatchesCert), r.HasSNIMatch }},
 		str("ja3", "JA3 fingerprint of the ClientHello: MD5 of ja3_string.", func(r *Row) string { return r.JA3 }),
 		strOpt("ja3_string", "JA3 text: version,ciphers,extensions,groups,point formats in decimal, GREASE left out.", func(r *Row) string { return r.JA3String }),
@@ -238,8 +238,14 @@ func ints64(name, doc string, get func(*Row) []int64) schema.Column[Row] {
 }
 
 func strs(name, doc string, get func(*Row) []string) schema.Column[Row] {
-	return schema.Column[Row]{Name: name, Type: schema.StringList, Doc: doc, Default: true, Ints: nil, Strings: func(r *Row) ([]string, bool) {
+	return schema.Column[Row]{Name: name, Type: schema.StringList, Doc: doc, Default: true, Strings: func(r *Row) ([]string, bool) {
 		v := get(r)
 		return v, v != nil
 	}}
+}
+
+func strsOpt(name, doc string, get func(*Row) []string) schema.Column[Row] {
+	c := strs(name, doc, get)
+	c.Default = false
+	return c
 }
