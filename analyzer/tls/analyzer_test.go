@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/pcapframe/pcapframe/analyzer"
-	"github.com/pcapframe/pcapframe/analyzer/tls/quic"
+	"github.com/pcapframe/pcapframe/packet"
 )
 
 var testFlowID = analyzer.Flow{UID: "Ctest", CommunityID: "1:x", Proto: 6,
@@ -239,9 +239,9 @@ func want(ok bool, what string) string {
 	return "want " + what
 }
 
-// TestQUICRFC9001 runs the client Initial of RFC 9001 A.2 and the server Initial of A.3 through the analyzer.
-func TestQUICRFC9001(t *testing.T) {
-	raw, err := os.ReadFile("quic/testdata/rfc9001-a2-client-initial.hex")
+func readHexVector(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("test vector missing: %v", err)
 	}
@@ -251,40 +251,74 @@ func TestQUICRFC9001(t *testing.T) {
 			sb.WriteString(l)
 		}
 	}
-	cpkt, _ := hex.DecodeString(sb.String())
-	spkt, _ := hex.DecodeString("cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a5816b6394100f37a1c69797554780bb3" +
-		"8cc5a99f5ede4cf73c3ec2493a1839b3dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84" +
-		"022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc42158407dd074ee")
-	var rows []Row
-	a := New(func(r *Row) error { rows = append(rows, *r); return nil })
-	f := testFlowID
-	f.Proto = 17
-	c := newConn(&f, true)
-	c.q = &quicState{largest: [2]int64{-1, -1}}
-	a.conns[c.uid] = c
-	for i, p := range []struct {
-		dir int
-		pkt []byte
-	}{{client, cpkt}, {server, spkt}} {
-		h, err := quic.ParseLong(p.pkt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.initial(c, p.dir, p.pkt[:h.End], &h, int64(i+1))
-	}
-	if got := a.Service(f.UID); got != "quic" {
-		t.Errorf("service %q", got)
-	}
-	if err := a.FlowEnd(&f); err != nil {
+	b, err := hex.DecodeString(sb.String())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 {
-		t.Fatalf("%d rows", len(rows))
-	}
-	r := rows[0]
-	if r.ServerName != "example.com" || r.JA4 != "q13d0211an_62ed6f6ca7ad_4d634acda6c0" || r.Version != "TLSv13" ||
-		r.Cipher != "TLS_AES_128_GCM_SHA256" || r.Curve != "x25519" || r.Proto != "quic" || strings.Join(r.OrigALPN, ",") != "alpn" {
-		t.Errorf("row %+v", r)
+	return b
+}
+
+// TestQUICRFC runs the client and server Initial packets of RFC 9001 A.2/A.3 (version 1) and RFC 9369 A.2/A.3
+// (version 2) through the analyzer's datagram path, the server's coalesced with a Handshake packet and padding,
+// then 1-RTT packets both ways. The JA4 was worked out by hand from the RFC's ClientHello (TestJA4Vectors).
+func TestQUICRFC(t *testing.T) {
+	for _, tc := range []struct {
+		name, client, server string
+		handshakeType        byte
+	}{
+		{"v1", "quic/testdata/rfc9001-a2-client-initial.hex", "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a5816b6394100f37a1c69797554780bb3" +
+			"8cc5a99f5ede4cf73c3ec2493a1839b3dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84" +
+			"022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc42158407dd074ee", 0xe0},
+		{"v2", "quic/testdata/rfc9369-a2-client-initial.hex", "dc6b3343cf0008f067a5502a4262b5004075d92faaf16f05d8a4398c47089698baeea26b91eb761d9b89237bbf872630" +
+			"17915358230035f7fd3945d88965cf17f9af6e16886c61bfc703106fbaf3cb4cfa52382dd16a393e42757507698075b2" +
+			"c984c707f0a0812d8cd5a6881eaf21ceda98f4bd23f6fe1a3e2c43edd9ce7ca84bed8521e2e140", 0xf0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cpkt := readHexVector(t, tc.client)
+			spkt, _ := hex.DecodeString(tc.server)
+			ver := spkt[1:5]
+			// A Handshake packet (its payload is not read) and zero padding after the server's Initial.
+			hs := append([]byte{tc.handshakeType}, ver...)
+			hs = append(hs, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0x40, 30)
+			hs = append(hs, make([]byte, 30)...)
+			sdgram := cat(spkt, hs, make([]byte, 20))
+			short := append([]byte{0x41}, make([]byte, 40)...)
+			var rows []Row
+			a := New(func(r *Row) error { rows = append(rows, *r); return nil })
+			f := testFlowID
+			f.Proto = 17
+			dec := packet.NewDecoder()
+			for i, d := range []struct {
+				fromOrig bool
+				payload  []byte
+			}{{true, cpkt}, {false, sdgram}, {false, short}, {true, short}} {
+				src, dst := f.Orig, f.Resp
+				if !d.fromOrig {
+					src, dst = dst, src
+				}
+				frame := udpFrame(src, dst, d.payload)
+				var p packet.Packet
+				dec.Decode(&p, packet.Meta{Frame: int64(i + 1), Time: int64(i + 1), CapLen: int32(len(frame)), WireLen: int32(len(frame)), LinkType: 1}, frame)
+				if err := a.Packet(&analyzer.Packet{Packet: &p, Flow: &f, FromOrig: d.fromOrig}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := a.Service(f.UID); got != "quic" {
+				t.Errorf("service %q", got)
+			}
+			if err := a.FlowEnd(&f); err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 1 {
+				t.Fatalf("%d rows", len(rows))
+			}
+			r := rows[0]
+			if r.ServerName != "example.com" || r.JA4 != "q13d0211an_62ed6f6ca7ad_4d634acda6c0" || r.Version != "TLSv13" ||
+				r.Cipher != "TLS_AES_128_GCM_SHA256" || r.Curve != "x25519" || r.Proto != "quic" || strings.Join(r.OrigALPN, ",") != "alpn" ||
+				!r.Established || r.ClientHelloFrame != 1 || r.ServerHelloFrame != 2 || r.Note != "" {
+				t.Errorf("row %+v", r)
+			}
+		})
 	}
 }
 

@@ -102,22 +102,36 @@ func TestServerInitialRFCVectors(t *testing.T) {
 	}
 }
 
-func TestClientInitialRFC9001(t *testing.T) {
-	pkt := readHexFile(t, "testdata/rfc9001-a2-client-initial.hex")
+// TestClientInitialRFC is the client Initial packet of RFC 9001 A.2 (version 1) and of RFC 9369 A.2 (version 2):
+// the same ClientHello under each version's keys; the ivs are those of the RFCs' A.1.
+func TestClientInitialRFC(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		version uint32
+		iv      string
+	}{
+		{"testdata/rfc9001-a2-client-initial.hex", Version1, "fa044b2f42a3fd3b46fb255c"},
+		{"testdata/rfc9369-a2-client-initial.hex", Version2, "91f73e2351d8fa91660e909f"},
+	} {
+		t.Run(tc.file, func(t *testing.T) { testClientInitial(t, tc.file, tc.version, tc.iv) })
+	}
+}
+
+func testClientInitial(t *testing.T, file string, version uint32, iv string) {
+	pkt := readHexFile(t, file)
 	h, err := ParseLong(pkt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hex.EncodeToString(h.DCID) != rfcDCID || len(h.SCID) != 0 || len(h.Token) != 0 || h.End != 1200 {
+	if hex.EncodeToString(h.DCID) != rfcDCID || len(h.SCID) != 0 || len(h.Token) != 0 || h.End != 1200 || h.Version != version || h.Type != Initial {
 		t.Fatalf("header = %+v", h)
 	}
-	k, err := InitialKeys(Version1, h.DCID, false)
+	k, err := InitialKeys(version, h.DCID, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// RFC 9001 A.1: the client's iv.
-	if got := hex.EncodeToString(k.iv[:]); got != "fa044b2f42a3fd3b46fb255c" {
-		t.Errorf("client iv = %s", got)
+	if got := hex.EncodeToString(k.iv[:]); got != iv {
+		t.Errorf("client iv = %s, want %s", got, iv)
 	}
 	_, payload, pn, err := k.Open(nil, pkt, &h, -1)
 	if err != nil {
@@ -139,7 +153,7 @@ func TestClientInitialRFC9001(t *testing.T) {
 		t.Errorf("crypto bytes = %d, want 241", n)
 	}
 	// Wrong keys (the server's) must fail authentication, not return garbage.
-	ks, _ := InitialKeys(Version1, h.DCID, true)
+	ks, _ := InitialKeys(version, h.DCID, true)
 	if _, _, _, err := ks.Open(nil, pkt, &h, -1); !errors.Is(err, ErrDecrypt) {
 		t.Errorf("open with server keys: %v, want ErrDecrypt", err)
 	}
@@ -222,6 +236,7 @@ func FuzzInitial(f *testing.F) {
 		f.Add(unhex(f, tc.packet))
 	}
 	f.Add(readHexFile(f, "testdata/rfc9001-a2-client-initial.hex"))
+	f.Add(readHexFile(f, "testdata/rfc9369-a2-client-initial.hex"))
 	f.Add([]byte{0xc0, 0, 0, 0, 1, 0, 0, 0x40})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for len(b) > 0 {
