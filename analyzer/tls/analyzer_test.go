@@ -157,6 +157,14 @@ func TestTLSCases(t *testing.T) {
 			}
 			return ""
 		}},
+		{"hello retry request", []chunk{{true, record(recHandshake, ch12), 0},
+			{false, record(recHandshake, handshake(msgServerHello, append(append(u16s(0x0303), helloRetryRandom[:]...),
+				append(append(withLen8([]byte{1, 2, 3}), 0x13, 0x01, 0), extBlock([]ext{{extSupportedVersions, []byte{3, 4}}, {extKeyShare, []byte{0, 23}}})...)...))), 0},
+			{true, cat(ccs, record(recHandshake, ch12)), 0}, {false, cat(record(recHandshake, sh13), app), 0}, {true, app, 0}},
+			func(r *Row) string {
+				return want(r.Version == "TLSv13" && r.Curve == "x25519" && r.Established && r.ClientHelloFrame == 1 && r.ServerHelloFrame == 4 &&
+					r.Note == "hello retry request", "the ServerHello after the HelloRetryRequest, the first ClientHello")
+			}},
 		{"tls 1.3 client never answers", []chunk{{true, record(recHandshake, ch12), 0}, {false, cat(record(recHandshake, sh13), app), 0}},
 			func(r *Row) string {
 				if r.Established || !strings.Contains(r.Note, "handshake not completed") {
