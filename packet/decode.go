@@ -135,14 +135,15 @@ func (d *Decoder) Decode(p *Packet, m Meta, data []byte) {
 			}
 		}
 	case LinkPKTAP, LinkPKTAPOld:
-		// Apple's PKTAP: a little-endian header length and the link type of the frame that follows.
-		if len(data) < 8 {
+		// Apple's PKTAP (struct pktap_header): little-endian header length, type of what follows (1, a packet),
+		// then the link type of the frame that follows.
+		if len(data) < 12 {
 			p.Note = NoteTruncLink
 			return
 		}
 		hl := int(binary.LittleEndian.Uint32(data))
-		dlt := binary.LittleEndian.Uint32(data[4:8])
-		if hl < 8 || hl > len(data) || dlt == LinkPKTAP || dlt == LinkPKTAPOld {
+		dlt := binary.LittleEndian.Uint32(data[8:12])
+		if hl < 12 || hl > len(data) || dlt == LinkPKTAP || dlt == LinkPKTAPOld || dlt == LinkPPI {
 			p.Note = NoteTruncLink
 			return
 		}

@@ -3,14 +3,21 @@ package packet_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"net/netip"
+	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
+	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/packet"
 )
 
@@ -67,9 +74,12 @@ func linkFrames() map[int][][]byte {
 	prism := make([]byte, 144) // message code, length 144, device name, ten 12-byte values
 	copy(prism, le32(0x44))
 	copy(prism[4:], le32(144))
-	pktap := make([]byte, 108) // header length, then the link type of the frame (Ethernet)
+	pktap := make([]byte, 108) // struct pktap_header: length, type 1 (a packet), the frame's link type (Ethernet)
 	copy(pktap, le32(108))
 	copy(pktap[4:], le32(1))
+	copy(pktap[8:], le32(1))
+	pktapRaw := bytes.Clone(pktap) // the same with a raw IP frame
+	copy(pktapRaw[8:], le32(packet.LinkRaw))
 	pflog := make([]byte, 64) // length 61 (padded to 64), AF_INET
 	pflog[0], pflog[1] = 61, 2
 	ipoib := make([]byte, 44)
@@ -98,7 +108,7 @@ func linkFrames() map[int][][]byte {
 		packet.LinkIPv6:     {udp6()},
 		packet.LinkNFLOG:    {cat([]byte{2, 0, 0, 0}, nflogTLV)},
 		packet.LinkIPoIB:    {cat(ipoib, ip)},
-		packet.LinkPKTAP:    {cat(pktap, ethIPv4, ip)},
+		packet.LinkPKTAP:    {cat(pktap, ethIPv4, ip), cat(pktapRaw, ip)},
 		packet.LinkSLL2:     {cat([]byte{0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0}, ip)},
 	}
 }
@@ -178,5 +188,71 @@ func TestLinkTypesShowAndTable(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// linkTypesCapture holds the frames of linkFrames, one pcapng interface per link type, so that tshark dissects
+// them too: scripts/golden-packets.sh writes its golden file and TestGoldenTshark compares the table with it.
+const linkTypesCapture = "../testdata/pcaps/pcapframe__linktypes.pcapng"
+
+// TestLinkTypesCapture checks that the capture holds exactly the frames of linkFrames, in link type order; with
+// PCAPFRAME_WRITE_LINKTYPES=1 it writes the capture first (then run scripts/golden-packets.sh).
+func TestLinkTypesCapture(t *testing.T) {
+	frames := linkFrames()
+	lts := make([]int, 0, len(frames))
+	for lt := range frames {
+		lts = append(lts, lt)
+	}
+	slices.Sort(lts)
+	if os.Getenv("PCAPFRAME_WRITE_LINKTYPES") == "1" {
+		var buf bytes.Buffer
+		w, err := pcapgo.NewNgWriterInterface(&buf, pcapgo.NgInterface{LinkType: layers.LinkType(lts[0]), SnapLength: 65535, TimestampResolution: 6},
+			pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "pcapframe packet/linktype_test.go"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[int]int{lts[0]: 0}
+		for _, lt := range lts[1:] {
+			id, err := w.AddInterface(pcapgo.NgInterface{LinkType: layers.LinkType(lt), SnapLength: 65535, TimestampResolution: 6})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[lt] = id
+		}
+		n := 0
+		for _, lt := range lts {
+			for _, data := range frames[lt] {
+				n++
+				ci := gopacket.CaptureInfo{Timestamp: time.Unix(1764979200+int64(n), 0), CaptureLength: len(data), Length: len(data), InterfaceIndex: ids[lt]}
+				if err := w.WritePacket(ci, data); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(linkTypesCapture, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := capture.Open(linkTypesCapture)
+	if err != nil {
+		t.Fatalf("%v (write it with PCAPFRAME_WRITE_LINKTYPES=1)", err)
+	}
+	defer r.Close()
+	for _, lt := range lts {
+		for i, data := range frames[lt] {
+			rec, err := r.Next()
+			if err != nil {
+				t.Fatalf("link type %d frame %d: %v (rewrite the capture with PCAPFRAME_WRITE_LINKTYPES=1)", lt, i, err)
+			}
+			if int(rec.LinkType) != lt || !bytes.Equal(rec.Data, data) {
+				t.Fatalf("frame %d: link type %d, want %d, or other bytes (rewrite the capture with PCAPFRAME_WRITE_LINKTYPES=1)", rec.Frame, rec.LinkType, lt)
+			}
+		}
+	}
+	if _, err := r.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("more frames than linkFrames: %v", err)
 	}
 }

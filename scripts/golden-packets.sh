@@ -14,7 +14,10 @@ fields=(frame.number frame.time_epoch frame.cap_len frame.len frame.protocols ip
 args=()
 for f in "${fields[@]}"; do args+=(-e "$f"); done
 version=$(tshark --version | head -n 1)
-for cap in testdata/pcaps/*; do
+# With arguments, only those captures (paths under testdata/pcaps) are dissected again.
+caps=("$@")
+[ ${#caps[@]} -gt 0 ] || caps=(testdata/pcaps/*)
+for cap in "${caps[@]}"; do
   case "$cap" in *.tsv|*/LICENSES) continue ;; esac
   name=$(basename "$cap")
   out=testdata/golden/packets/$name.tsv
@@ -29,4 +32,4 @@ for cap in testdata/pcaps/*; do
   } >"$out.tmp"
   mv "$out.tmp" "$out"
 done
-echo "golden-packets: wrote $(ls testdata/golden/packets | wc -l) files"
+echo "golden-packets: wrote ${#caps[@]} files"
