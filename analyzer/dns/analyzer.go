@@ -349,7 +349,7 @@ func (a *Analyzer) handle(f *analyzer.Flow, m *message, frame, time int64) error
 	if !m.qr() {
 		a.stats.Queries++
 		if m.note == noteShortHeader || m.note == noteTCPLength {
-			return a.emitRow(fs, nil, m, frame, time) // nothing to match it with
+			return a.emitQuery(fs, m, frame, time)
 		}
 		return a.addPending(fs, m, frame, time)
 	}
@@ -538,18 +538,14 @@ func (a *Analyzer) Service(uid string) string {
 	return ""
 }
 
-// emitRow emits a row for a lone message (a query with nothing to match, or a response).
-func (a *Analyzer) emitRow(fs *flowState, q *pending, m *message, frame, time int64) error {
-	if !m.qr() {
-		// A query that cannot wait for a response: a row of its own, with the query's fields.
-		var tmp pending
-		tmp.id, tmp.flags = m.id, m.flags
-		tmp.hasQuestion, tmp.qtype, tmp.qclass, tmp.qname = m.hasQuestion, m.qtype, m.qclass, m.qname
-		tmp.edns, tmp.ednsSize, tmp.ednsDO = m.edns, m.ednsSize, m.ednsDO
-		tmp.frame, tmp.time, tmp.note = frame, time, m.note
-		return a.emitPair(fs, &tmp, nil, 0, 0)
-	}
-	return a.emitPair(fs, q, m, frame, time)
+// emitQuery emits at once the row of a query that cannot wait for a response (its header is cut short).
+func (a *Analyzer) emitQuery(fs *flowState, m *message, frame, time int64) error {
+	var q pending
+	q.id, q.flags = m.id, m.flags
+	q.hasQuestion, q.qtype, q.qclass, q.qname = m.hasQuestion, m.qtype, m.qclass, m.qname
+	q.edns, q.ednsSize, q.ednsDO = m.edns, m.ednsSize, m.ednsDO
+	q.frame, q.time, q.note = frame, time, m.note
+	return a.emitPair(fs, &q, nil, 0, 0)
 }
 
 // emitPair builds and emits the row of query q (nil if not seen) and response r (nil if not seen). The row

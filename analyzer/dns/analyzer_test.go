@@ -358,3 +358,23 @@ func TestTCPBudget(t *testing.T) {
 		t.Errorf("%d rows (%v), want 1", len(*rows), err)
 	}
 }
+
+// TestTCPShortMessage checks a length prefix shorter than a DNS header: a row with a note, and the direction is
+// no longer parsed.
+func TestTCPShortMessage(t *testing.T) {
+	a, rows := collect()
+	f := analyzer.Flow{UID: "C1", Proto: 6, Orig: client, Resp: server}
+	h := a.Stream(&f)
+	q := query(1, "a", "com")
+	data := append([]byte{0, 4, 0, 9, 1, 0}, binary.BigEndian.AppendUint16(nil, uint16(len(q)))...)
+	data = append(data, q...)
+	if h.Data(true, data, 1, 1) != nil || h.End() != nil || a.FlowEnd(&f) != nil {
+		t.Fatal("error")
+	}
+	if len(*rows) != 1 || (*rows)[0].note != "query: TCP message shorter than a DNS header" || (*rows)[0].TransID != 9 {
+		t.Errorf("rows %+v", *rows)
+	}
+	if a.Stats().DeadStreams != 1 {
+		t.Errorf("dead streams %d, want 1", a.Stats().DeadStreams)
+	}
+}
