@@ -21,6 +21,7 @@ import (
 	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/internal/chart/agg"
 	"github.com/pcapframe/pcapframe/internal/query"
+	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
 
 const (
@@ -45,7 +46,7 @@ func openEngine(t testing.TB, paths ...string) *query.Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	if _, err := e.Load(ctx, paths, query.LoadOptions{Tables: []string{"packets"}}); err != nil {
+	if _, err := e.Load(ctx, paths, query.LoadOptions{Tables: query.StatsTables(nil)}); err != nil { // as pcapframe report
 		t.Fatal(err)
 	}
 	return e
@@ -221,6 +222,7 @@ func TestPageStructure(t *testing.T) {
 		t.Fatalf("data block is not JSON: %v", err)
 	}
 	want, _ := json.Marshal(d)
+	want = textsafe.JSONVisible(want) // controls and bidi characters are shown as the text \xHH
 	var wantMap map[string]any
 	json.Unmarshal(want, &wantMap)
 	g, _ := json.Marshal(got)
@@ -277,8 +279,15 @@ func TestMarshalDataEscapes(t *testing.T) {
 			if err := json.Unmarshal(b, &back); err != nil {
 				t.Fatal(err)
 			}
-			if back.Title != s || back.Inputs[0] != s || back.Conversations.Rows[0][0] != s {
-				t.Errorf("round trip: %q, want %q", back.Title, s)
+			want := s // controls and separators are shown as the text \xHH (textsafe.JSONVisible)
+			switch s {
+			case "\x00\x1b[31m":
+				want = `\x00\x1b[31m`
+			case "a\u2028b\u2029c":
+				want = `a\xe2\x80\xa8b\xe2\x80\xa9c`
+			}
+			if back.Title != want || back.Inputs[0] != want || back.Conversations.Rows[0][0] != want {
+				t.Errorf("round trip: %q, want %q", back.Title, want)
 			}
 		})
 	}
@@ -461,5 +470,48 @@ func TestFewerColumns(t *testing.T) {
 	}
 	if d.Timeline == nil || len(d.Timeline.Start) == 0 || len(d.Graph) != len(agg.Metrics) || len(d.Conversations.Rows) == 0 || len(d.Previews) != 0 {
 		t.Errorf("timeline %v, %d graphs, %d conversations, %d previews", d.Timeline != nil, len(d.Graph), len(d.Conversations.Rows), len(d.Previews))
+	}
+}
+
+// TestDNSSectionsHostile checks that the DNS sections of the hostile capture's report carry its hostile DNS name
+// (base domain {{7*7}}.example under a </script><img ...> label) as data only: the page holds no raw markup and
+// the base domain is in the data block as JSON text. The capture has no TLS: no TLS section.
+func TestDNSSectionsHostile(t *testing.T) {
+	d, b := buildReport(t, hostileCopy(t))
+	var st struct {
+		Sections []struct {
+			Name    string           `json:"name"`
+			Skipped string           `json:"skipped"`
+			Rows    []map[string]any `json:"rows"`
+		} `json:"sections"`
+	}
+	if err := json.Unmarshal(d.Stats, &st); err != nil {
+		t.Fatal(err)
+	}
+	base := hostileStrings[2] + ".example"
+	found := map[string]bool{}
+	for _, s := range st.Sections {
+		if strings.HasPrefix(s.Name, "tls_") {
+			t.Errorf("section %s in the report of a capture without TLS", s.Name)
+		}
+		if s.Name != "dns_domains" && s.Name != "dns_subdomains" {
+			continue
+		}
+		for _, r := range s.Rows {
+			if r["base_domain"] == base {
+				found[s.Name] = true
+			}
+		}
+	}
+	if !found["dns_domains"] || !found["dns_subdomains"] {
+		t.Errorf("base domain %q in the DNS sections: %v", base, found)
+	}
+	if !bytes.Contains(b, []byte(`"base_domain":"{{7*7}}.example"`)) {
+		t.Errorf("the page's data lacks the base domain %q as JSON text", base)
+	}
+	for _, bad := range []string{"<img", "<svg", "onerror=alert(1)>"} {
+		if bytes.Contains(b, []byte(bad)) {
+			t.Errorf("page contains raw %q", bad)
+		}
 	}
 }

@@ -916,6 +916,14 @@ func (d *directColumn) cutPage() error {
 	}
 	if d.bounds {
 		pi.min, pi.max, d.boundsBuf = d.page.encode(d.typ, d.boundsBuf)
+		if !pi.min.ok && d.typ == schema.Float64 && d.nulls < d.n {
+			// Only NaNs, which statistics leave out: the page index still needs bounds for a page with values
+			// (a DOUBLE of no bytes makes parquet-go's reader panic). NaN, as parquet-go writes; readers ignore
+			// NaN bounds (parquet.thrift, ColumnOrder).
+			n := len(d.boundsBuf)
+			d.boundsBuf = binary.LittleEndian.AppendUint64(d.boundsBuf, math.Float64bits(math.NaN()))
+			pi.min, pi.max = span{n, n + 8, true}, span{n, n + 8, true}
+		}
 	}
 	d.pages = append(d.pages, pi)
 	d.chunk.write(hdr)

@@ -62,8 +62,9 @@ func JSON(b []byte) []byte { return rewriteJSON(b, false) }
 
 // JSONVisible is JSON for JSON whose strings end up shown as they are, as in the report's page: each byte of an
 // unsafe character (and of invalid UTF-8) becomes the visible text \xHH (written \\xHH in JSON), the way
-// Escape shows it on a terminal; so do the controls below U+0020 that encoding/json escapes as \u00XX, \b or
-// \f. Line feeds, carriage returns and tabs (\n, \r, \t) still decode to themselves: they lay out text.
+// Escape shows it on a terminal; so do the unsafe characters that encoding/json escapes itself (controls as
+// \u00XX, \b or \f; U+2028 and U+2029). Line feeds, carriage returns and tabs (\n, \r, \t) still decode to
+// themselves: they lay out text.
 func JSONVisible(b []byte) []byte { return rewriteJSON(b, true) }
 
 func rewriteJSON(b []byte, visible bool) []byte {
@@ -91,9 +92,9 @@ func rewriteJSON(b []byte, visible bool) []byte {
 		c := b[i]
 		if visible && c == '\\' {
 			// An escape: backslashes occur only inside strings, each starting one.
-			n, ctl := jsonEscape(b[i:])
-			if ctl >= 0 {
-				out = appendVisible(out, []byte{byte(ctl)})
+			n, r := jsonEscape(b[i:])
+			if r >= 0 {
+				out = appendVisible(out, utf8.AppendRune(nil, r))
 			} else {
 				out = append(out, b[i:i+n]...)
 			}
@@ -134,9 +135,10 @@ func rewriteJSON(b []byte, visible bool) []byte {
 	return out
 }
 
-// jsonEscape reads the escape at the start of b (which starts with a backslash): its length, and the control
-// character it stands for when that is one below U+0020 other than LF, CR and tab (else -1).
-func jsonEscape(b []byte) (n int, ctl int) {
+// jsonEscape reads the escape at the start of b (which starts with a backslash): its length, and the unsafe
+// character it stands for (else -1): a control other than LF, CR and tab, or another unsafe character written
+// as \uXXXX (surrogate halves, which only pairs of escapes can form a character from, are left as they are).
+func jsonEscape(b []byte) (n int, r rune) {
 	if len(b) < 2 {
 		return len(b), -1
 	}
@@ -149,18 +151,18 @@ func jsonEscape(b []byte) (n int, ctl int) {
 		if len(b) < 6 {
 			return len(b), -1
 		}
-		v := 0
+		var v rune
 		for _, h := range b[2:6] {
 			d := strings.IndexByte(hexDigits, h|0x20) // lower case: also A-F
 			if d < 0 {
 				return 6, -1
 			}
-			v = v<<4 | d
+			v = v<<4 | rune(d)
 		}
-		if v < 0x20 && v != '\n' && v != '\r' && v != '\t' {
-			return 6, v
+		if v == '\n' || v == '\r' || v == '\t' || v >= 0xd800 && v <= 0xdfff || !Unsafe(v) {
+			return 6, -1
 		}
-		return 6, -1
+		return 6, v
 	}
 	return 2, -1
 }

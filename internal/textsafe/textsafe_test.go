@@ -107,7 +107,8 @@ func TestJSONVisible(t *testing.T) {
 		{"del\x7f", `del\x7f`},
 		{"a\nb\tc\rd", "a\nb\tc\rd"}, // layout decodes unchanged
 		{"esc\x1b[2J\x00\b\f", `esc\x1b[2J\x00\x08\x0c`},
-		{`back\u001b`, `back\u001b`}, // an escaped backslash followed by text is no escape
+		{`back\u001b`, `back\u001b`},                       // an escaped backslash followed by text is no escape
+		{"sep\u2028\u2029", `sep\xe2\x80\xa8\xe2\x80\xa9`}, // encoding/json writes these as \u2028, \u2029
 		{"caf\u00e9", "caf\u00e9"},
 	}
 	for _, tc := range tests {
