@@ -363,9 +363,29 @@ func (e *Engine) groupParquet(ctx context.Context, files []string) (map[string][
 			return nil, err
 		}
 		name := parquetTable(f, cols)
+		if named, err := e.parquetTableMeta(ctx, f); err != nil {
+			return nil, err
+		} else if i := slices.IndexFunc(captureTables, func(t tableDef) bool { return t.name == named }); i >= 0 && allIn(cols, captureTables[i].columns) {
+			name = named // the table the file says it holds (pcapframe's key-value metadata), any subset of its columns
+		}
 		out[name] = append(out[name], f)
 	}
 	return out, nil
+}
+
+// parquetTableMeta returns the table a Parquet file written by pcapframe names in its key-value metadata
+// (sink.MetaTable), or "". The name only chooses which table the file's rows belong to: it is checked against
+// the known tables and their columns, and never touches the sandbox.
+func (e *Engine) parquetTableMeta(ctx context.Context, file string) (string, error) {
+	var name []byte
+	err := e.conn.QueryRowContext(ctx, "SELECT value FROM parquet_kv_metadata("+quoteString(file)+") WHERE key = "+quoteString(sink.MetaTable)+"::BLOB LIMIT 1").Scan(&name)
+	if errors.Is(err, errNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read parquet %q: %w", file, cleanError(err))
+	}
+	return string(name), nil
 }
 
 // parquetTable names the table of a Parquet file with the given columns: a known table whose name the file or

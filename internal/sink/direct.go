@@ -348,6 +348,9 @@ func newDirectWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*dir
 			Schema:       tm.Schema,
 			CreatedBy:    tm.CreatedBy,
 			ColumnOrders: tm.ColumnOrders,
+			KeyValueMetadata: []format.KeyValue{
+				{Key: MetaTable, Value: t.Name}, {Key: MetaSchemaVersion, Value: SchemaVersion},
+			},
 		},
 	}
 	// A column is one schema element, a list column three (the LIST group, its repeated group and the leaf).

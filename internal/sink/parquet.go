@@ -111,6 +111,8 @@ func newParquetWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*pa
 		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
 		// Write cuts row groups itself (by rows and bytes) with Flush.
 		parquet.MaxRowsPerRowGroup(1 << 62),
+		parquet.KeyValueMetadata(MetaTable, t.Name),
+		parquet.KeyValueMetadata(MetaSchemaVersion, SchemaVersion),
 	}
 	for _, c := range t.Columns {
 		if c.Type == schema.Bytes {

@@ -77,6 +77,14 @@ const (
 	DefaultPageBytes = 256 << 10
 )
 
+// Parquet files name the table they hold in their key-value metadata, so that a file of any subset of a table's
+// columns (convert --columns) is recognised by sql, stats, report and plot whatever its name.
+const (
+	MetaTable         = "pcapframe.table"          // the table's name (packets, flows, ...)
+	MetaSchemaVersion = "pcapframe.schema_version" // SchemaVersion when written
+	SchemaVersion     = "1"
+)
+
 // Options configures a writer. The zero value selects the defaults; only Parquet reads the options.
 type Options struct {
 	// Compression is the Parquet compression codec: "zstd" (the default when empty), "snappy" or "none". Under
