@@ -65,7 +65,8 @@
 // # Bounds
 //
 // Every loop is bounded by the message's length; a name by 255 bytes and 128 compression jumps; a row keeps at
-// most 256 answers (noteManyAnswers); waiting queries are capped (above); TCP messages split across Data calls
+// most 256 answers (noteManyAnswers); waiting queries are capped (above: at most about 25 MB when every one
+// asks for a name of 255 bytes); TCP messages split across Data calls
 // are held under a budget over all connections (MaxTCPBuffered, 64 KiB + 2 bytes per direction at most); the
 // state of a flow is dropped at FlowEnd. Stats counts messages, rows and, per note, the messages that had it.
 package dns
