@@ -9,8 +9,8 @@
 // engine makes the table a view over that file, which DuckDB scans in parallel without holding the rows in memory;
 // with a database file the engine creates the table from its schema (CREATE TABLE) and fills it with one INSERT
 // ... SELECT FROM read_parquet, then removes the file. The captures are decoded once
-// for all tables; which tables are built from packets is one list (captureTables): packets, and flows from
-// package flow. A column that is a function of another (payload_hex) is a virtual generated column, computed by
+// for all tables, by the one pass of package tables, whose list (packets, flows, endpoints, then the protocol
+// tables such as dns and tls) says which tables are built from captures. A column that is a function of another (payload_hex) is a virtual generated column, computed by
 // DuckDB when read. Parquet files and directories written by `pcapframe convert` or `pcapframe flows` are not
 // decoded again: each becomes a view over read_parquet of its files, named after the table whose columns it holds.
 // The services table names well-known ports, and the macro proto_name(proto) names transport protocols.
