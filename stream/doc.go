@@ -21,6 +21,14 @@
 // Chunks come out in delivery order: in packet order, with held segments delivered when the packet that filled
 // the hole arrives. Like tshark, each packet's new bytes are a chunk of their own.
 //
+// # Input
+//
+// The reassembler reads a narrow Segment (side, sequence and acknowledgment numbers, flags, window, captured
+// payload and declared length, frame, time) through TCP.AddSegment, as gopacket's reassembly reads a TCP layer
+// and capture info rather than a whole packet: TCP.Add is an adapter from a decoded packet.Packet, and callers
+// that hold packets as table rows feed the rows' fields (Follower.AddHeader for the report's previews). The one
+// pass of package tables runs one TCP reassembler per connection an analyzer asks for.
+//
 // # Why not gopacket's reassembly
 //
 // github.com/gopacket/gopacket/reassembly was considered. Its Assembler owns connection tracking and stream
