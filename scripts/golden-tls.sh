@@ -4,7 +4,7 @@
 # One file per capture, one line per handshake message tshark dissects, tab-separated:
 #   ch    FRAME  STREAM  SNI  JA3  JA3_FULL  VERSION  CIPHERSUITES(comma-separated hex)
 #   sh    FRAME  STREAM  JA3S JA3S_FULL  VERSION  CIPHERSUITE  SUPPORTED_VERSION
-#   cert  FRAME  STREAM  SUBJECT_CN  SERIAL(hex, as DER)  FIRST_CERT_LENGTH
+#   cert  FRAME  STREAM  SUBJECT_CN  SERIAL(hex, as DER)  FIRST_CERT_LENGTH  DNS_SANS(of every certificate of the frame)
 # STREAM is tcp.stream, or "u" and udp.stream for QUIC (tshark decrypts QUIC Initial packets itself). SUBJECT_CN is
 # the commonName of the first certificate's subject as tshark's x509af dissection prints it ("rdnSequence: N items
 # (id-at-commonName=...,...)", which tshark cuts after about 240 characters). Empty fields are "-". The test analyzer/tls/golden_test.go compares the tls table
@@ -57,11 +57,11 @@ for name in "${captures[@]}"; do
       split($4, j, ","); split($6, v, ","); split($7, c, ",")
       for (i = 1; i <= 8; i++) if ($i == "") $i = "-"
       print "sh", $1, st, j[1] == "" ? "-" : j[1], $5, v[1] == "" ? "-" : v[1], c[1] == "" ? "-" : c[1], $8 }'
-    fields "$src" "tls.handshake.type==11" frame.number tcp.stream x509af.serialNumber tls.handshake.certificate_length |
-    while IFS=$'\t' read -r frame stream serial length; do
+    fields "$src" "tls.handshake.type==11" frame.number tcp.stream x509af.serialNumber tls.handshake.certificate_length x509ce.dNSName |
+    while IFS=$'\t' read -r frame stream serial length sans; do
       cn=$(tshark -n -r "$src" -Y "frame.number==$frame" -V 2>/dev/null | grep -m1 -A1 -E '^ +subject: ' | sed -n 's/.*rdnSequence: [0-9]* items\? (\(.*\)/\1/p' | sed 's/)$//' |
         tr ',' '\n' | sed -n 's/^id-at-commonName=//p' | head -1 || true)
-      printf 'cert\t%s\t%s\t%s\t%s\t%s\n' "$frame" "$stream" "${cn:--}" "${serial%%,*}" "${length%%,*}"
+      printf 'cert\t%s\t%s\t%s\t%s\t%s\t%s\n' "$frame" "$stream" "${cn:--}" "${serial%%,*}" "${length%%,*}" "${sans:--}"
     done
   } >"$out/$name.tsv"
   count() { grep -c "^$1" "$out/$name.tsv" || true; }

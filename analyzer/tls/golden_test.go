@@ -3,6 +3,7 @@ package tls
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,6 +137,21 @@ func TestGoldenTshark(t *testing.T) {
 					}
 					if fs[3] != "-" || r.CertParsed {
 						check(t, frame, "subject CN", cn, fs[3])
+					}
+					if len(fs) > 6 && r.CertParsed {
+						// tshark lists the DNS names of every certificate of the message: the leaf's are among them.
+						sans := map[string]bool{}
+						for _, n := range strings.Split(fs[6], ",") {
+							sans[n] = true
+						}
+						for _, n := range r.CertSAN {
+							if strings.Contains(n, ".") && !strings.ContainsAny(n, ":") && !sans[n] && net.ParseIP(n) == nil {
+								t.Errorf("frame %d: cert_san %q not among tshark's dNSName %q", frame, n, fs[6])
+							}
+						}
+						if fs[6] != "-" && len(r.CertSAN) == 0 {
+							t.Errorf("frame %d: no cert_san, tshark %q", frame, fs[6])
+						}
 					}
 					serial := strings.ToUpper(strings.TrimLeft(fs[4], "0"))
 					if r.CertParsed {
