@@ -136,6 +136,9 @@ func (a *Analyzer) Packet(p *analyzer.Packet) error {
 			break
 		}
 		h, err := quic.ParseLong(b)
+		if err != nil && i > 0 {
+			break // what follows a packet may be padding of any kind (RFC 9000 §12.2): not worth a note
+		}
 		if err != nil {
 			if err == quic.ErrVersion && h.Version == 0 {
 				c.note("quic: version negotiation")
