@@ -287,6 +287,8 @@ func TestTimeOutOfRange(t *testing.T) {
 			[]int64{sec * 1e9, -1, sec*1e9 + 1000}},
 		{"tsoffset -2^62", ng([][]ngOpt{{{14, le64(-1 << 62)}}, plain}, [2]uint64{0, sec * 1e6}, [2]uint64{1, sec * 1e6}),
 			[]int64{-1, sec * 1e9}},
+		{"tsoffset to int64's ends", ng([][]ngOpt{{{14, le64(9223372034 - sec)}}, {{14, le64(-9223372034 - sec)}}}, [2]uint64{0, sec * 1e6}, [2]uint64{1, sec * 1e6}),
+			[]int64{-1, -1}}, // once saturated to about +-9.2e18 ns, whose difference overflowed
 		{"tsoffset -2^63 and max timestamp", ng([][]ngOpt{{{14, le64(-1 << 63)}}}, [2]uint64{0, 1<<64 - 1}),
 			[]int64{-1}},
 		{"tsresol 1e0 huge seconds", ng([][]ngOpt{{{9, []byte{0}}}}, [2]uint64{0, 5}, [2]uint64{0, 1 << 40}),
