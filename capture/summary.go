@@ -18,7 +18,8 @@ type Summary struct {
 	WireBytes   int64 // sum of original lengths (capinfos' "data size")
 	// First and Last are the earliest and latest packet timestamps (ns since
 	// the Unix epoch; as capinfos, the extremes, not the first and last
-	// records), 0 if no packet has a timestamp. Simple packet blocks have none.
+	// records), 0 if no packet has a timestamp. Simple packet blocks have
+	// none, nor have records whose timestamp is out of range (TimeOutOfRange).
 	First, Last int64
 	DurationNs  int64  // Last - First
 	SnapLen     uint32 // largest interface snap length (0: none declared)
