@@ -17,7 +17,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pcapframe/pcapframe/internal/atexit"
 )
+
 
 // Tests of issue 16, items 10-13: memory and interruption. The runs that need a real process (signals, peak
 // memory) run the test binary as pcapframe (TestMemoryHelperProcess).
@@ -365,6 +368,60 @@ func TestPanicExitStatus(t *testing.T) {
 			}
 			if mode == "oom" && !strings.Contains(stderr, "out of memory") {
 				t.Fatalf("stderr %.300q does not say out of memory", stderr)
+			}
+		})
+	}
+}
+
+// TestForcedExit checks the escalation of notifyContext in this process (exitNow replaced): the first signal
+// cancels the context; the forced exit (status 130, registered temporary paths removed) comes forceAfter later
+// or at the second signal, and never by time alone when forceAfter is 0 (sniff).
+func TestForcedExit(t *testing.T) {
+	codes := make(chan int, 1)
+	exitNow = func(code int) { codes <- code }
+	defer func() { exitNow = os.Exit }()
+	self, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name       string
+		forceAfter time.Duration
+		second     bool
+	}{{"timer", 200 * time.Millisecond, false}, {"second signal", time.Hour, true}, {"no timer, second signal", 0, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := filepath.Join(t.TempDir(), "partial.tmp")
+			if err := os.WriteFile(tmp, []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			unregister := atexit.Remove(tmp)
+			defer unregister()
+			ctx, stop := notifyContext(io.Discard, tt.forceAfter)
+			defer stop()
+			self.Signal(os.Interrupt)
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatal("the first signal did not cancel the context")
+			}
+			if tt.second {
+				select {
+				case code := <-codes:
+					t.Fatalf("exit %d before the second signal", code)
+				case <-time.After(500 * time.Millisecond):
+				}
+				self.Signal(syscall.SIGTERM)
+			}
+			select {
+			case code := <-codes:
+				if code != ExitCancel {
+					t.Fatalf("exit %d, want %d", code, ExitCancel)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("no forced exit")
+			}
+			if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("the registered temporary file is still there (%v)", err)
 			}
 		})
 	}

@@ -202,10 +202,14 @@ func checkFlags(preE func(*cobra.Command, []string) error, pre func(*cobra.Comma
 func Main(args []string) int {
 	crashBySignal()
 	io := StdIO()
-	ctx, stop := notifyContext(io.ErrOut)
-	defer stop()
 	root := NewRoot(io)
 	root.SetArgs(args)
+	force := forceExitAfter
+	if c, _, err := root.Find(args); err == nil && finishOnInterrupt[c.Name()] {
+		force = 0
+	}
+	ctx, stop := notifyContext(io.ErrOut, force)
+	defer stop()
 	err := execute(ctx, root)
 	return report(io.ErrOut, err)
 }

@@ -30,10 +30,14 @@ const forcedExitMessage = "interrupted; a step that cannot be cancelled (such as
 // exitNow ends the process; a variable so that tests can watch it.
 var exitNow = os.Exit
 
+// finishOnInterrupt names the commands for which an interrupt is the normal way to stop, after which they finish
+// their files (sniff): for them only a second signal forces the exit.
+var finishOnInterrupt = map[string]bool{"sniff": true}
+
 // notifyContext returns a context cancelled by the first SIGINT or SIGTERM. If the run has not returned
-// forceExitAfter later, or at a second signal, the temporary paths registered with package atexit are removed and
-// the process exits with ExitCancel. stop releases the signals.
-func notifyContext(errOut io.Writer) (ctx context.Context, stop func()) {
+// forceAfter later (never if 0), or at a second signal, the temporary paths registered with package atexit are
+// removed and the process exits with ExitCancel. stop releases the signals.
+func notifyContext(errOut io.Writer, forceAfter time.Duration) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -45,11 +49,15 @@ func notifyContext(errOut io.Writer) (ctx context.Context, stop func()) {
 			return
 		}
 		cancel()
-		t := time.NewTimer(forceExitAfter)
-		defer t.Stop()
+		var timeout <-chan time.Time
+		if forceAfter > 0 {
+			t := time.NewTimer(forceAfter)
+			defer t.Stop()
+			timeout = t.C
+		}
 		select {
 		case <-sigs:
-		case <-t.C:
+		case <-timeout:
 		case <-done:
 			return
 		}
