@@ -21,7 +21,6 @@ import (
 	"github.com/pcapframe/pcapframe/internal/atexit"
 )
 
-
 // Tests of issue 16, items 10-13: memory and interruption. The runs that need a real process (signals, peak
 // memory) run the test binary as pcapframe (TestMemoryHelperProcess).
 
