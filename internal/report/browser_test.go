@@ -586,3 +586,93 @@ func TestBrowserDetectors(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserLabelsKeepPorts opens the report of the notebook capture in a narrow window, where the conversation
+// chart's labels do not fit: each label is shortened in its addresses only, keeps both ports of its conversation
+// (taken from the chart's data, not from the page), and carries the full label as its title for the hover. The
+// top-ports tables print port numbers without thousands separators (7070, not 7,070).
+func TestBrowserLabelsKeepPorts(t *testing.T) {
+	chromium(t)
+	path, d := writeReport(t, "../../testdata/pcaps/seed__find_the_image.pcap")
+	b := newBrowser(t, fileURL(path))
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(700, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.open(path); err != nil {
+		t.Fatal(err)
+	}
+	ctx := b.ctx
+	var conv *Chart
+	for i := range d.Charts {
+		if d.Charts[i].ID == "conversation" {
+			conv = &d.Charts[i]
+		}
+	}
+	if conv == nil {
+		t.Fatal("no conversation chart in the report's data")
+	}
+	bars := conv.Sets["payload"].Bars
+	type label struct{ Shown, Title string }
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]label](`Array.from(document.querySelectorAll('#chart-conversation g.bar:not(.other) text.lbl')).map(function (e) {
+		var t = e.querySelector('title');
+		return {Shown: e.firstChild.nodeValue, Title: t ? t.textContent : ''};
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(bars) || len(bars) == 0 {
+		t.Fatalf("%d labels drawn, the data has %d bars", len(got), len(bars))
+	}
+	shortened, with7070 := 0, false
+	for i, l := range got {
+		full := bars[i].Key
+		pa, pb := fmt.Sprint(bars[i].Match["port_a"]), fmt.Sprint(bars[i].Match["port_b"])
+		if l.Shown != full {
+			shortened++
+			if l.Title != full {
+				t.Errorf("bar %d: shortened to %q, its title %q is not the full label %q", i, l.Shown, l.Title, full)
+			}
+		}
+		sides := strings.Split(l.Shown, " \u2194 ")
+		if len(sides) != 2 || !strings.HasSuffix(sides[0], ":"+pa) || !strings.HasSuffix(sides[1], ":"+pb) {
+			t.Errorf("bar %d: label %q does not keep the ports %s and %s of %q", i, l.Shown, pa, pb, full)
+		}
+		with7070 = with7070 || pa == "7070" || pb == "7070"
+	}
+	if shortened == 0 {
+		t.Errorf("no label was shortened at this width: the test does not exercise the shortening (labels %v)", got)
+	}
+	if !with7070 {
+		t.Errorf("no conversation on port 7070 among the bars %v", bars)
+	}
+
+	// The top-ports tables: every cell of a port column is the number as it is.
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(function () {
+		var out = [];
+		['stat-dport', 'stat-sport', 'stat-services', 'stat-talker_ports'].forEach(function (id) {
+			var t = document.querySelector('#' + id + ' table');
+			if (!t) return;
+			var heads = Array.from(t.querySelectorAll('thead th')).map(function (th) { return th.textContent; });
+			Array.from(t.querySelectorAll('tbody tr')).forEach(function (tr) {
+				heads.forEach(function (h, i) { if (/^(port|sport|dport)$|_port$/.test(h)) out.push(tr.children[i].textContent); });
+			});
+		});
+		return out;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range cells {
+		if _, err := fmt.Sscanf(c, "%d", new(int)); err != nil || strings.ContainsAny(c, ", ") {
+			t.Errorf("port cell %q is not a plain number", c)
+		}
+		found = found || c == "7070"
+	}
+	if len(cells) == 0 || !found {
+		t.Errorf("the port tables show %v: want port 7070 among them", cells)
+	}
+	if p := b.Problems(); len(p) > 0 {
+		t.Errorf("the page had problems:\n%s", strings.Join(p, "\n"))
+	}
+}

@@ -96,16 +96,40 @@
     measureCtx.font = px + 'px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif';
     return measureCtx.measureText(t).width;
   }
-  // cut shortens a label in the middle until it fits w pixels, so both ends of an address stay visible.
+  // middle keeps n characters of a, half from each end, around an ellipsis.
+  function middle(a, n) {
+    var r = Array.from(a);
+    if (n >= r.length) return a;
+    if (n <= 0) return '\u2026';
+    var head = Math.ceil(n / 2);
+    return r.slice(0, head).join('') + '\u2026' + r.slice(r.length - (n - head)).join('');
+  }
+  // cut shortens a label until it fits w pixels by taking characters out of the middle of its addresses, the
+  // longest first, so that both ends of each address stay visible; ports and the arrow between two endpoints
+  // are never shortened ("192.168.1.100:7070 \u2194 192.168.1.6:65253" keeps 7070 and 65253). An endpoint is
+  // "address:port" or "[IPv6 address]:port"; text of another form is shortened as one address. If the label
+  // cannot fit, its addresses are shortened to an ellipsis and its ports stay whole. The full label is shown
+  // on hover.
   function cut(t, px, w) {
     if (textWidth(t, px) <= w) return t;
-    var r = Array.from(t);
-    for (var n = r.length - 1; n > 2; n--) {
-      var head = Math.ceil(n / 2), tail = n - head;
-      var c = r.slice(0, head).join('') + '\u2026' + r.slice(r.length - tail).join('');
+    var segs = [];
+    t.split(/( \u2194 | \u2192 )/).forEach(function (part, i) {
+      if (i % 2 === 1) { segs.push({ fixed: part }); return; }
+      var m = /^(\[[^\]]*\]|[^:\s]+):(\d+)$/.exec(part);
+      if (m) { segs.push({ addr: m[1], n: Array.from(m[1]).length }); segs.push({ fixed: ':' + m[2] }); }
+      else segs.push({ addr: part, n: Array.from(part).length });
+    });
+    var addrs = segs.filter(function (g) { return g.addr !== undefined; });
+    var render = function () { return segs.map(function (g) { return g.fixed !== undefined ? g.fixed : middle(g.addr, g.n); }).join(''); };
+    for (var guard = 0; guard < 4096; guard++) {
+      var c = render();
       if (textWidth(c, px) <= w) return c;
+      var longest = null;
+      addrs.forEach(function (g) { if (g.n > 0 && (!longest || g.n > longest.n)) longest = g; });
+      if (!longest) return c;
+      longest.n--;
     }
-    return '\u2026';
+    return render();
   }
   function metricTitle(m) { return m === 'packets' ? 'Packets' : m === 'bytes' ? 'Bytes' : 'Payload bytes'; }
   function metricAxis(m) { return m === 'packets' ? 'packets' : m === 'bytes' ? 'bytes on the wire' : 'payload'; }
@@ -388,7 +412,9 @@
         g.appendChild(s('text', { class: 'note', x: lx, y: base, 'text-anchor': 'end' }, b.note));
         lx -= textWidth(b.note, 11) + 6;
       }
-      g.appendChild(s('text', { class: 'lbl', x: lx, y: base, 'text-anchor': 'end' }, b.shown));
+      var lbl = s('text', { class: 'lbl', x: lx, y: base, 'text-anchor': 'end' }, b.shown);
+      if (b.shown !== b.label) lbl.appendChild(s('title', {}, b.label));
+      g.appendChild(lbl);
       g.appendChild(s('text', { class: 'val', x: left + bw + 5, y: base }, b.text));
       var lines = [b.label + (b.note ? '  (' + b.note + ')' : ''),
         'packets: ' + fmtCount(b.row.packets), 'bytes: ' + fmtBytes(b.row.bytes), 'payload: ' + fmtBytes(b.row.payload)];
@@ -679,13 +705,15 @@
     var t = h('table');
     var numeric = {};
     sec.columns.forEach(function (c) { numeric[c.name] = /INT|DOUBLE|FLOAT|DECIMAL/.test(c.type); });
+    // A port is an identifier, not a quantity: printed without thousands separators (7070, not 7,070).
+    var isPort = function (name) { return /^(port|sport|dport|port_a|port_b)$|_port$/.test(name); };
     t.appendChild(h('thead', {}, h('tr', {}, sec.columns.map(function (c) { return h('th', { class: numeric[c.name] ? 'num' : '' }, c.name); }))));
     var body = h('tbody');
     sec.rows.forEach(function (r) {
       body.appendChild(h('tr', {}, sec.columns.map(function (c) {
         var v = r[c.name], cls = numeric[c.name] ? 'num' : c.name === 'protocol' ? 'pre' : '';
         if (v === null || v === undefined) v = '';
-        else if (typeof v === 'number' && numeric[c.name]) v = Number.isInteger(v) ? fmtCount(v) : String(Number(v.toFixed(6)));
+        else if (typeof v === 'number' && numeric[c.name]) v = isPort(c.name) ? String(v) : Number.isInteger(v) ? fmtCount(v) : String(Number(v.toFixed(6)));
         else if (typeof v === 'object') v = JSON.stringify(v);
         return h('td', { class: cls }, String(v));
       })));
