@@ -148,12 +148,13 @@ func (e *Engine) streamQuery(ctx context.Context, q string) (rowSource, error) {
 	return src, nil
 }
 
-// duckdbError makes an error of a DuckDB error message, as duckdb-go does ("Binder Error: ...").
+// duckdbError makes an error of a DuckDB error message ("Binder Error: ..."), on one line as cleanError makes
+// duckdb-go's.
 func duckdbError(msg string) error {
 	if msg == "" {
 		msg = "unknown DuckDB error"
 	}
-	return errors.New(msg)
+	return errors.New(oneLine(msg))
 }
 
 // streamRows reads a streaming result through duckdb-go's row reader.

@@ -79,8 +79,8 @@ func TestStreamErrors(t *testing.T) {
 	for r.Next() {
 		n++
 	}
-	if err := r.Err(); err == nil || !strings.Contains(err.Error(), "boom at 100000") {
-		t.Fatalf("after %d rows: err %v, want the query's error", n, err)
+	if err := r.Err(); err == nil || !strings.Contains(err.Error(), "boom at 100000") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("after %d rows: err %v, want the query's error on one line", n, err)
 	}
 	if n >= 100000 {
 		t.Fatalf("%d rows before the error at row 100000", n)
