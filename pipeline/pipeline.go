@@ -272,23 +272,28 @@ func MaxWorkers() int {
 // the decompressor's window).
 const workerBytes = (inflight+2)*(BatchBytes+64<<10+BatchPackets*int64(unsafe.Sizeof(packet.Packet{}))) + 3<<20
 
-// totalMemory returns the machine's memory in bytes, or 0 if unknown.
+// totalMemory returns the machine's memory in bytes (or the memory limit of its cgroup, version 2, if lower), or
+// 0 if unknown.
 func totalMemory() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 2 && f[1] == "kB" {
-				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
-					return kb << 10
+	var total int64
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				f := strings.Fields(rest)
+				if len(f) == 2 && f[1] == "kB" {
+					if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+						total = kb << 10
+					}
 				}
 			}
 		}
 	}
-	return 0
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if limit, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && limit > 0 && (total == 0 || limit < total) {
+			total = limit // "max" (no limit) does not parse
+		}
+	}
+	return total
 }
 
 // Meta converts a capture record's metadata to a packet's.
