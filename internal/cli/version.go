@@ -66,7 +66,7 @@ func versionText(bi *debug.BuildInfo, duckdb string) string {
 		}
 		b.WriteString(")")
 	default:
-		b.WriteString(" (commit unknown: not built from a git checkout)")
+		b.WriteString(" (commit unknown: built without VCS information, as go build -buildvcs=false or outside a git checkout)")
 	}
 	fmt.Fprintf(&b, "\nDuckDB %s", duckdb)
 	if bindings != "" {

@@ -27,11 +27,11 @@ func TestVersionText(t *testing.T) {
 			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef"}, {Key: "vcs.modified", Value: "true"}}},
 			"pcapframe v0.0.0-20261205220000-0123456789ab+dirty (commit 0123456789abcdef, with uncommitted changes)\nDuckDB v2.0.0 (duckdb-go v2.20000.0)\ngo1.26.8 " + platform},
 		{"no vcs", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: modulePath, Version: "(devel)"}},
-			"pcapframe (devel) (commit unknown: not built from a git checkout)\nDuckDB v2.0.0\ngo1.26.8 " + platform},
+			"pcapframe (devel) (commit unknown: built without VCS information, as go build -buildvcs=false or outside a git checkout)\nDuckDB v2.0.0\ngo1.26.8 " + platform},
 		{"no build information", nil,
-			"pcapframe (unknown) (commit unknown: not built from a git checkout)\nDuckDB v2.0.0\n" + runtime.Version() + " " + platform},
+			"pcapframe (unknown) (commit unknown: built without VCS information, as go build -buildvcs=false or outside a git checkout)\nDuckDB v2.0.0\n" + runtime.Version() + " " + platform},
 		{"another main module", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "example.com/tool", Version: "v9.9.9"}},
-			"pcapframe (unknown) (commit unknown: not built from a git checkout)\nDuckDB v2.0.0\ngo1.26.8 " + platform},
+			"pcapframe (unknown) (commit unknown: built without VCS information, as go build -buildvcs=false or outside a git checkout)\nDuckDB v2.0.0\ngo1.26.8 " + platform},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
