@@ -255,8 +255,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 
 // MaxWorkers is the most inputs Run reads at once: twice GOMAXPROCS, and no more workers than fit in a quarter
 // of the machine's memory or of its cgroup's limit (half of the Go memory limit if one is set with
-// debug.SetMemoryLimit or GOMEMLIMIT),
-// counting for each the batches it may hold (workerBytes). It is at least 1.
+// debug.SetMemoryLimit or GOMEMLIMIT), counting for each the batches it may hold (workerBytes). It is at least 1.
 func MaxWorkers() int {
 	budget := int64(1 << 30) // if the machine's memory is unknown
 	if total := totalMemory(); total > 0 {
