@@ -219,7 +219,7 @@ func TestTrackerTimeoutsAndEviction(t *testing.T) {
 // tshark's tcp.stream and udp.stream.
 func TestTrackerStreamNumbersMatchTshark(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not on PATH")
+		t.Fatal("tshark is not installed (apt-get install -y tshark; scripts/test.sh installs it)")
 	}
 	var segs []seg
 	segs = append(segs, handshake(sec, cli, srv, 40000, 80, 1000, 5000, []byte("a"), []byte("b"))...)

@@ -13,7 +13,7 @@ import (
 // info agrees with capinfos (Wireshark's capture summariser) on packets, sizes, times, duration and rates.
 func TestInfoMatchesCapinfos(t *testing.T) {
 	if _, err := exec.LookPath("capinfos"); err != nil {
-		t.Skip("capinfos is not installed (apt-get install -y tshark)")
+		t.Fatal("capinfos is not installed (apt-get install -y tshark; scripts/test.sh installs it)")
 	}
 	files := []string{
 		"seed__find_the_image.pcap",

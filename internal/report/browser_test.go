@@ -26,7 +26,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
-// chromium returns the path of Debian's chromium, or skips the test.
+// chromium returns the path of Debian's chromium; the test fails without it (scripts/test.sh installs it).
 func chromium(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser"} {
@@ -34,7 +34,7 @@ func chromium(t testing.TB) string {
 			return p
 		}
 	}
-	t.Skip("chromium is not installed (apt-get install -y chromium)")
+	t.Fatal("chromium is not installed (apt-get install -y chromium; scripts/test.sh installs it)")
 	return ""
 }
 

@@ -80,7 +80,7 @@ func previewSides(p *Preview) (sides [2][]byte) {
 // Follow TCP/UDP Stream (the same bytes of each node).
 func TestPreviewMatchesFollow(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed")
+		t.Fatal("tshark is not installed (apt-get install -y tshark; scripts/test.sh installs it)")
 	}
 	tests := []struct {
 		capture  string

@@ -60,7 +60,7 @@ func TestHostileCaptureIsGenerated(t *testing.T) {
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go tool in PATH")
+		t.Fatalf("no go tool in PATH: %v", err)
 	}
 	out := filepath.Join(t.TempDir(), "hostile.pcapng")
 	if b, err := exec.Command(goTool, "run", "./testdata/genhostile", "-o", out).CombinedOutput(); err != nil {
