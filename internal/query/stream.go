@@ -77,7 +77,7 @@ func streamingOK(probe driver.Rows) bool {
 // fieldAt returns a pointer to the field called name of the struct *p.
 func fieldAt[T any](p any, name string) *T {
 	f := reflect.ValueOf(p).Elem().FieldByName(name)
-	return (*T)(unsafe.Pointer(f.UnsafeAddr()))
+	return (*T)(f.Addr().UnsafePointer())
 }
 
 // streamQuery runs q (one statement) with a streaming result on the engine's connection. It returns nil and no
