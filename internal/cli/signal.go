@@ -20,8 +20,8 @@ import (
 
 // forceExitAfter is how long a run has to stop after an interrupt (SIGINT or SIGTERM) cancelled its context
 // before it is ended regardless. Reads, the pipeline and DuckDB's queries stop well within it; what cannot be
-// stopped (a single DuckDB function call computing a huge value, a read of standard input that blocks in the
-// kernel) is cut short by exiting. A second interrupt exits at once.
+// stopped (a single DuckDB function call computing a huge value, a read of a terminal or of another file the Go
+// runtime cannot poll) is cut short by exiting. A second interrupt exits at once.
 const forceExitAfter = 3 * time.Second
 
 // forcedExitMessage is printed when the run is ended without waiting for it.
@@ -140,9 +140,5 @@ func crashBySignal() {
 		return
 	}
 	debug.SetTraceback("crash")
-	var rl syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_CORE, &rl) == nil && rl.Cur != 0 {
-		rl.Cur = 0
-		syscall.Setrlimit(syscall.RLIMIT_CORE, &rl)
-	}
+	noCoreFile()
 }
