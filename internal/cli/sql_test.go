@@ -113,8 +113,19 @@ func TestSQLStatements(t *testing.T) {
 
 func TestSQLErrorNamesTables(t *testing.T) {
 	needSeed(t)
+	// An unknown column: DuckDB's message and the columns of the table the query names, not every table.
 	_, errOut, _ := run(t, "", "sql", seedPcap, "-e", "SELECT nosuch FROM packets")
-	for _, want := range []string{`"nosuch"`, "packets(source, frame", "services(port"} {
+	for _, want := range []string{`"nosuch"`, "columns of packets: source, frame"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr %q lacks %q", errOut, want)
+		}
+	}
+	if strings.Contains(errOut, "services") {
+		t.Errorf("stderr %q lists other tables", errOut)
+	}
+	// An unknown table: the table names.
+	_, errOut, _ = run(t, "", "sql", seedPcap, "-e", "SELECT * FROM nosuch")
+	for _, want := range []string{"nosuch", "tables: ", "packets", "flows", "services"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr %q lacks %q", errOut, want)
 		}
