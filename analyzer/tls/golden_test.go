@@ -47,6 +47,17 @@ func hexList(vs []int64) string {
 	return dash(b.String())
 }
 
+func decList(vs []int64) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(v, 10))
+	}
+	return b.String()
+}
+
 var cnRE = regexp.MustCompile(`(?:^|,)CN=((?:[^,\\]|\\.)*)`)
 
 // TestGoldenTshark compares the tls table with tshark's dissection of the same captures: for every ClientHello,
@@ -97,6 +108,11 @@ func TestGoldenTshark(t *testing.T) {
 					check(t, frame, "client_version", fmt.Sprintf("0x%04x", r.ClientVersion), fs[6])
 					check(t, frame, "client_ciphers", hexList(r.ClientCiphers), fs[7])
 					check(t, frame, "stream", streams[r.UID], fs[2])
+					if len(fs) >= 11 {
+						check(t, frame, "orig_alpn", dash(strings.Join(r.OrigALPN, ",")), fs[8])
+						check(t, frame, "sigalgs", hexList(r.Sigalgs), fs[9])
+						check(t, frame, "ssl_client_exts", dash(decList(r.ClientExts)), fs[10])
+					}
 				case "sh":
 					if len(fs) < 8 {
 						t.Fatalf("bad golden line %q", sc.Text())
@@ -118,6 +134,13 @@ func TestGoldenTshark(t *testing.T) {
 					}
 					v, _ := strconv.ParseUint(strings.TrimPrefix(want, "0x"), 16, 16)
 					check(t, frame, "version", r.Version, versionName(uint16(v)))
+					if len(fs) >= 10 {
+						check(t, frame, "next_protocol", dash(r.NextProtocol), fs[8])
+						if fs[9] != "-" {
+							g, _ := strconv.ParseUint(fs[9], 10, 16)
+							check(t, frame, "curve", r.Curve, groupName(uint16(g)))
+						}
+					}
 				case "cert":
 					if len(fs) < 6 || fs[4] == "" {
 						continue // a Certificate message without certificates (a client's empty one)
