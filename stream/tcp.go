@@ -35,7 +35,8 @@ type Options struct {
 	// DefaultMaxBuffer.
 	MaxBuffer int
 	// Window is how many delivered bytes are kept per direction to compare with retransmissions and count
-	// conflicts (overlapping bytes that differ from the first copy). If <= 0, DefaultWindow.
+	// conflicts (overlapping bytes that differ from the first copy). If 0, DefaultWindow; if negative, none are
+	// kept and only conflicts among held (out-of-order) bytes are counted.
 	Window int
 }
 
@@ -43,7 +44,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxBuffer <= 0 {
 		o.MaxBuffer = DefaultMaxBuffer
 	}
-	if o.Window <= 0 {
+	if o.Window == 0 {
 		o.Window = DefaultWindow
 	}
 	return o
@@ -281,6 +282,9 @@ func (c *TCP) gap(h *half, side Side, n int64, frame, time int64) error {
 // keep appends delivered bytes to the window of recent bytes.
 func (c *TCP) keep(h *half, data []byte) {
 	w := c.opts.Window
+	if w < 0 {
+		return
+	}
 	if len(data) >= w {
 		h.hist = append(h.hist[:0], data[len(data)-w:]...)
 		return

@@ -23,18 +23,23 @@
 //   - a TCP connection is offered to every analyzer once, when it starts (Stream); if one wants it, the pass
 //     runs one reassembler (stream.TCP) for the connection and feeds every handler the in-order bytes of each
 //     direction, gaps as gaps, then End;
-//   - when the tracker ends a flow, the pass asks the analyzers that implement analyzer.Service for its
-//     service (an analyzer's answer replaces the flows table's port-based guess; none keeps it), calls
+//   - when the tracker ends a flow, the pass asks the analyzers of the run that implement analyzer.Service for
+//     its service (an analyzer's answer replaces the flows table's port-based guess; none keeps it), calls
 //     FlowEnd, and writes the flows row.
 //
 // With only packets and flows selected, the pass does what the flows command and the SQL loader did before it:
-// the flows rows are those of a flow.Tracker over the same packets.
+// the flows rows are those of a flow.Tracker over the same packets, at the same cost. A run that also builds
+// the dns or tls table (convert --tables, the SQL loader) names the services those analyzers recognise; across
+// the corpus that changes one flow (mDNS over fragmented IPv6, "" to "dns"). Options.Services runs the
+// service-naming analyzers for every run of the flows table, so that its service column never depends on the
+// other tables selected, at the cost of their parsing.
 //
 // # Memory
 //
 // The tracker caps the flows tracked at once (flow.Options.MaxFlows); at most Options.MaxStreams connections
 // are reassembled at once, each holding at most Stream.MaxBuffer out-of-order bytes per direction (64 KiB by
-// default; beyond it the hole is given up and reported as a gap). Rows are written in batches of 1,024.
+// default; beyond it the hole is given up and reported as a gap) and no delivered bytes. Rows are written in
+// batches of 1,024.
 //
 // # Rows and writers
 //

@@ -18,7 +18,6 @@ import (
 const (
 	DefaultMaxStreams = 4096     // TCP connections reassembled at once for the analyzers
 	DefaultMaxBuffer  = 64 << 10 // out-of-order bytes held per direction of a reassembled connection
-	defaultWindow     = 1 << 10  // delivered bytes kept per direction to compare retransmissions with
 )
 
 // Options configure a run. The zero value selects the defaults.
@@ -30,21 +29,27 @@ type Options struct {
 	// Endpoints configures the endpoints table.
 	Endpoints flow.EndpointOptions
 	// Stream configures the reassembly of the TCP connections analyzers ask for. If Stream.MaxBuffer <= 0,
-	// DefaultMaxBuffer; if Stream.Window <= 0, 1 KiB (the window only counts conflicting retransmissions,
-	// which analyzers do not see).
+	// DefaultMaxBuffer; if Stream.Window is 0, no delivered bytes are kept (the window only serves to count
+	// retransmitted bytes that differ from the first copy, which analyzers do not see).
 	Stream stream.Options
 	// MaxStreams caps the TCP connections reassembled at once: a connection that starts while MaxStreams are
 	// reassembled is not offered to the analyzers' Stream (Stats.SkippedStreams). If <= 0, DefaultMaxStreams.
-	// Reassembly memory is at most MaxStreams × 2 × (Stream.MaxBuffer + 2 × Stream.Window).
+	// Reassembly memory is at most MaxStreams × 2 × Stream.MaxBuffer (plus 2 × Stream.Window with a window).
 	MaxStreams int
+	// Services runs, whenever the flows table is built, the analyzers that name services (analyzer.Service)
+	// even when their tables are not selected (their rows are dropped), so that flows.service is the one a run
+	// of every table gives. Off, flows.service takes the answers of the analyzers the run builds anyway: a run of
+	// the flows table alone gives the port- and payload-based guess of package flow, at the cost of the flows
+	// table alone.
+	Services bool
 }
 
 func (o Options) withDefaults() Options {
 	if o.Stream.MaxBuffer <= 0 {
 		o.Stream.MaxBuffer = DefaultMaxBuffer
 	}
-	if o.Stream.Window <= 0 {
-		o.Stream.Window = defaultWindow
+	if o.Stream.Window == 0 {
+		o.Stream.Window = -1
 	}
 	if o.MaxStreams <= 0 {
 		o.MaxStreams = DefaultMaxStreams
@@ -119,7 +124,7 @@ func NewPass(outs []Output, opts Options) (*Pass, error) {
 			}
 		}
 	}
-	if len(p.flowers) > 0 {
+	if len(p.flowers) > 0 && opts.Services {
 		// The flows table's service column comes from the analyzers that name services, selected or not.
 		for _, d := range list {
 			if !d.service || slices.ContainsFunc(outs, func(o Output) bool { return o.Def == d }) {

@@ -394,3 +394,50 @@ func TestListDefs(t *testing.T) {
 		t.Error("repeated table accepted")
 	}
 }
+
+// TestServicesOption checks where flows.service comes from: a run of the flows table alone keeps package flow's
+// guess; with the dns table in the run, or with Options.Services, the dns analyzer's answer replaces it. The
+// capture's mDNS exchange over fragmented IPv6 (port 5353 to ff02::fb, which is mDNS by RFC 6762) has no guess.
+func TestServicesOption(t *testing.T) {
+	batches := readBatches(t, corpus(t, "pcapplusplus__Pcap__Test_PcapExamples_ip6_fragments.pcap"))
+	dns := tables.Lookup("dns")
+	if dns == nil {
+		t.Fatal("no dns table in the list")
+	}
+	mdns := func(rows []flow.Flow) (services []string) {
+		for _, f := range rows {
+			if f.RespP == 5353 && f.RespH.String() == "ff02::fb" {
+				services = append(services, f.Service)
+			}
+		}
+		return services
+	}
+	for _, tc := range []struct {
+		name     string
+		withDNS  bool
+		services bool
+		want     string
+	}{
+		{"flows alone", false, false, ""},
+		{"flows and dns", true, false, "dns"},
+		{"flows alone, Services", false, true, "dns"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fl := &collect[flow.Flow]{}
+			outs := []tables.Output{{Def: tables.Flows, Writer: fl}}
+			if tc.withDNS {
+				outs = append(outs, tables.Output{Def: dns, Writer: nop{}})
+			}
+			runPass(t, batches, outs, tables.Options{Services: tc.services})
+			got := mdns(fl.rows)
+			if len(got) == 0 {
+				t.Fatal("no mDNS flow")
+			}
+			for _, s := range got {
+				if s != tc.want {
+					t.Errorf("service %q, want %q", s, tc.want)
+				}
+			}
+		})
+	}
+}

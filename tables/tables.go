@@ -171,9 +171,8 @@ func (e *ColumnError) Unwrap() error { return e.Err }
 // Analyzer defines the table of a protocol analyzer: newAnalyzer builds the analyzer of a run around the
 // function that takes each finished row (which must own its memory: the row is copied).
 //
-// If A implements analyzer.Service, the analyzer also runs whenever the flows table is built, its own rows
-// discarded when its table is not selected, so that the flows table's service column is the same whatever
-// tables a run builds.
+// If A implements analyzer.Service, its answers fill the flows table's service column of a run that builds
+// both tables; with Options.Services it also runs, its rows dropped, whenever the flows table is built.
 func Analyzer[R any, A analyzer.Analyzer](t *schema.Table[R], newAnalyzer func(emit func(*R) error) A) *Def {
 	d := Define(t, nil, func(out *Rows[R], _ *Options) any {
 		return &analyzerBuilder[R]{Analyzer: newAnalyzer(out.Add), out: out}
