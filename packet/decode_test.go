@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/pcapframe/pcapframe/capture"
@@ -49,6 +50,7 @@ func TestDecodeNoAlloc(t *testing.T) {
 		"ndpi__ip_fragmented_garbage.pcap",
 		"pcapplusplus__Pcap__Test_PcapExamples_sll2.pcap",
 		"gopacket__pcap_test_loopback.pcap",
+		"pcapframe__linktypes.pcapng", // every link type the table decodes: PPP, PPI, FDDI, pflog, Prism, ...
 	} {
 		t.Run(name, func(t *testing.T) {
 			metas, datas := frames(t, name)
@@ -167,7 +169,16 @@ func FuzzDecode(f *testing.F) {
 		f.Add(uint32(packet.LinkPKTAP), b[40:])
 	}
 	links := []uint32{packet.LinkNull, packet.LinkEthernet, packet.LinkRaw, packet.LinkLoop, packet.LinkSLL, packet.LinkSLL2,
-		packet.LinkIPv4, packet.LinkIPv6, packet.LinkPKTAP, packet.Link80211, packet.LinkRadiotap, packet.LinkIPoIB, packet.LinkNFLOG}
+		packet.LinkIPv4, packet.LinkIPv6, packet.LinkPKTAP, packet.Link80211, packet.LinkRadiotap, packet.LinkIPoIB, packet.LinkNFLOG,
+		packet.LinkPPP, packet.LinkFDDI, packet.LinkPPPHDLC, packet.LinkCHDLC, packet.LinkPFLog, packet.LinkPrism, packet.LinkPPI,
+		packet.LinkPPPDir}
+	// The link-type capture's frames, each under its own link type (the seed's link is an index into links).
+	metas, datas := frames(f, "pcapframe__linktypes.pcapng")
+	for i := range datas {
+		if k := slices.Index(links, uint32(metas[i].LinkType)); k >= 0 {
+			f.Add(uint32(k), datas[i])
+		}
+	}
 	dec := packet.NewDecoder()
 	f.Fuzz(func(t *testing.T, link uint32, data []byte) {
 		var p packet.Packet
@@ -184,6 +195,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		if n := len(p.Payload()); n > len(data) || int32(n) > p.PayloadLen {
 			t.Fatalf("payload of %d bytes from a %d-byte frame (declared %d)", n, len(data), p.PayloadLen)
+		}
+		if fl := p.FramePayloadLen(); fl < 0 || fl > p.PayloadLen {
+			t.Fatalf("the frame carries %d payload bytes, the headers declare %d", fl, p.PayloadLen)
 		}
 	})
 }
