@@ -95,7 +95,6 @@ type Pass struct {
 
 // conn is a flow being analysed.
 type conn struct {
-	p        *Pass
 	f        analyzer.Flow
 	tcp      *stream.TCP
 	handlers []analyzer.StreamHandler
@@ -107,7 +106,13 @@ func NewPass(outs []Output, opts Options) (*Pass, error) {
 	opts = opts.withDefaults()
 	p := &Pass{opts: opts}
 	e := &env{opts: opts}
-	for _, o := range outs {
+	for i, o := range outs {
+		if o.Def == nil || o.Writer == nil {
+			return nil, fmt.Errorf("build tables: output %d has no table or no writer", i)
+		}
+		if slices.ContainsFunc(outs[:i], func(x Output) bool { return x.Def == o.Def }) {
+			return nil, fmt.Errorf("build tables: table %s selected twice", o.Def.Name())
+		}
 		b, err := o.Def.start(o.Writer, e)
 		if err != nil {
 			return nil, err
@@ -233,7 +238,7 @@ func (p *Pass) flowBatch(b *pipeline.Batch) error {
 // open starts analysing flow f at its first packet: a TCP connection is offered to every analyzer's Stream,
 // and reassembled when one of them wants it.
 func (p *Pass) open(f *flow.Flow) *conn {
-	c := &conn{p: p, f: analyzer.Flow{UID: f.UID(), CommunityID: f.CommunityID(), Proto: f.Proto,
+	c := &conn{f: analyzer.Flow{UID: f.UID(), CommunityID: f.CommunityID(), Proto: f.Proto,
 		Orig: netip.AddrPortFrom(f.OrigH.Unmap(), f.OrigP), Resp: netip.AddrPortFrom(f.RespH.Unmap(), f.RespP),
 		Stream: f.Stream, Start: f.TS}}
 	if f.Proto != 6 {
