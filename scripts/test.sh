@@ -4,9 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Logs go to a private directory, removed on exit: the run leaves nothing behind in /tmp.
+# Logs go to a private directory, removed on exit, and so does every temporary file of the run (TMPDIR: the go
+# command's work directories, cgo's compiler files, the tests' t.TempDir, Chromium's profiles): the run leaves
+# nothing behind in /tmp.
 work=$(mktemp -d "${TMPDIR:-/tmp}/pcapframe-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+mkdir "$work/tmp"
+export TMPDIR="$work/tmp"
 
 # apt_get runs apt-get, waiting up to APT_LOCK_WAIT seconds (default 300) for the package manager's locks when
 # another process holds them (unattended-upgrades, another installation) and saying which process it waits for:
