@@ -158,7 +158,7 @@ func Run(ctx context.Context, db DB, rules []*Rule, opts Options) (Summary, erro
 }
 
 // Prelude returns the statements Run executes first: they create the findings table and the macros the
-// detectors use (hunt_clamp, hunt_severity, hunt_shq, hunt_flow).
+// detectors use (hunt_clamp, hunt_severity, hunt_private, hunt_multicast, hunt_shq, hunt_flow).
 func Prelude() []string {
 	var cols []string
 	cols = append(cols, "detector VARCHAR", "severity VARCHAR", "score DOUBLE", "score_parts VARCHAR", "actor VARCHAR",
@@ -170,6 +170,10 @@ func Prelude() []string {
 		"CREATE OR REPLACE TEMP MACRO hunt_clamp(x) AS greatest(0.0, least(1.0, coalesce(x, 0.0)))",
 		fmt.Sprintf("CREATE OR REPLACE TEMP MACRO hunt_severity(s) AS CASE WHEN s >= %g THEN 'high' WHEN s >= %g THEN 'medium' WHEN s >= %g THEN 'low' ELSE 'info' END",
 			ScoreHigh, ScoreMedium, ScoreLow),
+		// hunt_private says whether an address is private, loopback or link-local (RFC 1918, RFC 4193, RFC 3927).
+		`CREATE OR REPLACE TEMP MACRO hunt_private(a) AS regexp_matches(lower(a), '^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.|127\.|169\.254\.|f[cd][0-9a-f]{2}:|fe80:|::1$)')`,
+		// hunt_multicast says whether an address is multicast or broadcast.
+		`CREATE OR REPLACE TEMP MACRO hunt_multicast(a) AS regexp_matches(lower(a), '^(22[4-9]\.|23[0-9]\.|ff[0-9a-f]{2}:|255\.255\.255\.255$)') OR a LIKE '%.255'`,
 		// hunt_shq quotes a word for a POSIX shell.
 		`CREATE OR REPLACE TEMP MACRO hunt_shq(s) AS CASE WHEN regexp_full_match(s, '[A-Za-z0-9_./:=@%+,\[\]-]+') THEN s ELSE '''' || replace(s, '''', '''\''''') || '''' END`,
 		// hunt_flow writes an address and port as follow --flow reads them (IPv6 in brackets).

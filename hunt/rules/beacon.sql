@@ -31,7 +31,7 @@ WITH conns AS (
            orig_h, orig_p, resp_h, resp_p, proto
     FROM flows
     WHERE proto IN ('tcp', 'udp')
-      AND NOT (resp_h LIKE '224.%' OR resp_h LIKE '239.%' OR resp_h LIKE 'ff%' OR resp_h = '255.255.255.255' OR resp_h LIKE '%.255')
+      AND NOT hunt_multicast(resp_h)
       AND NOT (resp_p IN (53, 67, 68, 123, 137, 138, 1900, 5353, 5355) AND proto = 'udp')
       AND NOT (resp_p = 53 AND proto = 'tcp')
     UNION ALL

@@ -23,7 +23,7 @@ WITH c AS (
         END AS failed
     FROM flows
     WHERE proto IN ('tcp', 'udp', 'icmp') AND resp_p IS NOT NULL
-      AND NOT (resp_h LIKE '224.%' OR resp_h LIKE '239.%' OR resp_h LIKE 'ff%' OR resp_h = '255.255.255.255' OR resp_h LIKE '%.255')
+      AND NOT hunt_multicast(resp_h)
       AND NOT (proto = 'udp' AND resp_p IN (53, 67, 68, 123, 137, 138, 1900, 5353, 5355))
 ),
 g AS (

@@ -26,7 +26,7 @@ WITH c AS (
         END AS failed
     FROM flows
     WHERE proto IN ('tcp', 'udp') AND resp_p IS NOT NULL
-      AND NOT (resp_h LIKE '224.%' OR resp_h LIKE '239.%' OR resp_h LIKE 'ff%' OR resp_h = '255.255.255.255' OR resp_h LIKE '%.255')
+      AND NOT hunt_multicast(resp_h)
 ),
 g AS (
     SELECT orig_h, resp_h,
