@@ -69,6 +69,7 @@ func commandList(io *IO) []*cobra.Command {
 		NewCmdEndpoints(io),
 		NewCmdFlows(io),
 		NewCmdFollow(io),
+		NewCmdHunt(io),
 		NewCmdInfo(io),
 		NewCmdPlot(io),
 		NewCmdReport(io),
@@ -223,7 +224,10 @@ func report(w io.Writer, err error) int {
 	fmt.Fprintf(w, "pcapframe: %s\n", Sanitize(msg))
 	var ue *UsageError
 	var de *DamagedError
+	var ec interface{ ExitCode() int } // an outcome with a status of its own (hunt's ExitFound)
 	switch {
+	case errors.As(err, &ec):
+		return ec.ExitCode()
 	case errors.As(err, &ue):
 		fmt.Fprintln(w, "Run 'pcapframe --help' for usage.")
 		return ExitUsage
