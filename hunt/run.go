@@ -220,7 +220,7 @@ SELECT %s, hunt_severity(f.score), round(hunt_clamp(f.score), 3), f.score_parts,
     CASE WHEN f.flow IS NOT NULL AND f.carve_side IS NOT NULL THEN %s || f.flow || coalesce(' --proto ' || f.flow_proto, '')
       || ' --format raw --side ' || f.carve_side || ' -o ' || %s || '.bin' END,
     CASE WHEN f.dig_sql IS NOT NULL THEN %s || hunt_shq(f.dig_sql) END
-  ], c -> c IS NOT NULL)
+  ], lambda c: c IS NOT NULL)
 FROM (
 %s
 ) AS f`, Table, sqlString(name), MaxListed, MaxListed, follow, follow, sqlString(name), sqlCmd, q)
