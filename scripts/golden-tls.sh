@@ -2,8 +2,9 @@
 # golden-tls.sh: regenerate analyzer/tls/testdata/*.tsv with tshark (Wireshark 4.x), for the tls table's tests.
 #
 # One file per capture, one line per handshake message tshark dissects, tab-separated:
-#   ch    FRAME  STREAM  SNI  JA3  JA3_FULL  VERSION  CIPHERSUITES(comma-separated hex)  ALPNS  SIG_HASH_ALGS  EXTENSION_TYPES
+#   ch    FRAME  STREAM  SNI  JA3  JA3_FULL  VERSION  CIPHERSUITES(comma-separated hex)  ALPNS  SIG_HASH_ALGS  EXTENSION_TYPES  GROUPS
 #   sh    FRAME  STREAM  JA3S JA3S_FULL  VERSION  CIPHERSUITE  SUPPORTED_VERSION  ALPN  KEY_SHARE_GROUP
+#   ske   FRAME  STREAM  NAMED_CURVE(hex, of an ECDHE ServerKeyExchange)
 #   cert  FRAME  STREAM  SUBJECT_CN  SERIAL(hex, as DER)  FIRST_CERT_LENGTH  DNS_SANS(of every certificate of the frame)
 # STREAM is tcp.stream, or "u" and udp.stream for QUIC (tshark decrypts QUIC Initial packets itself). SUBJECT_CN is
 # the commonName of the first certificate's subject as tshark's x509af dissection prints it ("rdnSequence: N items
@@ -46,12 +47,12 @@ for name in "${captures[@]}"; do
   {
     fields "$src" "tls.handshake.type==1" frame.number tcp.stream udp.stream tls.handshake.type \
       tls.handshake.extensions_server_name tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.version tls.handshake.ciphersuite \
-      tls.handshake.extensions_alpn_str tls.handshake.sig_hash_alg tls.handshake.extension.type |
+      tls.handshake.extensions_alpn_str tls.handshake.sig_hash_alg tls.handshake.extension.type tls.handshake.extensions_supported_group |
     awk -F'\t' -v OFS='\t' '{ st = ($2 != "") ? $2 : "u" $3
       # keep the ClientHello'"'"'s values: the first element of per-message fields
       split($6, j, ","); split($8, v, ",")
-      for (i = 1; i <= 12; i++) if ($i == "") $i = "-"
-      print "ch", $1, st, $5, j[1] == "" ? "-" : j[1], $7, v[1] == "" ? "-" : v[1], $9, $10, $11, $12 }'
+      for (i = 1; i <= 13; i++) if ($i == "") $i = "-"
+      print "ch", $1, st, $5, j[1] == "" ? "-" : j[1], $7, v[1] == "" ? "-" : v[1], $9, $10, $11, $12, $13 }'
     fields "$src" "tls.handshake.type==2" frame.number tcp.stream udp.stream \
       tls.handshake.ja3s tls.handshake.ja3s_full tls.handshake.version tls.handshake.ciphersuite tls.handshake.extensions.supported_version \
       tls.handshake.extensions_alpn_str tls.handshake.extensions_key_share_group |
@@ -59,6 +60,8 @@ for name in "${captures[@]}"; do
       split($4, j, ","); split($6, v, ","); split($7, c, ",")
       for (i = 1; i <= 10; i++) if ($i == "") $i = "-"
       print "sh", $1, st, j[1] == "" ? "-" : j[1], $5, v[1] == "" ? "-" : v[1], c[1] == "" ? "-" : c[1], $8, $9, $10 }'
+    fields "$src" "tls.handshake.type==12 && tls.handshake.server_named_curve" frame.number tcp.stream tls.handshake.server_named_curve |
+    awk -F'\t' -v OFS='\t' '{ split($3, c, ","); print "ske", $1, $2, c[1] }'
     fields "$src" "tls.handshake.type==11" frame.number tcp.stream x509af.serialNumber tls.handshake.certificate_length x509ce.dNSName |
     while IFS=$'\t' read -r frame stream serial length sans; do
       cn=$(tshark -n -r "$src" -Y "frame.number==$frame" -V 2>/dev/null | grep -m1 -A1 -E '^ +subject: ' | sed -n 's/.*rdnSequence: [0-9]* items\? (\(.*\)/\1/p' | sed 's/)$//' |

@@ -210,10 +210,24 @@ func TestTLSCases(t *testing.T) {
 				return want(strings.Contains(r.Note, "gap in the server's stream") && strings.Contains(r.Note, "resynchronised") &&
 					r.Version == "TLSv12", "a gap note, then the ServerHello of the next segment")
 			}},
-		{"gap inside a handshake record", []chunk{{true, record(recHandshake, ch12), 0}, {false, record(recHandshake, sh12)[:20], 0},
-			{false, nil, 30}, {false, []byte{1, 2, 3, 4, 5, 6}, 0}, {false, cat(ccs, fin), 0}, {true, cat(ccs, fin), 0}},
+		{"gap past the end of a handshake record", []chunk{{true, record(recHandshake, ch12), 0}, {false, record(recHandshake, sh12)[:20], 0},
+			{false, nil, 60}, {false, []byte{1, 2, 3, 4, 5, 6}, 0}, {false, cat(ccs, fin), 0}, {true, cat(ccs, fin), 0}},
 			func(r *Row) string {
 				return want(r.Version == "" && r.Established && strings.Contains(r.Note, "resynchronised"), "resynchronised at the ChangeCipherSpec")
+			}},
+		{"gap inside a handshake message", []chunk{{true, record(recHandshake, ch12), 0},
+			{false, record(recHandshake, cat(sh12, ske, shd))[:20], 0}, {false, nil, 30}, {false, record(recHandshake, cat(sh12, ske, shd))[50:], 0},
+			{false, cat(ccs, fin), 0}, {true, cat(ccs, fin), 0}},
+			func(r *Row) string {
+				return want(r.Version == "" && r.Curve == "" && r.Established && strings.Contains(r.Note, "type 2 cut by a gap") &&
+					!strings.Contains(r.Note, "resynchronised") && !strings.Contains(r.Note, "invalid"), "the messages after the cut one read, in step")
+			}},
+		{"gap inside a handshake message, later messages read", []chunk{{true, record(recHandshake, ch12), 0},
+			{false, record(recHandshake, sh12), 0}, {false, record(recHandshake, cat(handshake(msgCertificate, make([]byte, 300)), ske, shd))[:100], 0},
+			{false, nil, 100}, {false, record(recHandshake, cat(handshake(msgCertificate, make([]byte, 300)), ske, shd))[200:], 0},
+			{false, cat(ccs, fin), 0}, {true, cat(ccs, fin), 0}},
+			func(r *Row) string {
+				return want(r.Version == "TLSv12" && r.Curve == "x25519" && r.Established && strings.Contains(r.Note, "type 11 cut by a gap"), "the ServerKeyExchange after the cut Certificate")
 			}},
 		{"gap inside application data", []chunk{{true, record(recHandshake, ch12), 0}, {false, cat(record(recHandshake, sh12), ccs, fin), 0},
 			{true, cat(ccs, fin), 0}, {true, app[:20], 0}, {true, nil, 50}, {true, app[70:], 0}, {true, alert, 0}},

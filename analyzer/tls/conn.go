@@ -48,6 +48,7 @@ type recState struct {
 	records  int // complete record headers read
 	v2       bool
 	quiet    bool // resume without a note
+	discard  bool // the rest of this handshake record follows a gap that cut messages: skip it
 	lost     bool // out of step (a bad header, a gap): waiting for a segment that starts with a record header
 	finished bool // a handshake record after this side's ChangeCipherSpec (its encrypted Finished)
 	ccs      bool
@@ -311,7 +312,7 @@ func (c *conn) data(dir int, d []byte, frame int64) {
 			if len(c.hs[dir].buf)+n <= MaxHandshake {
 				c.hs[dir].buf = append(c.hs[dir].buf, body...)
 			}
-		case rs.typ == recHandshake && !rs.ccs:
+		case rs.typ == recHandshake && !rs.ccs && !rs.discard:
 			c.hs[dir].feed(c, dir, body, frame)
 		case rs.typ == recAlert:
 			for _, b := range body {
@@ -428,6 +429,11 @@ func (c *conn) recordEnd(dir int, frame int64) {
 		c.note("sslv2-compatible client hello")
 		return
 	}
+	if rs.discard {
+		// The rest of a record cut by a gap was skipped: assume the next record starts a message.
+		rs.discard = false
+		c.hs[dir] = hsBuf{}
+	}
 	if p := c.pending[dir]; p != 0 {
 		// As Wireshark, a hello belongs to the frame that completes its record.
 		if p&pendingCH != 0 {
@@ -449,14 +455,37 @@ func (c *conn) gap(dir int, n int64) {
 	if c.dead || rs.lost {
 		return
 	}
-	if rs.typ == recApplicationData && int64(rs.rem) >= n && rs.hdrN == 0 && rs.rem > 0 {
-		rs.rem -= int(n) // a hole inside encrypted data: the record layer stays in step
+	tls13 := c.sh != nil && c.sh.version >= 0x0304 && c.sh.version>>8 != 0xfe
+	if !c.established && !tls13 { // in TLS 1.3 nothing after the ServerHello is readable anyway
+		c.note("gap in the " + sideName(dir) + "'s stream before the handshake completed")
+	}
+	if rs.hdrN != 0 || rs.rem == 0 || int64(rs.rem) < n || rs.v2 {
+		rs.lost = true // the next record header is lost: wait for a segment that starts with one
 		return
 	}
-	rs.lost = true
-	if !c.established && !(c.sh != nil && c.sh.version >= 0x0304 && c.sh.version>>8 != 0xfe) {
-		// (in TLS 1.3 nothing after the ServerHello is readable anyway)
-		c.note("gap in the " + sideName(dir) + "'s stream before the handshake completed")
+	// The hole is inside the current record, whose end is known: the record layer stays in step, as in
+	// Wireshark. A handshake message cut by the hole is lost; when its length is known, the messages after it in
+	// the record are still read.
+	rs.rem -= int(n)
+	if rs.typ != recHandshake || rs.ccs {
+		return
+	}
+	h := &c.hs[dir]
+	switch {
+	case h.skip > 0 && int64(h.skip) >= n:
+		h.skip -= int(n)
+	case len(h.buf) >= 4:
+		l := int(h.buf[1])<<16 | int(h.buf[2])<<8 | int(h.buf[3])
+		left := int64(4 + l - len(h.buf))
+		if n <= left {
+			c.note(fmt.Sprintf("handshake message type %d cut by a gap", h.buf[0]))
+			h.skip = int(left - n)
+			h.buf = h.buf[:0]
+		} else {
+			rs.discard = true
+		}
+	default:
+		rs.discard = true
 	}
 }
 

@@ -113,6 +113,9 @@ func TestGoldenTshark(t *testing.T) {
 						check(t, frame, "sigalgs", hexList(r.Sigalgs), fs[9])
 						check(t, frame, "ssl_client_exts", dash(decList(r.ClientExts)), fs[10])
 					}
+					if len(fs) >= 12 {
+						check(t, frame, "client_curves", hexList(r.ClientCurves), fs[11])
+					}
 				case "sh":
 					if len(fs) < 8 {
 						t.Fatalf("bad golden line %q", sc.Text())
@@ -141,6 +144,14 @@ func TestGoldenTshark(t *testing.T) {
 							check(t, frame, "curve", r.Curve, groupName(uint16(g)))
 						}
 					}
+				case "ske":
+					r := byStream[fs[2]]
+					if r == nil {
+						t.Errorf("frame %d: tshark shows a ServerKeyExchange (stream %s), the table has no row", frame, fs[2])
+						continue
+					}
+					g, _ := strconv.ParseUint(strings.TrimPrefix(fs[3], "0x"), 16, 16)
+					check(t, frame, "curve", r.Curve, groupName(uint16(g)))
 				case "cert":
 					if len(fs) < 6 || fs[4] == "" {
 						continue // a Certificate message without certificates (a client's empty one)
