@@ -281,7 +281,7 @@ func (c *conn) data(dir int, d []byte, frame int64) {
 		}
 		rs.lost, rs.hdrN, rs.rem = false, 0, 0
 		c.hs[dir].buf, c.hs[dir].skip = c.hs[dir].buf[:0], 0
-		if !rs.quiet {
+		if !rs.quiet && !c.established && !c.encrypted13() {
 			c.note("the " + sideName(dir) + "'s stream resynchronised at a record header")
 		}
 		rs.quiet = false
@@ -366,6 +366,12 @@ func (c *conn) header(dir int) bool {
 	rs.typ, rs.rem, rs.recLen, rs.alertN = h[0], l, l, 0
 	c.recordStart(dir)
 	return true
+}
+
+// encrypted13 reports whether the server chose TLS 1.3: after its ServerHello nothing is readable, so losing
+// bytes costs nothing worth a note.
+func (c *conn) encrypted13() bool {
+	return c.sh != nil && !c.sh.hrr && c.sh.version >= 0x0304 && c.sh.version>>8 != 0xfe
 }
 
 // plausible reports whether a record header is one TLS (SSLv3 to TLS 1.3) may send.
@@ -455,8 +461,7 @@ func (c *conn) gap(dir int, n int64) {
 	if c.dead || rs.lost {
 		return
 	}
-	tls13 := c.sh != nil && c.sh.version >= 0x0304 && c.sh.version>>8 != 0xfe
-	if !c.established && !tls13 { // in TLS 1.3 nothing after the ServerHello is readable anyway
+	if !c.established && !c.encrypted13() {
 		c.note("gap in the " + sideName(dir) + "'s stream before the handshake completed")
 	}
 	if rs.hdrN != 0 || rs.rem == 0 || int64(rs.rem) < n || rs.v2 {
