@@ -31,8 +31,11 @@ func New(emit func(*Row) error) *Analyzer {
 	return &Analyzer{emit: emit, conns: map[string]*conn{}, notes: map[string]int64{}}
 }
 
+// maxNoteKinds caps the distinct notes Notes counts (some name bytes or sizes); later ones count together.
+const maxNoteKinds = 256
+
 // Notes returns how many rows carried each note (the counterpart of Zeek's weird.log counts), keyed by the note
-// text.
+// text; past 256 distinct notes the others are counted under "(other notes)".
 func (a *Analyzer) Notes() map[string]int64 { return a.notes }
 
 func newConn(f *analyzer.Flow, isQUIC bool) *conn {
@@ -189,6 +192,9 @@ func (a *Analyzer) finish(c *conn) error {
 	}
 	a.fill(c)
 	for _, n := range c.notes {
+		if _, ok := a.notes[n]; !ok && len(a.notes) >= maxNoteKinds {
+			n = "(other notes)"
+		}
 		a.notes[n]++
 	}
 	return a.emit(&a.row)

@@ -3,6 +3,7 @@ package tls
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
@@ -397,5 +398,25 @@ func TestColumnsNoAlloc(t *testing.T) {
 		if n != 0 {
 			t.Errorf("column %s: %.0f allocations", c.Name, n)
 		}
+	}
+}
+
+// TestNotesCounted checks the per-note counts (Zeek's weird.log counterpart) and their bound.
+func TestNotesCounted(t *testing.T) {
+	a := New(func(*Row) error { return nil })
+	for i := range maxNoteKinds + 10 {
+		f := testFlowID
+		f.UID = fmt.Sprintf("C%d", i)
+		h := a.Stream(&f)
+		_ = h.Data(true, record(recHandshake, ch12), 1, 1)
+		_ = h.Data(false, []byte{byte(48 + i%200), 3, 3, byte(i / 200), 0}, 2, 2) // a bad record type, a different header each time
+		_ = h.End()
+		if err := a.FlowEnd(&f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notes := a.Notes()
+	if len(notes) > maxNoteKinds+1 || notes["handshake not completed"] != maxNoteKinds+10 || notes["(other notes)"] == 0 {
+		t.Errorf("%d kinds, %d not completed, %d others", len(notes), notes["handshake not completed"], notes["(other notes)"])
 	}
 }
