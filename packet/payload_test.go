@@ -148,3 +148,40 @@ func TestPayloadAtMostWire(t *testing.T) {
 		t.Fatalf("only %d captures read", checked)
 	}
 }
+
+// TestCorpusComplete keeps testdata/pcaps, its MANIFEST.tsv and the golden files in step, so that no capture is
+// left out of the golden comparison and no MANIFEST row names a capture the repository does not hold (a test
+// that reads the corpus through the MANIFEST would pass over it without a word).
+func TestCorpusComplete(t *testing.T) {
+	data, err := os.ReadFile("../testdata/pcaps/MANIFEST.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]bool{}
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if i == 0 {
+			continue
+		}
+		name, _, _ := strings.Cut(line, "\t")
+		rows[name] = true
+		if _, err := os.Stat(filepath.Join("../testdata/pcaps", name)); err != nil {
+			t.Errorf("MANIFEST.tsv names %s, which testdata/pcaps does not hold", name)
+		}
+	}
+	entries, err := os.ReadDir("../testdata/pcaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || name == "MANIFEST.tsv" {
+			continue
+		}
+		if !rows[name] {
+			t.Errorf("%s has no row in MANIFEST.tsv (source, licence, what it exercises)", name)
+		}
+		if _, err := os.Stat(filepath.Join(goldenDir, name+".tsv")); err != nil {
+			t.Errorf("%s has no tshark golden file: run scripts/golden-packets.sh testdata/pcaps/%s", name, name)
+		}
+	}
+}
