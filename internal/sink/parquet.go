@@ -41,8 +41,8 @@ const (
 
 // The zstd codecs, shared by all writers so that their pools of encoders are too.
 var (
-	zstdFastest = &zstd.Codec{Level: zstd.SpeedFastest}
-	zstdDefault = &zstd.Codec{Level: zstd.SpeedDefault}
+	zstdFastest = newZstdPageCodec(zstd.SpeedFastest)
+	zstdDefault = newZstdPageCodec(zstd.SpeedDefault)
 )
 
 // Knobs for benchmarks that compare alternatives.
