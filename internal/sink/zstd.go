@@ -34,7 +34,7 @@ func newZstdPageCodec(level kzstd.EncoderLevel) *zstdPageCodec {
 	return &zstdPageCodec{level: level, dec: zstd.Codec{Level: level}}
 }
 
-func (c *zstdPageCodec) String() string                           { return "ZSTD" }
+func (c *zstdPageCodec) String() string                            { return "ZSTD" }
 func (c *zstdPageCodec) CompressionCodec() format.CompressionCodec { return format.Zstd }
 
 // Encode compresses src into a zstd frame appended to dst[:0], with the same encoder options as parquet-go's
