@@ -69,6 +69,14 @@ type StreamHandler interface {
 	End() error
 }
 
+// StreamDone may be implemented by a StreamHandler that can tell when it wants no more data of its connection
+// (a TLS handler once the handshake is over, a handler that found the connection is not its protocol). When
+// every handler of a connection is done, the driver stops reassembling it, which saves the reassembly of long
+// transfers; End is still called when the connection ends. Done is asked after each packet of the connection.
+type StreamDone interface {
+	Done() bool
+}
+
 // Service is implemented by analyzers that recognise the application protocol of a flow, for the flows table's
 // service column: it returns the service name ("dns", "ssl", "quic", ...) of the flow with that UID, or "". The
 // driver asks when the flow ends, after the stream handler's End and before FlowEnd.

@@ -72,6 +72,7 @@ type Stats struct {
 	Streams        int64      // TCP connections reassembled for the analyzers
 	SkippedStreams int64      // TCP connections not reassembled because MaxStreams were at once
 	Gaps, GapBytes int64      // holes in the reassembled connections
+	DoneStreams    int64      // connections no longer reassembled because every handler was done
 }
 
 // Pass builds several tables from one read of the packets: every batch goes to the batch builders (each on a
@@ -96,8 +97,22 @@ type Pass struct {
 // conn is a flow being analysed.
 type conn struct {
 	f        analyzer.Flow
-	tcp      *stream.TCP
+	tcp      *stream.TCP // nil when no handler wants the connection, or every handler is done
 	handlers []analyzer.StreamHandler
+	doners   []analyzer.StreamDone // the handlers that can say they are done; all of them, or none
+}
+
+// done reports whether every stream handler of the connection said it wants no more data.
+func (c *conn) done() bool {
+	if len(c.doners) == 0 || len(c.doners) < len(c.handlers) {
+		return false
+	}
+	for _, d := range c.doners {
+		if !d.Done() {
+			return false
+		}
+	}
+	return true
 }
 
 // NewPass starts building the tables of outs. Each table's rows go to its writer, which the caller closes
@@ -230,6 +245,9 @@ func (p *Pass) flowBatch(b *pipeline.Batch) error {
 			if err := c.tcp.Add(pk, side); err != nil {
 				return err
 			}
+			if c.done() {
+				p.stopStream(c, true)
+			}
 		}
 	}
 	return nil
@@ -251,6 +269,9 @@ func (p *Pass) open(f *flow.Flow) *conn {
 	for _, a := range p.analyzers {
 		if h := a.Stream(&c.f); h != nil {
 			c.handlers = append(c.handlers, h)
+			if d, ok := h.(analyzer.StreamDone); ok {
+				c.doners = append(c.doners, d)
+			}
 		}
 	}
 	if len(c.handlers) > 0 {
@@ -278,23 +299,32 @@ func (c *conn) chunk(ch *stream.Chunk) error {
 	return nil
 }
 
+// stopStream drops the connection's reassembler: the connection ended, or (early) its handlers are done.
+func (p *Pass) stopStream(c *conn, early bool) {
+	st := c.tcp.Stats()
+	p.stats.Gaps += st.Gaps[0] + st.Gaps[1]
+	p.stats.GapBytes += st.GapBytes[0] + st.GapBytes[1]
+	if early {
+		p.stats.DoneStreams++
+	}
+	c.tcp = nil
+	p.active--
+}
+
 // ended is the tracker's emit function: it ends the flow's stream, asks the analyzers for its service, tells
 // them the flow ended, and writes the flows row.
 func (p *Pass) ended(f *flow.Flow) error {
 	if c := p.conns[f]; c != nil {
 		delete(p.conns, f)
 		if c.tcp != nil {
-			p.active--
 			if err := c.tcp.Close(); err != nil {
 				return err
 			}
-			st := c.tcp.Stats()
-			p.stats.Gaps += st.Gaps[0] + st.Gaps[1]
-			p.stats.GapBytes += st.GapBytes[0] + st.GapBytes[1]
-			for _, h := range c.handlers {
-				if err := h.End(); err != nil {
-					return err
-				}
+			p.stopStream(c, false)
+		}
+		for _, h := range c.handlers {
+			if err := h.End(); err != nil {
+				return err
 			}
 		}
 		for _, s := range p.services {

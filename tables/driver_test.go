@@ -441,3 +441,60 @@ func TestServicesOption(t *testing.T) {
 		})
 	}
 }
+
+// doneProbe's stream handlers are done after the first data chunk of the connection.
+type doneProbe struct{ *probe }
+
+func (d doneProbe) Stream(f *analyzer.Flow) analyzer.StreamHandler {
+	return &doneStream{probeStream: d.probe.Stream(f).(*probeStream)}
+}
+
+type doneStream struct {
+	*probeStream
+	seen bool
+}
+
+func (s *doneStream) Data(fromOrig bool, data []byte, frame, time int64) error {
+	s.seen = true
+	return s.probeStream.Data(fromOrig, data, frame, time)
+}
+
+func (s *doneStream) Done() bool { return s.seen }
+
+// TestStreamDone checks that a connection whose handlers are all done is no longer reassembled: the handler
+// gets the data of the packet that made it done (follow's first chunks, up to that packet), no more, and End
+// once.
+func TestStreamDone(t *testing.T) {
+	batches := readBatches(t, corpus(t, "seed__find_the_image.pcap"))
+	p := &probe{}
+	def := tables.Analyzer(probeTable, func(emit func(*probeRow) error) doneProbe { return doneProbe{p.init(emit)} })
+	st := runPass(t, batches, []tables.Output{{Def: def, Writer: &collect[probeRow]{}}}, tables.Options{Stream: stream.Options{MaxBuffer: stream.DefaultMaxBuffer}})
+	if st.DoneStreams == 0 {
+		t.Fatal("no stream was stopped")
+	}
+	for _, f := range trackerFlows(t, batches) {
+		uid, want := followChunks(t, batches, f.Stream)
+		got := p.chunks[uid]
+		if p.ends[uid] != 1 {
+			t.Errorf("stream %d: End called %d times", f.Stream, p.ends[uid])
+		}
+		if len(want) == 0 {
+			continue
+		}
+		// What the handler got is follow's chunks up to the first data chunk's packet.
+		first := -1
+		for i, c := range want {
+			if c.Gap == 0 {
+				first = i
+				break
+			}
+		}
+		n := first + 1
+		for n < len(want) && want[n].Frame == want[first].Frame {
+			n++
+		}
+		if !reflect.DeepEqual(got, want[:n]) {
+			t.Errorf("stream %d: got %d chunks, want follow's first %d of %d", f.Stream, len(got), n, len(want))
+		}
+	}
+}
