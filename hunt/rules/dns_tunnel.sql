@@ -14,7 +14,9 @@
 -- param many_subdomains = 50     unique subdomains of one base domain that count as fully "many" (Zeek dns-tunnels scripts alert at request_count_threshold = 100 per interval; half of it, since captures are short)
 -- param min_score = 0.3          findings under this score are not reported
 --
--- Score = 0.35 length + 0.25 entropy + 0.15 query type + 0.25 volume, each part 0-1:
+-- Score = 0.35 length + 0.25 entropy x length + 0.15 query type + 0.25 volume, each part 0-1 (the entropy of a
+-- short name is high whatever it holds, since it is bounded by log2 of the length: entropy counts in proportion
+-- to the length part; Netalyzr's 31-character TXT test names measure 4.1 bits/char):
 --   length = (average subdomain length - short_subdomain) / (long_subdomain - short_subdomain)
 --   entropy = (average subdomain entropy - low_entropy) / (high_entropy - low_entropy)
 --   qtype = share of queries of type TXT, NULL, CNAME, MX, ANY or private (65280-65534)
@@ -66,7 +68,7 @@ s AS (
     FROM g
 )
 SELECT
-    0.35 * p_length + 0.25 * p_entropy + 0.15 * p_qtype + 0.25 * p_volume AS score,
+    0.35 * p_length + 0.25 * p_entropy * p_length + 0.15 * p_qtype + 0.25 * p_volume AS score,
     json_object('length', round(p_length, 3), 'entropy', round(p_entropy, 3), 'qtype', round(p_qtype, 3),
                 'volume', round(p_volume, 3))::VARCHAR AS score_parts,
     CASE WHEN length(clients) > 200 THEN left(clients, 200) || '...' ELSE clients END AS actor,
@@ -84,4 +86,4 @@ SELECT
     format('SELECT ts, orig_h, resp_h, qtype_name, rcode_name, query, answers FROM dns WHERE lower(base_domain) = ''{}'' ORDER BY ts',
            replace(domain, '''', '''''')) AS dig_sql
 FROM s
-WHERE 0.35 * p_length + 0.25 * p_entropy + 0.15 * p_qtype + 0.25 * p_volume >= ${min_score}
+WHERE 0.35 * p_length + 0.25 * p_entropy * p_length + 0.15 * p_qtype + 0.25 * p_volume >= ${min_score}
