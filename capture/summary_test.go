@@ -119,7 +119,7 @@ var capinfosDivergence = map[string]string{
 // earliest and latest times with `capinfos -T -r -M -c -d -u -a -e -S`.
 func TestSummarizeCapinfos(t *testing.T) {
 	if _, err := exec.LookPath("capinfos"); err != nil {
-		t.Skip("capinfos not on PATH")
+		t.Fatal("capinfos is not installed (apt-get install -y tshark; scripts/test.sh installs it)")
 	}
 	if testing.Short() {
 		t.Skip("-short")

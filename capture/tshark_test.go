@@ -92,7 +92,7 @@ func parseEpoch(t *testing.T, s string) int64 {
 // with PCAPFRAME_TSHARK_ALL=1) and the synthetic pcapng files.
 func TestTshark(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not on PATH")
+		t.Fatal("tshark is not installed (apt-get install -y tshark; scripts/test.sh installs it)")
 	}
 	if testing.Short() {
 		t.Skip("-short")
