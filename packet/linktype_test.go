@@ -18,6 +18,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/pcapframe/pcapframe/capture"
+	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/packet"
 )
 
@@ -254,5 +255,49 @@ func TestLinkTypesCapture(t *testing.T) {
 	}
 	if _, err := r.Next(); !errors.Is(err, io.EOF) {
 		t.Fatalf("more frames than linkFrames: %v", err)
+	}
+}
+
+// TestLinkTypesFlows gives the flow tracker the link-type capture: every frame, whatever its link type, joins
+// the conversation of the datagram it carries (one IPv4 flow, one IPv6 flow), so no link type the table decodes
+// loses its conversations.
+func TestLinkTypesFlows(t *testing.T) {
+	metas, datas := frames(t, "pcapframe__linktypes.pcapng")
+	want := map[string]int64{}
+	for _, fs := range linkFrames() {
+		for _, data := range fs {
+			if bytes.HasSuffix(data, udp6()) {
+				want["2001:db8::1:1234 2001:db8::2:53"]++
+			} else {
+				want["10.0.0.1:1234 10.0.0.2:53"]++
+			}
+		}
+	}
+	got := map[string]int64{}
+	payload := map[string]int64{}
+	tr := flow.NewTracker(flow.Options{}, func(f *flow.Flow) error {
+		k := fmt.Sprintf("%s:%d %s:%d", f.OrigH, f.OrigP, f.RespH, f.RespP)
+		got[k] += f.OrigPkts + f.RespPkts
+		payload[k] += f.OrigBytes + f.RespBytes
+		return nil
+	})
+	dec := packet.NewDecoder()
+	for i := range datas {
+		var p packet.Packet
+		dec.Decode(&p, metas[i], datas[i])
+		if err := tr.Add(&p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for k, n := range want {
+		if got[k] != n || payload[k] != 4*n {
+			t.Errorf("flow %s: %d packets, %d payload bytes; want %d and %d", k, got[k], payload[k], n, 4*n)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("flows %v, want %v", got, want)
 	}
 }
