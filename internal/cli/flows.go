@@ -21,6 +21,8 @@ import (
 type FlowsOptions struct {
 	DerivedOptions
 	Flow flow.Options
+	// Services names services with the protocol analyzers (tables.Options.Services).
+	Services bool
 }
 
 // flowsTableColumns are shown by --format table unless --columns says otherwise: the table must fit a terminal.
@@ -64,6 +66,7 @@ Columns of the flows table (* marks the default selection):
 	}
 	o.addFlags(cmd.Flags())
 	addFlowFlags(cmd.Flags(), &o.Flow)
+	cmd.Flags().BoolVar(&o.Services, "services", false, "name services with the protocol analyzers (dns, tls, ...), as sql and convert --tables with them do, not only by port and first bytes (slower)")
 	return cmd
 }
 
@@ -225,5 +228,5 @@ func (w stopWriter) Write(rows any) error {
 
 // writeFlows writes the flows table.
 func writeFlows(ctx context.Context, io *IO, o *FlowsOptions, inputs []string) error {
-	return writeTable(ctx, io, tables.Flows, o.DerivedOptions, tables.Options{Flow: o.Flow}, inputs, flowsTableColumns)
+	return writeTable(ctx, io, tables.Flows, o.DerivedOptions, tables.Options{Flow: o.Flow, Services: o.Services}, inputs, flowsTableColumns)
 }

@@ -131,3 +131,32 @@ func TestHelpListsTables(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowsServices checks flows --services: the mDNS exchange over fragmented IPv6 of the corpus (port 5353 to
+// ff02::fb, mDNS by RFC 6762) has no service by port and first bytes, and "dns" from the dns analyzer, as in sql.
+func TestFlowsServices(t *testing.T) {
+	const capture = "../../testdata/pcaps/pcapplusplus__Pcap__Test_PcapExamples_ip6_fragments.pcap"
+	service := func(args ...string) string {
+		out, errOut, code := run(t, "", append([]string{"flows", capture, "-q", "--format", "csv", "--columns", "resp_h,resp_p,service"}, args...)...)
+		if code != 0 {
+			t.Fatalf("flows %v: exit %d: %s", args, code, errOut)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "ff02::fb,5353,") {
+				return strings.TrimPrefix(line, "ff02::fb,5353,")
+			}
+		}
+		t.Fatalf("flows %v: no mDNS flow:\n%s", args, out)
+		return ""
+	}
+	if got := service(); got != "" {
+		t.Errorf("flows: service %q, want none", got)
+	}
+	if got := service("--services"); got != "dns" {
+		t.Errorf("flows --services: service %q, want dns", got)
+	}
+	out, errOut, code := run(t, "", "sql", capture, "--format", "csv", "-e", "SELECT service FROM flows WHERE resp_p = 5353 AND resp_h = 'ff02::fb'")
+	if code != 0 || !strings.Contains(out, "dns") {
+		t.Errorf("sql: exit %d, %q %s", code, out, errOut)
+	}
+}
