@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -178,4 +179,49 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fakeDB records statements and knows the tables it is given.
+type fakeDB struct {
+	tables map[string]bool
+	stmts  []string
+}
+
+func (d *fakeDB) Exec(_ context.Context, s string) error { d.stmts = append(d.stmts, s); return nil }
+func (d *fakeDB) HasTable(_ context.Context, n string) (bool, error) {
+	return d.tables[n], nil
+}
+
+// TestRunSkipsAndQuotes checks that Run skips a detector whose table is missing, runs the others with their
+// parameters set, and writes the inputs into the commands quoted for a shell.
+func TestRunSkipsAndQuotes(t *testing.T) {
+	rules, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &fakeDB{tables: map[string]bool{"flows": true, "packets": true, "services": true, "tls": true}}
+	sum, err := Run(context.Background(), db, rules, Options{
+		Inputs: []string{"my capture.pcap", "b.pcap"},
+		Set:    map[string]map[string]float64{"port_scan": {"port_scan_threshold": 7}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Skipped["dns_tunnel"] != "no dns table" || len(sum.Ran) != len(rules)-1 {
+		t.Errorf("ran %v, skipped %v", sum.Ran, sum.Skipped)
+	}
+	all := strings.Join(db.stmts, "\n")
+	for _, want := range []string{
+		"CREATE OR REPLACE TABLE findings",
+		`'pcapframe follow ''my capture.pcap'' --flow '`,
+		`'pcapframe sql ''my capture.pcap'' b.pcap -e '`,
+		"failed_ports / (7)",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("statements lack %q", want)
+		}
+	}
+	if _, err := Run(context.Background(), db, rules, Options{Set: map[string]map[string]float64{"nope": {"a": 1}}}); err == nil {
+		t.Error("a parameter of an unknown detector was accepted")
+	}
 }

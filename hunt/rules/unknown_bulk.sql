@@ -53,7 +53,7 @@ frames AS (
 ),
 prior AS (
     SELECT c.uid,
-           list(f.resp_p || '/' || f.proto || ' ' || coalesce(f.service, '?') || ' ' || (coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0)) || 'B'
+           list(f.resp_p || '/' || f.proto || coalesce(' ' || f.service, '') || ' ' || (coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0)) || ' bytes'
                 ORDER BY f.ts) AS before
     FROM cand c JOIN flows f
       ON f.uid <> c.uid AND f.ts <= c.ts
