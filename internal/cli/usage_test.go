@@ -31,6 +31,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"follow two inputs", []string{"follow", seedPcap, seedPcap, "--stream", "0"}, "accepts 1 arg"},
 		{"follow no conversation", []string{"follow", seedPcap}, "choose the conversation"},
 		{"follow --stream not a number", []string{"follow", seedPcap, "--stream", "x"}, "invalid argument"},
+		{"hunt no input", []string{"hunt"}, "no input"},
 		{"info no input", []string{"info"}, "requires at least 1 arg"},
 		{"plot without -o", []string{"plot", seedPcap, "--by", "src"}, "-o FILE.png"},
 		{"plot no input", []string{"plot", "--by", "src", "-o", out + ".png"}, ""},
