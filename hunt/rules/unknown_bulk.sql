@@ -12,6 +12,7 @@
 -- param min_bytes = 50000        bytes one side must send to count as bulk (the smallest JPEG/PNG photos and zip files are tens of kilobytes; chat, banners and handshakes are far under)
 -- param low_entropy = 6.0        payload entropy (bits per byte) under which the entropy part is 0 (text, HTML and uncompressed protocols stay under 6)
 -- param high_entropy = 7.5       payload entropy at which the entropy part is 1: the threshold used for encrypted/compressed content in entropy-based traffic classification (e.g. Zeek's and Suricata's file-entropy heuristics; random data of 16 KiB measures 7.99)
+-- param min_one_sided = 0.6      one-sidedness (below) a flow needs to be a transfer rather than a conversation: the larger side carries at least 80% of the bytes (video calls and games send both ways)
 -- param sample_packets = 64      packets per flow sampled for the entropy
 -- param sample_bytes = 256       bytes per packet sampled
 -- param min_score = 0.4          findings under this score are not reported
@@ -88,4 +89,4 @@ SELECT
     format('SELECT frame, time, src, sport, dst, dport, payload, substr(payload_hex, 1, 64) AS head FROM packets WHERE proto = {} AND ((src = ''{}'' AND sport = {}) OR (dst = ''{}'' AND dport = {})) AND payload > 0 ORDER BY frame LIMIT 50',
            ipproto, orig_h, orig_p, orig_h, orig_p) AS dig_sql
 FROM s
-WHERE 0.5 * p_entropy + 0.2 * p_onesided + 0.3 * p_volume >= ${min_score}
+WHERE 0.5 * p_entropy + 0.2 * p_onesided + 0.3 * p_volume >= ${min_score} AND p_onesided >= ${min_one_sided}
