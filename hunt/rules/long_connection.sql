@@ -8,9 +8,11 @@
 --
 -- param long_secs = 3600         duration (seconds) from which a connection is long: RITA's base long-connection threshold, 1 hour
 -- param very_long_secs = 43200   duration at which the score is 1: RITA's high long-connection threshold, 12 hours
+-- param max_secs = 2592000       durations over 30 days are taken for timestamp errors (clock jumps, corrupt records, captures merged across years), not connections
 --
 -- Score = 0.4 + 0.6 * log(duration / long_secs) / log(very_long_secs / long_secs), from 0.4 (low) at long_secs
--- to 1 at very_long_secs. Multicast and broadcast destinations are left out.
+-- to 1 at very_long_secs. Multicast and broadcast destinations and loopback connections (127.0.0.0/8, ::1: a
+-- host talking to itself) are left out.
 --
 -- Returns: actor = client, target = server:port/proto; evidence: duration, bytes and packets each way,
 -- service, state, the share of the capture's span it covers.
@@ -31,4 +33,5 @@ SELECT
     CASE WHEN proto IN ('tcp', 'udp') THEN proto END AS flow_proto, NULL AS carve_side,
     format('SELECT * FROM flows WHERE uid = ''{}''', uid) AS dig_sql
 FROM flows CROSS JOIN span
-WHERE duration >= ${long_secs} AND NOT hunt_multicast(resp_h)
+WHERE duration >= ${long_secs} AND duration <= ${max_secs} AND NOT hunt_multicast(resp_h)
+  AND NOT (regexp_matches(orig_h, '^127\.') AND regexp_matches(resp_h, '^127\.')) AND NOT (orig_h = '::1' AND resp_h = '::1')
