@@ -119,6 +119,18 @@ var Table = &schema.Table[Packet]{
 			return hex.AppendEncode(b, p.Payload()), true
 		}},
 	},
+	Sets: map[string][]string{"notebook": NotebookColumns},
+}
+
+// NotebookColumns are the columns of the notebook's DataFrame (Scapy's IP fields, the time, Scapy's TCP fields,
+// then payload, payload_raw and payload_hex), in its order: `convert --columns notebook` writes exactly these,
+// so the notebook's cells run on the output. The notebook named three columns twice (IP's and TCP's flags,
+// chksum and options); they are ip_* and tcp_* here, as a table cannot hold two columns of one name.
+var NotebookColumns = []string{
+	"version", "ihl", "tos", "len", "id", "ip_flags", "frag", "ttl", "proto", "ip_chksum", "src", "dst", "ip_options",
+	"time",
+	"sport", "dport", "seq", "ack", "dataofs", "reserved", "tcp_flags", "window", "tcp_chksum", "urgptr", "tcp_options",
+	"payload", "payload_raw", "payload_hex",
 }
 
 func init() {

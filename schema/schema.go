@@ -105,6 +105,8 @@ type Table[R any] struct {
 	Name    string
 	Doc     string
 	Columns []Column[R]
+	// Sets names selections of columns that Select accepts as a single name (the packets table's "notebook").
+	Sets map[string][]string
 }
 
 // Column returns the column called name, or nil.
@@ -138,7 +140,7 @@ func (t *Table[R]) DefaultNames() []string {
 }
 
 // Select returns a table with the named columns in the given order. An empty list selects the default columns;
-// the single name "all" selects every column. Unknown or repeated names are an error that lists the valid ones.
+// the single name "all" selects every column, the single name of one of the table's Sets that set's columns. Unknown or repeated names are an error that lists the valid ones.
 func (t *Table[R]) Select(names []string) (*Table[R], error) {
 	if len(names) == 0 {
 		names = t.DefaultNames()
@@ -146,7 +148,10 @@ func (t *Table[R]) Select(names []string) (*Table[R], error) {
 	if len(names) == 1 && names[0] == "all" {
 		return t, nil
 	}
-	out := &Table[R]{Name: t.Name, Doc: t.Doc}
+	if len(names) == 1 && t.Sets[strings.TrimSpace(names[0])] != nil {
+		names = t.Sets[strings.TrimSpace(names[0])]
+	}
+	out := &Table[R]{Name: t.Name, Doc: t.Doc, Sets: t.Sets}
 	seen := map[string]bool{}
 	for _, n := range names {
 		n = strings.TrimSpace(n)

@@ -61,7 +61,7 @@ Columns of the packet table (* marks the default selection; --columns all select
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "", "output file (.parquet, .csv, .jsonl), or - for standard output")
 	f.StringVar(&o.Format, "format", "", "output format: parquet, csv or jsonl (default: from the output's extension)")
-	f.StringSliceVar(&o.Columns, "columns", nil, "columns to write, comma-separated, in this order (default: the default selection; all: every column)")
+	f.StringSliceVar(&o.Columns, "columns", nil, "columns to write, comma-separated, in this order (default: the default selection; all: every column; notebook: the notebook's DataFrame columns)")
 	f.StringVar(&o.Table, "table", "packets", "table to write: "+strings.Join(tables.Names(), ", "))
 	f.StringSliceVar(&o.Tables, "tables", nil, "tables to write into the directory -o DIR, comma-separated, from one read of the inputs")
 	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
