@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d "${TMPDIR:-/tmp}/pcapframe-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/tmp"
+# Traversable by others (mktemp makes it 0700): TestSniffNoPermission runs the test binary as nobody from a
+# directory inside TMPDIR.
+chmod 755 "$work" "$work/tmp"
 export TMPDIR="$work/tmp"
 
 # apt_get runs apt-get, waiting up to APT_LOCK_WAIT seconds (default 300) for the package manager's locks when
