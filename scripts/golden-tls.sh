@@ -6,6 +6,7 @@
 #   sh    FRAME  STREAM  JA3S JA3S_FULL  VERSION  CIPHERSUITE  SUPPORTED_VERSION  ALPN  KEY_SHARE_GROUP
 #   ske   FRAME  STREAM  NAMED_CURVE(hex, of an ECDHE ServerKeyExchange)
 #   cert  FRAME  STREAM  SUBJECT_CN  SERIAL(hex, as DER)  FIRST_CERT_LENGTH  DNS_SANS(of every certificate of the frame)
+#         FIRST_CERT_SHA256 (sha256sum of the first certificate's bytes as tshark extracts them)
 # STREAM is tcp.stream, or "u" and udp.stream for QUIC (tshark decrypts QUIC Initial packets itself). SUBJECT_CN is
 # the commonName of the first certificate's subject as tshark's x509af dissection prints it ("rdnSequence: N items
 # (id-at-commonName=...,...)", which tshark cuts after about 240 characters). Empty fields are "-". The test analyzer/tls/golden_test.go compares the tls table
@@ -15,6 +16,7 @@ set -euo pipefail
 corpus=${1:-testdata/pcaps}
 out=analyzer/tls/testdata
 command -v tshark >/dev/null || { echo "golden-tls: tshark is missing (apt-get install -y tshark)" >&2; exit 2; }
+command -v xxd >/dev/null || { echo "golden-tls: xxd is missing (apt-get install -y xxd)" >&2; exit 2; }
 mkdir -p "$out"
 
 captures=(
@@ -66,7 +68,10 @@ for name in "${captures[@]}"; do
     while IFS=$'\t' read -r frame stream serial length sans; do
       cn=$(tshark -n -r "$src" -Y "frame.number==$frame" -V 2>/dev/null | grep -m1 -A1 -E '^ +subject: ' | sed -n 's/.*rdnSequence: [0-9]* items\? (\(.*\)/\1/p' | sed 's/)$//' |
         tr ',' '\n' | sed -n 's/^id-at-commonName=//p' | head -1 || true)
-      printf 'cert\t%s\t%s\t%s\t%s\t%s\t%s\n' "$frame" "$stream" "${cn:--}" "${serial%%,*}" "${length%%,*}" "${sans:--}"
+      # SHA-256 of the first certificate's DER bytes as tshark extracts them.
+      fp=$({ tshark -n -r "$src" -Y "frame.number==$frame" -T fields -E occurrence=f -e tls.handshake.certificate 2>/dev/null || true; } |
+        tr -d ':\n' | xxd -r -p | sha256sum | cut -d' ' -f1)
+      printf 'cert\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$frame" "$stream" "${cn:--}" "${serial%%,*}" "${length%%,*}" "${sans:--}" "$fp"
     done
   } >"$out/$name.tsv"
   count() { grep -c "^$1" "$out/$name.tsv" || true; }

@@ -420,3 +420,24 @@ func TestNotesCounted(t *testing.T) {
 		t.Errorf("%d kinds, %d not completed, %d others", len(notes), notes["handshake not completed"], notes["(other notes)"])
 	}
 }
+
+// TestSelfSigned: the MySQL server certificate of the pcapng example (CN=ubuntu) is self-signed, as
+// `openssl verify -no_check_time -CAfile cert.pem cert.pem` says of the certificate tshark extracts; the COMODO-
+// issued leaf of tls1.2.pcap is not.
+func TestSelfSigned(t *testing.T) {
+	for _, tc := range []struct {
+		capture string
+		want    bool
+	}{
+		{"pcapplusplus__Pcap__Test_PcapExamples_pcapng-example.pcapng", true},
+		{"zeek__tls_tls1.2.pcap", false},
+	} {
+		rows := runCapture(t, tc.capture)
+		if len(rows) != 1 || !rows[0].CertParsed {
+			t.Fatalf("%s: want one row with a certificate, got %d", tc.capture, len(rows))
+		}
+		if got := rows[0].CertSelfSigned; got != tc.want {
+			t.Errorf("%s: cert_self_signed = %v, want %v (subject %q, issuer %q)", tc.capture, got, tc.want, rows[0].Subject, rows[0].Issuer)
+		}
+	}
+}
