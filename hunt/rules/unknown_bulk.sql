@@ -36,13 +36,20 @@ WITH cand AS (
       AND greatest(coalesce(orig_bytes, 0), coalesce(resp_bytes, 0)) >= ${min_bytes}
 ),
 pk AS (
-    SELECT c.uid, p.frame, substr(p.payload_hex, 1, 2 * ${sample_bytes}) AS hex,
-           row_number() OVER (PARTITION BY c.uid ORDER BY p.frame) AS k
-    FROM cand c JOIN packets p
-      ON p.proto = c.ipproto AND p.payload > 0
-     AND ((p.src = c.orig_h AND p.sport = c.orig_p AND p.dst = c.resp_h AND p.dport = c.resp_p)
-       OR (p.src = c.resp_h AND p.sport = c.resp_p AND p.dst = c.orig_h AND p.dport = c.orig_p))
-     AND p.time BETWEEN c.ts AND c.end_ts
+    -- two equi-joins (one per direction) rather than one join on OR: DuckDB hashes them, so the cost grows with
+    -- the packets, not with packets x candidates
+    SELECT uid, frame, hex, row_number() OVER (PARTITION BY uid ORDER BY frame) AS k
+    FROM (
+        SELECT c.uid, p.frame, substr(p.payload_hex, 1, 2 * ${sample_bytes}) AS hex
+        FROM cand c JOIN packets p
+          ON p.proto = c.ipproto AND p.sport = c.orig_p AND p.dport = c.resp_p AND p.src = c.orig_h AND p.dst = c.resp_h
+        WHERE p.payload > 0 AND p.time BETWEEN c.ts AND c.end_ts
+        UNION ALL
+        SELECT c.uid, p.frame, substr(p.payload_hex, 1, 2 * ${sample_bytes})
+        FROM cand c JOIN packets p
+          ON p.proto = c.ipproto AND p.sport = c.resp_p AND p.dport = c.orig_p AND p.src = c.resp_h AND p.dst = c.orig_h
+        WHERE p.payload > 0 AND p.time BETWEEN c.ts AND c.end_ts
+    )
 ),
 ent AS (
     SELECT uid, entropy(b) AS entropy, count(*) AS sampled_bytes
@@ -53,13 +60,18 @@ frames AS (
     SELECT uid, list(frame ORDER BY frame) AS frames FROM pk WHERE k <= ${sample_packets} GROUP BY uid
 ),
 prior AS (
-    SELECT c.uid,
-           list(f.resp_p || '/' || f.proto || coalesce(' ' || f.service, '') || ' ' || (coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0)) || ' bytes'
-                ORDER BY f.ts) AS before
-    FROM cand c JOIN flows f
-      ON f.uid <> c.uid AND f.ts <= c.ts
-     AND ((f.orig_h = c.orig_h AND f.resp_h = c.resp_h) OR (f.orig_h = c.resp_h AND f.resp_h = c.orig_h))
-    GROUP BY c.uid
+    SELECT uid,
+           list(resp_p || '/' || proto || coalesce(' ' || service, '') || ' ' || bytes || ' bytes' ORDER BY ts) AS before
+    FROM (
+        SELECT c.uid, f.ts, f.resp_p, f.proto, f.service, coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0) AS bytes
+        FROM cand c JOIN flows f ON f.orig_h = c.orig_h AND f.resp_h = c.resp_h
+        WHERE f.uid <> c.uid AND f.ts <= c.ts
+        UNION ALL
+        SELECT c.uid, f.ts, f.resp_p, f.proto, f.service, coalesce(f.orig_bytes, 0) + coalesce(f.resp_bytes, 0)
+        FROM cand c JOIN flows f ON f.orig_h = c.resp_h AND f.resp_h = c.orig_h
+        WHERE f.uid <> c.uid AND f.ts <= c.ts
+    )
+    GROUP BY uid
 ),
 s AS (
     SELECT c.*, e.entropy, e.sampled_bytes, fr.frames, pr.before,
