@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,8 +14,17 @@ import (
 // given, directories walked recursively (sorted, regular files only, hidden
 // files and directories skipped; symbolic links to files are followed, links
 // to directories are not), "-" kept as is. It fails if an input does not
-// exist. A directory's files follow each other in lexical order of their path.
+// exist. A directory's files follow each other in lexical order of their path; those that are not captures
+// are left out (ExpandSkipping returns them).
 func Expand(inputs []string) ([]string, error) {
+	out, _, err := ExpandSkipping(inputs)
+	return out, err
+}
+
+// ExpandSkipping is Expand that leaves out, and returns, the files found inside directory inputs that are not
+// captures by their first bytes (IsCapture): the MANIFEST, licence or README beside the captures of a folder.
+// A file named as an input is never skipped: reading it fails as a file that is not a capture.
+func ExpandSkipping(inputs []string) (paths, skipped []string, err error) {
 	var out []string
 	for _, in := range inputs {
 		if in == "-" {
@@ -23,7 +33,7 @@ func Expand(inputs []string) ([]string, error) {
 		}
 		st, err := os.Stat(in)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !st.IsDir() {
 			out = append(out, in)
@@ -51,10 +61,27 @@ func Expand(inputs []string) ([]string, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("walk %s: %w", in, err)
+			return nil, nil, fmt.Errorf("walk %s: %w", in, err)
 		}
 		slices.Sort(files)
-		out = append(out, files...)
+		for _, f := range files {
+			if IsCapture(f) {
+				out = append(out, f)
+			} else {
+				skipped = append(skipped, f)
+			}
+		}
 	}
-	return out, nil
+	return out, skipped, nil
+}
+
+// IsCapture reports whether the file at path begins as a capture that can be read: a pcap or pcapng file,
+// possibly gzip- or zstd-compressed. A capture damaged after its first bytes is still one.
+func IsCapture(path string) bool {
+	r, err := Open(path)
+	if err == nil {
+		r.Close()
+		return true
+	}
+	return !errors.Is(err, ErrNotCapture) && !errors.Is(err, ErrUnsupported)
 }

@@ -15,15 +15,16 @@ import (
 )
 
 // expandInputs resolves the command-line inputs (files, directories, "-") and refuses an output path that is
-// one of them.
-func expandInputs(args []string, output string) ([]string, error) {
+// one of them. Files inside a directory that are not captures are skipped with one warning line each.
+func expandInputs(io *IO, args []string, output string) ([]string, error) {
 	if len(args) == 0 {
 		return nil, usagef("no input: name one or more capture files, directories, or - for standard input")
 	}
-	paths, err := capture.Expand(args)
+	paths, skipped, err := capture.ExpandSkipping(args)
 	if err != nil {
 		return nil, err
 	}
+	warnSkipped(io, skipped)
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no capture files found in %s", strings.Join(args, ", "))
 	}
@@ -137,4 +138,14 @@ func (p *progress) callback() func(int64, int64) {
 		return nil
 	}
 	return p.add
+}
+
+// warnSkipped says, one short line each, which files of directory inputs were skipped as not captures.
+func warnSkipped(io *IO, skipped []string) {
+	for _, p := range skipped {
+		fmt.Fprintf(io.ErrOut, "pcapframe: skipped %s: not a capture file\n", Sanitize(p))
+	}
+	if len(skipped) > 1 {
+		fmt.Fprintf(io.ErrOut, "pcapframe: %d files skipped in all\n", len(skipped))
+	}
 }

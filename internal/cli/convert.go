@@ -79,7 +79,7 @@ func runConvert(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string) er
 	if def == nil {
 		return usagef("unknown table %q (tables: %s)", o.Table, strings.Join(tables.Names(), ", "))
 	}
-	inputs, err := expandInputs(args, o.Output)
+	inputs, err := expandInputs(io, args, o.Output)
 	if err != nil {
 		return err
 	}
@@ -129,12 +129,12 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 	for i, d := range defs {
 		paths[i] = filepath.Join(o.Output, d.Name()+"."+string(format))
 	}
-	inputs, err := expandInputs(args, "")
+	inputs, err := expandInputs(io, args, "")
 	if err != nil {
 		return err
 	}
 	for _, p := range paths {
-		if _, err := expandInputs(inputs, p); err != nil {
+		if _, err := expandInputs(io, inputs, p); err != nil {
 			return err
 		}
 	}

@@ -155,7 +155,7 @@ func (o *DerivedOptions) resolve(io *IO, args []string) ([]string, error) {
 		return nil, err
 	}
 	o.Format = format
-	return expandInputs(args, o.Output)
+	return expandInputs(io, args, o.Output)
 }
 
 // writeTable builds one table of the list (package tables) from one pass over the inputs and writes it: as

@@ -132,7 +132,7 @@ func runFollow(cmd *cobra.Command, io *IO, o *FollowOptions, input string) error
 	case o.Stream < 0:
 		return usagef("choose the conversation with --stream N or --flow A:P-B:Q (list them with 'pcapframe flows %s'), or extract all with --all -o DIR", input)
 	}
-	inputs, err := expandInputs([]string{input}, o.Output)
+	inputs, err := expandInputs(io, []string{input}, o.Output)
 	if err != nil {
 		return err
 	}
@@ -254,7 +254,7 @@ func followAll(ctx context.Context, io *IO, o *FollowOptions, input string) erro
 	if o.MaxFiles < 0 {
 		return usagef("--max-files must be 0 (no limit) or more")
 	}
-	inputs, err := expandInputs([]string{input}, "")
+	inputs, err := expandInputs(io, []string{input}, "")
 	if err != nil {
 		return err
 	}

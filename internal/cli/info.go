@@ -116,7 +116,7 @@ func linkTypeName(lt uint32) string {
 }
 
 func runInfo(io *IO, args []string, asJSON bool) error {
-	paths, err := expandInputs(args, "")
+	paths, err := expandInputs(io, args, "")
 	if err != nil {
 		return err
 	}

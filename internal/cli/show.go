@@ -44,7 +44,7 @@ Layers are dissected with gopacket; text from the capture is escaped before it i
 }
 
 func runShow(io *IO, input string, frame int64, withHex bool) error {
-	if _, err := expandInputs([]string{input}, ""); err != nil {
+	if _, err := expandInputs(io, []string{input}, ""); err != nil {
 		return err
 	}
 	r, err := capture.Open(input)

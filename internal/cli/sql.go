@@ -120,6 +120,7 @@ func openEngineStats(ctx context.Context, io *IO, o *EngineOptions, args, tables
 		p := startProgress(io, o.Quiet)
 		st, err = e.Load(ctx, args, query.LoadOptions{Tables: tables, Progress: p.callback()})
 		p.finish()
+		warnSkipped(io, st.Skipped)
 		if errors.Is(err, query.ErrForeignDatabase) {
 			e.Close()
 			return nil, st, nil, usagef("%v", err)

@@ -95,6 +95,8 @@ type LoadStats struct {
 	Views map[string][]string
 	// Reused is true when the database already held the tables of the same inputs and nothing was decoded.
 	Reused bool
+	// Skipped are the files inside directory inputs that were left out as not captures (nor Parquet).
+	Skipped []string
 	// Summaries are the capinfos-style summaries of the captures decoded (capture.Summarize's figures, counted
 	// while they were read), in input order, without those that could not be opened; none when Reused.
 	Summaries []*capture.Summary
@@ -109,10 +111,11 @@ var ErrMixed = errors.New("captures and Parquet files of the same table cannot b
 // already holds the same inputs, unchanged, nothing is loaded again.
 func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (LoadStats, error) {
 	st := LoadStats{Rows: map[string]int64{}, Views: map[string][]string{}}
-	captures, parquets, err := classify(inputs)
+	captures, parquets, skipped, err := classify(inputs)
 	if err != nil {
 		return st, err
 	}
+	st.Skipped = skipped
 	defs := captureTables
 	if len(opts.Tables) > 0 {
 		defs = nil
@@ -258,7 +261,7 @@ func isDamage(err error) bool {
 // classify splits the inputs into capture paths (as pipeline.Run takes them) and Parquet files (absolute, in
 // order). A directory contributes its Parquet files and its other files as captures (sorted, hidden files and
 // directories skipped, as capture.Expand walks them).
-func classify(inputs []string) (captures, parquets []string, err error) {
+func classify(inputs []string) (captures, parquets, skipped []string, err error) {
 	for _, in := range inputs {
 		if in == "-" {
 			captures = append(captures, in)
@@ -266,13 +269,13 @@ func classify(inputs []string) (captures, parquets []string, err error) {
 		}
 		fi, err := os.Stat(in)
 		if err != nil {
-			return nil, nil, fmt.Errorf("open %q: %w", in, unwrapPathError(err))
+			return nil, nil, nil, fmt.Errorf("open %q: %w", in, unwrapPathError(err))
 		}
 		if !fi.IsDir() {
 			if isParquet(in) {
 				abs, err := filepath.Abs(in)
 				if err != nil {
-					return nil, nil, fmt.Errorf("open %q: %w", in, err)
+					return nil, nil, nil, fmt.Errorf("open %q: %w", in, err)
 				}
 				parquets = append(parquets, abs)
 			} else {
@@ -301,15 +304,19 @@ func classify(inputs []string) (captures, parquets []string, err error) {
 				}
 				pq = append(pq, abs)
 			} else {
-				others = append(others, p)
+				if capture.IsCapture(p) {
+					others = append(others, p)
+				} else {
+					skipped = append(skipped, p)
+				}
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("read directory %q: %w", in, unwrapPathError(err))
+			return nil, nil, nil, fmt.Errorf("read directory %q: %w", in, unwrapPathError(err))
 		}
 		if len(pq) == 0 && len(others) == 0 {
-			return nil, nil, fmt.Errorf("no input files found in %q", in)
+			return nil, nil, nil, fmt.Errorf("no input files found in %q", in)
 		}
 		sort.Strings(pq)
 		sort.Strings(others)
@@ -319,10 +326,10 @@ func classify(inputs []string) (captures, parquets []string, err error) {
 	if len(captures) > 0 {
 		captures, err = expandCaptures(captures)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return captures, parquets, nil
+	return captures, parquets, skipped, nil
 }
 
 // isParquet reports whether the file at p is Parquet: by its name, or by its magic number.

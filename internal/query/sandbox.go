@@ -72,7 +72,7 @@ func parquetInputs(inputs []string) ([]string, error) {
 	if len(inputs) == 0 {
 		return nil, nil
 	}
-	_, parquets, err := classify(inputs)
+	_, parquets, _, err := classify(inputs)
 	return parquets, err
 }
 
