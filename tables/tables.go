@@ -29,7 +29,7 @@ var list = []*Def{
 // The tables every run can build.
 var (
 	// Packets is the packet table: one row per frame. DuckDB computes payload_hex from payload_raw.
-	Packets = Define(packet.Table, map[string]string{"payload_hex": "lower(hex(payload_raw))"}, newPackets)
+	Packets = wide(Define(packet.Table, map[string]string{"payload_hex": "lower(hex(payload_raw))"}, newPackets))
 	// Flows is the flows table: one row per conversation, from the run's flow tracker.
 	Flows = Define(flow.Table, nil, newFlows)
 	// Endpoints is the endpoints table: one row per IP address.
@@ -86,6 +86,7 @@ type Def struct {
 	Derived map[string]string
 
 	service bool // the builder is an analyzer that names services (analyzer.Service)
+	wide    bool // Parquet pages of sink.DefaultPageBytes rather than narrowPageBytes (see wide)
 
 	start  func(w Writer, env *env) (any, error)
 	writer func(columns []string, format sink.Format, w io.Writer, path string, opts sink.Options) (Writer, error)
@@ -125,7 +126,8 @@ func (d *Def) NewText(w io.Writer, columns []string, clean func(string) string) 
 //   - an analyzer.Analyzer, which sees the packets of every flow with their flow and the reassembled TCP
 //     streams it asks for.
 func Define[R any](t *schema.Table[R], derived map[string]string, start func(out *Rows[R], o *Options) any) *Def {
-	return &Def{
+	d := new(Def) // the writer reads d.wide, which wide sets after Define
+	*d = Def{
 		Info:    t,
 		Derived: derived,
 		start: func(w Writer, e *env) (any, error) {
@@ -140,6 +142,9 @@ func Define[R any](t *schema.Table[R], derived map[string]string, start func(out
 			sel, err := t.Select(columns)
 			if err != nil {
 				return nil, &ColumnError{err}
+			}
+			if opts.PageBytes <= 0 && !d.wide {
+				opts.PageBytes = narrowPageBytes
 			}
 			var sw sink.Writer[R]
 			if path != "" {
@@ -160,6 +165,21 @@ func Define[R any](t *schema.Table[R], derived map[string]string, start func(out
 			return Erase[R](NewTextTable(w, sel, clean)), nil
 		},
 	}
+	return d
+}
+
+// narrowPageBytes is the Parquet page size of every table but packets (sink.Options.PageBytes, when the caller
+// leaves it zero). A Parquet writer holds a page of values, a first block and encoding buffers of about that size
+// for each column; the flows, endpoints and protocol tables have few rows (one per flow or transaction, at most a
+// few hundred thousand on the bench capture) and many columns, so that sink.DefaultPageBytes (256 KiB) made their
+// three writers hold about 18 MB more at once in a one-pass conversion of every table (BENCHMARKS.md, "All tables
+// in one pass").
+const narrowPageBytes = 32 << 10
+
+// wide marks the table of d as one of many rows (packets): its Parquet pages keep sink.DefaultPageBytes.
+func wide(d *Def) *Def {
+	d.wide = true
+	return d
 }
 
 // ColumnError is a column selection that does not fit the table (an unknown or repeated name).
