@@ -247,6 +247,10 @@ func TestFIFOInterrupt(t *testing.T) {
 				if strings.Contains(stderr, forcedExitMessage) {
 					t.Fatalf("the read was not cancelled: the run was ended by the forced exit; stderr %q", stderr)
 				}
+				// Issue 13 item 12: "interrupted" and what was kept, not Go's "context canceled".
+				if !strings.Contains(stderr, "interrupted: no output was written") || strings.Contains(stderr, "context canceled") {
+					t.Errorf("stderr %q", stderr)
+				}
 				entries, _ := os.ReadDir(dir)
 				for _, e := range entries {
 					if e.Name() != "fifo" {

@@ -221,6 +221,11 @@ func report(w io.Writer, err error) int {
 		return ExitOK
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	if errors.Is(err, context.Canceled) {
+		// Not Go's "context canceled": outputs are published only when complete, so an interrupted run leaves
+		// none (sniff, which finishes its files on Ctrl-C, does not end here).
+		msg = "interrupted: no output was written (files are kept only when complete)"
+	}
 	fmt.Fprintf(w, "pcapframe: %s\n", Sanitize(msg))
 	var ue *UsageError
 	var de *DamagedError
