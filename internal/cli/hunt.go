@@ -47,7 +47,7 @@ func NewCmdHunt(io *IO) *cobra.Command {
 	o := &HuntOptions{}
 	cmd := &cobra.Command{
 		Use:   "hunt INPUT... [--format table|json|csv|markdown] [--min-severity info|low|medium|high] [--rules DIR] [--explain NAME] [--list]",
-		Short: "Hunt for tunnels, exfiltration, beacons and scans: one table of findings, each explained",
+		Short: "Hunt for tunnels, exfiltration, beacons, scans and brute force: one table of findings, each explained",
 		Long: `Load the inputs (captures, or the Parquet tables 'pcapframe convert' writes) and run every detector over the
 tables: each detector is one readable SQL file shipped in the binary (--list names them, --explain NAME prints
 one with its thresholds and where they come from; --rules DIR adds *.sql files, a file named like a built-in
@@ -63,7 +63,7 @@ The severity follows from the score: high from 0.8, medium from 0.6, low from 0.
 above --min-severity are shown (default low). In the same DuckDB session the findings are the table 'findings';
 with --db FILE it stays in the database, for 'pcapframe sql --db FILE -e "SELECT * FROM findings"'.
 
-Detectors whose tables are not built yet (http, files, credentials, ssh) are not shipped; a detector whose table
+Detectors that need tables not built yet (http, files, credentials, ssh) are not shipped; a detector whose table
 is missing from the inputs (for instance Parquet inputs without a dns table) is skipped with a note on standard
 error. With several inputs the follow commands name the first one.
 
