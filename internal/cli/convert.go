@@ -27,6 +27,7 @@ type ConvertOptions struct {
 	Workers     int
 	Quiet       bool
 	Compression string
+	TimeFormat  string
 }
 
 // NewCmdConvert builds `pcapframe convert`.
@@ -66,6 +67,7 @@ Columns of the packet table (* marks the default selection; --columns all select
 	f.StringSliceVar(&o.Tables, "tables", nil, "tables to write into the directory -o DIR, comma-separated, from one read of the inputs")
 	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
+	f.StringVar(&o.TimeFormat, "time-format", "iso", "CSV times: iso (ISO 8601 in UTC with nanoseconds, read by pd.read_csv(..., parse_dates=[\"time\"])), epoch (seconds with nine decimals) or ns (integer nanoseconds)")
 	f.StringVar(&o.Compression, "compression", "zstd", "Parquet compression: zstd, snappy or none (none is fastest; payloads of encrypted traffic barely compress)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
@@ -114,6 +116,11 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 			return &UsageError{err}
 		}
 	}
+	switch o.TimeFormat {
+	case sink.TimeISO, sink.TimeEpoch, sink.TimeNanos:
+	default:
+		return usagef("unknown --time-format %q (iso, epoch, ns)", o.TimeFormat)
+	}
 	switch o.Compression {
 	case "zstd", "snappy", "none":
 	default:
@@ -143,7 +150,7 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 	}
 	outs := make([]tables.Output, 0, len(defs))
 	for i, d := range defs {
-		w, err := openTableWriter(io, d, []string{"all"}, format, paths[i], sink.Options{Compression: o.Compression})
+		w, err := openTableWriter(io, d, []string{"all"}, format, paths[i], sink.Options{Compression: o.Compression, TimeFormat: o.TimeFormat})
 		if err != nil {
 			for _, out := range outs {
 				_ = out.Writer.Abort()
@@ -231,12 +238,17 @@ func (e stoppedError) Is(target error) bool { return target == errStopped }
 func stop(err error) error { return stoppedError{err} }
 
 func convertPackets(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []string, format sink.Format) error {
+	switch o.TimeFormat {
+	case sink.TimeISO, sink.TimeEpoch, sink.TimeNanos:
+	default:
+		return usagef("unknown --time-format %q (iso, epoch, ns)", o.TimeFormat)
+	}
 	switch o.Compression {
 	case "zstd", "snappy", "none":
 	default:
 		return usagef("unknown compression %q (zstd, snappy, none)", o.Compression)
 	}
-	w, err := openWriter(io, packet.Table, o.Columns, format, o.Output, sink.Options{Compression: o.Compression})
+	w, err := openWriter(io, packet.Table, o.Columns, format, o.Output, sink.Options{Compression: o.Compression, TimeFormat: o.TimeFormat})
 	if err != nil {
 		return err
 	}

@@ -245,3 +245,32 @@ func TestConvertBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestConvertTimeFormat: CSV times are ISO 8601 by default (what pd.read_csv parse_dates reads), epoch seconds
+// or nanoseconds on request; checked against the first frame's time that capinfos-independent arithmetic gives
+// (the seed capture's first frame is at 1392634068.214350 s, as tshark's frame.time_epoch shows).
+func TestConvertTimeFormat(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ format, want string }{
+		{"", "2014-02-17T10:47:48.214350000Z"},
+		{"iso", "2014-02-17T10:47:48.214350000Z"},
+		{"epoch", "1392634068.214350000"},
+		{"ns", "1392634068214350000"},
+	} {
+		out := filepath.Join(dir, "t"+tt.format+".csv")
+		args := []string{"convert", "../../testdata/pcaps/seed__find_the_image.pcap", "-q", "-o", out, "--columns", "frame,time"}
+		if tt.format != "" {
+			args = append(args, "--time-format", tt.format)
+		}
+		if _, errOut, code := runCmd(t, nil, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		rows := readCSV(t, out)
+		if len(rows) < 2 || rows[1][1] != tt.want {
+			t.Errorf("--time-format %q: first time %v, want %q", tt.format, rows[1], tt.want)
+		}
+	}
+	if _, _, code := runCmd(t, nil, "convert", "../../testdata/pcaps/seed__find_the_image.pcap", "-o", filepath.Join(dir, "x.csv"), "--time-format", "local"); code != 2 {
+		t.Errorf("unknown --time-format: exit %d, want 2", code)
+	}
+}

@@ -161,7 +161,7 @@ func TestHostileTimeOffsets(t *testing.T) {
 	dir := t.TempDir()
 
 	csvPath := filepath.Join(dir, "p.csv")
-	if _, errOut, code := runCmd(t, nil, "convert", path, "-q", "-o", csvPath, "--columns", "frame,time"); code != 0 {
+	if _, errOut, code := runCmd(t, nil, "convert", path, "-q", "-o", csvPath, "--columns", "frame,time", "--time-format", "epoch"); code != 0 {
 		t.Fatalf("convert: exit %d: %s", code, errOut)
 	}
 	rows := readCSV(t, csvPath)

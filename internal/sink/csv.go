@@ -14,12 +14,14 @@ type csvWriter[R any] struct {
 	cols    []schema.Column[R]
 	scratch []byte // value of the current String or Bytes field
 	header  bool   // the header row was written
+	time    string // TimeISO, TimeEpoch or TimeNanos
 }
 
-func newCSVWriter[R any](t *schema.Table[R], w io.Writer) *csvWriter[R] {
+func newCSVWriter[R any](t *schema.Table[R], w io.Writer, timeFormat string) *csvWriter[R] {
 	return &csvWriter[R]{
 		textOut: textOut{w: w, buf: make([]byte, 0, flushBytes+flushBytes/4)},
 		cols:    t.Columns,
+		time:    timeFormat,
 	}
 }
 
@@ -67,7 +69,7 @@ func (cw *csvWriter[R]) appendRow(b []byte, r *R) []byte {
 			}
 		case schema.Timestamp:
 			if v, ok := c.Int(r); ok {
-				b = appendEpoch(b, v)
+				b = appendTime(b, v, cw.time)
 			}
 		case schema.Float64:
 			if v, ok := c.Float(r); ok {

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/csv"
+	"io"
 	"math"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pcapframe/pcapframe/schema"
 )
 
 func TestAppendCSVString(t *testing.T) {
@@ -156,7 +159,7 @@ func TestCSVGolden(t *testing.T) {
 		",,,,,,\n" +
 		`false,0,0,NaN,-0.000000001,"",` + "\n" +
 		`,,0,-Inf,0.000000000,'=cmd|' /C calc'!A0\x0d\x0a,` + "\n"
-	if got := string(encode(t, CSV, rows, Options{})); got != want {
+	if got := string(encode(t, CSV, rows, Options{TimeFormat: TimeEpoch})); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
@@ -179,7 +182,7 @@ func TestCSVFormulaGuard(t *testing.T) {
 		{S: "-12", Raw: []byte{0xfc}},
 		{S: "-", Raw: nil},
 	}
-	out := encode(t, CSV, rows, Options{})
+	out := encode(t, CSV, rows, Options{TimeFormat: TimeEpoch})
 	records, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +229,7 @@ func TestCSVEmpty(t *testing.T) {
 // TestCSVRoundTrip reads the output back with encoding/csv and checks every value.
 func TestCSVRoundTrip(t *testing.T) {
 	rows := testRows()
-	out := encode(t, CSV, rows, Options{})
+	out := encode(t, CSV, rows, Options{TimeFormat: TimeEpoch})
 	if bytes.Contains(out, []byte("\r")) {
 		t.Error("output contains CR")
 	}
@@ -283,7 +286,7 @@ func TestCSVRoundTrip(t *testing.T) {
 }
 
 func TestCSVNoAllocs(t *testing.T) {
-	w, err := New(testTable, CSV, discard{}, Options{})
+	w, err := New(testTable, CSV, discard{}, Options{TimeFormat: TimeEpoch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,4 +339,38 @@ func FuzzCSVString(f *testing.F) {
 			t.Fatalf("%q starts a formula", field)
 		}
 	})
+}
+
+// TestCSVTimeFormats: CSV times in each --time-format; ISO 8601 with nanoseconds is the default (issue 13 item
+// 15), so that pd.read_csv(..., parse_dates=["time"]) reads them. Expected texts computed by hand
+// (1376427012 s is 2013-08-13T20:50:12Z: 15,930 days and 75,012 s after the epoch).
+func TestCSVTimeFormats(t *testing.T) {
+	type row struct{ ns int64 }
+	tb := &schema.Table[row]{Name: "t", Doc: "t", Columns: []schema.Column[row]{{Name: "time", Type: schema.Timestamp, Doc: "t",
+		Int: func(r *row) (int64, bool) { return r.ns, true }}}}
+	rows := []row{{1376427012123456789}, {0}, {-1}}
+	for _, tt := range []struct{ format, want string }{
+		{"", "time\n2013-08-13T20:50:12.123456789Z\n1970-01-01T00:00:00.000000000Z\n1969-12-31T23:59:59.999999999Z\n"},
+		{TimeISO, "time\n2013-08-13T20:50:12.123456789Z\n1970-01-01T00:00:00.000000000Z\n1969-12-31T23:59:59.999999999Z\n"},
+		{TimeEpoch, "time\n1376427012.123456789\n0.000000000\n-0.000000001\n"},
+		{TimeNanos, "time\n1376427012123456789\n0\n-1\n"},
+	} {
+		var buf bytes.Buffer
+		w, err := New(tb, CSV, &buf, Options{TimeFormat: tt.format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != tt.want {
+			t.Errorf("format %q:\n%s\nwant\n%s", tt.format, buf.String(), tt.want)
+		}
+	}
+	if _, err := New(tb, CSV, io.Discard, Options{TimeFormat: "local"}); err == nil {
+		t.Error("an unknown time format was accepted")
+	}
 }

@@ -156,8 +156,11 @@
 //
 //   - Bool: true or false. Int32 and Int64: decimal.
 //   - Float64: the shortest decimal that reads back as the same float ('g' format), NaN, Inf or -Inf.
-//   - Timestamp: seconds since the Unix epoch with exactly nine decimals, such as 1376427012.123456789 or
-//     -0.000000001 (times before 1970 are negative, the fraction counted away from zero).
+//   - Timestamp: by default ISO 8601 in UTC with nine decimals, such as 2013-08-13T20:50:12.123456789Z, which
+//     pd.read_csv(..., parse_dates=[...]) and spreadsheets read as times; with Options.TimeFormat TimeEpoch,
+//     seconds since the Unix epoch with exactly nine decimals, such as 1376427012.123456789 or -0.000000001
+//     (times before 1970 are negative, the fraction counted away from zero); with TimeNanos, integer
+//     nanoseconds.
 //   - Bytes: standard base64 with padding; a value whose base64 starts with + (such as +A1+A1+A, which a
 //     spreadsheet reads as a formula) gets a leading single quote, which is not in the base64 alphabet.
 //   - String: sanitised for safe display. Every byte that is not part of a graphic UTF-8 character (see
@@ -189,7 +192,7 @@
 //
 //   - Bool: true or false. Int32 and Int64: JSON numbers (beyond ±2^53 JavaScript readers lose precision).
 //   - Float64: a JSON number in the shortest form ('g' format, such as 0.1 or 1e+21); NaN and ±Inf are null.
-//   - Timestamp: the same decimal seconds as in CSV, as a JSON number, like Zeek's ts field. Readers that parse
+//   - Timestamp: seconds since the Unix epoch with nine decimals, as a JSON number, like Zeek's ts field. Readers that parse
 //     numbers as float64 keep only about 0.2 µs of it; readers with exact decimals (or Go's json.Number)
 //     keep the nanoseconds.
 //   - Bytes: a standard base64 string.

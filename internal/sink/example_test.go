@@ -49,8 +49,8 @@ func ExampleNew() {
 	}
 	// Output:
 	// ts,query,ttl
-	// 1376427012.123456789,example.com,300
-	// 1376427012.500000000,'=cmd|' /C calc'!A0,
+	// 2013-08-13T20:50:12.123456789Z,example.com,300
+	// 2013-08-13T20:50:12.500000000Z,'=cmd|' /C calc'!A0,
 	// {"ts":1376427012.123456789,"query":"example.com","ttl":300}
 	// {"ts":1376427012.500000000,"query":"=cmd|' /C calc'!A0","ttl":null}
 }

@@ -103,6 +103,10 @@ type Options struct {
 	// as TIMESTAMP WITH TIME ZONE and truncates it to microseconds, whereas it reads the default as TIMESTAMP_NS
 	// with every nanosecond. So the default keeps nanoseconds for DuckDB, pandas and Spark alike.
 	TimestampUTC bool
+	// TimeFormat is how CSV writes Timestamp columns: TimeISO (the default: ISO 8601 in UTC with nanoseconds,
+	// which pd.read_csv(..., parse_dates=["time"]) and spreadsheets read as times), TimeEpoch (seconds with nine
+	// decimals) or TimeNanos (integer nanoseconds). JSON Lines and Parquet are not affected.
+	TimeFormat string
 	// Workers is the number of goroutines, the caller's included, that encode and compress Parquet columns in
 	// parallel. If <= 0, runtime.GOMAXPROCS(0); 1 writes everything on the calling goroutine.
 	Workers int
@@ -118,6 +122,11 @@ func (o Options) withDefaults() (Options, error) {
 		o.Compression = "none"
 	default:
 		return o, fmt.Errorf("unknown parquet compression %q (use zstd, snappy or none)", o.Compression)
+	}
+	switch o.TimeFormat {
+	case "", TimeISO, TimeEpoch, TimeNanos:
+	default:
+		return o, fmt.Errorf("unknown time format %q (use iso, epoch or ns)", o.TimeFormat)
 	}
 	if o.RowGroupRows <= 0 {
 		o.RowGroupRows = DefaultRowGroupRows
@@ -172,7 +181,11 @@ func New[R any](t *schema.Table[R], format Format, w io.Writer, opts Options) (W
 		}
 		return newParquetWriter(t, w, opts)
 	case CSV:
-		return newCSVWriter(t, w), nil
+		tf := opts.TimeFormat
+		if tf == "" {
+			tf = TimeISO
+		}
+		return newCSVWriter(t, w, tf), nil
 	case JSONL:
 		return newJSONWriter(t, w), nil
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -65,6 +66,24 @@ const hexDigits = "0123456789abcdef"
 // appendHexEscape appends b as the four characters \xHH.
 func appendHexEscape(dst []byte, b byte) []byte {
 	return append(dst, '\\', 'x', hexDigits[b>>4], hexDigits[b&0xf])
+}
+
+// Time formats of the text writers (Options.TimeFormat).
+const (
+	TimeISO   = "iso"   // ISO 8601 / RFC 3339 in UTC with nine decimals: 2014-02-17T10:47:48.214350000Z
+	TimeEpoch = "epoch" // seconds since the Unix epoch with nine decimals: 1392634068.214350000
+	TimeNanos = "ns"    // integer nanoseconds since the Unix epoch: 1392634068214350000
+)
+
+// appendTime appends a time in nanoseconds since the Unix epoch in the given format.
+func appendTime(dst []byte, ns int64, format string) []byte {
+	switch format {
+	case TimeISO:
+		return time.Unix(0, ns).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000000Z")
+	case TimeNanos:
+		return strconv.AppendInt(dst, ns, 10)
+	}
+	return appendEpoch(dst, ns)
 }
 
 // appendEpoch appends a time in nanoseconds since the Unix epoch as decimal seconds with exactly nine decimals,
