@@ -72,7 +72,9 @@
 // Lines; valid text is written as it is.
 //
 // Pages are compressed with zstd by default, at its fastest level: on packet tables that takes 40% less CPU
-// time than zstd's default level for files 2–3% larger. Bytes columns are the exception: under zstd they are
+// time than zstd's default level for files 2–3% larger. Its encoders have a 1 MiB window (pages are about
+// Options.PageBytes) and stay in a free list shared by all writers, where the library's 8 MiB default gave each
+// a 16 MiB history buffer that every garbage collection threw away. Bytes columns are the exception: under zstd they are
 // compressed with Snappy instead (the column chunk's codec says so; every reader has both). Payload bytes
 // compress poorly (by about 30% on real traffic, much of it encrypted) and zstd spent most of a packet table's
 // write time on them; S2's Snappy-compatible encoder compresses them three times as fast for output 2% larger.
