@@ -194,11 +194,14 @@ func TestExpand(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		// A classic pcap header (magic, version 2.4, snap length 65535, Ethernet): a capture without records.
+		header := []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0}
+		if err := os.WriteFile(p, header, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
+	notes := filepath.Join(dir, "caps", "MANIFEST.tsv")
 	b := mk("caps/b.pcap")
 	a := mk("caps/a.pcapng")
 	z := mk("caps/sub/z.pcap")
@@ -213,14 +216,23 @@ func TestExpand(t *testing.T) {
 		t.Fatal(err)
 	}
 	hiddenGiven := filepath.Join(dir, "caps", ".hidden.pcap")
+	if err := os.WriteFile(notes, []byte("file\tsource\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
-	got, err := Expand([]string{single, "-", filepath.Join(dir, "caps"), hiddenGiven})
+	got, skipped, err := ExpandSkipping([]string{single, "-", filepath.Join(dir, "caps"), hiddenGiven})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{single, "-", a, b, link, z, hiddenGiven}
 	if !slices.Equal(got, want) {
 		t.Errorf("Expand\n got %q\nwant %q", got, want)
+	}
+	if !slices.Equal(skipped, []string{notes}) {
+		t.Errorf("skipped %q, want the MANIFEST only", skipped)
+	}
+	if got, err := Expand([]string{notes}); err != nil || !slices.Equal(got, []string{notes}) {
+		t.Errorf("a non-capture named as an input: %q, %v (it must be kept, to fail when read)", got, err)
 	}
 
 	if _, err := Expand([]string{filepath.Join(dir, "missing.pcap")}); !errors.Is(err, os.ErrNotExist) {
