@@ -27,7 +27,11 @@ func TestConvertTables(t *testing.T) {
 	}
 	for _, name := range names {
 		single := filepath.Join(dir, name+".csv")
-		if _, errOut, code := run(t, "", append(append([]string{"convert"}, tablesInputs...), "-q", "--table", name, "--columns", "all", "-o", single)...); code != 0 {
+		args := append(append([]string{"convert"}, tablesInputs...), "-q", "--table", name, "-o", single)
+		if name != "packets" { // the packet table in its default selection, the others whole
+			args = append(args, "--columns", "all")
+		}
+		if _, errOut, code := run(t, "", args...); code != 0 {
 			t.Fatalf("convert --table %s: exit %d: %s", name, code, errOut)
 		}
 		want, err := os.ReadFile(single)

@@ -259,15 +259,27 @@ func (b *blockBuffer) take(size int) []byte {
 	}
 	n := size + size/4
 	if cap(b.slab)-len(b.slab) < n {
-		b.slab = hugepage.Make[byte](max(slabSize, n))
+		if n < smallPage {
+			// Small pages (the small tables' 32 KiB pages) come from ordinary memory in small slabs: a slab advised
+			// for huge pages would make every column of every table resident by 2 MiB on its first page (about
+			// 200 MB for the flows, dns and tls tables together).
+			b.slab = make([]byte, 0, max(smallSlab, n))
+		} else {
+			b.slab = hugepage.Make[byte](max(slabSize, n))
+		}
 	}
 	start := len(b.slab)
 	b.slab = b.slab[:start+n]
 	return b.slab[start : start : start+n]
 }
 
-// slabSize is the size of the slabs take cuts new page buffers from.
-const slabSize = 8 << 20
+// slabSize is the size of the slabs take cuts new page buffers from; pages under smallPage bytes are cut from
+// ordinary slabs of smallSlab bytes instead.
+const (
+	slabSize  = 8 << 20
+	smallPage = 256 << 10
+	smallSlab = 512 << 10
+)
 
 func (b *blockBuffer) writeTo(w io.Writer) error {
 	for _, s := range b.segs {
