@@ -4,7 +4,7 @@ import "strings"
 
 // SplitStatements splits q into its SQL statements at the semicolons that end them, as DuckDB's parser does
 // (its scanner is PostgreSQL's): a semicolon inside a string ('...', E'...' with backslash escapes), a quoted
-// identifier ("..."), a dollar-quoted string ($$...$$, $tag$...$tag$), a line comment (-- ...) or a block
+// identifier ("..." or, since DuckDB 2.0, `...`), a dollar-quoted string ($$...$$, $tag$...$tag$), a line comment (-- ...) or a block
 // comment (/* ... */, which nest) does not end a statement. Numbers, parameters ($1, ?1) and identifiers are read
 // whole, as DuckDB's scanner (third_party/libpg_query/scan.l) reads them, so that what starts a string or a
 // dollar quote is told as there (a$E'..' is no escape string, 1$$..$$ is a dollar quote, an escape string goes
@@ -47,6 +47,9 @@ func scan(q string, semi func(int)) (open bool) {
 			i, open = skipQuoted(q, i, '\'', false)
 		case c == '"':
 			i, open = skipQuoted(q, i, '"', false)
+		case c == '`':
+			// DuckDB 2.0 reads `...` as a quoted identifier too (a doubled backtick stands for one).
+			i, open = skipQuoted(q, i, '`', false)
 		case c == '-' && strings.HasPrefix(q[i:], "--"):
 			i = skipLine(q, i)
 		case c == '/' && strings.HasPrefix(q[i:], "/*"):
