@@ -24,14 +24,18 @@ import (
 )
 
 // Tests of issue 16, items 10-13: memory and interruption. The runs that need a real process (signals, peak
-// memory) run the test binary as pcapframe (TestMemoryHelperProcess).
+// memory) run the test binary as pcapframe (memoryHelper, from TestMain).
 
-// TestMemoryHelperProcess is not a test: it runs pcapframe's Main, or one of the crashes below, in a child process.
-func TestMemoryHelperProcess(t *testing.T) {
-	mode := os.Getenv("PCAPFRAME_MEMORY_HELPER")
-	if mode == "" {
-		t.Skip("helper process")
+// TestMain runs the test binary as a child process (memoryHelper) when a test started it so, else the tests.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("PCAPFRAME_MEMORY_HELPER"); mode != "" {
+		memoryHelper(mode)
 	}
+	os.Exit(m.Run())
+}
+
+// memoryHelper runs pcapframe's Main, or one of the crashes below, in a child process; it never returns.
+func memoryHelper(mode string) {
 	args := os.Args
 	for i, a := range args {
 		if a == "--" {
@@ -64,7 +68,7 @@ func TestMemoryHelperProcess(t *testing.T) {
 // pcapframe returns the command running pcapframe with args in a child process.
 func pcapframe(t *testing.T, mode string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestMemoryHelperProcess$", "--"}, args...)...)
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), "PCAPFRAME_MEMORY_HELPER="+mode)
 	return cmd
 }

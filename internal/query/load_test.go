@@ -160,6 +160,9 @@ func TestDBReuse(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
+	if db := os.Getenv("PCAPFRAME_LOAD_DB"); db != "" {
+		loadHelper(db, os.Getenv("PCAPFRAME_LOAD_INPUT")) // a child process of TestKilledReload
+	}
 	os.Exit(m.Run())
 }
 

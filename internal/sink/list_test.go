@@ -867,9 +867,6 @@ func fixedStrings(ss []string) []string {
 // TestListNoAllocs checks that, once the buffers have grown, writing rows with list columns allocates nothing in
 // CSV and JSON Lines, and at most 0.1 times per row in Parquet (pages and row groups), as for scalar columns.
 func TestListNoAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector adds allocations")
-	}
 	rows := benchListRows(1024)
 	for _, f := range Formats {
 		t.Run(string(f), func(t *testing.T) {
