@@ -147,23 +147,7 @@ func (d *Decoder) Decode(p *Packet, m Meta, data []byte) {
 			p.Note = NoteTruncLink
 			return
 		}
-		p.push("pktap")
-		inner := m
-		inner.LinkType = int32(dlt)
-		stack, n := p.protoStack, p.protoLen
-		d.Decode(p, inner, data[hl:])
-		p.Meta, p.Data = m, data
-		// Keep the pktap prefix on the protocol stack.
-		rest := p.Protocols()
-		var buf [64]byte
-		k := copy(buf[:], stack[:n])
-		if len(rest) > 0 && k < len(buf) {
-			buf[k] = ':'
-			k++
-			k += copy(buf[k:], rest)
-		}
-		p.protoStack, p.protoLen = buf, uint8(k)
-		p.rebase(data, hl)
+		d.encapsulated(p, m, data, "pktap", hl, dlt)
 	case LinkIPoIB:
 		// IP over InfiniBand (RFC 4391): 20-byte destination and source hardware addresses, a 2-byte
 		// EtherType and 2 reserved bytes.
@@ -296,7 +280,7 @@ func (d *Decoder) Decode(p *Packet, m Meta, data []byte) {
 	}
 }
 
-// encapsulated decodes a frame of link type dlt that follows a hl-byte header (PPI) named name: the header's
+// encapsulated decodes a frame of link type dlt that follows a hl-byte header (PPI, PKTAP) named name: the header's
 // name stays first on the protocol stack and offsets refer to data. A header of its own kind (PPI or PKTAP)
 // inside is refused, which bounds the recursion.
 func (d *Decoder) encapsulated(p *Packet, m Meta, data []byte, name string, hl int, dlt uint32) {
