@@ -88,7 +88,7 @@ type dirStream struct {
 // SetMaxFiles caps the files created: once the cap is reached, a side whose file does not exist yet is left
 // out (its bytes are counted but written nowhere, and its index row says so in LeftOut). If the run fails,
 // Remove deletes every file the run created, partial ones included, so that a failed extraction leaves no
-// files behind.
+// files behind; if it is interrupted, Abandon deletes only the files of the conversations still open.
 type Dir struct {
 	dir      string
 	opts     Options
@@ -140,6 +140,29 @@ func (d *Dir) Remove() error {
 	}
 	d.names = nil
 	return errors.Join(errs...)
+}
+
+// Abandon removes the files of the conversations still open, whose extraction is incomplete, and forgets them,
+// so that after an interrupted run the directory holds only the files of the conversations already passed to
+// the index function. It returns the number of files removed. Call it instead of Close; the Dir must not be
+// used afterwards. Files that are already gone are no error.
+func (d *Dir) Abandon() (removed int, err error) {
+	var errs []error
+	for k, s := range d.active {
+		for side := range 2 {
+			if !d.isCreated(int(k[0]), s.row.Stream*2+int64(side)) {
+				continue
+			}
+			path := filepath.Join(d.dir, FileName(s.row.Proto, s.row.Stream, s.row.Client, s.row.Server, Side(side)))
+			if err := os.Remove(path); err == nil {
+				removed++
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("remove %q: %w", path, err))
+			}
+		}
+		delete(d.active, k)
+	}
+	return removed, errors.Join(errs...)
 }
 
 // Add takes the next packet of the capture.

@@ -118,7 +118,7 @@ func tableFormat(io *IO, output, format string) (string, error) {
 // runPackets reads inputs with the pipeline and gives every packet, in order, to add.
 func runPackets(ctx context.Context, io *IO, inputs []string, workers int, quiet bool, add func(*packet.Packet) error) error {
 	prog := startProgress(io, quiet)
-	err := pipeline.Run(ctx, inputs, pipeline.Options{Workers: workers, Progress: prog.callback()}, func(b *pipeline.Batch) error {
+	err := pipeline.Run(ctx, inputs, pipeline.Options{Workers: workers, Progress: prog.callback(), Stdin: io.In}, func(b *pipeline.Batch) error {
 		for i := range b.Packets {
 			if err := add(&b.Packets[i]); err != nil {
 				return stop(err)

@@ -55,8 +55,9 @@ of one side (--side client or server) unchanged, to a file or a pipe; json write
 endpoints (PROTO-STREAM_CLIENT-PORT_SERVER-PORT.client / .server), and writes DIR/index.csv: one row per
 conversation with its files, byte counts, gaps and conflicts. At most --max-files files are created (10,000 by
 default; 0: no limit): the sides left out are named in index.csv (left_out) and counted on standard error. If
-the extraction fails (a write error, a full disk, Ctrl-C), the files it created are removed and no index.csv
-is left.`,
+the extraction fails (a write error, a full disk), the files it created are removed and no index.csv is left.
+If it is interrupted (Ctrl-C), index.csv lists the conversations completed until then, whose files are
+complete, and the files of the conversations still open are removed.`,
 		Example: `  pcapframe flows capture.pcap                      # find the stream
   pcapframe follow capture.pcap --stream 1            # read the chat
   pcapframe follow capture.pcap --stream 5 --format raw --side client -o image.bin
@@ -278,6 +279,9 @@ func followAll(ctx context.Context, io *IO, o *FollowOptions, input string) erro
 	})
 	d.SetMaxFiles(o.MaxFiles)
 	runErr := runPackets(ctx, io, inputs, 0, o.Quiet, d.Add)
+	if errors.Is(runErr, context.Canceled) && !errors.Is(runErr, errStopped) {
+		return followInterrupted(w, d, dir, n)
+	}
 	if runErr == nil || !errors.Is(runErr, errStopped) {
 		if err := d.Close(); err != nil {
 			runErr = errors.Join(runErr, stop(err))
@@ -303,6 +307,21 @@ func followAll(ctx context.Context, io *IO, o *FollowOptions, input string) erro
 		return damaged
 	}
 	return nil
+}
+
+// followInterrupted ends an extraction that was interrupted: the files of the conversations still open are
+// removed, and index.csv lists the n conversations completed before, whose files are complete.
+func followInterrupted(w sink.Writer[stream.IndexRow], d *stream.Dir, dir string, n int64) error {
+	removed, err := d.Abandon()
+	if cerr := w.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("write index: %w", cerr))
+	}
+	if err != nil {
+		_ = d.Remove()
+		return errors.Join(context.Canceled, err)
+	}
+	return &InterruptedError{Kept: fmt.Sprintf("%s lists the %d conversations completed before it, and their files are complete; the %d files of conversations still open were removed",
+		Sanitize(filepath.Join(dir, "index.csv")), n, removed)}
 }
 
 // atomicFile is an output file published by rename when complete.

@@ -2,13 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 const followGolden = "../../testdata/golden/follow/"
@@ -143,11 +147,96 @@ func TestFollowCommand(t *testing.T) {
 		os.WriteFile(outside, []byte("keep"), 0o666)
 		name := "tcp-000001_192.168.1.6-65199_192.168.1.100-5050.client"
 		if err := os.Symlink(outside, filepath.Join(dir, name)); err != nil {
-			t.Skip(err)
+			t.Fatalf("symlink: %v", err)
 		}
 		_, _, code := run(t, "", "follow", flowsSeed, "--all", "-o", dir)
 		if b, _ := os.ReadFile(outside); string(b) != "keep" || code == 0 {
 			t.Errorf("exit %d, victim now %q", code, b)
 		}
 	})
+}
+
+// interruptingReader yields a capture's bytes, then waits (so that the full batches are consumed), cancels the
+// run's context and fails the read with context.Canceled, as a Ctrl-C in the middle of the input does.
+type interruptingReader struct {
+	data   []byte
+	wait   time.Duration
+	cancel context.CancelFunc
+}
+
+func (r *interruptingReader) Read(p []byte) (int, error) {
+	if len(r.data) > 0 {
+		n := copy(p, r.data)
+		r.data = r.data[n:]
+		return n, nil
+	}
+	time.Sleep(r.wait)
+	r.cancel()
+	return 0, context.Canceled
+}
+
+// An interrupted follow --all keeps index.csv of the conversations completed before the interruption, their
+// complete files, and nothing else (issue 13 item 12).
+func TestFollowAllInterrupted(t *testing.T) {
+	data, err := os.ReadFile(flowsSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The whole extraction, to compare the files kept with.
+	full := filepath.Join(t.TempDir(), "full")
+	if _, errOut, code := run(t, "", "follow", flowsSeed, "--all", "-o", full); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+
+	dir := filepath.Join(t.TempDir(), "streams")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut bytes.Buffer
+	// 3,641 frames: the first batch (2,048 frames, pipeline.BatchPackets) is consumed before the interruption,
+	// and it holds the whole of tcp streams 0 and 1 (they end with RST in frames 6 and 32, says tshark).
+	io := &IO{In: &interruptingReader{data: data, wait: time.Second, cancel: cancel}, Out: &out, ErrOut: &errOut}
+	root := NewRoot(io)
+	root.SetArgs([]string{"follow", "-", "--all", "-o", dir})
+	code := report(&errOut, root.ExecuteContext(ctx))
+	if code != ExitCancel || !strings.Contains(errOut.String(), "interrupted: ") || !strings.Contains(errOut.String(), "index.csv lists the") || strings.Contains(errOut.String(), "context canceled") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	f, err := os.Open(filepath.Join(dir, "index.csv"))
+	if err != nil {
+		t.Fatalf("no index of the completed conversations: %v", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{"index.csv": true}
+	streams := map[string]bool{}
+	for _, r := range rows[1:] {
+		streams[r[0]+r[1]] = true
+		for i, name := range []string{r[5], r[6]} {
+			if name == "" {
+				continue
+			}
+			listed[name] = true
+			got, err := os.ReadFile(filepath.Join(dir, name))
+			want, _ := os.ReadFile(filepath.Join(full, name))
+			if err != nil || !bytes.Equal(got, want) || strconv.Itoa(len(got)) != r[7+i] {
+				t.Errorf("%s: %v, %d bytes, the full extraction's %d, index says %s", name, err, len(got), len(want), r[7+i])
+			}
+		}
+	}
+	if !streams["tcp0"] || !streams["tcp1"] || len(rows)-1 >= 7 {
+		t.Errorf("index of the interrupted run: %v (want tcp 0 and 1, fewer than the 7 conversations of the full run)", rows)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !listed[e.Name()] {
+			t.Errorf("left behind: %s, not in index.csv", e.Name())
+		}
+	}
+	t.Logf("stderr: %s", errOut.String())
+	if !strings.Contains(errOut.String(), fmt.Sprintf("the %d conversations completed", len(rows)-1)) {
+		t.Errorf("stderr %q does not count the %d conversations kept", errOut.String(), len(rows)-1)
+	}
 }

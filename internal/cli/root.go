@@ -221,7 +221,11 @@ func report(w io.Writer, err error) int {
 		return ExitOK
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
-	if errors.Is(err, context.Canceled) {
+	var ie *InterruptedError
+	switch {
+	case errors.As(err, &ie):
+		msg = ie.Error()
+	case errors.Is(err, context.Canceled):
 		// Not Go's "context canceled": outputs are published only when complete, so an interrupted run leaves
 		// none (sniff, which finishes its files on Ctrl-C, does not end here).
 		msg = "interrupted: no output was written (files are kept only when complete)"
@@ -243,6 +247,17 @@ func report(w io.Writer, err error) int {
 	}
 	return ExitError
 }
+
+// InterruptedError is an interrupted run (Ctrl-C, SIGTERM) that kept some of its output: Kept says what. It is
+// context.Canceled to errors.Is, and exits with ExitCancel.
+type InterruptedError struct {
+	Kept string
+}
+
+func (e *InterruptedError) Error() string { return "interrupted: " + e.Kept }
+
+// Unwrap returns context.Canceled.
+func (e *InterruptedError) Unwrap() error { return context.Canceled }
 
 // Sanitize makes text from a capture or a file name safe to print on a terminal: control characters (C0 and C1),
 // bidirectional and other invisible format characters, and invalid UTF-8 become \xHH escapes (textsafe.Escape).
