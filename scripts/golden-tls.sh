@@ -43,6 +43,31 @@ fields() { # filter, fields...
   tshark -n -r "$src" -Y "$filter" -T fields -E separator=/t -E occurrence=a -E aggregator=, "${args[@]}" 2>/dev/null || true
 }
 
+# Established, as Zeek's ssl.log and the tls table define it for TLS up to 1.2 (and for handshakes whose
+# ServerHello the capture lacks): each side sent a ChangeCipherSpec record, then a handshake record (its
+# encrypted Finished). One line per TCP stream with a ClientHello, in $out/NAME.established.tsv:
+#   fin  CH_FRAME  STREAM  VERSION(tshark's tls.handshake.version of the ServerHello, "-" without one)  CLIENT  SERVER
+# CLIENT and SERVER are 1 when that side sent ChangeCipherSpec then a handshake record, else 0; the client is the
+# side that sent the ClientHello. Computed from tshark's record types (tls.record.content_type), in frame order.
+established() { # capture path
+  fields "$1" "tcp && tls.record" frame.number tcp.stream ip.src ipv6.src tcp.srcport tls.record.content_type tls.handshake.type tls.handshake.version tls.handshake.extensions.supported_version |
+  awk -F'\t' -v OFS='\t' '
+    { st = $2; src = $3 $4 ":" $5; n = split($6, ct, ","); split($7, ht, ","); split($8, hv, ","); split($9, sv, ",")
+      for (i in ht) {
+        if (ht[i] == 1 && !(st in client)) { client[st] = src; chf[st] = $1; order[++k] = st }
+        if (ht[i] == 2 && (st in client) && !(st in ver)) { ver[st] = (sv[1] != "") ? sv[1] : hv[length(hv)] }
+      }
+      if (!(st in client)) next
+      side = (src == client[st]) ? "c" : "s"
+      for (i = 1; i <= n; i++) {
+        if (ct[i] == 20) ccs[st, side] = 1
+        else if (ct[i] == 22 && ccs[st, side]) fin[st, side] = 1
+      }
+    }
+    END { for (j = 1; j <= k; j++) { st = order[j]
+      print "fin", chf[st], st, (st in ver) ? ver[st] : "-", fin[st, "c"] + 0, fin[st, "s"] + 0 } }'
+}
+
 for name in "${captures[@]}"; do
   src=$corpus/$name
   [ -f "$src" ] || { echo "golden-tls: missing $src" >&2; exit 2; }
@@ -74,6 +99,7 @@ for name in "${captures[@]}"; do
       printf 'cert\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$frame" "$stream" "${cn:--}" "${serial%%,*}" "${length%%,*}" "${sans:--}" "$fp"
     done
   } >"$out/$name.tsv"
+  established "$src" >"$out/$name.established.tsv"
   count() { grep -c "^$1" "$out/$name.tsv" || true; }
   echo "tls: $name: $(count ch) client hellos, $(count sh) server hellos, $(count cert) certificates"
 done

@@ -32,5 +32,9 @@
 // A handshake is established when, for TLS up to 1.2, each side sent ChangeCipherSpec followed by a handshake
 // record (its encrypted Finished); for TLS 1.3, the server sent an application_data record after its ServerHello
 // (its encrypted flight) and the client then sent one (its Finished or data); for QUIC, both sides sent 1-RTT
-// (short header) packets, which each may send only once it has the handshake keys of its peer's flight.
+// (short header) packets, which each may send only once it has the handshake keys of its peer's flight. This is
+// Zeek's rule (ssl.log's established: both sides switched to encryption, then a ciphertext record), and it does not
+// need the ServerHello: a flow caught midstream whose capture lacks the server's first flight (tls2.pcap has 29
+// such handshakes) is established when both ChangeCipherSpec and Finished records are in the capture (28 of the
+// 29, as tshark's record types show; TestGoldenEstablished), with a null version.
 package tls
