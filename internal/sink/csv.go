@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"bytes"
 	"io"
 	"math"
 	"strconv"
@@ -15,6 +16,7 @@ type csvWriter[R any] struct {
 	scratch []byte // value of the current String or Bytes field
 	header  bool   // the header row was written
 	time    string // TimeISO, TimeEpoch or TimeNanos
+	raw     bool   // Options.CSVRaw
 }
 
 func newCSVWriter[R any](t *schema.Table[R], w io.Writer, timeFormat string) *csvWriter[R] {
@@ -82,12 +84,20 @@ func (cw *csvWriter[R]) appendRow(b []byte, r *R) []byte {
 		case schema.String:
 			var ok bool
 			if cw.scratch, ok = c.Append(r, cw.scratch[:0]); ok {
-				b = appendCSVString(b, cw.scratch)
+				if cw.raw {
+					b = appendCSVRaw(b, cw.scratch)
+				} else {
+					b = appendCSVString(b, cw.scratch)
+				}
 			}
 		case schema.Bytes:
 			var ok bool
 			if cw.scratch, ok = c.Append(r, cw.scratch[:0]); ok {
-				b = appendCSVBase64(b, cw.scratch)
+				if cw.raw {
+					b = appendBase64(b, cw.scratch)
+				} else {
+					b = appendCSVBase64(b, cw.scratch)
+				}
 			}
 		case schema.StringList, schema.Int64List, schema.Float64List:
 			var ok bool
@@ -107,3 +117,23 @@ func (cw *csvWriter[R]) Close() error {
 }
 
 func (cw *csvWriter[R]) Abort() error { return cw.abort() }
+
+// appendCSVRaw appends s unchanged as an RFC 4180 field (Options.CSVRaw): in double quotes, its quotes doubled,
+// when it is empty (so that a reader tells it from an absent value) or holds a comma, a quote, CR or LF.
+func appendCSVRaw(dst, s []byte) []byte {
+	if len(s) > 0 && bytes.IndexAny(s, ",\"\r\n") < 0 {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	for {
+		i := bytes.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		dst = append(dst, s[:i+1]...)
+		dst = append(dst, '"')
+		s = s[i+1:]
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
+}

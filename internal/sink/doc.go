@@ -187,6 +187,19 @@
 //     a NaN or infinite element is written NaN, Infinity or -Infinity, which Python's json module and DuckDB's
 //     JSON reader accept, so that no value is lost.
 //
+// pandas reads the escapes literally (a newline in a value is the four characters \x0a). One line undoes them,
+// since every backslash in a String field starts \\ or \xHH (the formula guard's leading quote stays):
+//
+//	df[col] = df[col].map(lambda v: codecs.escape_decode(v.encode())[0].decode("utf-8", "surrogateescape"), na_action="ignore")
+//
+// Options.CSVRaw writes String values raw instead, for files that programs read and no one opens on a terminal or
+// in a spreadsheet: the value's bytes unchanged (control characters, invalid UTF-8, a leading = included), the
+// field in double quotes with its quotes doubled when it holds a comma, a quote, CR or LF or is empty (RFC 4180),
+// and Bytes as plain base64. Any RFC 4180 reader gets the values back; pandas needs
+// pd.read_csv(f, engine="python", encoding_errors="surrogateescape") for NUL bytes (its C engine ends a value at
+// NUL) and invalid UTF-8, and keep_default_na=False to read "" as an empty string (it then reads an absent value
+// as "" too).
+//
 // # JSON Lines
 //
 // Each row is one JSON object on one line, with the columns as keys in table order and null for an absent

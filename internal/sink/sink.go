@@ -107,6 +107,12 @@ type Options struct {
 	// which pd.read_csv(..., parse_dates=["time"]) and spreadsheets read as times), TimeEpoch (seconds with nine
 	// decimals) or TimeNanos (integer nanoseconds). JSON Lines and Parquet are not affected.
 	TimeFormat string
+	// CSVRaw writes CSV String values as their raw bytes, quoted as RFC 4180 says (a field holding a comma, a
+	// quote, CR or LF is in double quotes, its quotes doubled), instead of the default escapes for display
+	// (\xHH, \\, the leading single quote before a formula): for files read by programs, not shown on a
+	// terminal or opened in a spreadsheet. Bytes values lose their leading single quote too. Other formats are
+	// not affected.
+	CSVRaw bool
 	// Workers is the number of goroutines, the caller's included, that encode and compress Parquet columns in
 	// parallel. If <= 0, runtime.GOMAXPROCS(0); 1 writes everything on the calling goroutine.
 	Workers int
@@ -185,7 +191,9 @@ func New[R any](t *schema.Table[R], format Format, w io.Writer, opts Options) (W
 		if tf == "" {
 			tf = TimeISO
 		}
-		return newCSVWriter(t, w, tf), nil
+		cw := newCSVWriter(t, w, tf)
+		cw.raw = opts.CSVRaw
+		return cw, nil
 	case JSONL:
 		return newJSONWriter(t, w), nil
 	}
