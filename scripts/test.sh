@@ -45,11 +45,13 @@ apt_get() {
 }
 
 # Debian packages the tests use: tshark (golden checks against Wireshark's dissection), chromium (the HTML
-# report is opened in a real browser), iproute2 (network namespaces for live capture tests).
+# report is opened in a real browser), iproute2 (network namespaces for live capture tests), python3-pandas
+# (CSV files read back by pandas).
 need=()
 command -v tshark >/dev/null || need+=(tshark)
 command -v chromium >/dev/null || need+=(chromium)
 command -v ip >/dev/null || need+=(iproute2)
+/usr/bin/python3 -c 'import pandas' 2>/dev/null || need+=(python3-pandas) # sink's CSV read back by pandas
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
