@@ -28,6 +28,7 @@ type ConvertOptions struct {
 	Quiet       bool
 	Compression string
 	TimeFormat  string
+	CSVRaw      bool
 }
 
 // NewCmdConvert builds `pcapframe convert`.
@@ -48,6 +49,9 @@ read before the damage are written, the error says where, and the exit status is
 directory DIR (created if missing): DIR/NAME.parquet (or .csv, .jsonl with --format), every column of each.
 Tables: ` + strings.Join(tables.Names(), ", ") + ` (see 'pcapframe schema').
 
+--format zeek (or zeek-json) writes Zeek's logs into the directory DIR from one read of the inputs: conn.log,
+dns.log, ssl.log, ... in Zeek's tab-separated format (or its JSON format), for tools built for Zeek logs.
+
 Columns of the packet table (* marks the default selection; --columns all selects every column):
 ` + packet.Table.Help(),
 		Example: `  pcapframe convert capture.pcap -o packets.parquet
@@ -61,19 +65,23 @@ Columns of the packet table (* marks the default selection; --columns all select
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "", "output file (.parquet, .csv, .jsonl), or - for standard output")
-	f.StringVar(&o.Format, "format", "", "output format: parquet, csv or jsonl (default: from the output's extension)")
+	f.StringVar(&o.Format, "format", "", "output format: parquet, csv or jsonl (default: from the output's extension); zeek or zeek-json writes Zeek's logs (conn.log, dns.log, ssl.log, ...) into -o DIR (docs/ZEEK.md)")
 	f.StringSliceVar(&o.Columns, "columns", nil, "columns to write, comma-separated, in this order (default: the default selection; all: every column; notebook: the notebook's DataFrame columns)")
 	f.StringVar(&o.Table, "table", "packets", "table to write: "+strings.Join(tables.Names(), ", "))
 	f.StringSliceVar(&o.Tables, "tables", nil, "tables to write into the directory -o DIR, comma-separated, from one read of the inputs")
 	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
 	f.StringVar(&o.TimeFormat, "time-format", "iso", "CSV times: iso (ISO 8601 in UTC with nanoseconds, read by pd.read_csv(..., parse_dates=[\"time\"])), epoch (seconds with nine decimals) or ns (integer nanoseconds)")
+	f.BoolVar(&o.CSVRaw, "csv-raw", false, csvRawHelp)
 	f.StringVar(&o.Compression, "compression", "zstd", "Parquet compression: zstd, snappy or none (none is fastest; payloads of encrypted traffic barely compress)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
 
 func runConvert(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string) error {
+	if isZeekFormat(o.Format) {
+		return convertZeek(cmd, io, o, args)
+	}
 	if len(o.Tables) > 0 {
 		return convertTables(cmd, io, o, args)
 	}
@@ -129,6 +137,9 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 	if o.Output == "-" {
 		return usagef("--tables writes files into a directory: -o DIR")
 	}
+	if err := checkCSVRaw(o.CSVRaw, format); err != nil {
+		return err
+	}
 	if fi, err := os.Stat(o.Output); err == nil && !fi.IsDir() {
 		return usagef("-o %q is not a directory (--tables writes one file per table into -o DIR)", o.Output)
 	}
@@ -156,7 +167,7 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 		if d.Name() == "packets" {
 			cols = nil
 		}
-		w, err := openTableWriter(io, d, cols, format, paths[i], sink.Options{Compression: o.Compression, TimeFormat: o.TimeFormat})
+		w, err := openTableWriter(io, d, cols, format, paths[i], sink.Options{Compression: o.Compression, TimeFormat: o.TimeFormat, CSVRaw: o.CSVRaw})
 		if err != nil {
 			for _, out := range outs {
 				_ = out.Writer.Abort()
@@ -173,6 +184,17 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 		}
 	}
 	return first
+}
+
+// csvRawHelp is the help of --csv-raw.
+const csvRawHelp = "CSV: write text values raw, quoted as RFC 4180 says, for files that programs read (default: control characters, invalid UTF-8 and backslashes escaped as \\xHH and \\\\, and a quote before a formula, for terminals and spreadsheets)"
+
+// checkCSVRaw refuses --csv-raw with a format other than CSV.
+func checkCSVRaw(raw bool, format sink.Format) error {
+	if raw && format != sink.CSV {
+		return usagef("--csv-raw is for CSV output, not %s", format)
+	}
+	return nil
 }
 
 // outputFormat picks the format from --format or the output's extension.
@@ -196,7 +218,7 @@ func outputFormat(output, format string) (sink.Format, error) {
 
 // derived returns the options of a derived table written by convert in format.
 func (o *ConvertOptions) derived(format string) DerivedOptions {
-	return DerivedOptions{Output: o.Output, Format: format, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet}
+	return DerivedOptions{Output: o.Output, Format: format, Columns: o.Columns, Workers: o.Workers, Quiet: o.Quiet, CSVRaw: o.CSVRaw}
 }
 
 // openWriter opens the writer for a table: a file written atomically, or standard output.
@@ -254,7 +276,10 @@ func convertPackets(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []stri
 	default:
 		return usagef("unknown compression %q (zstd, snappy, none)", o.Compression)
 	}
-	w, err := openWriter(io, packet.Table, o.Columns, format, o.Output, sink.Options{Compression: o.Compression, TimeFormat: o.TimeFormat})
+	if err := checkCSVRaw(o.CSVRaw, format); err != nil {
+		return err
+	}
+	w, err := openWriter(io, packet.Table, o.Columns, format, o.Output, sink.Options{Compression: o.Compression, TimeFormat: o.TimeFormat, CSVRaw: o.CSVRaw})
 	if err != nil {
 		return err
 	}

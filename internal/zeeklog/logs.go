@@ -1,0 +1,158 @@
+package zeeklog
+
+import (
+	"github.com/pcapframe/pcapframe/analyzer/dns"
+	"github.com/pcapframe/pcapframe/analyzer/tls"
+	"github.com/pcapframe/pcapframe/flow"
+)
+
+// logs is the list of Zeek logs, in the order `convert --format zeek` writes them. A log is a declaration over
+// a table of package tables: adding one is one more entry here.
+var logs = []Log{
+	register(conn),
+	register(dnsLog),
+	register(ssl),
+}
+
+// connID is Zeek's conn_id record as logged: the four fields id.orig_h, id.orig_p, id.resp_h, id.resp_p, read
+// from the columns orig_h, orig_p, resp_h, resp_p that every table of flows and transactions has.
+func connID[R any]() []Field[R] {
+	return []Field[R]{
+		{Name: "id.orig_h", Type: "addr", Column: "orig_h"},
+		{Name: "id.orig_p", Type: "port", Column: "orig_p"},
+		{Name: "id.resp_h", Type: "addr", Column: "resp_h"},
+		{Name: "id.resp_p", Type: "port", Column: "resp_p"},
+	}
+}
+
+// fields joins lists of fields.
+func fields[R any](parts ...[]Field[R]) []Field[R] {
+	var out []Field[R]
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// Zeek's transport protocol names (the enum transport_proto).
+const (
+	ipICMP   = 1
+	ipTCP    = 6
+	ipUDP    = 17
+	ipICMPv6 = 58
+)
+
+// positive reports whether the flow lasted: Zeek's conn.log sets duration, orig_bytes and resp_bytes only then.
+func positive(f *flow.Flow) bool { return f.EndTS > f.TS }
+
+// conn is conn.log (scripts/base/protocols/conn/main.zeek, Zeek 7.1 with ip_proto, plus community_id from
+// policy/protocols/conn/community-id-logging) over the flows table.
+var conn = &Def[flow.Flow]{
+	Path:  "conn",
+	Table: flow.Table,
+	Doc:   "One line per conversation, from the flows table.",
+	End:   func(f *flow.Flow) int64 { return f.EndTS },
+	Fields: fields(
+		[]Field[flow.Flow]{
+			{Name: "ts", Type: "time", Column: "ts"},
+			{Name: "uid", Type: "string", Column: "uid"},
+		},
+		connID[flow.Flow](),
+		[]Field[flow.Flow]{
+			{Name: "proto", Type: "enum", Doc: "tcp, udp or icmp (ICMPv6 too, as Zeek); unknown_transport for other IP protocols (their ports are 0).",
+				Value: func(f *flow.Flow, v *Value) bool {
+					switch f.Proto {
+					case ipTCP:
+						v.Bytes = append(v.Bytes[:0], "tcp"...)
+					case ipUDP:
+						v.Bytes = append(v.Bytes[:0], "udp"...)
+					case ipICMP, ipICMPv6:
+						v.Bytes = append(v.Bytes[:0], "icmp"...)
+					default:
+						v.Bytes = append(v.Bytes[:0], "unknown_transport"...)
+					}
+					return true
+				}},
+			{Name: "service", Type: "string", Column: "service"},
+			{Name: "duration", Type: "interval", Column: "duration", If: positive, Doc: "Unset when the conversation has one timestamp (duration 0), as Zeek."},
+			{Name: "orig_bytes", Type: "count", Column: "orig_bytes", If: positive, Doc: "Unset when the duration is 0, as Zeek."},
+			{Name: "resp_bytes", Type: "count", Column: "resp_bytes", If: positive, Doc: "Unset when the duration is 0, as Zeek."},
+			{Name: "conn_state", Type: "string", Column: "conn_state"},
+			{Name: "local_orig", Type: "bool", Doc: "Unset: pcapframe has no Site::local_nets."},
+			{Name: "local_resp", Type: "bool", Doc: "Unset: pcapframe has no Site::local_nets."},
+			{Name: "missed_bytes", Type: "count", Column: "missed_bytes"},
+			{Name: "history", Type: "string", Column: "history"},
+			{Name: "orig_pkts", Type: "count", Column: "orig_pkts"},
+			{Name: "orig_ip_bytes", Type: "count", Column: "orig_ip_bytes"},
+			{Name: "resp_pkts", Type: "count", Column: "resp_pkts"},
+			{Name: "resp_ip_bytes", Type: "count", Column: "resp_ip_bytes"},
+			{Name: "tunnel_parents", Type: "set[string]", Doc: "Unset: the flows table does not keep the uids of enclosing tunnels (Zeek leaves it unset outside tunnels)."},
+			{Name: "ip_proto", Type: "count", Doc: "The IP protocol number.",
+				Value: func(f *flow.Flow, v *Value) bool { v.Int = int64(f.Proto); return true }},
+			{Name: "community_id", Type: "string", Column: "community_id"},
+		},
+	),
+}
+
+// dnsLog is dns.log (scripts/base/protocols/dns/main.zeek) over the dns table.
+var dnsLog = &Def[dns.Row]{
+	Path:  "dns",
+	Table: dns.Table,
+	Doc:   "One line per DNS transaction, from the dns table.",
+	Fields: fields(
+		[]Field[dns.Row]{
+			{Name: "ts", Type: "time", Column: "ts"},
+			{Name: "uid", Type: "string", Column: "uid"},
+		},
+		connID[dns.Row](),
+		[]Field[dns.Row]{
+			{Name: "proto", Type: "enum", Column: "proto"},
+			{Name: "trans_id", Type: "count", Column: "trans_id"},
+			{Name: "rtt", Type: "interval", Column: "rtt"},
+			{Name: "query", Type: "string", Column: "query_raw", Doc: "The name's bytes (query_raw), escaped by the log format as Zeek escapes them."},
+			{Name: "qclass", Type: "count", Column: "qclass"},
+			{Name: "qclass_name", Type: "string", Column: "qclass_name"},
+			{Name: "qtype", Type: "count", Column: "qtype"},
+			{Name: "qtype_name", Type: "string", Column: "qtype_name"},
+			{Name: "rcode", Type: "count", Column: "rcode"},
+			{Name: "rcode_name", Type: "string", Column: "rcode_name"},
+			{Name: "AA", Type: "bool", Column: "AA", Zero: true, Doc: "F without a response (Zeek's &default=F)."},
+			{Name: "TC", Type: "bool", Column: "TC", Zero: true},
+			{Name: "RD", Type: "bool", Column: "RD", Zero: true},
+			{Name: "RA", Type: "bool", Column: "RA", Zero: true, Doc: "F without a response (Zeek's &default=F)."},
+			{Name: "Z", Type: "count", Column: "Z", Zero: true},
+			{Name: "answers", Type: "vector[string]", Column: "answers"},
+			{Name: "TTLs", Type: "vector[interval]", Column: "TTLs"},
+			{Name: "rejected", Type: "bool", Column: "rejected", Zero: true},
+		},
+	),
+}
+
+// ssl is ssl.log (scripts/base/protocols/ssl/main.zeek and files.zeek, with Zeek's default filter, which
+// leaves out subject, issuer, client_subject and client_issuer) over the tls table.
+var ssl = &Def[tls.Row]{
+	Path:  "ssl",
+	Table: tls.Table,
+	Doc:   "One line per TLS handshake or QUIC connection, from the tls table.",
+	Fields: fields(
+		[]Field[tls.Row]{
+			{Name: "ts", Type: "time", Column: "ts", Doc: "The flow's first packet (Zeek: the first TLS message)."},
+			{Name: "uid", Type: "string", Column: "uid"},
+		},
+		connID[tls.Row](),
+		[]Field[tls.Row]{
+			{Name: "version", Type: "string", Column: "version"},
+			{Name: "cipher", Type: "string", Column: "cipher"},
+			{Name: "curve", Type: "string", Column: "curve"},
+			{Name: "server_name", Type: "string", Column: "server_name"},
+			{Name: "resumed", Type: "bool", Column: "resumed", Zero: true},
+			{Name: "last_alert", Type: "string", Column: "last_alert"},
+			{Name: "next_protocol", Type: "string", Column: "next_protocol"},
+			{Name: "established", Type: "bool", Column: "established", Zero: true},
+			{Name: "ssl_history", Type: "string", Doc: "Unset: the tls table does not keep the order of every handshake message."},
+			{Name: "cert_chain_fps", Type: "vector[string]", Column: "cert_chain_fps"},
+			{Name: "client_cert_chain_fps", Type: "vector[string]", Doc: "Unset: client certificates are not parsed."},
+			{Name: "sni_matches_cert", Type: "bool", Column: "sni_matches_cert"},
+		},
+	),
+}
