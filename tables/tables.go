@@ -8,6 +8,7 @@ import (
 
 	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/analyzer/dns"
+	"github.com/pcapframe/pcapframe/analyzer/ssh"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
 	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/internal/sink"
@@ -24,6 +25,7 @@ var list = []*Def{
 	Endpoints,
 	Analyzer(dns.Table, dns.New),
 	Analyzer(tls.Table, tls.New),
+	Analyzer(ssh.Table, ssh.New),
 }
 
 // The tables every run can build.
