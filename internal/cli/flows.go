@@ -137,6 +137,7 @@ type DerivedOptions struct {
 	Columns        []string
 	Workers        int
 	Quiet          bool
+	CSVRaw         bool
 }
 
 // addFlags registers the options as flags.
@@ -146,6 +147,7 @@ func (o *DerivedOptions) addFlags(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.Columns, "columns", nil, "columns to write, comma-separated (all: every column)")
 	f.IntVarP(&o.Workers, "workers", "j", 0, "inputs decoded in parallel (default: number of CPUs)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
+	f.BoolVar(&o.CSVRaw, "csv-raw", false, csvRawHelp)
 }
 
 // resolve settles the output format (see tableFormat) and expands the inputs.
@@ -161,6 +163,9 @@ func (o *DerivedOptions) resolve(io *IO, args []string) ([]string, error) {
 // writeTable builds one table of the list (package tables) from one pass over the inputs and writes it: as
 // aligned text (format "table", with defaultColumns unless --columns says otherwise) or with a sink.
 func writeTable(ctx context.Context, io *IO, def *tables.Def, o DerivedOptions, topts tables.Options, inputs []string, defaultColumns []string) error {
+	if err := checkCSVRaw(o.CSVRaw, sink.Format(o.Format)); err != nil {
+		return err
+	}
 	if o.Format == "table" {
 		cols := o.Columns
 		if len(cols) == 0 {
@@ -183,7 +188,7 @@ func writeTable(ctx context.Context, io *IO, def *tables.Def, o DerivedOptions, 
 	if output == "" {
 		output = "-"
 	}
-	w, err := openTableWriter(io, def, o.Columns, sink.Format(o.Format), output, sink.Options{})
+	w, err := openTableWriter(io, def, o.Columns, sink.Format(o.Format), output, sink.Options{CSVRaw: o.CSVRaw})
 	if err != nil {
 		return err
 	}
