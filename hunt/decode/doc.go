@@ -1,0 +1,39 @@
+// Package decode puts back together data smuggled out in DNS names, and identifies bytes carved from streams.
+//
+// # DNS
+//
+// Decode takes the queries of a capture (ReadQueries reads them with the dns table's analyzer, or the caller
+// gives the dns table's rows) and a base domain, keeps the queries below it and strips the domain. It then
+// recognises the tool from the framing of the names (Options.Tool forces one):
+//
+//   - DNSExfiltrator (Arno0x): init.<base32 of "name|chunks">.<base32|base64>, then <chunk>.<data labels>; the
+//     data is RC4 under a password over a zip archive: with Options.Key the file comes out, without it the
+//     ciphertext, said to be encrypted.
+//   - iodine: data queries (a hex user id, three base32 header characters with the sequence and fragment
+//     numbers, a cache-defeating character, the payload in base32, base64, base64u or base128); fragments are
+//     joined and decompressed (zlib) into the IP packets the client sent, written as a pcap (WritePcap).
+//   - dns2tcp: base64 labels with a 7-byte header (session, ack, sequence, type) and =auth/=connect commands:
+//     the client's side of the tunnelled TCP stream, in sequence order.
+//   - dnscat2: hex packets (after a "dnscat" label or before the domain); MSG packets in order, the client's
+//     data per session; an encrypted session is said so (its keys come from ECDH: a capture cannot undo it).
+//   - the plain scheme scripts use: labels that are the same in every query (a session id, a tag) are stripped,
+//     a label that is a short number in nearly every query and spans about as many values as there are
+//     queries is the sequence marker (first or last label; decimal, else hex), the rest is the chunk.
+//
+// Chunks are ordered by their sequence numbers when there are any (a repeated number is a retransmission and
+// dropped; gaps are counted), else taken in capture order with a repeat of one of the 8 chunks before dropped.
+// The encoding of the plain scheme is recognised from the alphabet of the whole text (Guess): hex, base32 (with
+// or without padding), base32hex, base36, base58, base64, base64url, and iodine's codecs; the narrowest alphabet
+// that fits is tried first and the next one when it does not decode. The text is decoded whole, else chunk by
+// chunk (a tool that encodes each chunk with its own padding); base36 and base58, being big numbers, are always
+// decoded chunk by chunk. A label padded with '-' is trimmed and a '*' read as '/' (tools that keep host-name
+// syntax). The result is decompressed when it is a gzip, zlib or raw deflate stream (Decompress) and identified
+// (Identify: MIME type by github.com/gabriel-vasile/mimetype, Shannon entropy). What cannot be decoded is said in
+// Result.Notes with the best guess and why.
+//
+// # Bounds
+//
+// Captures are hostile: at most MaxQueries queries, results (decoded or decompressed) capped at MaxOutput or
+// Options.Limit (ErrTooLarge), big-number chunks at MaxBigChunk characters, iodine packets at 64 KiB, Carve at
+// MaxCarved files. Every loop is bounded by its input.
+package decode
