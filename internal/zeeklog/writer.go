@@ -53,6 +53,11 @@ func (d *Def[R]) NewWriter(format Format, path string) (Writer, error) {
 	if format != TSV && format != JSON {
 		return nil, fmt.Errorf("zeek log %s: unknown format %q", d.Path, format)
 	}
+	if d.fields == nil {
+		if err := d.compile(); err != nil {
+			return nil, err
+		}
+	}
 	f, tmp, err := createTemp(path)
 	if err != nil {
 		return nil, err

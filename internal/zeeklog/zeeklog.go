@@ -295,6 +295,10 @@ func Lookup(name string) Log {
 // Logs returns the declared logs, in order.
 func Logs() []Log { return slices.Clone(logs) }
 
+// Check checks the declaration against its table (every column exists and fits its field's Zeek type) and
+// prepares it; NewWriter does it when it was not done.
+func (d *Def[R]) Check() error { return d.compile() }
+
 // register compiles d and returns it as a Log; a declaration that does not fit its table panics when the
 // package loads (a programming error that every test catches).
 func register[R any](d *Def[R]) Log {
