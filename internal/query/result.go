@@ -126,6 +126,21 @@ func (r *Result) Close() error {
 
 // kindOf maps a DuckDB type name to the schema type used to write it.
 func kindOf(dbType string) schema.Type {
+	if elem, ok := strings.CutSuffix(strings.ToUpper(dbType), "[]"); ok {
+		// A list of scalars is written as a list (Parquet LIST, JSON array); other lists (of lists, of structs)
+		// are written as their text.
+		switch kindOf(elem) {
+		case schema.String:
+			if elem == "VARCHAR" {
+				return schema.StringList
+			}
+		case schema.Int32, schema.Int64:
+			return schema.Int64List
+		case schema.Float64:
+			return schema.Float64List
+		}
+		return schema.String
+	}
 	switch strings.ToUpper(dbType) {
 	case "BOOLEAN":
 		return schema.Bool
@@ -157,6 +172,51 @@ func resultTable(cols []ColumnInfo, kinds []schema.Type) *schema.Table[[]any] {
 			col.Int = func(r *[]any) (int64, bool) { return toInt((*r)[i]) }
 		case schema.Float64:
 			col.Float = func(r *[]any) (float64, bool) { return toFloat((*r)[i]) }
+		case schema.StringList:
+			col.Strings = func(r *[]any) ([]string, bool) {
+				l, ok := (*r)[i].([]any)
+				if !ok {
+					return nil, false
+				}
+				out := make([]string, 0, len(l))
+				for _, e := range l {
+					if e == nil {
+						out = append(out, "")
+						continue
+					}
+					out = append(out, formatValue(e))
+				}
+				return out, true
+			}
+		case schema.Int64List:
+			col.Ints = func(r *[]any) ([]int64, bool) {
+				l, ok := (*r)[i].([]any)
+				if !ok {
+					return nil, false
+				}
+				out := make([]int64, 0, len(l))
+				for _, e := range l {
+					v, _ := toInt(e)
+					out = append(out, v)
+				}
+				return out, true
+			}
+		case schema.Float64List:
+			col.Floats = func(r *[]any) ([]float64, bool) {
+				l, ok := (*r)[i].([]any)
+				if !ok {
+					return nil, false
+				}
+				out := make([]float64, 0, len(l))
+				for _, e := range l {
+					v, ok := toFloat(e)
+					if !ok {
+						v = math.NaN()
+					}
+					out = append(out, v)
+				}
+				return out, true
+			}
 		default:
 			col.Append = func(r *[]any, dst []byte) ([]byte, bool) {
 				v := (*r)[i]
@@ -255,6 +315,8 @@ func formatValue(v any) string {
 			parts[i] = formatValue(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case duckdb.Interval:
+		return formatInterval(x)
 	case map[string]any:
 		keys := sortedKeys(x)
 		parts := make([]string, len(keys))
@@ -269,6 +331,37 @@ func formatValue(v any) string {
 		return strconv.FormatInt(i, 10)
 	}
 	return fmt.Sprint(v)
+}
+
+// formatInterval writes an interval as DuckDB prints it: "1 year 2 months 3 days 04:05:06.789".
+func formatInterval(v duckdb.Interval) string {
+	var parts []string
+	unit := func(n int64, name string) {
+		if n == 0 {
+			return
+		}
+		s := strconv.FormatInt(n, 10) + " " + name
+		if n != 1 && n != -1 {
+			s += "s"
+		}
+		parts = append(parts, s)
+	}
+	unit(int64(v.Months/12), "year")
+	unit(int64(v.Months%12), "month")
+	unit(int64(v.Days), "day")
+	if v.Micros != 0 || len(parts) == 0 {
+		us := v.Micros
+		sign := ""
+		if us < 0 {
+			sign, us = "-", -us
+		}
+		s := fmt.Sprintf("%s%02d:%02d:%02d", sign, us/3_600_000_000, us/60_000_000%60, us/1_000_000%60)
+		if frac := us % 1_000_000; frac != 0 {
+			s += strings.TrimRight(fmt.Sprintf(".%06d", frac), "0")
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
 }
 
 // formatFloat shows a float with up to 6 decimals, without trailing zeros.
