@@ -205,15 +205,25 @@ type blockBuffer struct {
 	free    []*[]byte
 	slab    []byte // where take cuts new buffers from
 	n       int64
+	small   bool // blocks of smallBlock bytes from ordinary memory (a column of pages under smallPage)
 }
+
+// smallBlock is the block size of the chunks of columns whose pages are under smallPage bytes (the narrow tables'
+// 32 KiB pages): a compressed page fits, and a column of a narrow table, whose chunk is often a few KiB, holds
+// 64 KiB rather than a 256 KiB block (about 190 columns in the flows, dns and tls tables together).
+const smallBlock = 64 << 10
 
 func (b *blockBuffer) write(p []byte) {
 	b.n += int64(len(p))
 	for len(p) > 0 {
-		if len(b.blocks) == 0 || len(*b.blocks[len(b.blocks)-1]) == blockSize {
+		if len(b.blocks) == 0 || len(*b.blocks[len(b.blocks)-1]) == cap(*b.blocks[len(b.blocks)-1]) {
 			if k := len(b.spare); k > 0 {
 				b.blocks = append(b.blocks, b.spare[k-1])
 				b.spare = b.spare[:k-1]
+			} else if b.small {
+				// A column of small pages (the narrow tables): small blocks from ordinary memory, never pooled.
+				blk := make([]byte, 0, smallBlock)
+				b.blocks = append(b.blocks, &blk)
 			} else if len(b.blocks) == 0 {
 				// A column's first block: most columns need no other, and only fill part of it, which a block of
 				// huge pages would keep in memory whole.
@@ -226,7 +236,7 @@ func (b *blockBuffer) write(p []byte) {
 		}
 		blk := b.blocks[len(b.blocks)-1]
 		start := len(*blk)
-		k := min(len(p), blockSize-start)
+		k := min(len(p), cap(*blk)-start)
 		*blk = append(*blk, p[:k]...)
 		if b.open {
 			last := &b.segs[len(b.segs)-1]
@@ -294,7 +304,9 @@ func (b *blockBuffer) writeTo(w io.Writer) error {
 func (b *blockBuffer) release() {
 	b.reset()
 	for _, blk := range b.spare {
-		blockPool.Put(blk)
+		if !b.small {
+			blockPool.Put(blk)
+		}
 	}
 	clear(b.spare)
 	clear(b.free)
@@ -379,6 +391,7 @@ func newDirectWriter[R any](t *schema.Table[R], w io.Writer, opts Options) (*dir
 	el := 1
 	for _, c := range t.Columns {
 		dc := &directColumn{typ: c.Type, name: c.Name, path: []string{c.Name}, codec: codec, pageBytes: opts.PageBytes}
+		dc.chunk.small = opts.PageBytes < smallPage
 		if c.Type.IsList() {
 			dc.typ, dc.list = elementType(c.Type), true
 			dc.path = []string{c.Name, "list", "element"}

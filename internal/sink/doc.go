@@ -125,7 +125,9 @@
 // their page of values at full size from the start. A column's second and later blocks, and the page buffers
 // that join chunks, are cut from slabs that the kernel may back with huge pages (package hugepage): with 4 KiB
 // pages, page faults took a tenth of the time of a conversion; a column's first block stays
-// in ordinary pages, as most columns fill only part of it. The thrift structs and the compact-protocol
+// in ordinary pages, as most columns fill only part of it. A column whose pages are under 256 KiB (the narrow tables
+// of package tables, 32 KiB pages) keeps its chunk in 64 KiB blocks of ordinary memory instead, so that each of
+// their many columns holds a quarter of a block rather than a whole one. The thrift structs and the compact-protocol
 // encoder of the page headers, page index and footer are parquet-go's, and the schema elements are copied from
 // an empty file that parquet-go writes for the same schema, so readers see exactly the same types.
 //
