@@ -129,7 +129,8 @@ var dnsLog = &Def[dns.Row]{
 }
 
 // ssl is ssl.log (scripts/base/protocols/ssl/main.zeek and files.zeek, with Zeek's default filter, which
-// leaves out subject, issuer, client_subject and client_issuer) over the tls table.
+// leaves out subject, issuer, client_subject and client_issuer, plus ja3 and ja3s as the ja3 package logs
+// them) over the tls table.
 var ssl = &Def[tls.Row]{
 	Path:  "ssl",
 	Table: tls.Table,
@@ -153,6 +154,8 @@ var ssl = &Def[tls.Row]{
 			{Name: "cert_chain_fps", Type: "vector[string]", Column: "cert_chain_fps"},
 			{Name: "client_cert_chain_fps", Type: "vector[string]", Doc: "Unset: client certificates are not parsed."},
 			{Name: "sni_matches_cert", Type: "bool", Column: "sni_matches_cert"},
+			{Name: "ja3", Type: "string", Column: "ja3", Doc: "As the widely deployed ja3 package (salesforce/ja3) adds it."},
+			{Name: "ja3s", Type: "string", Column: "ja3s", Doc: "As the ja3 package adds it."},
 		},
 	),
 }
