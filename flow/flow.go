@@ -81,6 +81,9 @@ type Flow struct {
 	State                        ConnState
 	Reason                       EndReason // why the flow was emitted (not a column)
 	FirstFrame, LastFrame        int64     // frame numbers of the first and last packets (not columns)
+	// TunnelParents holds the uids of the flows whose tunnels carried this one, outermost first, as Zeek's
+	// tunnel_parents (at most 8); empty for traffic that was not tunnelled. Only Tracker.AddFrame fills it.
+	TunnelParents []string
 
 	uid      [uidLen]byte
 	uidN     uint8

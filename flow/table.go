@@ -34,6 +34,8 @@ var Table = &schema.Table[Flow]{
 		{Name: "stream", Type: schema.Int64, Default: true, Doc: "Wireshark's tcp.stream or udp.stream index of the conversation (pcapframe follow --stream); null for other protocols.", Int: func(f *Flow) (int64, bool) { return f.Stream, f.Stream >= 0 }},
 		intCol("orig_wire_bytes", schema.Int64, "Frame bytes sent by the originator, as Wireshark's Conversations window counts them.", func(f *Flow) int64 { return f.OrigWireBytes }),
 		intCol("resp_wire_bytes", schema.Int64, "Frame bytes sent by the responder.", func(f *Flow) int64 { return f.RespWireBytes }),
+		{Name: "tunnel_parents", Type: schema.StringList, Default: true, Doc: "Uids of the flows whose tunnels carried this conversation (GRE, ERSPAN, VXLAN, Geneve, GTP-U, IP in IP, Teredo; up to 8 tunnels deep), outermost first, as Zeek's tunnel_parents; null for traffic that was not tunnelled. The tunnel's own flow (UDP 4789 for VXLAN, IP protocol 47 for GRE, ...) is a row too.",
+			Strings: func(f *Flow) ([]string, bool) { return f.TunnelParents, len(f.TunnelParents) > 0 }},
 		intCol("end_ts", schema.Timestamp, "Time of the conversation's last packet (UTC, nanoseconds).", func(f *Flow) int64 { return f.EndTS }),
 	},
 }

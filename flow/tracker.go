@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/pcapframe/pcapframe/ipdefrag"
 	"github.com/pcapframe/pcapframe/packet"
 )
 
@@ -34,6 +35,11 @@ type Options struct {
 	// MaxRecent caps the ended conversations remembered so that a conversation that reappears (after an idle
 	// timeout, or late packets after its end) keeps its Wireshark stream index. If <= 0, DefaultMaxRecent.
 	MaxRecent int
+	// MaxTunnelDepth caps the tunnels AddFrame decodes inside one frame. If <= 0, DefaultMaxTunnelDepth (8); at
+	// most 16.
+	MaxTunnelDepth int
+	// Defrag bounds the IP reassembly of AddFrame (datagrams in progress, bytes, fragments, timeout).
+	Defrag ipdefrag.Options
 }
 
 func (o Options) withDefaults() Options {
@@ -61,15 +67,17 @@ func (o Options) withDefaults() Options {
 
 // Stats counts what a Tracker did.
 type Stats struct {
-	Packets   int64 // packets given to Add
-	Counted   int64 // packets counted in a flow
-	NoFlow    int64 // packets in no flow: not IP, a non-first fragment, or a damaged transport header
-	Flows     int64 // flows emitted
-	Closed    int64 // flows emitted after their TCP close and linger
-	TimedOut  int64 // flows emitted after their inactivity timeout
-	Evicted   int64 // flows emitted early because MaxFlows was reached
-	Reused    int64 // TCP flows ended by a new SYN on the same ports
-	MaxActive int64 // most flows tracked at once
+	Packets   int64       // packets given to Add
+	Counted   int64       // packets counted in a flow
+	NoFlow    int64       // packets in no flow: not IP, a non-first fragment, or a damaged transport header
+	Flows     int64       // flows emitted
+	Closed    int64       // flows emitted after their TCP close and linger
+	TimedOut  int64       // flows emitted after their inactivity timeout
+	Evicted   int64       // flows emitted early because MaxFlows was reached
+	Reused    int64       // TCP flows ended by a new SYN on the same ports
+	MaxActive int64       // most flows tracked at once
+	Frames    int64       // frames given to AddFrame
+	Unwrap    UnwrapStats // what AddFrame found in them: fragments, reassembled datagrams, tunnelled packets
 }
 
 // The lists of active flows, each in order of last activity, each with its own timeout.
@@ -138,6 +146,12 @@ type Tracker struct {
 	curOrig  bool
 	stats    Stats
 	closeErr bool
+
+	// AddFrame: tunnels and reassembly, and the uids of the flows around the current packet.
+	unwrap *Unwrapper
+	frames int64
+	chain  [maxTunnelDepth + 1][uidLen]byte
+	chainN [maxTunnelDepth + 1]uint8
 }
 
 // NewTracker returns a tracker that calls emit with each flow as it ends. emit must not keep the *Flow after it
@@ -153,7 +167,14 @@ func NewTracker(opts Options, emit func(*Flow) error) *Tracker {
 }
 
 // Stats returns the counters so far.
-func (t *Tracker) Stats() Stats { return t.stats }
+func (t *Tracker) Stats() Stats {
+	s := t.stats
+	s.Frames = t.frames
+	if t.unwrap != nil {
+		s.Unwrap = t.unwrap.Stats()
+	}
+	return s
+}
 
 // Last returns the flow the packet last given to Add was counted in, and whether that packet came from the
 // originator; f is nil if it was counted in none. f is valid until the next call to Add or Close.
@@ -660,6 +681,9 @@ func (t *Tracker) remember(e *entry) {
 // emit.
 func (t *Tracker) Close() error {
 	t.cur = nil
+	if t.unwrap != nil {
+		t.unwrap.Close()
+	}
 	open := make([]*entry, 0, len(t.flows))
 	for _, e := range t.flows {
 		open = append(open, e)

@@ -343,6 +343,12 @@ func (p *Packet) rebase(data []byte, skip int) {
 	if p.tcpOptLen > 0 {
 		p.tcpOptOff += uint16(skip)
 	}
+	if p.ipLen > 0 {
+		p.ipOff += int32(skip)
+	}
+	if p.encKind != 0 {
+		p.encOff += int32(skip)
+	}
 }
 
 // radiotap returns the length of a radiotap header and whether its flags say the frame ends with an FCS. It
@@ -655,6 +661,7 @@ func (d *Decoder) ipv4(p *Packet, b []byte, level int) {
 	p.Proto = uint8(ip.Protocol)
 	p.IPChecksum = ip.Checksum
 	p.Src, p.Dst = src, dst
+	p.ipOff, p.ipLen = p.offset(b), int32(min(len(b), int(ip.Length)))
 	if ip.IHL > 5 {
 		p.ipOptOff = uint16(p.offset(ip.Contents)) + 20
 		p.ipOptLen = uint16(ip.IHL)*4 - 20
@@ -701,6 +708,7 @@ func (d *Decoder) ipv6(p *Packet, b []byte, level int) {
 		p.NextHeader = nh
 		p.TTL = b[7]
 		p.Src, p.Dst = src, dst
+		p.ipOff, p.ipLen = p.offset(b), int32(min(len(b), 40+plen))
 	}
 	declared := plen
 	nonFirst := false
@@ -891,10 +899,12 @@ func (d *Decoder) transport(p *Packet, proto uint8, b []byte, declared int) {
 	case layers.IPProtocolIPv4:
 		d.tunnel(p, TunnelIPinIP)
 		p.setPayload(b, declared)
+		p.encapsulates(encRaw, 0, b[:min(len(b), max(declared, 0))])
 		d.ipv4(p, b[:min(len(b), max(declared, 0))], 1)
 	case layers.IPProtocolIPv6:
 		d.tunnel(p, TunnelIPinIP)
 		p.setPayload(b, declared)
+		p.encapsulates(encRaw, 0, b[:min(len(b), max(declared, 0))])
 		d.ipv6(p, b[:min(len(b), max(declared, 0))], 1)
 	case layers.IPProtocolGRE:
 		p.push("gre")
@@ -907,22 +917,50 @@ func (d *Decoder) transport(p *Packet, proto uint8, b []byte, declared int) {
 		inner := d.gre.Payload
 		switch et := uint16(d.gre.Protocol); et {
 		case 0x6558: // transparent Ethernet bridging
+			p.encapsulates(encEther, 0, inner)
 			d.ethernet(p, inner, 1)
-		case 0x88be: // ERSPAN type II: 8-byte header, then Ethernet
+		case 0x88be: // ERSPAN type II: 8-byte header, then Ethernet (type I, without a sequence number: none)
+			if !d.gre.SeqPresent {
+				p.encapsulates(encEther, 0, inner)
+				d.ethernet(p, inner, 1)
+				return
+			}
 			if len(inner) < 8 {
 				p.Note = NoteBadTunnel
 				return
 			}
+			p.encapsulates(encEther, 0, inner[8:])
 			d.ethernet(p, inner[8:], 1)
-		case 0x22eb: // ERSPAN type III: 12-byte header
+		case 0x22eb: // ERSPAN type III: 12-byte header, 8 more with the optional platform-specific subheader
 			if len(inner) < 12 {
 				p.Note = NoteBadTunnel
 				return
 			}
-			d.ethernet(p, inner[12:], 1)
+			hl := 12
+			if inner[11]&1 != 0 {
+				hl = 20
+			}
+			if len(inner) < hl {
+				p.Note = NoteBadTunnel
+				return
+			}
+			p.encapsulates(encEther, 0, inner[hl:])
+			d.ethernet(p, inner[hl:], 1)
 		case 0x880b: // PPP
+			p.encapsulates(encPPP, 0, inner)
 			d.ppp(p, inner, 1)
+		case 0x8909:
+			// Cisco MetaData in GRE (as Wireshark dissects it there): the EtherType, version, length, options,
+			// SGT; 8 bytes.
+			if len(inner) < 8 {
+				p.Note = NoteBadTunnel
+				return
+			}
+			et = binary.BigEndian.Uint16(inner[0:2])
+			p.encapsulates(encEtherType, et, inner[8:])
+			d.ethertype(p, et, inner[8:], 1)
 		default:
+			p.encapsulates(encEtherType, et, inner)
 			d.ethertype(p, et, inner, 1)
 		}
 	default:
@@ -971,6 +1009,7 @@ func (d *Decoder) udpTunnel(p *Packet, b []byte) {
 		p.push("vxlan")
 		d.tunnel(p, TunnelVXLAN)
 		p.VNI = d.vxlan.VNI
+		p.encapsulates(encEther, 0, d.vxlan.Payload)
 		d.ethernet(p, d.vxlan.Payload, 1)
 	case p.DPort == 2152 || p.SPort == 2152:
 		// GTP-U version 1, message type 255 (G-PDU) carries a user IP packet.
@@ -998,7 +1037,50 @@ func (d *Decoder) udpTunnel(p *Packet, b []byte) {
 		}
 		p.push("gtp")
 		d.tunnel(p, TunnelGTP)
+		p.encapsulates(encRaw, 0, b[hl:])
 		d.rawIP(p, b[hl:], 1)
+	case p.DPort == 6081 || p.SPort == 6081:
+		// Geneve (RFC 8926): version 0, options length in 4-byte words, protocol type, VNI; then the options.
+		if len(b) < 8 || b[0]>>6 != 0 {
+			return
+		}
+		hl := 8 + int(b[0]&0x3f)*4
+		if len(b) < hl {
+			return
+		}
+		et := binary.BigEndian.Uint16(b[2:4])
+		p.push("geneve")
+		d.tunnel(p, TunnelGeneve)
+		p.VNI = uint32(b[4])<<16 | uint32(b[5])<<8 | uint32(b[6])
+		if et == 0x6558 {
+			p.encapsulates(encEther, 0, b[hl:])
+			d.ethernet(p, b[hl:], 1)
+			return
+		}
+		p.encapsulates(encEtherType, et, b[hl:])
+		d.ethertype(p, et, b[hl:], 1)
+	case p.DPort == 3544 || p.SPort == 3544:
+		// Teredo (RFC 4380): IPv6 in UDP, after an optional authentication indicator (0x0001) and an optional
+		// origin indication (0x0000, 8 bytes). Recognised only when an IPv6 header whose payload length fits
+		// follows, as Wireshark's heuristic does.
+		rest := b
+		if len(rest) >= 4 && rest[0] == 0 && rest[1] == 1 {
+			hl := 4 + int(rest[2]) + int(rest[3]) + 9
+			if len(rest) < hl {
+				return
+			}
+			rest = rest[hl:]
+		}
+		if len(rest) >= 8 && rest[0] == 0 && rest[1] == 0 {
+			rest = rest[8:]
+		}
+		if len(rest) < 40 || rest[0]>>4 != 6 || 40+int(binary.BigEndian.Uint16(rest[4:6])) > len(rest) {
+			return
+		}
+		p.push("teredo")
+		d.tunnel(p, TunnelTeredo)
+		p.encapsulates(encRaw, 0, rest)
+		d.ipv6(p, rest, 1)
 	}
 }
 

@@ -39,9 +39,11 @@ const (
 	TunnelGRE
 	TunnelVXLAN
 	TunnelGTP
+	TunnelGeneve
+	TunnelTeredo
 )
 
-var tunnelNames = [...]string{"", "ipip", "gre", "vxlan", "gtp"}
+var tunnelNames = [...]string{"", "ipip", "gre", "vxlan", "gtp", "geneve", "teredo"}
 
 // Meta is what the capture file says about a frame, before decoding.
 type Meta struct {
@@ -129,6 +131,17 @@ type Packet struct {
 	InnerProto             uint8
 	InnerSPort, InnerDPort uint16
 
+	// Where the outermost IP packet is in Data (IP, IsFragment), and what its first tunnel carries (DecodeInner).
+	ipOff, ipLen   int32
+	encOff, encLen int32
+	encKind        uint8
+	encType        uint16
+
+	// ReassembledIn is the frame number of the fragment that completed the IP datagram this frame is a fragment
+	// of (Wireshark's ip.reassembled_in), 0 when the frame is no fragment or its datagram was not completed; the
+	// pipeline sets it (FragmentTies), not the decoder.
+	ReassembledIn int64
+
 	// Transport payload. PayloadLen is the length the headers declare (valid iff HasPayload); the captured bytes
 	// (Payload) may be fewer when the capture was cut by a snap length. For the first fragment of a fragmented
 	// UDP datagram PayloadLen is the whole datagram's payload, as its UDP header declares it (flows count the
@@ -178,7 +191,7 @@ func (p *Packet) ExtHeaders() []uint8 { return p.extHdrs[:p.extN] }
 // Protocols returns the decoded protocol stack as tshark's frame.protocols names it, e.g. "eth:vlan:ip:tcp".
 func (p *Packet) Protocols() []byte { return p.protoStack[:p.protoLen] }
 
-// TunnelName returns "ipip", "gre", "vxlan", "gtp" or "".
+// TunnelName returns "ipip", "gre", "vxlan", "gtp", "geneve", "teredo" or "".
 func (p *Packet) TunnelName() string {
 	if int(p.Tunnel) < len(tunnelNames) {
 		return tunnelNames[p.Tunnel]
