@@ -330,9 +330,10 @@ func dataText(labels [][]byte) string {
 
 // chunk is one piece of data text with its sequence number (-1 when none).
 type chunk struct {
-	seq  int64
-	text string
-	ts   int64
+	seq      int64
+	text     string
+	repaired string // text with the host-name repairs of repairText
+	ts       int64
 }
 
 // parseSeq reads a sequence label: decimal, or hexadecimal of at most 8 digits.
@@ -460,17 +461,32 @@ func decodePlain(r *Result, items []item, opts Options) error {
 				ls = slices.Delete(slices.Clone(ls), i, i+1)
 			}
 		}
-		c.text = plainText(ls)
+		c.text = dataText(ls)
+		c.repaired = repairText(ls)
 		chunks = append(chunks, c)
 	}
 	r.Sequenced = seqPos != 1<<30
 	chunks = orderChunks(r, chunks)
-	return decodeChunks(r, chunks, opts)
+	if err := decodeChunks(r, chunks, opts); err != nil || r.Decoded {
+		return err
+	}
+	// a second try with the host-name repairs some tools need
+	for i := range chunks {
+		chunks[i].text = chunks[i].repaired
+	}
+	notes := r.Notes
+	r.Notes = r.Notes[:len(r.Notes)-1]
+	if err := decodeChunks(r, chunks, opts); err != nil || !r.Decoded {
+		r.Notes = notes
+		return err
+	}
+	r.note("decoded after trimming the '-' that ends labels and reading '*' as '/' (tools that keep to host-name characters)")
+	return nil
 }
 
-// plainText joins a query's data labels, dropping the '-' some tools pad labels with and mapping '*' (which some
-// tools write for '/', not allowed in host names) back to '/'.
-func plainText(ls [][]byte) string {
+// repairText joins a query's data labels, dropping the '-' some tools end labels with and mapping '*' (which
+// some tools write for '/', not allowed in host names) back to '/'.
+func repairText(ls [][]byte) string {
 	var b []byte
 	for _, l := range ls {
 		l = bytes.TrimRight(l, "-")
@@ -532,8 +548,8 @@ func decodeChunks(r *Result, chunks []chunk, opts Options) error {
 	}
 	var lastErr error
 	for _, e := range cands {
-		if e == Raw && len(cands) > 1 {
-			continue
+		if e == Raw && opts.Encoding != Raw {
+			continue // raw is no decoding: said below
 		}
 		var data []byte
 		var err error

@@ -287,7 +287,7 @@ func Guess(s string) (cands []Encoding, why string) {
 		return []Encoding{Hex, Base32Hex, Base36, Base64}, "only 0-9 and a-f"
 	case c.b32 && !mixed && !c.plus && !c.slash && !c.dash && !c.under:
 		return []Encoding{Base32, Base36, IodineBase32, Base64}, "only one case of A-Z and 2-7 (RFC 4648 base32)"
-	case c.b32hex && !mixed && !c.plus && !c.slash && !c.dash && !c.under && !c.eq:
+	case c.b32hex && !mixed && !c.plus && !c.slash && !c.dash && !c.under:
 		return []Encoding{Base32Hex, Base36}, "only one case of 0-9 and A-V (base32hex)"
 	case !mixed && !c.plus && !c.slash && !c.dash && !c.under && !c.eq:
 		return []Encoding{Base36, IodineBase32}, "letters of one case and digits, beyond base32's alphabet (base36)"

@@ -54,13 +54,15 @@ func Decompress(b []byte, limit int64) ([]byte, string, error) {
 			return out, "zlib", err
 		}
 	}
-	// raw deflate has no signature: take it only when it decodes to its last block and gives more than it took
+	// raw deflate has no signature: take it only when it decodes to its last block and that block ends within
+	// the last byte (bytes.Reader is an io.ByteReader, so flate reads no further than the stream)
 	if len(b) >= 4 {
-		out, ok, err := try(flate.NewReader(bytes.NewReader(b)), nil)
+		br := bytes.NewReader(b)
+		out, ok, err := try(flate.NewReader(br), nil)
 		if err != nil {
 			return nil, "", err
 		}
-		if ok && len(out) > len(b) {
+		if ok && br.Len() == 0 && len(out) > 0 {
 			return out, "deflate", nil
 		}
 	}
