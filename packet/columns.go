@@ -80,6 +80,23 @@ var Table = &schema.Table[Packet]{
 		integer("tcp_sackok", schema.Bool, "TCP SACK-permitted option present.", has(HasTCP), func(p *Packet) int64 { return b2i(p.Has(HasSACKOK)) }),
 		integer("tcp_tsval", schema.Int64, "TCP timestamp option: TSval.", has(HasTS), func(p *Packet) int64 { return int64(p.TSVal) }),
 		integer("tcp_tsecr", schema.Int64, "TCP timestamp option: TSecr.", has(HasTS), func(p *Packet) int64 { return int64(p.TSEcr) }),
+
+		// TCP analysis across frames (package tcpanalysis) and duplicate frames.
+		analysisFlag("tcp_retransmission", TCPAnyRetransmission, true, "Retransmission: the segment carries data (or SYN/FIN) below the highest sequence number seen in its direction and is no keep-alive; true also for fast and spurious retransmissions, as tshark's tcp.analysis.retransmission."+tcpAnalysisDoc),
+		analysisFlag("tcp_fast_retransmission", TCPFastRetransmission, true, "Fast retransmission: a retransmission of the sequence number the other side acknowledged at least twice more (duplicate ACKs), within 20 ms of the last of them (tcp.analysis.fast_retransmission)."+tcpAnalysisDoc),
+		analysisFlag("tcp_spurious_retransmission", TCPSpuriousRetransmission, true, "Spurious retransmission: data that the other side had already acknowledged (tcp.analysis.spurious_retransmission)."+tcpAnalysisDoc),
+		analysisFlag("tcp_out_of_order", TCPOutOfOrder, true, "Out of order: data below the highest sequence number seen, sent within the connection's first RTT (3 ms when unknown) of that segment (tcp.analysis.out_of_order)."+tcpAnalysisDoc),
+		analysisFlag("tcp_dup_ack", TCPDupAck, true, "Duplicate ACK: no data, and the same sequence number, acknowledgment number and non-zero window as the previous segment in its direction (tcp.analysis.duplicate_ack)."+tcpAnalysisDoc),
+		{Name: "tcp_dup_ack_num", Type: schema.Int32, Default: true, Doc: "Number of the duplicate ACK (1, 2, ...) since the last ACK that moved the acknowledgment number (tshark's tcp.analysis.duplicate_ack_num); null when the frame is no duplicate ACK.", Int: func(p *Packet) (int64, bool) { return int64(p.DupAckNum), p.Analysis&TCPDupAck != 0 }},
+		analysisFlag("tcp_zero_window", TCPZeroWindow, true, "Zero window: the window field is 0, without SYN, FIN or RST (tcp.analysis.zero_window)."+tcpAnalysisDoc),
+		analysisFlag("tcp_keep_alive", TCPKeepAlive, true, "Keep-alive: 0 or 1 byte starting one byte before the next expected sequence number, without SYN, FIN or RST (tcp.analysis.keep_alive)."+tcpAnalysisDoc),
+		analysisFlag("tcp_lost_segment", TCPLostSegment, true, "Previous segment not captured: the sequence number is beyond the next one expected in its direction, so bytes before it are missing from the capture (tcp.analysis.lost_segment)."+tcpAnalysisDoc),
+		analysisFlag("tcp_window_update", TCPWindowUpdate, true, "Window update: no data, same sequence and acknowledgment numbers as the previous segment, a new non-zero window (tcp.analysis.window_update)."+tcpAnalysisDoc),
+		analysisFlag("tcp_window_full", TCPWindowFull, false, "Window full: the data reaches the right edge of the window the other side advertised (tcp.analysis.window_full)."+tcpAnalysisDoc),
+		analysisFlag("tcp_keep_alive_ack", TCPKeepAliveAck, false, "Keep-alive ACK: repeats the previous ACK right after a keep-alive from the other side (tcp.analysis.keep_alive_ack)."+tcpAnalysisDoc),
+		analysisFlag("tcp_zero_window_probe", TCPZeroWindowProbe, false, "Zero window probe: 1 byte at the next expected sequence number while the other side's window is 0 (tcp.analysis.zero_window_probe)."+tcpAnalysisDoc),
+		analysisFlag("tcp_ack_lost_segment", TCPAckLostSegment, false, "ACKed segment not captured: acknowledges bytes the other side was not seen to send (tcp.analysis.ack_lost_segment)."+tcpAnalysisDoc),
+		{Name: "duplicate_of", Type: schema.Int64, Default: true, Doc: "Frame number of an earlier frame with exactly the same captured bytes among the 4 frames before this one in the same input, as `editcap -d` removes them (its default window of 5 frames, duplicates included); null when the frame is no such duplicate, or when the check did not run (the Go API's decoder alone, `sniff`). A capture taken on two interfaces, or with every frame twice, shows here why every request counts twice.", Int: func(p *Packet) (int64, bool) { return p.DuplicateOf, p.DuplicateOf != 0 }},
 		integer("udp_len", schema.Int32, "UDP length field (header + payload).", has(HasUDP), func(p *Packet) int64 { return int64(p.UDPLen) }),
 		integer("udp_chksum", schema.Int32, "UDP checksum as captured (0: none).", has(HasUDP), func(p *Packet) int64 { return int64(p.UDPChecksum) }),
 

@@ -150,6 +150,11 @@ type Packet struct {
 	PayloadLen        int32
 	payFrame          int32
 	payOff, payCapLen int32
+
+	// Analysis across frames (package tcpanalysis; the pipeline runs it in capture order, the decoder does not).
+	Analysis    uint32 // Analysis* and TCP* bits (analysis.go); 0 when no analysis ran
+	DupAckNum   uint32 // Wireshark's tcp.analysis.duplicate_ack_num, iff TCPDupAck
+	DuplicateOf int64  // frame number of an identical recent frame (editcap -d), 0 if none; iff AnalysisDup
 }
 
 // FramePayloadLen returns the number of transport payload bytes the frame itself carries, as its IP header

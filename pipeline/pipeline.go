@@ -45,6 +45,7 @@ import (
 	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/internal/hugepage"
 	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/tcpanalysis"
 )
 
 // Batch limits.
@@ -203,7 +204,10 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 	b := pool.Get().(*Batch)
 	b.Source = input
 	var lastOff int64
+	// The analyses across frames (TCP sequence analysis, duplicate frames) run here, in frame order, per input.
+	an := tcpanalysis.NewAnalyzer(tcpanalysis.Options{})
 	send := func() bool {
+		an.Dups.Forget() // the batch's bytes are the consumer's now
 		if progress != nil {
 			progress(0, int64(len(b.Packets)))
 		}
@@ -245,6 +249,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 		b.Packets = append(b.Packets, packet.Packet{})
 		p := &b.Packets[len(b.Packets)-1]
 		dec.Decode(p, Meta(rec), b.arena[start:len(b.arena):len(b.arena)])
+		an.Packet(p)
 		if len(b.Packets) == cap(b.Packets) || len(b.arena) >= BatchBytes {
 			if !send() {
 				return ctx.Err()
