@@ -64,6 +64,8 @@ var corpus = []string{
 	"zeek__icmp_5-pings.pcap",
 	"zeek__tunnels_gre-sample.pcap",
 	"zeek__tunnels_Teredo.pcap",
+	"zeek__tunnels_vxlan-encapsulated-http.pcap",
+	"zeek__ssh_sshguess.pcap",
 	"pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap",
 	"seed__find_the_image.pcap",
 }
@@ -287,6 +289,12 @@ func TestFieldLists(t *testing.T) {
 			"ts uid id.orig_h id.orig_p id.resp_h id.resp_p version cipher curve server_name resumed last_alert next_protocol established ssl_history cert_chain_fps client_cert_chain_fps sni_matches_cert",
 			"time string addr port addr port string string string string bool string string bool string vector[string] vector[string] bool",
 			"ja3 ja3s",
+		},
+		{ // ssh.log of Zeek 4 and later; the hassh package's fields after it
+			"ssh",
+			"ts uid id.orig_h id.orig_p id.resp_h id.resp_p version auth_success auth_attempts direction client server cipher_alg mac_alg compression_alg kex_alg host_key_alg host_key",
+			"time string addr port addr port count bool count enum string string string string string string string string",
+			"hassh hasshServer cshka hasshAlgorithms sshka hasshServerAlgorithms",
 		},
 	} {
 		l := zeeklog.Lookup(tc.log)

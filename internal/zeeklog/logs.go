@@ -2,6 +2,7 @@ package zeeklog
 
 import (
 	"github.com/pcapframe/pcapframe/analyzer/dns"
+	"github.com/pcapframe/pcapframe/analyzer/ssh"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
 	"github.com/pcapframe/pcapframe/flow"
 )
@@ -12,6 +13,7 @@ var logs = []Log{
 	register(conn),
 	register(dnsLog),
 	register(ssl),
+	register(sshLog),
 }
 
 // connID is Zeek's conn_id record as logged: the four fields id.orig_h, id.orig_p, id.resp_h, id.resp_p, read
@@ -86,7 +88,7 @@ var conn = &Def[flow.Flow]{
 			{Name: "orig_ip_bytes", Type: "count", Column: "orig_ip_bytes"},
 			{Name: "resp_pkts", Type: "count", Column: "resp_pkts"},
 			{Name: "resp_ip_bytes", Type: "count", Column: "resp_ip_bytes"},
-			{Name: "tunnel_parents", Type: "set[string]", Doc: "Unset: the flows table does not keep the uids of enclosing tunnels (Zeek leaves it unset outside tunnels)."},
+			{Name: "tunnel_parents", Type: "set[string]", Column: "tunnel_parents", Doc: "Unset outside tunnels, as Zeek."},
 			{Name: "ip_proto", Type: "count", Doc: "The IP protocol number.",
 				Value: func(f *flow.Flow, v *Value) bool { v.Int = int64(f.Proto); return true }},
 			{Name: "community_id", Type: "string", Column: "community_id"},
@@ -156,6 +158,41 @@ var ssl = &Def[tls.Row]{
 			{Name: "sni_matches_cert", Type: "bool", Column: "sni_matches_cert"},
 			{Name: "ja3", Type: "string", Column: "ja3", Doc: "As the widely deployed ja3 package (salesforce/ja3) adds it."},
 			{Name: "ja3s", Type: "string", Column: "ja3s", Doc: "As the ja3 package adds it."},
+		},
+	),
+}
+
+// sshLog is ssh.log (scripts/base/protocols/ssh/main.zeek) over the ssh table, plus the fields the hassh package
+// (salesforce/hassh) adds.
+var sshLog = &Def[ssh.Row]{
+	Path:  "ssh",
+	Table: ssh.Table,
+	Doc:   "One line per SSH connection, from the ssh table.",
+	Fields: fields(
+		[]Field[ssh.Row]{
+			{Name: "ts", Type: "time", Column: "ts"},
+			{Name: "uid", Type: "string", Column: "uid"},
+		},
+		connID[ssh.Row](),
+		[]Field[ssh.Row]{
+			{Name: "version", Type: "count", Column: "version"},
+			{Name: "auth_success", Type: "bool", Column: "auth_success", Doc: "An inference from packet sizes, as Zeek's."},
+			{Name: "auth_attempts", Type: "count", Column: "auth_attempts", Zero: true},
+			{Name: "direction", Type: "enum", Column: "direction", Doc: "From private/public addresses (Zeek: from Site::local_nets)."},
+			{Name: "client", Type: "string", Column: "client"},
+			{Name: "server", Type: "string", Column: "server"},
+			{Name: "cipher_alg", Type: "string", Column: "cipher_alg"},
+			{Name: "mac_alg", Type: "string", Column: "mac_alg"},
+			{Name: "compression_alg", Type: "string", Column: "compression_alg"},
+			{Name: "kex_alg", Type: "string", Column: "kex_alg"},
+			{Name: "host_key_alg", Type: "string", Column: "host_key_alg"},
+			{Name: "host_key", Type: "string", Doc: "Unset: the ssh table does not keep the server's host key fingerprint."},
+			{Name: "hassh", Type: "string", Column: "hassh", Doc: "As the hassh package logs it."},
+			{Name: "hasshServer", Type: "string", Column: "hassh_server", Doc: "As the hassh package logs it."},
+			{Name: "cshka", Type: "string", Column: "client_host_key_algorithms", Doc: "As the hassh package logs it."},
+			{Name: "hasshAlgorithms", Type: "string", Column: "hassh_algorithms", Doc: "As the hassh package logs it."},
+			{Name: "sshka", Type: "string", Column: "server_host_key_algorithms", Doc: "As the hassh package logs it."},
+			{Name: "hasshServerAlgorithms", Type: "string", Column: "hassh_server_algorithms", Doc: "As the hassh package logs it."},
 		},
 	),
 }
