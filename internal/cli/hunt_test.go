@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,15 @@ func TestHuntNotebook(t *testing.T) {
 	if s, _ := found["summary"].(string); !strings.Contains(s, "5050/tcp") {
 		t.Errorf("summary does not mention the chat on 5050 before it: %q", s)
 	}
-	cmds, _ := found["commands"].(string)
+	list, ok := found["commands"].([]any) // a JSON array of commands
+	if !ok {
+		t.Fatalf("commands is %T, want a JSON array", found["commands"])
+	}
+	var cmdList []string
+	for _, c := range list {
+		cmdList = append(cmdList, fmt.Sprint(c))
+	}
+	cmds := strings.Join(cmdList, "\n")
 	carve := "pcapframe follow " + seedPcap + " --flow 192.168.1.6:65253-192.168.1.100:7070 --proto tcp --format raw --side client -o unknown_bulk.bin"
 	if !strings.Contains(cmds, carve) {
 		t.Fatalf("commands lack %q:\n%s", carve, cmds)
