@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/analyzer/dhcp"
 	"github.com/pcapframe/pcapframe/analyzer/dns"
 	"github.com/pcapframe/pcapframe/analyzer/ssh"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
@@ -26,6 +27,7 @@ var list = []*Def{
 	Analyzer(dns.Table, dns.New),
 	Analyzer(tls.Table, tls.New),
 	Analyzer(ssh.Table, ssh.New),
+	Analyzer(dhcp.Table, dhcp.New),
 }
 
 // The tables every run can build.
@@ -145,8 +147,15 @@ func Define[R any](t *schema.Table[R], derived map[string]string, start func(out
 			if err != nil {
 				return nil, &ColumnError{err}
 			}
-			if opts.PageBytes <= 0 && !d.wide {
-				opts.PageBytes = narrowPageBytes
+			if !d.wide {
+				if opts.PageBytes <= 0 {
+					opts.PageBytes = narrowPageBytes
+				}
+				if opts.RowGroupBytes <= 0 {
+					opts.RowGroupBytes = narrowRowGroupBytes
+				}
+			} else if opts.RowGroupBytes <= 0 {
+				opts.RowGroupBytes = wideRowGroupBytes
 			}
 			var sw sink.Writer[R]
 			if path != "" {
@@ -177,6 +186,17 @@ func Define[R any](t *schema.Table[R], derived map[string]string, start func(out
 // three writers hold about 18 MB more at once in a one-pass conversion of every table (BENCHMARKS.md, "All tables
 // in one pass").
 const narrowPageBytes = 32 << 10
+
+// narrowRowGroupBytes is the Parquet row group size (sink.Options.RowGroupBytes, uncompressed values) of every table
+// but packets, when the caller leaves it zero: a writer holds its row group, compressed, and each String column's
+// dictionary until the row group is written, so a table of a hundred thousand flows or handshakes in one row group
+// (sink.DefaultRowGroupBytes is 32 MiB) grew by its whole compressed size during a run. Row groups of 4 MiB hold
+// about ten thousand flows each, as many as DuckDB reads in parallel anyway.
+var narrowRowGroupBytes int64 = 4 << 20
+
+// wideRowGroupBytes is the Parquet row group size of the packets table written through NewWriter (convert --tables,
+// convert --table packets), when the caller leaves it zero.
+var wideRowGroupBytes int64 = 16 << 20
 
 // wide marks the table of d as one of many rows (packets): its Parquet pages keep sink.DefaultPageBytes.
 func wide(d *Def) *Def {
