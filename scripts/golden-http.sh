@@ -2,7 +2,9 @@
 # golden-http.sh: regenerate analyzer/http/testdata/golden with tshark (Wireshark 4.x).
 #
 # analyzer/http/testdata/golden/NAME.tsv: one line per frame that tshark dissects as HTTP (two passes, -2, with
-# its default TCP reassembly of headers and bodies, so a message is shown at the frame that completes it).
+# its default TCP reassembly of headers and bodies, so a message is shown at the frame that completes it;
+# frames tshark marks as retransmissions are left out: it dissects HTTP in a retransmitted copy again, where the
+# reassembled stream has each byte once).
 # Columns, tab-separated; a frame that carries several messages (pipelining) has several values in a column,
 # joined with the ASCII unit separator (0x1f), in message order; a field that some of those messages lack has
 # fewer values (the test in analyzer/http knows):
@@ -47,7 +49,7 @@ captures=(
 for name in "${captures[@]}"; do
   src=$corpus/$name
   [ -f "$src" ] || { echo "golden-http: missing $src" >&2; exit 2; }
-  tshark -2 -n -r "$src" -Y "http.request or http.response" -T fields -E separator=/t -E quote=n -E aggregator=$'\x1f' \
+  tshark -2 -n -r "$src" -Y "(http.request or http.response) and not tcp.analysis.retransmission" -T fields -E separator=/t -E quote=n -E aggregator=$'\x1f' \
     -e frame.number -e tcp.stream -e http.request.method -e http.request.uri -e http.host -e http.user_agent \
     -e http.response.code -e http.content_length 2>/dev/null >"$out/$name.tsv"
   echo "http: $name: $(wc -l <"$out/$name.tsv") frames"

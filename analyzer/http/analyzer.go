@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 
 	"github.com/pcapframe/pcapframe/analyzer"
@@ -99,6 +100,9 @@ func Fill(r *Row, f *analyzer.Flow, t *Transaction) {
 		for _, n := range m.Notes {
 			notes = append(notes, "request: "+n)
 		}
+		if m.Missing > 0 {
+			notes = appendNote(notes, "request: "+strconv.FormatInt(m.Missing, 10)+" body bytes missing")
+		}
 		if !m.Complete {
 			notes = appendNote(notes, "request: incomplete")
 		}
@@ -116,6 +120,9 @@ func Fill(r *Row, f *analyzer.Flow, t *Transaction) {
 		r.ResponseHeaderNames, r.ResponseHeaderValues = headerLists(m.Headers)
 		for _, n := range m.Notes {
 			notes = append(notes, "response: "+n)
+		}
+		if m.Missing > 0 {
+			notes = appendNote(notes, "response: "+strconv.FormatInt(m.Missing, 10)+" body bytes missing")
 		}
 		if !m.Complete {
 			notes = appendNote(notes, "response: incomplete")

@@ -143,6 +143,9 @@ func (h *reqHandler) Start(m *Message) {
 	c := h.c
 	c.http = true
 	c.depth++
+	if m.Version == "0.9" {
+		c.resp.ExpectSimple()
+	}
 	t := &Transaction{Depth: c.depth, Request: m}
 	c.pending = append(c.pending, t)
 	c.curReq = t

@@ -132,6 +132,7 @@ type Parser struct {
 	messages int
 	notHTTP  bool
 	ended    bool
+	simple   bool // an HTTP/0.9 simple request was sent: its answer has no status line
 	lead     int  // bytes skipped at the direction's start
 	probes   int  // runs of bytes at the direction's start that were not a message
 	skipped  bool // bytes were dropped while resynchronising: the next message says so
@@ -162,6 +163,10 @@ func (p *Parser) Messages() int { return p.messages }
 
 // InMessage reports whether a message has started and not ended.
 func (p *Parser) InMessage() bool { return p.m != nil }
+
+// ExpectSimple tells a response parser that an HTTP/0.9 simple request was sent: a response that does not
+// start with a status line is that request's body-only answer.
+func (p *Parser) ExpectSimple() { p.simple = true }
 
 // Kill stops the parsing (the other direction saw a tunnel start); a message in progress ends.
 func (p *Parser) Kill(h Handler) {
@@ -209,6 +214,13 @@ func (p *Parser) Feed(b []byte, frame, time int64, h Handler) {
 			p.hdr, p.scanned, p.cut, p.nTail = p.hdr[:0], 0, false, 0
 			p.m = &Message{Response: p.response, ContentLength: -1, Frame: frame, Time: time}
 			p.messages++
+			if p.response && p.simple && !startsMessage(b, true) {
+				// the answer to an HTTP/0.9 simple request: the body alone, up to the close (RFC 1945 §6)
+				p.m.Version, p.m.UntilClose = "0.9", true
+				p.st = stUntilClose
+				h.Start(p.m)
+				continue
+			}
 			if p.skipped {
 				p.m.Note("bytes that are not HTTP were skipped before this message")
 				p.skipped = false
@@ -399,8 +411,16 @@ func (p *Parser) header(b []byte, h Handler) []byte {
 		p.hdr = append(p.hdr, b[:take]...)
 		// search for the blank line from a little before the new bytes
 		from := max(p.scanned-3, 0)
-		if end := sectionEnd(p.hdr[from:]); end >= 0 {
+		end := sectionEnd(p.hdr[from:])
+		if end >= 0 {
 			end += from
+		}
+		if i := bytes.IndexByte(p.hdr, '\n'); !p.response && i >= 0 && i < end || !p.response && i >= 0 && end < 0 {
+			if m := (Message{}); parseStart(&m, trimCR(p.hdr[:i])) && m.Version == "0.9" {
+				end = i + 1 // a simple request is its request line alone
+			}
+		}
+		if end >= 0 {
 			used := end - (len(p.hdr) - take)
 			p.hdr = p.hdr[:end]
 			p.scanned = len(p.hdr)
@@ -764,6 +784,11 @@ func parseStart(m *Message, line []byte) bool {
 	rest := line[sp+1:]
 	last := bytes.LastIndexByte(rest, ' ')
 	if last <= 0 {
+		// HTTP/0.9's simple request (RFC 1945 §4.1): "GET" SP Request-URI, no version, no headers.
+		if string(line[:sp]) == "GET" && len(rest) > 0 && rest[0] == '/' && bytes.IndexByte(rest, ' ') < 0 {
+			m.Method, m.Target, m.Version = "GET", string(rest), "0.9"
+			return true
+		}
 		return false
 	}
 	v, ok := version(rest[last+1:])

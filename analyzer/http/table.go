@@ -100,7 +100,7 @@ var Table = &schema.Table[Row]{
 		strCol("origin", true, "Value of the request's Origin header.", func(r *Row) string { return r.Origin }),
 		intCol("request_body_len", schema.Int64, true, "Bytes of the request body seen, after its content coding is removed (as Zeek's: uncompressed), transfer coding removed; the body's own bytes when it could not be decoded.", nil, func(r *Row) int64 { return r.RequestBodyLen }),
 		intCol("response_body_len", schema.Int64, true, "Bytes of the response body seen, after its content coding is removed (as request_body_len).", nil, func(r *Row) int64 { return r.ResponseBodyLen }),
-		intCol("status_code", schema.Int32, true, "Status code of the final response; null without a response.", hasResp, func(r *Row) int64 { return r.StatusCode }),
+		intCol("status_code", schema.Int32, true, "Status code of the final response; null without a response (and for the status-less answer to an HTTP/0.9 request).", func(r *Row) bool { return r.HasResponse && r.StatusCode != 0 }, func(r *Row) int64 { return r.StatusCode }),
 		strCol("status_msg", true, "Reason phrase of the final response.", func(r *Row) string { return r.StatusMsg }),
 		intCol("info_code", schema.Int32, true, "Status code of the last interim (1xx) response, such as 100 Continue; null without one.", func(r *Row) bool { return r.InfoCode != 0 }, func(r *Row) int64 { return r.InfoCode }),
 		strCol("info_msg", true, "Reason phrase of the last interim (1xx) response.", func(r *Row) string { return r.InfoMsg }),
