@@ -9,6 +9,7 @@ import (
 	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/analyzer/dhcp"
 	"github.com/pcapframe/pcapframe/analyzer/dns"
+	"github.com/pcapframe/pcapframe/analyzer/http"
 	"github.com/pcapframe/pcapframe/analyzer/ssh"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
 	"github.com/pcapframe/pcapframe/flow"
@@ -28,6 +29,7 @@ var list = []*Def{
 	Analyzer(tls.Table, tls.New),
 	Analyzer(ssh.Table, ssh.New),
 	Analyzer(dhcp.Table, dhcp.New),
+	Analyzer(http.Table, http.New),
 }
 
 // The tables every run can build.
