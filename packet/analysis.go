@@ -39,5 +39,5 @@ func analysisFlag(name string, bit uint32, def bool, doc string) schema.Column[P
 	return c
 }
 
-// tcpAnalysisDoc ends the doc of every TCP analysis column.
-const tcpAnalysisDoc = " Computed as Wireshark 4.0's TCP sequence analysis (packet-tcp.c, default preferences) per direction of each conversation, in capture order within each input; null when the frame is not a TCP segment that tshark analyses (no TCP header, an IP fragment, TCP inside a tunnel)."
+// tcpAnalysisDoc ends the doc of every TCP analysis column but the first, which says how they are computed.
+const tcpAnalysisDoc = "; null when the frame was not analysed (see tcp_retransmission)."
