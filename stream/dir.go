@@ -165,13 +165,13 @@ func (d *Dir) Abandon() (removed int, err error) {
 	return removed, errors.Join(errs...)
 }
 
-// Add takes the next packet of the capture.
-func (d *Dir) Add(p *packet.Packet) error {
-	if err := d.tracker.Add(p); err != nil {
-		return err
-	}
-	f, fromOrig := d.tracker.Last()
-	if f == nil || f.Stream < 0 {
+// Add takes the next frame of the capture: its packet, the packets inside its tunnels and the IP datagrams its
+// fragments complete (flow.Tracker.AddFrame).
+func (d *Dir) Add(p *packet.Packet) error { return d.tracker.AddFrame(p, d.add) }
+
+// add takes one packet counted in flow f.
+func (d *Dir) add(p *packet.Packet, f *flow.Flow, fromOrig bool) error {
+	if f.Stream < 0 {
 		return nil
 	}
 	pi := int64(0)

@@ -68,22 +68,32 @@ func NewFollower(m Match, opts Options, start func(Header) (func(*Chunk) error, 
 	return f
 }
 
-// Add takes the next packet of the capture.
-func (f *Follower) Add(p *packet.Packet) error { return f.add(p, p.Payload(), true) }
+// Add takes the next frame of the capture. The conversations inside its tunnels and the IP datagrams its
+// fragments complete are followed too (flow.Tracker.AddFrame), so a fragmented UDP datagram is one chunk, whole.
+func (f *Follower) Add(p *packet.Packet) error {
+	return f.tracker.AddFrame(p, func(q *packet.Packet, fl *flow.Flow, _ bool) error { return f.follow(q, fl, q.Payload(), true) })
+}
 
 // AddHeader takes the next packet of the capture as its header fields and its captured payload apart: p needs
 // only the fields flow tracking and reassembly read (Meta's frame and time; Layers; addresses; protocol; ports;
 // TCP sequence, acknowledgment, flags and window; PayloadLen, the declared payload length) and its own payload
 // bytes are not read. It lets a caller that holds packets as table rows (the report's previews) follow them
-// without rebuilding frames.
-func (f *Follower) AddHeader(p *packet.Packet, payload []byte) error { return f.add(p, payload, false) }
-
-func (f *Follower) add(p *packet.Packet, payload []byte, own bool) error {
+// without rebuilding frames. Such packets are counted by their outermost headers only (no tunnels, no IP
+// reassembly: they hold no frame bytes).
+func (f *Follower) AddHeader(p *packet.Packet, payload []byte) error {
 	if err := f.tracker.Add(p); err != nil {
 		return err
 	}
 	fl, _ := f.tracker.Last()
-	if fl == nil || fl.Stream < 0 {
+	if fl == nil {
+		return nil
+	}
+	return f.follow(p, fl, payload, false)
+}
+
+// follow takes one packet counted in flow fl.
+func (f *Follower) follow(p *packet.Packet, fl *flow.Flow, payload []byte, own bool) error {
+	if fl.Stream < 0 {
 		return nil
 	}
 	proto := fl.ProtoName()
