@@ -134,7 +134,6 @@ var magics = [][]byte{
 	[]byte("7z\xbc\xaf\x27\x1c"),      // 7z
 	[]byte("Rar!\x1a\x07"),            // rar
 	{0x7f, 'E', 'L', 'F'},             // ELF
-	[]byte("MZ"),                      // PE (checked by mimetype)
 	[]byte("BZh"),                     // bzip2
 	{0xfd, '7', 'z', 'X', 'Z', 0},     // xz
 	[]byte("ID3"),                     // mp3

@@ -66,6 +66,7 @@ func isTerminal(f *os.File) bool {
 func commandList(io *IO) []*cobra.Command {
 	cmds := []*cobra.Command{
 		NewCmdConvert(io),
+		NewCmdDecode(io),
 		NewCmdEndpoints(io),
 		NewCmdFlows(io),
 		NewCmdFollow(io),

@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pcapframe/pcapframe/hunt/decode"
+	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/stream"
+)
+
+// DecodeOptions are the options of `pcapframe decode`.
+type DecodeOptions struct {
+	Domain, Flow, Proto, Side string
+	Output                    string
+	Tool, Encoding, Key       string
+	Quiet                     bool
+}
+
+// NewCmdDecode builds `pcapframe decode`.
+func NewCmdDecode(io *IO) *cobra.Command {
+	o := &DecodeOptions{}
+	cmd := &cobra.Command{
+		Use:   "decode INPUT (--domain D | --flow A:P-B:Q) [-o FILE]",
+		Short: "Put back together data smuggled out over DNS, or say what a flow's bytes are",
+		Long: `With --domain, the queries under that base domain are put back together: in order (sequence markers when
+the tool writes them, else capture order, retransmissions dropped), the domain and session/sequence labels
+stripped, the encoding recognised (hex, base32 with or without padding, base32hex, base36, base58, base64,
+base64url, iodine's base32/base64/base64u/base128), decoded, decompressed (gzip, zlib, deflate) and identified
+(MIME type, entropy). The tool is recognised from the names' framing: the plain <seq>.<chunk>.<domain> scheme,
+DNSExfiltrator (give its password with --key), dnscat2, dns2tcp (the client's side of the tunnelled stream) and
+iodine (the IP packets the client sent, written as a pcap).
+
+With --flow, the bytes one side of the conversation sent (--side, default the side that sent more) are decoded
+when they are base-N text, decompressed, identified, and the files inside carved by their magic bytes; bytes
+with no signature and the entropy of encrypted data are said to be encrypted, with what the other
+conversations between the same hosts say about a tool or a key.
+
+What is found is printed; -o FILE writes the result (the file, the stream, or the pcap of iodine's packets), and
+each carved file beside it as FILE.OFFSET.EXT. What cannot be decoded is said, with the best guess and why.
+
+Exit status: 0 decoded; 1 nothing could be decoded, or the run failed; 2 usage error; 3 an input is damaged
+(the result is from the packets before the damage).`,
+		Example: `  pcapframe decode dns-exf.pcap --domain test.txt -o secret
+  pcapframe decode iodine.pcap --domain pirate.sea -o inner.pcap
+  pcapframe decode exfil.pcap --domain evil.example --key s3cr3t -o file   # DNSExfiltrator
+  pcapframe decode capture.pcap --flow 192.168.1.6:65253-192.168.1.100:7070 -o transfer.bin`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runDecode(cmd.Context(), io, o, args[0]) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Domain, "domain", "", "the base `DOMAIN` whose queries carry the data")
+	f.StringVar(&o.Flow, "flow", "", "the conversation `A:P-B:Q` whose bytes to decode")
+	f.StringVar(&o.Proto, "proto", "", "tcp or udp, for --flow (default: either)")
+	f.StringVar(&o.Side, "side", "", "client or server: the side of --flow to decode (default: the side that sent more)")
+	f.StringVarP(&o.Output, "output", "o", "", "write the result to `FILE`")
+	f.StringVar(&o.Tool, "tool", "", "force the DNS tool: "+strings.Join(decode.Tools, ", "))
+	f.StringVar(&o.Encoding, "encoding", "", "force the encoding of the plain scheme (hex, base32, base32hex, base36, base58, base64, base64url, iodine-base32, iodine-base64, iodine-base64u, iodine-base128)")
+	f.StringVar(&o.Key, "key", "", "DNSExfiltrator's RC4 password")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
+	return cmd
+}
+
+func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) error {
+	if (o.Domain == "") == (o.Flow == "") {
+		return usagef("give --domain D (DNS exfiltration) or --flow A:P-B:Q (a conversation's bytes)")
+	}
+	if o.Tool != "" && !contains(decode.Tools, o.Tool) {
+		return usagef("--tool %q: want one of %s", o.Tool, strings.Join(decode.Tools, ", "))
+	}
+	if o.Encoding != "" {
+		if _, err := decode.DecodeString(decode.Encoding(o.Encoding), ""); err != nil {
+			return usagef("--encoding %q: unknown", o.Encoding)
+		}
+	}
+	inputs, err := expandInputs(io, []string{input}, o.Output)
+	if err != nil {
+		return err
+	}
+	var r *decode.Result
+	var runErr error
+	if o.Domain != "" {
+		qs, err := decode.ReadQueries(ctx, inputs)
+		if err != nil && (errors.Is(err, context.Canceled) || isFatalInput(err)) {
+			return err
+		}
+		runErr = err
+		r, err = decode.Decode(qs, decode.Options{Domain: o.Domain, Tool: o.Tool, Encoding: decode.Encoding(o.Encoding), Key: o.Key})
+		if err != nil {
+			return err
+		}
+	} else {
+		if r, runErr, err = decodeFlow(ctx, io, o, inputs); err != nil {
+			return err
+		}
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(r.String(), "\n"), "\n") {
+		fmt.Fprintln(io.Out, Sanitize(l))
+	}
+	if o.Output != "" && r.Decoded {
+		if err := writeDecoded(o.Output, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Out, "written: %s\n", Sanitize(o.Output))
+	}
+	if runErr != nil {
+		return &DamagedError{runErr}
+	}
+	if !r.Decoded {
+		return fmt.Errorf("nothing decoded under %s (see the notes above)", Sanitize(r.Domain))
+	}
+	return nil
+}
+
+// writeDecoded writes the result to path (a pcap for iodine's packets) and each carved file beside it.
+func writeDecoded(path string, r *decode.Result) error {
+	af, err := createAtomic(path)
+	if err != nil {
+		return err
+	}
+	defer af.abort()
+	if len(r.Packets) > 0 {
+		err = decode.WritePcap(af, r.Packets)
+	} else {
+		_, err = af.Write(r.Data)
+	}
+	if err != nil {
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	if err := af.commit(); err != nil {
+		return err
+	}
+	for i, c := range r.Carved {
+		end := int64(len(r.Data))
+		if i+1 < len(r.Carved) {
+			end = r.Carved[i+1].Offset
+		}
+		p := fmt.Sprintf("%s.%d%s", path, c.Offset, c.Extension)
+		if err := os.WriteFile(p, r.Data[c.Offset:end], 0o644); err != nil {
+			return fmt.Errorf("write carved file %q: %w", filepath.Base(p), err)
+		}
+	}
+	return nil
+}
+
+// maxContext bounds the cleartext of the other conversations between the flow's hosts kept for Hints.
+const maxContext = 1 << 20
+
+// decodeFlow follows the conversation of o.Flow, keeping the payload of the other packets between its two hosts
+// as context, and decodes the bytes of one side.
+func decodeFlow(ctx context.Context, io *IO, o *DecodeOptions, inputs []string) (*decode.Result, error, error) {
+	switch o.Proto {
+	case "", "tcp", "udp":
+	default:
+		return nil, nil, usagef("unknown --proto %q (tcp or udp)", o.Proto)
+	}
+	switch o.Side {
+	case "", "client", "server":
+	default:
+		return nil, nil, usagef("unknown --side %q (client or server)", o.Side)
+	}
+	a, b, err := parseFlowArg(o.Flow)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sides [2][]byte
+	tooBig := false
+	fo := stream.NewFollower(stream.Match{Proto: o.Proto, A: a, B: b}, stream.Options{}, func(h stream.Header) (func(*stream.Chunk) error, error) {
+		return func(c *stream.Chunk) error {
+			if c.Data == nil {
+				return nil
+			}
+			if len(sides[c.Side])+len(c.Data) > decode.MaxOutput {
+				tooBig = true
+				return nil
+			}
+			sides[c.Side] = append(sides[c.Side], c.Data...)
+			return nil
+		}, nil
+	})
+	var talk []byte
+	other := func(p *packet.Packet) bool {
+		if !(p.Src == a.Addr() && p.Dst == b.Addr() || p.Src == b.Addr() && p.Dst == a.Addr()) {
+			return false
+		}
+		x, y := netip.AddrPortFrom(p.Src, p.SPort), netip.AddrPortFrom(p.Dst, p.DPort)
+		return !(x == a && y == b || x == b && y == a)
+	}
+	runErr := runPackets(ctx, io, inputs, 0, o.Quiet, func(p *packet.Packet) error {
+		if other(p) && len(talk) < maxContext {
+			talk = append(talk, p.Payload()...)
+			talk = append(talk, '\n')
+		}
+		return fo.Add(p)
+	})
+	if runErr != nil && (errors.Is(runErr, errStopped) || errors.Is(runErr, context.Canceled) || isFatalInput(runErr)) {
+		return nil, nil, runErr
+	}
+	found, _, err := fo.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, fmt.Errorf("no conversation %s in %s", o.Flow, Sanitize(strings.Join(inputs, ", ")))
+	}
+	side := stream.Client
+	switch {
+	case o.Side == "server", o.Side == "" && len(sides[stream.Server]) > len(sides[stream.Client]):
+		side = stream.Server
+	}
+	r, err := decode.Stream(sides[side], talk, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.Tool = "flow " + o.Flow + " (" + map[stream.Side]string{stream.Client: "client", stream.Server: "server"}[side] + " side)"
+	if tooBig {
+		r.Notes = append(r.Notes, fmt.Sprintf("cut at %d bytes", decode.MaxOutput))
+	}
+	return r, runErr, nil
+}
