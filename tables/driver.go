@@ -10,6 +10,7 @@ import (
 
 	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/flow"
+	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/stream"
 )
@@ -212,42 +213,44 @@ func (p *Pass) Batch(b *pipeline.Batch) error {
 	return nil
 }
 
-// flowBatch gives every packet to the tracker and, with its flow, to the analyzers.
+// flowBatch gives every frame to the tracker (flow.Tracker.AddFrame: the packets inside its tunnels and the IP
+// datagrams its fragments complete count too) and every packet counted, with its flow, to the analyzers.
 func (p *Pass) flowBatch(b *pipeline.Batch) error {
 	for i := range b.Packets {
-		pk := &b.Packets[i]
-		if err := p.tracker.Add(pk); err != nil {
+		var fn func(*packet.Packet, *flow.Flow, bool) error
+		if p.conns != nil {
+			fn = p.analyze
+		}
+		if err := p.tracker.AddFrame(&b.Packets[i], fn); err != nil {
 			return err
 		}
-		if p.conns == nil {
-			continue
+	}
+	return nil
+}
+
+// analyze gives one packet counted in flow f to the analyzers and to its connection's reassembler.
+func (p *Pass) analyze(pk *packet.Packet, f *flow.Flow, fromOrig bool) error {
+	c := p.conns[f]
+	if c == nil {
+		c = p.open(f)
+		p.conns[f] = c
+	}
+	p.pk = analyzer.Packet{Packet: pk, Flow: &c.f, FromOrig: fromOrig}
+	for _, a := range p.analyzers {
+		if err := a.Packet(&p.pk); err != nil {
+			return err
 		}
-		f, fromOrig := p.tracker.Last()
-		if f == nil {
-			continue
+	}
+	if c.tcp != nil {
+		side := stream.Server
+		if fromOrig {
+			side = stream.Client
 		}
-		c := p.conns[f]
-		if c == nil {
-			c = p.open(f)
-			p.conns[f] = c
+		if err := c.tcp.Add(pk, side); err != nil {
+			return err
 		}
-		p.pk = analyzer.Packet{Packet: pk, Flow: &c.f, FromOrig: fromOrig}
-		for _, a := range p.analyzers {
-			if err := a.Packet(&p.pk); err != nil {
-				return err
-			}
-		}
-		if c.tcp != nil {
-			side := stream.Server
-			if fromOrig {
-				side = stream.Client
-			}
-			if err := c.tcp.Add(pk, side); err != nil {
-				return err
-			}
-			if c.done() {
-				p.stopStream(c, true)
-			}
+		if c.done() {
+			p.stopStream(c, true)
 		}
 	}
 	return nil

@@ -60,13 +60,13 @@ func (c *collect[R]) Close() error { return nil }
 func (c *collect[R]) Abort() error { return nil }
 
 // trackerFlows is the flows table as the flows command built it before the driver: one flow.Tracker over every
-// packet.
+// frame (AddFrame: tunnels and IP reassembly).
 func trackerFlows(t *testing.T, batches []*pipeline.Batch) []flow.Flow {
 	var out []flow.Flow
 	tr := flow.NewTracker(flow.Options{}, func(f *flow.Flow) error { out = append(out, *f); return nil })
 	for _, b := range batches {
 		for i := range b.Packets {
-			if err := tr.Add(&b.Packets[i]); err != nil {
+			if err := tr.AddFrame(&b.Packets[i], nil); err != nil {
 				t.Fatal(err)
 			}
 		}
