@@ -25,6 +25,7 @@ const (
 	maxMethod             = 32
 	maxNotes              = 8
 	maxLead               = 16
+	maxStartLine          = 16 << 10 // a start line longer than this is not HTTP
 	maxProbes             = 4       // runs of bytes at a direction's start that may fail to start a message
 	keepHeader            = 8 << 10 // a header buffer larger than this is released after its message's headers
 )
@@ -430,7 +431,7 @@ func (p *Parser) header(b []byte, h Handler) []byte {
 			return b[used:]
 		}
 		p.scanned = len(p.hdr)
-		if p.messages == 1 && !p.notHTTP && bytes.IndexByte(p.hdr, '\n') < 0 && len(p.hdr) > 2*maxMethod && !plausibleStart(p.hdr, p.response) {
+		if nl := bytes.IndexByte(p.hdr, '\n'); nl < 0 && (len(p.hdr) > maxStartLine || len(p.hdr) > 2*maxMethod && !plausibleStart(p.hdr, p.response)) {
 			p.die()
 			return nil
 		}
@@ -810,16 +811,7 @@ func plausibleStart(b []byte, response bool) bool {
 	if response {
 		return len(b) >= 5 && string(b[:5]) == "HTTP/"
 	}
-	sp := bytes.IndexByte(b, ' ')
-	if sp <= 0 || sp > maxMethod {
-		return false
-	}
-	for _, c := range b[:sp] {
-		if !isTchar(c) {
-			return false
-		}
-	}
-	return true
+	return startsMessage(b, false)
 }
 
 // startsMessage reports whether b looks like the start of a message (for resynchronisation after a gap): a
