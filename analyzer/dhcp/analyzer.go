@@ -140,7 +140,13 @@ func (a *Analyzer) finish(t *tx) error {
 // lookup returns the transaction of key, starting one at time ts when there is none.
 func (a *Analyzer) lookup(key []byte, ts int64, version int, id int64) (*tx, error) {
 	if t := a.pending[string(key)]; t != nil {
-		return t, nil
+		if len(t.row.MsgTypes) < MaxMessages {
+			return t, nil
+		}
+		t.note(fmt.Sprintf("more than %d messages: the transaction goes on in the next row", MaxMessages))
+		if err := a.finish(t); err != nil {
+			return nil, err
+		}
 	}
 	if len(a.pending) >= MaxPending {
 		// the oldest transaction still waiting goes first
@@ -167,8 +173,7 @@ func (t *tx) add(p *analyzer.Packet, typ string) {
 	r := &t.row
 	r.LastTS = max(r.LastTS, p.Time)
 	if len(r.MsgTypes) >= MaxMessages {
-		t.note(fmt.Sprintf("more than %d messages: capped", MaxMessages))
-		return
+		return // lookup started a new row before: not reached
 	}
 	r.MsgTypes = append(r.MsgTypes, typ)
 	r.Frames = append(r.Frames, p.Frame)
@@ -217,42 +222,49 @@ func macString(b []byte, htype layers.LinkType) string {
 	return hex.EncodeToString(b)
 }
 
-// message4 decodes a DHCPv4/BOOTP message.
+// message4 decodes a DHCPv4/BOOTP message. The fixed header is read here, so that a message cut by the capture's
+// snapshot length still counts (from its chaddr on); the options are decoded by gopacket.
 func (a *Analyzer) message4(p *analyzer.Packet, pl []byte) error {
-	d := &a.v4
-	err := d.DecodeFromBytes(pl, gopacket.NilDecodeFeedback)
-	noCookie := errors.Is(err, layers.InvalidMagicCookie)
-	if err != nil && !noCookie && len(d.Options) == 0 && (len(pl) < 240 || d.HardwareLen > 16) {
-		return nil // not a BOOTP message at all
+	if len(pl) < 28 || (pl[0] != 1 && pl[0] != 2) || pl[2] > 16 || len(pl) < 28+int(pl[2]) {
+		return nil // not a BOOTP message, or cut before its client hardware address
 	}
-	if d.Operation != layers.DHCPOpRequest && d.Operation != layers.DHCPOpReply {
-		return nil
-	}
-	client := d.Operation == layers.DHCPOpRequest
-	a.keyBuf = binary.BigEndian.AppendUint32(append(a.keyBuf[:0], '4'), d.Xid)
-	a.keyBuf = append(a.keyBuf, d.ClientHWAddr...)
-	t, terr := a.lookup(a.keyBuf, p.Time, 4, int64(d.Xid))
+	client := pl[0] == 1
+	hlen := int(pl[2])
+	xid := binary.BigEndian.Uint32(pl[4:8])
+	a.keyBuf = binary.BigEndian.AppendUint32(append(a.keyBuf[:0], '4'), xid)
+	a.keyBuf = append(a.keyBuf, pl[28:28+hlen]...)
+	t, terr := a.lookup(a.keyBuf, p.Time, 4, int64(xid))
 	if terr != nil {
 		return terr
 	}
 	a.service[p.Flow.UID] = true
 	r := &t.row
-	if noCookie {
-		t.note("no DHCP magic cookie: BOOTP")
-	} else if err != nil {
-		t.note("damaged options: " + err.Error())
+	d := &a.v4
+	d.Options = d.Options[:0]
+	var err error
+	noCookie := false
+	if len(pl) < 240 {
+		t.note(fmt.Sprintf("message cut at %d bytes (the fixed part is 240)", len(pl)))
+	} else {
+		err = d.DecodeFromBytes(pl, gopacket.NilDecodeFeedback)
+		noCookie = errors.Is(err, layers.InvalidMagicCookie)
+		if noCookie {
+			t.note("no DHCP magic cookie: BOOTP")
+		} else if err != nil {
+			t.note("damaged options: " + err.Error())
+		}
 	}
 	typ := "BOOTREPLY"
 	if client {
 		typ = "BOOTREQUEST"
 	}
 	if r.ClientMAC == "" {
-		r.ClientMAC = macString(d.ClientHWAddr, d.HardwareType)
+		r.ClientMAC = macString(pl[28:28+hlen], layers.LinkType(pl[1]))
 	}
-	if a := addr4(d.ClientIP); a.IsValid() {
+	if a := addr4(pl[12:16]); a.IsValid() {
 		r.ClientAddr = a
 	}
-	if a := addr4(d.RelayAgentIP); a.IsValid() {
+	if a := addr4(pl[24:28]); a.IsValid() {
 		r.Relay = a
 	}
 	var msgType byte
@@ -326,7 +338,7 @@ func (a *Analyzer) message4(p *analyzer.Packet, pl []byte) error {
 		} else if !r.ServerAddr.IsValid() && p.Has(packet.HasIP4) {
 			r.ServerAddr = p.Src
 		}
-		if y := addr4(d.YourClientIP); y.IsValid() && (msgType == 2 || msgType == 5 || msgType == 0) {
+		if y := addr4(pl[16:20]); y.IsValid() && (msgType == 2 || msgType == 5 || msgType == 0) {
 			r.AssignedAddr = y
 		}
 	} else if serverID.IsValid() && !r.ServerAddr.IsValid() {

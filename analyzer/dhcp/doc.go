@@ -33,7 +33,8 @@
 //
 // # Bounds
 //
-// A transaction keeps at most MaxMessages message types, uids and frames (then notes "capped"); at most
+// A transaction keeps at most MaxMessages messages: the next message of its key ends it (with a note) and starts
+// the next row, so every message is in a row (a flood of one xid makes rows of 64 messages); at most
 // MaxPending transactions wait at once (the oldest is emitted first when more arrive). Lists taken from one
 // option are cut at 64 entries. Nothing else grows with the input.
 package dhcp
