@@ -172,7 +172,11 @@ func (p *Parser) ExpectSimple() { p.simple = true }
 // Kill stops the parsing (the other direction saw a tunnel start); a message in progress ends.
 func (p *Parser) Kill(h Handler) {
 	if p.m != nil {
-		p.finish(h, p.st == stUntilClose)
+		if p.st == stUntilClose {
+			p.finish(h, true)
+		} else {
+			p.abandon(h)
+		}
 	}
 	p.st = stDead
 	p.hdr, p.line = nil, nil
@@ -186,17 +190,32 @@ func (p *Parser) Feed(b []byte, frame, time int64, h Handler) {
 	for len(b) > 0 && p.st != stDead {
 		switch p.st {
 		case stResync:
-			if !startsMessage(b, p.response) {
-				p.skipped = true
-				if p.messages == 0 {
-					p.probes++
-					if p.probes >= maxProbes {
-						p.notHTTP, p.st, p.hdr, p.line = true, stDead, nil, nil
-					}
+			// A run of bytes that starts a message ends the resynchronisation; its first bytes may come in
+			// several calls (held in p.line, at most maxMethod+2 bytes).
+			n := min(len(b), maxMethod+2-len(p.line))
+			cand := append(p.line, b[:n]...)
+			if startsMessage(cand, p.response) {
+				held := bytes.Clone(cand[:len(cand)-n])
+				p.line = cand[:0]
+				p.st = stStart
+				if len(held) > 0 {
+					p.Feed(held, frame, time, h)
 				}
-				return // this run of bytes does not start a message: drop it
+				continue
 			}
-			p.st = stStart
+			if len(cand) < maxMethod+2 && startPrefix(cand, p.response) {
+				p.line = cand
+				return
+			}
+			p.line = cand[:0]
+			p.skipped = true
+			if p.messages == 0 {
+				p.probes++
+				if p.probes >= maxProbes {
+					p.notHTTP, p.st, p.hdr, p.line = true, stDead, nil, nil
+				}
+			}
+			return // this run of bytes does not start a message: drop it
 		case stStart:
 			for len(b) > 0 && (b[0] == '\r' || b[0] == '\n') {
 				b = b[1:]
@@ -373,10 +392,29 @@ func (p *Parser) Close(h Handler) {
 
 // lose ends the message in progress, incomplete, and waits for the start of a message (resynchronisation).
 func (p *Parser) lose(h Handler) {
-	if p.m != nil {
-		p.finish(h, false)
-	}
+	p.abandon(h)
 	p.st = stResync
+	p.line = p.line[:0]
+}
+
+// abandon ends the message in progress, incomplete; one still in its header section is started first when
+// its start line can be read, and dropped otherwise.
+func (p *Parser) abandon(h Handler) {
+	if p.m == nil {
+		return
+	}
+	if p.st == stHeader {
+		if p.cut || len(p.hdr) > 0 {
+			if p.parseHead(h, true) {
+				h.Start(p.m)
+				p.finish(h, false)
+				return
+			}
+		}
+		p.m = nil
+		return
+	}
+	p.finish(h, false)
 }
 
 func (p *Parser) body(h Handler, b []byte) {
@@ -480,12 +518,13 @@ func (p *Parser) die() {
 			p.notHTTP, p.st = true, stDead
 			return
 		}
-		p.st, p.skipped = stResync, true
+		p.st, p.skipped, p.line = stResync, true, p.line[:0]
 		return
 	}
 	p.m = nil
 	p.st = stResync
 	p.skipped = true
+	p.line = p.line[:0]
 }
 
 // sectionEnd returns the offset just past the blank line that ends a header section in b, or -1.
@@ -839,4 +878,21 @@ func startByte(c byte, response bool) bool {
 		return c == 'H'
 	}
 	return c >= 'A' && c <= 'Z'
+}
+
+// startPrefix reports whether b may be the beginning of what startsMessage accepts.
+func startPrefix(b []byte, response bool) bool {
+	if response {
+		const v = "HTTP/1."
+		return len(b) < len(v) && v[:len(b)] == string(b)
+	}
+	for i, c := range b {
+		if c == ' ' {
+			return i > 0 && i == len(b)-1
+		}
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
 }
