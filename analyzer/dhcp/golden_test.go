@@ -279,3 +279,38 @@ func (w *expect) check(t *testing.T, r *dhcp.Row) {
 		c("server_addr", addrStr(r.ServerAddr, r.ServerAddr.IsValid()), w.requestSrv)
 	}
 }
+
+// TestEveryCapture runs the table over every capture of testdata/pcaps and testdata/hostile through package
+// tables: no error but the input's own, no panic, every row with one message type per frame.
+func TestEveryCapture(t *testing.T) {
+	var paths []string
+	for _, dir := range []string{pcapDir, filepath.Join(pcapDir, "..", "hostile")} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if n := e.Name(); !e.IsDir() && !strings.HasSuffix(n, ".tsv") && !strings.HasSuffix(n, ".md") {
+				paths = append(paths, filepath.Join(dir, n))
+			}
+		}
+	}
+	if len(paths) < 50 {
+		t.Fatalf("only %d captures found", len(paths))
+	}
+	def := tables.Lookup("dhcp")
+	total := 0
+	for _, p := range paths {
+		var c collector
+		if _, err := tables.Run(context.Background(), []string{p}, []tables.Output{{Def: def, Writer: &c}}, tables.Options{}); err != nil {
+			t.Logf("%s: %v (damaged input)", filepath.Base(p), err)
+		}
+		for _, r := range c.rows {
+			if len(r.MsgTypes) != len(r.Frames) || len(r.MsgTypes) == 0 || len(r.UIDs) == 0 {
+				t.Errorf("%s: row %#x: %d types, %d frames, %d uids", filepath.Base(p), r.TransID, len(r.MsgTypes), len(r.Frames), len(r.UIDs))
+			}
+		}
+		total += len(c.rows)
+	}
+	t.Logf("%d captures, %d rows", len(paths), total)
+}
