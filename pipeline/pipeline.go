@@ -77,6 +77,11 @@ type Options struct {
 	// its capinfos-style summary (capture.Summarize's, counted as the input is read); not for an input that
 	// could not be opened, nor when the run is cancelled. It must be safe for concurrent use.
 	Summary func(i int, s *capture.Summary)
+	// Filter, if set, is called from reader goroutines with every record before it is decoded; a record for
+	// which it returns false is dropped, as if the input did not hold it (a capture filter, tcpdump -r FILE
+	// EXPR), except that the packets kept keep their frame numbers. Summaries count the records kept. It must be
+	// safe for concurrent use and must not keep the record.
+	Filter func(rec *capture.Record) bool
 }
 
 // Run reads and decodes inputs (paths, or "-" for standard input) and calls fn with each batch, in order, from
@@ -240,6 +245,9 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 		if progress != nil {
 			progress(rec.Offset-lastOff, 0)
 			lastOff = rec.Offset
+		}
+		if opts.Filter != nil && !opts.Filter(rec) {
+			continue
 		}
 		if sum != nil {
 			sum.Add(rec)
