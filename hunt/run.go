@@ -157,13 +157,14 @@ func Run(ctx context.Context, db DB, rules []*Rule, opts Options) (Summary, erro
 	return sum, nil
 }
 
-// Prelude returns the statements Run executes first: they create the findings table and the macros the
+// Prelude returns the statements Run executes first: they create the findings table (the columns of a finding,
+// then flow, flow_proto and carve_side as the detector gave them, for hunt --decode) and the macros the
 // detectors use (hunt_clamp, hunt_severity, hunt_private, hunt_multicast, hunt_shq, hunt_flow).
 func Prelude() []string {
 	var cols []string
 	cols = append(cols, "detector VARCHAR", "severity VARCHAR", "score DOUBLE", "score_parts VARCHAR", "actor VARCHAR",
 		"target VARCHAR", "first_ts TIMESTAMP", "last_ts TIMESTAMP", "summary VARCHAR", "evidence VARCHAR",
-		"uids VARCHAR[]", "frames BIGINT[]", "commands VARCHAR[]")
+		"uids VARCHAR[]", "frames BIGINT[]", "commands VARCHAR[]", "flow VARCHAR", "flow_proto VARCHAR", "carve_side VARCHAR")
 	return []string{
 		"CREATE OR REPLACE TABLE " + Table + " (" + strings.Join(cols, ", ") + ")",
 		// hunt_clamp keeps a score part in [0, 1]; NULL counts as 0.
@@ -212,6 +213,12 @@ func insert(name, q string, inputs []string) string {
 	}
 	follow := sqlString("pcapframe follow " + first + " --flow ")
 	sqlCmd := sqlString("pcapframe sql " + strings.Join(all, " ") + " -e ")
+	decode := sqlString("pcapframe decode " + first)
+	// a DNS finding's target is the base domain: decode --domain puts its data back together
+	domain := "NULL"
+	if strings.HasPrefix(name, "dns") {
+		domain = "f.target"
+	}
 	return fmt.Sprintf(`INSERT INTO %s
 SELECT %s, hunt_severity(f.score), round(hunt_clamp(f.score), 3), f.score_parts, f.actor, f.target, f.first_ts, f.last_ts,
   f.summary, f.evidence, f.uids[1:%d], f.frames[1:%d],
@@ -219,9 +226,14 @@ SELECT %s, hunt_severity(f.score), round(hunt_clamp(f.score), 3), f.score_parts,
     CASE WHEN f.flow IS NOT NULL THEN %s || f.flow || coalesce(' --proto ' || f.flow_proto, '') END,
     CASE WHEN f.flow IS NOT NULL AND f.carve_side IS NOT NULL THEN %s || f.flow || coalesce(' --proto ' || f.flow_proto, '')
       || ' --format raw --side ' || f.carve_side || ' -o ' || %s || '.bin' END,
+    CASE WHEN f.flow IS NOT NULL AND f.carve_side IS NOT NULL THEN %s || ' --flow ' || f.flow || coalesce(' --proto ' || f.flow_proto, '')
+      || ' --side ' || f.carve_side || ' -o ' || %s || '.decoded' END,
+    CASE WHEN %s IS NOT NULL AND f.flow IS NULL THEN %s || ' --domain ' || hunt_shq(%s) || ' -o ' || %s || '.decoded' END,
     CASE WHEN f.dig_sql IS NOT NULL THEN %s || hunt_shq(f.dig_sql) END
-  ], lambda c: c IS NOT NULL)
+  ], lambda c: c IS NOT NULL),
+  f.flow, f.flow_proto, f.carve_side
 FROM (
 %s
-) AS f`, Table, sqlString(name), MaxListed, MaxListed, follow, follow, sqlString(name), sqlCmd, q)
+) AS f`, Table, sqlString(name), MaxListed, MaxListed, follow, follow, sqlString(name), decode, sqlString(name),
+		domain, decode, domain, sqlString(name), sqlCmd, q)
 }

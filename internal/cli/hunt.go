@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcapframe/pcapframe/hunt"
+	"github.com/pcapframe/pcapframe/hunt/decode"
 	"github.com/pcapframe/pcapframe/internal/query"
 )
 
@@ -40,6 +44,8 @@ type HuntOptions struct {
 	Explain     string
 	List        bool
 	Set         []string
+	Decode      bool
+	Output      string
 }
 
 // NewCmdHunt builds `pcapframe hunt`.
@@ -85,6 +91,8 @@ done; 2 usage error; 3 an input is damaged (findings were computed on the rows b
 	f.StringVar(&o.Explain, "explain", "", "print detector `NAME`: what it finds, its parameters and their sources, its SQL")
 	f.BoolVar(&o.List, "list", false, "list the detectors")
 	f.StringSliceVar(&o.Set, "set", nil, "change a parameter: `DETECTOR.PARAM=VALUE` (repeatable)")
+	f.BoolVar(&o.Decode, "decode", false, "decode what the findings carried (DNS exfiltration and tunnels, ICMP payloads, flagged flows) into -o DIR")
+	f.StringVarP(&o.Output, "output", "o", "", "with --decode: the `DIR` the decoded files and decoded.txt go to")
 	return cmd
 }
 
@@ -155,6 +163,9 @@ func runHunt(ctx context.Context, io *IO, o *HuntOptions, args []string) error {
 			return usagef("--set: %v", err)
 		}
 	}
+	if o.Decode != (o.Output != "") {
+		return usagef("--decode and -o DIR go together: --decode -o DIR writes what the findings carried")
+	}
 	if o.List {
 		return listRules(io.Out, rules)
 	}
@@ -197,6 +208,11 @@ func runHunt(ctx context.Context, io *IO, o *HuntOptions, args []string) error {
 	wo := query.WriteOptions{Escape: Sanitize, All: !io.OutIsTerminal, MaxWidth: 80}
 	if err := query.Write(res, format, io.Out, wo); err != nil {
 		return err
+	}
+	if o.Decode {
+		if err := decodeFindings(ctx, io, e, o, args, where); err != nil {
+			return err
+		}
 	}
 	if damaged != nil {
 		return damaged
@@ -267,4 +283,172 @@ func explainRule(w io.Writer, r *hunt.Rule, set map[string]float64) error {
 	}
 	_, err = fmt.Fprintf(w, "\nquery (parameters substituted):\n%s\n", q)
 	return err
+}
+
+// decodeFindings decodes what the findings at or above where carried, into files of dir: the queries of each
+// DNS finding's base domain (decode --domain), the carve side of each flow finding (decode --flow, capture
+// inputs only), the payloads of each ICMP finding's packets. It prints one line per finding on standard error
+// and writes dir/decoded.txt with the full reports.
+func decodeFindings(ctx context.Context, io *IO, e *query.Engine, o *HuntOptions, args []string, where string) error {
+	if err := os.MkdirAll(o.Output, 0o755); err != nil {
+		return fmt.Errorf("--decode: %w", err)
+	}
+	res, err := e.Query(ctx, `SELECT detector, actor, target, flow, flow_proto, carve_side FROM `+hunt.Table+` WHERE `+where+`
+		AND (detector LIKE 'dns%' OR detector LIKE 'icmp%' OR (flow IS NOT NULL AND carve_side IS NOT NULL))
+		ORDER BY score DESC, detector, actor, target LIMIT `+strconv.Itoa(maxDecoded))
+	if err != nil {
+		return err
+	}
+	type finding struct{ detector, actor, target, flow, proto, side string }
+	var fs []finding
+	for res.Next() {
+		v := res.Values()
+		s := func(i int) string {
+			if x, ok := v[i].(string); ok {
+				return x
+			}
+			return ""
+		}
+		fs = append(fs, finding{s(0), s(1), s(2), s(3), s(4), s(5)})
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	res.Close()
+	captures := true
+	for _, a := range args {
+		captures = captures && !strings.HasSuffix(strings.ToLower(a), ".parquet")
+	}
+	var report strings.Builder
+	for i, f := range fs {
+		var r *decode.Result
+		var err error
+		switch {
+		case strings.HasPrefix(f.detector, "dns"):
+			r, err = decodeDomain(ctx, e, f.target)
+		case strings.HasPrefix(f.detector, "icmp"):
+			r, err = decodeICMP(ctx, e, f.actor, f.target)
+		case f.flow != "" && captures:
+			var damaged error
+			r, damaged, err = decodeFlow(ctx, io, &DecodeOptions{Flow: f.flow, Proto: f.proto, Side: f.side, Quiet: true}, args)
+			_ = damaged // reported by the hunt run itself
+		default:
+			fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: the flow's bytes need capture inputs, not Parquet\n", f.detector, Sanitize(f.target))
+			continue
+		}
+		if err != nil {
+			fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: %v\n", f.detector, Sanitize(f.target), err)
+			continue
+		}
+		ext := r.Extension
+		if ext == "" {
+			ext = ".bin"
+		}
+		path := filepath.Join(o.Output, fmt.Sprintf("%02d-%s%s", i+1, f.detector, ext))
+		fmt.Fprintf(&report, "== %s: %s %s -> %s\n%s\n", filepath.Base(path), f.detector, f.actor, f.target, r.String())
+		if !r.Decoded {
+			fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: not decoded (%s)\n", f.detector, Sanitize(f.target), filepath.Join(o.Output, "decoded.txt"))
+			continue
+		}
+		if err := writeDecoded(path, r); err != nil {
+			return err
+		}
+		what := r.MIME
+		if len(r.Packets) > 0 {
+			what = fmt.Sprintf("%d packets", len(r.Packets))
+		} else if r.Encrypted {
+			what += ", encrypted"
+		}
+		fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: %s (%s)\n", f.detector, Sanitize(f.target), path, Sanitize(what))
+	}
+	p := filepath.Join(o.Output, "decoded.txt")
+	lines := strings.Split(report.String(), "\n")
+	for i := range lines {
+		lines[i] = Sanitize(lines[i])
+	}
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		return fmt.Errorf("--decode: %w", err)
+	}
+	return nil
+}
+
+// maxDecoded bounds the findings --decode decodes.
+const maxDecoded = 50
+
+// sqlQuote is s as a SQL string literal.
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// decodeDomain decodes the queries of the dns table under domain.
+func decodeDomain(ctx context.Context, e *query.Engine, domain string) (*decode.Result, error) {
+	res, err := e.Query(ctx, `SELECT epoch_ns(ts), coalesce(query_frame, 0), orig_h, resp_h, qtype, query FROM dns
+		WHERE lower(base_domain) = `+sqlQuote(strings.ToLower(domain))+` AND query IS NOT NULL ORDER BY query_frame, ts LIMIT `+strconv.Itoa(decode.MaxQueries))
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var qs []decode.Query
+	for res.Next() {
+		v := res.Values()
+		q := decode.Query{TS: toInt(v[0]), Frame: toInt(v[1]), QType: uint16(toInt(v[4]))}
+		q.Client, _ = v[2].(string)
+		q.Server, _ = v[3].(string)
+		q.Name, _ = v[5].(string)
+		qs = append(qs, q)
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	return decode.Decode(qs, decode.Options{Domain: domain})
+}
+
+// decodeICMP decodes the ICMP echo payloads src sent to dst, joined in frame order.
+func decodeICMP(ctx context.Context, e *query.Engine, src, dst string) (*decode.Result, error) {
+	res, err := e.Query(ctx, `SELECT payload_hex FROM packets WHERE proto IN (1, 58) AND icmp_type IN (0, 8, 128, 129)
+		AND src = `+sqlQuote(src)+` AND dst = `+sqlQuote(dst)+` AND payload > 0 ORDER BY frame LIMIT 1000000`)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var data []byte
+	for res.Next() {
+		h, _ := res.Values()[0].(string)
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			continue
+		}
+		if len(data)+len(b) > decode.MaxOutput {
+			break
+		}
+		data = append(data, b...)
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	r, err := decode.Stream(data, nil, 0)
+	if r != nil {
+		r.Tool = "icmp " + src + " -> " + dst
+	}
+	return r, err
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
 }
