@@ -14,6 +14,7 @@ type Stage struct {
 	idle   chan struct{}
 	done   chan struct{}
 	cur    []byte
+	buf    []byte // bytes written and not yet handed over (at most StageBuffer)
 	eof    bool
 	exited bool
 	closed bool
@@ -61,15 +62,42 @@ func (s *Stage) wait() {
 	}
 }
 
-// Write hands b to the decoder and returns when it has consumed all of it (or has stopped). It never fails: a
-// decoder that stopped ignores the rest.
+// StageBuffer is how many bytes a Stage gathers before it hands them to its decoder: each handover costs two
+// goroutine switches, so segments are handed over in runs.
+const StageBuffer = 32 << 10
+
+// Write gives b to the decoder: b is gathered with what came before, and handed over (Write then returns when
+// the decoder has consumed all of it) once StageBuffer bytes are waiting. It never fails: a decoder that
+// stopped ignores the rest.
 func (s *Stage) Write(b []byte) (int, error) {
 	if s.exited || s.closed || len(b) == 0 {
 		return len(b), nil
 	}
-	s.in <- b
-	s.wait()
+	if len(s.buf)+len(b) <= StageBuffer {
+		if s.buf == nil {
+			s.buf = make([]byte, 0, StageBuffer)
+		}
+		s.buf = append(s.buf, b...)
+		if len(s.buf) < StageBuffer {
+			return len(b), nil
+		}
+		b = nil
+	}
+	s.handOver()
+	if len(b) > 0 && !s.exited {
+		s.in <- b
+		s.wait()
+	}
 	return len(b), nil
+}
+
+// handOver gives the gathered bytes to the decoder.
+func (s *Stage) handOver() {
+	if len(s.buf) > 0 && !s.exited {
+		s.in <- s.buf
+		s.wait()
+	}
+	s.buf = s.buf[:0]
 }
 
 // Stopped reports whether the decoder's run function has returned.
@@ -80,6 +108,8 @@ func (s *Stage) Close() {
 	if s.closed {
 		return
 	}
+	s.handOver()
+	s.buf = nil
 	s.closed = true
 	if !s.exited {
 		s.in <- nil
