@@ -78,7 +78,7 @@ func runConn(t testing.TB, events []event, split bool) ([]Row, *memSink) {
 func TestChunked(t *testing.T) {
 	cases := []struct {
 		name, body, want string
-		note                   string
+		note             string
 	}{
 		{"plain", "4\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\n\r\n", "Wikipedia in\r\n\r\nchunks.", ""},
 		{"extensions", "4;name=value\r\nWiki\r\n5 ; x=\"y\"\r\npedia\r\ne\r\n in\r\n\r\nchunks.\r\n0;last\r\n\r\n", "Wikipedia in\r\n\r\nchunks.", ""},

@@ -26,8 +26,8 @@ const (
 	maxNotes              = 8
 	maxLead               = 16
 	maxStartLine          = 16 << 10 // a start line longer than this is not HTTP
-	maxProbes             = 4       // runs of bytes at a direction's start that may fail to start a message
-	keepHeader            = 8 << 10 // a header buffer larger than this is released after its message's headers
+	maxProbes             = 4        // runs of bytes at a direction's start that may fail to start a message
+	keepHeader            = 8 << 10  // a header buffer larger than this is released after its message's headers
 )
 
 // Header is one header field as sent: name and value with surrounding whitespace removed, obsolete line folds
