@@ -85,6 +85,11 @@ type LoadOptions struct {
 	Progress func(bytes, frames int64)
 	// Workers is the number of captures decoded at once; 0 means one per core.
 	Workers int
+	// Filter, if set, drops capture records before they are decoded (pipeline.Options.Filter: a capture filter);
+	// FilterKey names it (the filter expression) in what decides whether a database of the same inputs can be
+	// reused. A filter with Parquet inputs is an error.
+	Filter    func(*capture.Record) bool
+	FilterKey string
 }
 
 // LoadStats says what Load did.
@@ -138,9 +143,15 @@ func (e *Engine) Load(ctx context.Context, inputs []string, opts LoadOptions) (L
 			}
 		}
 	}
+	if opts.Filter != nil && len(parquets) > 0 {
+		return st, fmt.Errorf("a capture filter applies to captures, not to the Parquet input %q", parquets[0])
+	}
 	key, err := inputsKey(captures, parquets, defs)
 	if err != nil {
 		return st, err
+	}
+	if key != "" && opts.Filter != nil {
+		key += "\nfilter " + opts.FilterKey
 	}
 	if e.locked {
 		for _, p := range parquets {
@@ -220,7 +231,7 @@ func (e *Engine) loadCaptures(ctx context.Context, captures []string, defs []tab
 		return nil
 	}
 	summary := func(i int, s *capture.Summary) { sums[i] = s } // each input's own element: no lock needed
-	_, runErr := tables.Run(ctx, captures, outs, tables.Options{Pipeline: pipeline.Options{Workers: opts.Workers, Progress: opts.Progress, Summary: summary}})
+	_, runErr := tables.Run(ctx, captures, outs, tables.Options{Pipeline: pipeline.Options{Workers: opts.Workers, Progress: opts.Progress, Summary: summary, Filter: opts.Filter}})
 	var errs []error
 	for i, s := range stagers {
 		if err := s.Close(); err != nil {
