@@ -66,6 +66,10 @@ var corpus = []string{
 	"zeek__tunnels_Teredo.pcap",
 	"zeek__tunnels_vxlan-encapsulated-http.pcap",
 	"zeek__ssh_sshguess.pcap",
+	"zeek__dhcp_dhcp.pcap",
+	"zeek__dhcp_dhcp_flood.pcap",
+	"zeek__http_pipelined-requests.pcap",
+	"zeek__http_http-post-large.pcap",
 	"pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap",
 	"seed__find_the_image.pcap",
 }
@@ -212,6 +216,21 @@ func TestZeekBaselines(t *testing.T) {
 			[]string{"id.orig_h"}, []string{"ts", "uid"},
 		},
 		{
+			// The connection record Zeek prints for get.trace (Zeek's scripting documentation, "print c" with
+			// base/protocols/http loaded), as a conn.log line. duration: Zeek 0.211484, the flows table 0.211628;
+			// service was not yet set when the record was printed, tunnel_parents was an empty set.
+			"zeek__http_get.pcap", "conn", "Zeek documentation: connection record of get.trace", connFields,
+			"1362692526.869344\tCHhAvVGS1DHFjwGM9\t141.142.228.5\t59856\t192.150.187.43\t80\ttcp\t-\t0.211484\t136\t5007\tSF\t-\t-\t0\tShADadFf\t7\t512\t7\t5379\t(empty)",
+			[]string{"id.orig_p"}, []string{"uid", "service", "duration", "tunnel_parents"},
+		},
+		{
+			// The same record's http member (its fuid is random in every run).
+			"zeek__http_get.pcap", "http", "Zeek documentation: http record of get.trace",
+			"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\tuser_agent\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\tresp_filenames\tresp_mime_types",
+			"1362692526.939527\tCHhAvVGS1DHFjwGM9\t141.142.228.5\t59856\t192.150.187.43\t80\t1\tGET\tbro.org\t/download/CHANGES.bro-aux.txt\t-\t1.1\tWget/1.14 (darwin12.2.0)\t0\t4705\t200\tOK\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\tFakNcS1Jfe01uljb3\t-\ttext/plain",
+			[]string{"trans_depth"}, []string{"uid", "resp_fuids"},
+		},
+		{
 			// core.ipv6-frag/dns.log (an older Zeek without rtt; answers then held the first TXT string only).
 			"zeek__ipv6-fragmented-dns.pcap", "dns", "core.ipv6-frag/dns.log",
 			"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected",
@@ -289,6 +308,18 @@ func TestFieldLists(t *testing.T) {
 			"ts uid id.orig_h id.orig_p id.resp_h id.resp_p version cipher curve server_name resumed last_alert next_protocol established ssl_history cert_chain_fps client_cert_chain_fps sni_matches_cert",
 			"time string addr port addr port string string string string bool string string bool string vector[string] vector[string] bool",
 			"ja3 ja3s",
+		},
+		{ // http.log of Zeek 4 and later
+			"http",
+			"ts uid id.orig_h id.orig_p id.resp_h id.resp_p trans_depth method host uri referrer version user_agent origin request_body_len response_body_len status_code status_msg info_code info_msg tags username password proxied orig_fuids orig_filenames orig_mime_types resp_fuids resp_filenames resp_mime_types",
+			"time string addr port addr port count string string string string string string string count count count string count string set[enum] string string set[string] vector[string] vector[string] vector[string] vector[string] vector[string] vector[string]",
+			"",
+		},
+		{ // dhcp.log of Zeek 3 and later; client_software as policy/protocols/dhcp/software.zeek adds it
+			"dhcp",
+			"ts uids client_addr server_addr mac host_name client_fqdn domain requested_addr assigned_addr lease_time client_message server_message msg_types duration",
+			"time set[string] addr addr string string string string addr addr interval string string vector[string] interval",
+			"client_software",
 		},
 		{ // ssh.log of Zeek 4 and later; the hassh package's fields after it
 			"ssh",

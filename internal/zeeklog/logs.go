@@ -1,7 +1,9 @@
 package zeeklog
 
 import (
+	"github.com/pcapframe/pcapframe/analyzer/dhcp"
 	"github.com/pcapframe/pcapframe/analyzer/dns"
+	"github.com/pcapframe/pcapframe/analyzer/http"
 	"github.com/pcapframe/pcapframe/analyzer/ssh"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
 	"github.com/pcapframe/pcapframe/flow"
@@ -12,8 +14,10 @@ import (
 var logs = []Log{
 	register(conn),
 	register(dnsLog),
+	register(httpLog),
 	register(ssl),
 	register(sshLog),
+	register(dhcpLog),
 }
 
 // connID is Zeek's conn_id record as logged: the four fields id.orig_h, id.orig_p, id.resp_h, id.resp_p, read
@@ -195,4 +199,72 @@ var sshLog = &Def[ssh.Row]{
 			{Name: "hasshServerAlgorithms", Type: "string", Column: "hassh_server_algorithms", Doc: "As the hassh package logs it."},
 		},
 	),
+}
+
+// httpLog is http.log (scripts/base/protocols/http/main.zeek and entities.zeek) over the http table.
+var httpLog = &Def[http.Row]{
+	Path:  "http",
+	Table: http.Table,
+	Doc:   "One line per HTTP request/response pair, from the http table.",
+	Fields: fields(
+		[]Field[http.Row]{
+			{Name: "ts", Type: "time", Column: "ts"},
+			{Name: "uid", Type: "string", Column: "uid"},
+		},
+		connID[http.Row](),
+		[]Field[http.Row]{
+			{Name: "trans_depth", Type: "count", Column: "trans_depth"},
+			{Name: "method", Type: "string", Column: "method"},
+			{Name: "host", Type: "string", Column: "host"},
+			{Name: "uri", Type: "string", Column: "uri", Doc: "as sent (Zeek percent-decodes it)."},
+			{Name: "referrer", Type: "string", Column: "referrer"},
+			{Name: "version", Type: "string", Column: "version"},
+			{Name: "user_agent", Type: "string", Column: "user_agent"},
+			{Name: "origin", Type: "string", Column: "origin"},
+			{Name: "request_body_len", Type: "count", Column: "request_body_len", Zero: true},
+			{Name: "response_body_len", Type: "count", Column: "response_body_len", Zero: true},
+			{Name: "status_code", Type: "count", Column: "status_code"},
+			{Name: "status_msg", Type: "string", Column: "status_msg"},
+			{Name: "info_code", Type: "count", Column: "info_code"},
+			{Name: "info_msg", Type: "string", Column: "info_msg"},
+			{Name: "tags", Type: "set[enum]", Column: "tags", Doc: "always (empty): Zeek's tags (URI_SQLI, ...) are not computed."},
+			{Name: "username", Type: "string", Column: "username"},
+			{Name: "password", Type: "string", Column: "password", Doc: "logged, as Zeek does with HTTP::default_capture_password = T (sensitive)."},
+			{Name: "proxied", Type: "set[string]", Column: "proxied"},
+			{Name: "orig_fuids", Type: "vector[string]", Column: "orig_fuids"},
+			{Name: "orig_filenames", Type: "vector[string]", Column: "orig_filenames"},
+			{Name: "orig_mime_types", Type: "vector[string]", Column: "orig_mime_types"},
+			{Name: "resp_fuids", Type: "vector[string]", Column: "resp_fuids"},
+			{Name: "resp_filenames", Type: "vector[string]", Column: "resp_filenames"},
+			{Name: "resp_mime_types", Type: "vector[string]", Column: "resp_mime_types"},
+		},
+	),
+}
+
+// dhcpLog is dhcp.log (scripts/base/protocols/dhcp/main.zeek) over the DHCPv4 rows of the dhcp table (Zeek
+// logs no DHCPv6), plus client_software as policy/protocols/dhcp/software.zeek adds it.
+var dhcpLog = &Def[dhcp.Row]{
+	Path:  "dhcp",
+	Table: dhcp.Table,
+	Doc:   "One line per DHCPv4 or BOOTP transaction, from the dhcp table (its DHCPv6 rows are not logged, as Zeek logs no DHCPv6).",
+	Keep:  func(r *dhcp.Row) bool { return r.Version == 4 },
+	End:   func(r *dhcp.Row) int64 { return r.LastTS },
+	Fields: []Field[dhcp.Row]{
+		{Name: "ts", Type: "time", Column: "ts"},
+		{Name: "uids", Type: "set[string]", Column: "uids"},
+		{Name: "client_addr", Type: "addr", Column: "client_addr"},
+		{Name: "server_addr", Type: "addr", Column: "server_addr"},
+		{Name: "mac", Type: "string", Column: "mac"},
+		{Name: "host_name", Type: "string", Column: "host_name"},
+		{Name: "client_fqdn", Type: "string", Column: "client_fqdn"},
+		{Name: "domain", Type: "string", Column: "domain"},
+		{Name: "requested_addr", Type: "addr", Column: "requested_addr"},
+		{Name: "assigned_addr", Type: "addr", Column: "assigned_addr"},
+		{Name: "lease_time", Type: "interval", Column: "lease_time"},
+		{Name: "client_message", Type: "string", Column: "client_message"},
+		{Name: "server_message", Type: "string", Column: "server_message"},
+		{Name: "msg_types", Type: "vector[string]", Column: "msg_types"},
+		{Name: "duration", Type: "interval", Column: "duration"},
+		{Name: "client_software", Type: "string", Column: "vendor_class", Doc: "the vendor class (option 60), as policy/protocols/dhcp/software.zeek logs it."},
+	},
 }

@@ -194,7 +194,7 @@ func fits(t schema.Type, k kind, list bool) bool {
 	case schema.Bool:
 		return k == kBool
 	case schema.Int32, schema.Int64:
-		return k == kCount || k == kInt || k == kPort
+		return k == kCount || k == kInt || k == kPort || k == kInterval || k == kDouble // whole seconds as an interval
 	case schema.Timestamp:
 		return k == kTime
 	case schema.Float64:
@@ -231,6 +231,9 @@ func (f *field[R]) get(r *R, v *Value) bool {
 		v.Ints, ok = c.Ints(r)
 	case schema.Float64List:
 		v.Floats, ok = c.Floats(r)
+	}
+	if ok && (f.kind == kInterval || f.kind == kDouble) && !f.list && c.Type != schema.Float64 {
+		v.Float = float64(v.Int)
 	}
 	if !ok && f.Zero {
 		*v = Value{Bytes: v.Bytes[:0]}
