@@ -231,7 +231,8 @@
 
   function renderHeader() {
     var links = [['summary', 'Summary'], ['charts', 'Charts'], ['timeline', 'Over time'], ['graph', 'Who talks to whom'],
-      ['conversations', 'Conversations'], ['talkers', 'Top talkers and ports'], ['dns-tls', 'DNS and TLS'], ['previews', 'Payload'], ['stats', 'Statistics']];
+      ['conversations', 'Conversations'], ['talkers', 'Top talkers and ports'], ['dns-tls', 'DNS and TLS'], ['hunting', 'Hunting'], ['previews', 'Payload'], ['stats', 'Statistics']];
+    if (!D.hunting) links = links.filter(function (l) { return l[0] !== 'hunting'; });
     if (!hasProtocolSections()) links = links.filter(function (l) { return l[0] !== 'dns-tls'; });
     var nav = h('nav', { class: 'toc' }, links.map(function (l) {
       return h('a', { click: function () { var e = document.getElementById(l[0]); if (e) e.scrollIntoView(); } }, l[1]);
@@ -768,6 +769,37 @@
     app.appendChild(sec);
   }
 
+  // ---- hunting: the findings of pcapframe hunt ----------------------------------------------------------------
+  function renderHunting() {
+    var hu = D.hunting;
+    if (!hu) return;
+    var sec = block('hunting', 'Hunting (as pcapframe hunt)');
+    var fs = hu.findings || [];
+    var intro = fmtCount(hu.total || 0) + ' finding(s) at or above severity low' + (fs.length < (hu.total || 0) ? ', the first ' + fs.length + ' listed' : '') +
+      ', highest score first; ' + (hu.ran || []).length + ' detectors ran.';
+    sec.appendChild(h('p', { class: 'count' }, intro));
+    if (!fs.length) sec.appendChild(h('p', { class: 'empty' }, 'Nothing found at or above severity low.'));
+    else {
+      var t = h('table', { id: 'findings' });
+      t.appendChild(h('thead', {}, h('tr', {}, ['severity', 'score', 'detector', 'actor', 'target', 'first', 'summary'].map(function (c) {
+        return h('th', { class: c === 'score' ? 'num' : '' }, c);
+      }))));
+      var body = h('tbody');
+      fs.forEach(function (f) {
+        body.appendChild(h('tr', { class: 'sev-' + String(f.severity).replace(/[^a-z]/g, '') },
+          h('td', {}, String(f.severity)), h('td', { class: 'num' }, String(Number(Number(f.score).toFixed(3)))),
+          h('td', {}, String(f.detector)), h('td', {}, String(f.actor)), h('td', {}, String(f.target)),
+          h('td', {}, String(f.first || '')),
+          h('td', {}, String(f.summary), (f.commands || []).length ? h('details', { class: 'stat' }, h('summary', {}, 'dig in'),
+            h('pre', { class: 'sql' }, (f.commands || []).join('\n'))) : null)));
+      });
+      t.appendChild(body);
+      sec.appendChild(h('div', { class: 'tablewrap' }, t));
+    }
+    if ((hu.skipped || []).length) sec.appendChild(h('p', { class: 'count' }, 'Skipped: ' + hu.skipped.join('; ')));
+    app.appendChild(sec);
+  }
+
   // ---- payload previews --------------------------------------------------------------------------------------
   function bytesOf(b64) {
     var bin = atob(b64 || ''), out = new Uint8Array(bin.length);
@@ -846,6 +878,7 @@
     renderTableBlock();
     renderTalkers();
     renderProtocols();
+    renderHunting();
     renderPreviews();
     renderStats();
     renderCharts();
