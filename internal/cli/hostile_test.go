@@ -18,6 +18,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/internal/textsafe"
 	"github.com/pcapframe/pcapframe/stream"
 )
@@ -284,7 +285,7 @@ func TestHostileTextEscaped(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `\u009b`) || !strings.Contains(out, `\u202e`) {
 		t.Fatalf("info --json: exit %d %s\n%s", code, errOut, out)
 	}
-	var info []InfoJSON
+	var info []capture.Info
 	if err := json.Unmarshal([]byte(out), &info); err != nil || len(info) != 1 || len(info[0].Interfaces) != 1 || info[0].Interfaces[0].Name != "eth"+hostileText {
 		t.Errorf("info --json does not decode to the interface name: %v %+v", err, info)
 	}

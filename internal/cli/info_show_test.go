@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pcapframe/pcapframe/capture"
 )
 
 // info agrees with capinfos (Wireshark's capture summariser) on packets, sizes, times, duration and rates.
@@ -34,7 +36,7 @@ func TestInfoMatchesCapinfos(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			var got []InfoJSON
+			var got []capture.Info
 			if err := json.Unmarshal([]byte(stdout), &got); err != nil || len(got) != 1 {
 				t.Fatalf("bad JSON %v: %s", err, stdout)
 			}
@@ -77,7 +79,7 @@ func deref(p *float64) float64 {
 func epochText(s string) string {
 	sec, frac, _ := strings.Cut(s, ".")
 	n, _ := strconv.ParseInt(sec, 10, 64)
-	return strings.TrimSuffix(fmtTime(n*1e9), "000000000Z")[:20] + frac
+	return strings.TrimSuffix(capture.FormatTime(n*1e9), "000000000Z")[:20] + frac
 }
 
 // show dissects the frame layer by layer and agrees with tshark's view of it (read from tshark beforehand:

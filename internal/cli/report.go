@@ -88,9 +88,9 @@ func runReport(ctx context.Context, io *IO, o *ReportOptions, args []string) err
 		return err
 	}
 	defer e.Close()
-	var info []InfoJSON
+	var info []capture.Info
 	for _, s := range st.Summaries {
-		info = append(info, infoOf(s))
+		info = append(info, s.Info())
 	}
 	if st.Reused && !contains(args, "-") {
 		info = reportInfo(args)
@@ -134,8 +134,8 @@ func runReport(ctx context.Context, io *IO, o *ReportOptions, args []string) err
 
 // reportInfo summarises the capture files among the inputs (Parquet files have no capture summary); nil when
 // there are none.
-func reportInfo(args []string) []InfoJSON {
-	var out []InfoJSON
+func reportInfo(args []string) []capture.Info {
+	var out []capture.Info
 	for _, a := range args {
 		paths, err := capture.Expand([]string{a})
 		if err != nil {
@@ -149,7 +149,7 @@ func reportInfo(args []string) []InfoJSON {
 			if err != nil || s == nil {
 				continue
 			}
-			out = append(out, infoOf(s))
+			out = append(out, s.Info())
 		}
 	}
 	return out

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/internal/chart/agg"
 	"github.com/pcapframe/pcapframe/internal/query"
 	"github.com/pcapframe/pcapframe/internal/textsafe"
@@ -28,7 +29,7 @@ type Options struct {
 	Inputs []string
 	// Info is the capture summary of each capture input (the objects of `pcapframe info --json`); nil when there
 	// is none (Parquet inputs).
-	Info any
+	Info []capture.Info
 	// Top is the number of bars of each bar chart before "other"; 0 means 10.
 	Top int
 	// MaxConversations caps the rows of the conversations table; 0 means 1000.
@@ -67,7 +68,7 @@ func (o *Options) defaults() {
 type Data struct {
 	Title         string                `json:"title"`
 	Inputs        []string              `json:"inputs"`
-	Info          any                   `json:"info"`
+	Info          []capture.Info        `json:"info"`
 	Stats         json.RawMessage       `json:"stats"`
 	Charts        []Chart               `json:"charts"`
 	Timeline      *Timeline             `json:"timeline"`

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/html"
 
 	"github.com/pcapframe/pcapframe/capture"
@@ -97,7 +96,7 @@ func hostileCopy(t testing.TB) string {
 func buildReport(t testing.TB, paths ...string) (*Data, []byte) {
 	t.Helper()
 	e := openEngine(t, paths...)
-	var info []map[string]any
+	var info []capture.Info
 	names := make([]string, len(paths))
 	for i, p := range paths {
 		names[i] = filepath.Base(p)
@@ -105,12 +104,7 @@ func buildReport(t testing.TB, paths ...string) (*Data, []byte) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// link_types as `pcapframe info --json` writes them, named here by gopacket (not by pcapframe).
-		var lts []map[string]any
-		for _, lt := range s.LinkTypes {
-			lts = append(lts, map[string]any{"number": lt, "name": layers.LinkType(lt).String()})
-		}
-		info = append(info, map[string]any{"file": s.Source, "packets": s.Packets, "link_types": lts, "interfaces": s.Interfaces})
+		info = append(info, s.Info())
 	}
 	d, err := Collect(context.Background(), e, Options{Inputs: names, Info: info})
 	if err != nil {
@@ -398,7 +392,7 @@ func FuzzMarshalData(f *testing.F) {
 	}
 	f.Add("\xff\xfe</script\x00>")
 	f.Fuzz(func(t *testing.T, s string) {
-		d := &Data{Title: s, Inputs: []string{s}, Notes: []string{s}, Stats: json.RawMessage(`{}`), Info: map[string]string{s: s},
+		d := &Data{Title: s, Inputs: []string{s}, Notes: []string{s}, Stats: json.RawMessage(`{}`), Info: []capture.Info{{File: s, Format: s, LinkTypes: []capture.LinkTypeInfo{{Name: s}}, Interfaces: []capture.InterfaceInfo{{Name: s, Description: s}}, Error: s}},
 			Conversations: Conversations{Columns: []string{"a"}, Rows: [][]any{{s}}}, Charts: []Chart{}, Previews: []Preview{}}
 		var buf bytes.Buffer
 		if err := Write(&buf, d); err != nil {
