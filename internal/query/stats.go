@@ -80,12 +80,20 @@ var Sections = []Section{
 		Needs: []string{"version", "established"}, Bar: "handshakes"},
 	{Name: "tls_ja4", Title: "TLS: top client fingerprints (JA4)", SQL: sqlTLSJA4, Table: "tls",
 		Needs: []string{"ja4", "orig_h", "server_name"}, Bar: "handshakes"},
+	{Name: "http_hosts", Title: "HTTP: top hosts (Host header)", SQL: sqlHTTPHosts, Table: "http",
+		Needs: []string{"host", "method", "orig_h", "resp_h", "response_body_len"}, Bar: "requests"},
+	{Name: "http_user_agents", Title: "HTTP: top user agents", SQL: sqlHTTPUserAgents, Table: "http",
+		Needs: []string{"user_agent", "method", "orig_h", "host"}, Bar: "requests"},
+	{Name: "http_status", Title: "HTTP: status codes", SQL: sqlHTTPStatus, Table: "http",
+		Needs: []string{"status_code", "status_msg"}, Bar: "responses"},
+	{Name: "http_methods", Title: "HTTP: request methods", SQL: sqlHTTPMethods, Table: "http", Needs: []string{"method"}, Bar: "requests"},
 }
 
 // emptyTable says what a protocol table without rows means, for a section over it that --only names.
 var emptyTable = map[string]string{
 	"dns": "no DNS transactions in the inputs",
 	"tls": "no TLS handshakes in the inputs",
+	"http": "no HTTP transactions in the inputs",
 }
 
 // SectionNames returns the names of the sections.
