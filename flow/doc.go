@@ -8,9 +8,32 @@
 // flow ends. A flow is keyed by the outermost IP header's two addresses, the protocol and, for TCP and UDP, the
 // ports; for ICMP the ports are the type and its counterpart type (echo request and reply are one flow) or the
 // code, as in Community ID. The key is a fixed 38-byte array, so looking up a flow allocates nothing: a packet of
-// a flow already tracked costs no allocation (TestTrackerNoAllocs). Frames without an IP header and non-first IP
-// fragments (which carry no transport header) belong to no flow; like Wireshark with reassembly off, a
-// fragmented datagram's first fragment counts in its flow.
+// a flow already tracked costs no allocation (TestTrackerNoAllocs). Frames without an IP header belong to no
+// flow.
+//
+// # Tunnels and fragments
+//
+// Tracker.AddFrame, which the tables and Follow use, counts a frame as Wireshark and Zeek see it (Unwrapper):
+//
+//   - Tunnels to any depth (8 by default, Options.MaxTunnelDepth, at most 16; Stats.Unwrap.TooDeep counts frames
+//     cut there): GRE (with Cisco MetaData), ERSPAN I, II and III, VXLAN (UDP 4789), Geneve (6081), GTP-U (2152),
+//     IP in IP (4in4, 6in4, 4in6, 6in6), Teredo (3544, when an IPv6 header follows), MPLS (with or without a
+//     pseudowire control word) and PPP in GRE. The tunnel's own packet counts in its flow (UDP 4789, IP protocol
+//     47, ...) and the packet inside it in a flow of its own, whose tunnel_parents lists the uids of the flows
+//     around it, outermost first, as Zeek's conn.log does (every parent seen over the flow's life, at most 8).
+//     Zeek stops at 2 tunnels by default (Tunnel::max_depth); tshark has no limit.
+//   - IP fragments (IPv4 and IPv6, at any depth) are reassembled (package ipdefrag: bounded memory, 60 s of packet
+//     time, overlaps resolved as Wireshark does) and the datagram counts once, at the fragment that completes it,
+//     with that frame's number, time and length, as in Wireshark's Conversations with reassembly on. A fragment
+//     counts in no flow, and the fragments of a datagram that never completes count nowhere (as in Wireshark and
+//     Zeek).
+//
+// TestTunnelsMatchTshark and TestStreamsMatchTshark check the innermost header of every frame and the frames
+// and frame bytes of every TCP and UDP stream against tshark on 18 tunnel and fragment captures.
+//
+// Tracker.Add counts a packet by its outermost header only: non-first IP fragments (which carry no transport
+// header) belong to no flow and, like Wireshark with reassembly off, a fragmented datagram's first fragment
+// counts in its flow.
 //
 // The originator is the side that sent the first SYN, or the first packet when no SYN was seen; a capture that
 // starts with the SYN-ACK makes the SYN-ACK's receiver the originator and records '^' in the history.
@@ -52,10 +75,11 @@
 // that. TestConversationsMatchTshark checks frames, frame bytes and stream numbers against tshark on corpus
 // captures.
 //
-// Known differences: tunnels are followed by their outermost header only (a VXLAN flow is UDP port 4789; tshark
-// also numbers the inner TCP streams, which shifts its tcp.stream numbers in captures that mix tunnelled and
-// plain TCP); once more than Options.MaxRecent conversations have ended, one that comes back may get a new stream
-// index.
+// Known differences: TestConversationsMatchTshark runs Tracker.Add against tshark with reassembly off and
+// outermost headers only; with AddFrame the inner streams are numbered as tshark numbers them. An ICMP error
+// that quotes a UDP or TCP header counts in the ICMP flow (as in Zeek); tshark also counts it in the quoted
+// conversation. Once more than Options.MaxRecent conversations have ended, one that comes back may get a new
+// stream index.
 //
 // # Endpoints
 //

@@ -143,15 +143,16 @@ func (t *Tracker) AddFrame(p *packet.Packet, fn func(q *packet.Packet, f *Flow, 
 func (e *entry) addParents(uids [][uidLen]byte, ns []uint8) {
 	for i := range uids {
 		id := uids[i][:ns[i]]
-		known := false
-		for _, s := range e.TunnelParents {
+		known := string(id) == string(e.uid[:e.uidN]) // the same flow at two depths of one frame (hostile)
+		for _, s := range e.TunnelParents() {
 			if s == string(id) {
 				known = true
 				break
 			}
 		}
-		if !known && len(e.TunnelParents) < maxParents {
-			e.TunnelParents = append(e.TunnelParents, string(id))
+		if !known && int(e.parentsN) < maxParents {
+			e.parents[e.parentsN] = string(id)
+			e.parentsN++
 		}
 	}
 }
