@@ -44,7 +44,8 @@ func newConn(f *analyzer.Flow, isQUIC bool) *conn {
 }
 
 // Stream returns the handler of a TCP connection: every connection is looked at, TLS being recognised by its
-// first bytes whatever the port (STARTTLS, which starts in clear text, is not followed).
+// first bytes whatever the port (STARTTLS, which starts in clear text, is followed). The handler is an
+// analyzer.StreamDone: it is done once the connection is known not to be TLS or its handshake is established.
 func (a *Analyzer) Stream(f *analyzer.Flow) analyzer.StreamHandler {
 	c := newConn(f, false)
 	a.conns[c.uid] = c
@@ -52,6 +53,13 @@ func (a *Analyzer) Stream(f *analyzer.Flow) analyzer.StreamHandler {
 }
 
 type handler struct{ c *conn }
+
+var _ analyzer.StreamDone = (*handler)(nil)
+
+// Done tells the driver that the connection's bytes no longer matter, so that it stops reassembling it: the
+// connection is not TLS (its client spoke clear text that cannot lead to STARTTLS, or clear text for too long), or
+// the handshake is established, after which every record is encrypted and nothing of the row can change.
+func (h *handler) Done() bool { return h.c.dead || h.c.established }
 
 func dirOf(fromOrig bool) int {
 	if fromOrig {

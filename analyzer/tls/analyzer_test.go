@@ -441,3 +441,43 @@ func TestSelfSigned(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlerDone checks when a connection's handler says it is done (analyzer.StreamDone): at once for clear text
+// that never turns to TLS on the same connection, never for clear text that may lead to STARTTLS.
+func TestHandlerDone(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fromOrig bool
+		data     string
+		done     bool
+	}{
+		{"http get", true, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", true},
+		{"http post", true, "POST /x HTTP/1.1\r\n", true},
+		{"http connect (tls may follow)", true, "CONNECT a:443 HTTP/1.1\r\n\r\n", false},
+		{"ssh client", true, "SSH-2.0-OpenSSH_9.6\r\n", true},
+		{"ssh server banner first", false, "SSH-2.0-OpenSSH_9.6\r\n", true},
+		{"smtp client", true, "EHLO mail.example\r\n", false},
+		{"smtp server banner", false, "220 mail.example ESMTP\r\n", false},
+		{"imap", true, "a001 CAPABILITY\r\n", false},
+		{"postgres sslrequest", true, "\x00\x00\x00\x08\x04\xd2\x16\x2f", false},
+		{"tls client hello start", true, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := New(func(*Row) error { return nil })
+			h := a.Stream(&analyzer.Flow{UID: "C1", Proto: 6})
+			d, ok := h.(analyzer.StreamDone)
+			if !ok {
+				t.Fatal("the handler is no analyzer.StreamDone")
+			}
+			if d.Done() {
+				t.Fatal("done before any data")
+			}
+			if err := h.Data(tc.fromOrig, []byte(tc.data), 1, 0); err != nil {
+				t.Fatal(err)
+			}
+			if d.Done() != tc.done {
+				t.Errorf("Done() = %v, want %v", d.Done(), tc.done)
+			}
+		})
+	}
+}

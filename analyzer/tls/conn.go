@@ -352,7 +352,15 @@ func (c *conn) header(dir int) bool {
 	l := int(binary.BigEndian.Uint16(h[3:5]))
 	if !plausible(h[0], h[1], h[2], l) {
 		if first && dir == client {
+			if neverTLS(h[:]) {
+				c.dead = true
+				return false
+			}
 			c.clear = 1 // the client does not start with TLS: clear text, perhaps STARTTLS later
+			return false
+		}
+		if first && dir == server && c.rec[client].records == 0 && string(h[:4]) == "SSH-" {
+			c.dead = true // an SSH server's banner: the connection never turns to TLS
 			return false
 		}
 		rs.lost = true
@@ -366,6 +374,21 @@ func (c *conn) header(dir int) bool {
 	rs.typ, rs.rem, rs.recLen, rs.alertN = h[0], l, l, 0
 	c.recordStart(dir)
 	return true
+}
+
+// neverTLS reports whether the first 5 bytes a client sends start a protocol that never turns to TLS on the same
+// connection: an HTTP request other than CONNECT (whose tunnel often carries TLS next), or an SSH banner.
+// Clear text of other protocols may be followed by STARTTLS (SMTP, IMAP, POP3, FTP, XMPP, LDAP, PostgreSQL, ...).
+func neverTLS(h []byte) bool {
+	switch string(h[:4]) {
+	case "GET ", "PUT ", "SSH-":
+		return true
+	}
+	switch string(h[:5]) {
+	case "POST ", "HEAD ", "DELET", "OPTIO", "PATCH", "TRACE":
+		return true
+	}
+	return false
 }
 
 // encrypted13 reports whether the server chose TLS 1.3: after its ServerHello nothing is readable, so losing

@@ -13,6 +13,12 @@
 // A gap in the capture stops the parsing of that direction unless it falls inside an encrypted record, whose
 // length is known.
 //
+// The handler of a connection is an analyzer.StreamDone, so that the driver stops reassembling a connection once
+// nothing in it can change the row: when its handshake is established, or when it is not TLS. A client that starts
+// with an HTTP request (any method but CONNECT, whose tunnel often carries TLS) or an SSH banner, or a server that
+// starts with an SSH banner, is not TLS; other clear text is followed for up to 64 client segments, as it may turn
+// to TLS (STARTTLS in SMTP, IMAP, POP3, FTP, XMPP; PostgreSQL's SSLRequest).
+//
 // # QUIC
 //
 // UDP datagrams whose first packet is a long-header Initial packet of a supported version (1, 2, drafts 29-32)

@@ -72,3 +72,39 @@ func TestThroughTables(t *testing.T) {
 		})
 	}
 }
+
+// TestDoneStreams checks that the pass stops reassembling the connections the tls analyzer is done with
+// (analyzer.StreamDone): all 25 TCP connections of the ESPN capture start with an HTTP GET (tshark: the first
+// payload of each of its 25 tcp.stream conversations is "GET /"), so none is followed past its first request; the
+// one handshake of tls1.2.pcap is established, and the connection is dropped then; of the 6 SMTP connections of
+// smtp.pcap, the one that turns to TLS (STARTTLS) is followed until its handshake is established, the others to
+// their end (clear text that might still turn to TLS). TestThroughTables shows the
+// rows do not change.
+func TestDoneStreams(t *testing.T) {
+	def := tables.Lookup("tls")
+	for _, tc := range []struct {
+		name          string
+		streams, done int64
+		rows          int
+	}{
+		{"chrissanders__http_espn.pcapng", 25, 25, 0},
+		{"zeek__tls_tls1.2.pcap", 1, 1, 1},
+		{"zeek__smtp.pcap", 6, 1, 1}, // tshark: 6 TCP conversations; the 5 without STARTTLS stay clear text to their end
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c collector
+			st, err := tables.Run(context.Background(), []string{filepath.Join(tls.PcapDir, tc.name)}, []tables.Output{{Def: def, Writer: &c}}, tables.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Streams != tc.streams || st.DoneStreams != tc.done || len(c.rows) != tc.rows {
+				t.Errorf("streams %d, done early %d, rows %d; want %d, %d, %d", st.Streams, st.DoneStreams, len(c.rows), tc.streams, tc.done, tc.rows)
+			}
+			for i := range c.rows {
+				if !c.rows[i].Established {
+					t.Errorf("row %s not established", summary(&c.rows[i]))
+				}
+			}
+		})
+	}
+}
