@@ -42,6 +42,7 @@ var Table = &schema.Table[Packet]{
 		integer("id", schema.Int64, "IPv4 identification, or the IPv6 fragment header's identification.", hasAny(HasIP4|HasIP6Frag), func(p *Packet) int64 { return int64(p.ID) }),
 		str("ip_flags", "IP flags in Scapy's notation: DF, MF, evil joined by + (e.g. MF+DF); empty when none.", hasAny(HasIP4|HasIP6Frag), func(p *Packet, b []byte) []byte { return appendIPFlags(b, p.IPFlags) }),
 		integer("frag", schema.Int32, "Fragment offset in 8-byte units (IPv4, or the IPv6 fragment header).", hasAny(HasIP4|HasIP6Frag), func(p *Packet) int64 { return int64(p.Frag) }),
+		{Name: "reassembled_in", Type: schema.Int64, Default: true, Doc: "Frame number of the fragment that completed the IP datagram this frame is a fragment of (outermost IP header; Wireshark's ip.reassembled_in and ipv6.reassembled.in, which tshark leaves empty on that last frame, where this column names the frame itself); null for a frame that is no fragment, whose datagram never completed (a fragment missing, or dropped by the reassembly's bounds: 4,096 datagrams and 16 MiB in progress, 1,024 fragments each, 60 s of packet time, 65,535 bytes), or that was handed on in an earlier batch of 2,048 frames than the fragment that completed it (the table is written as it is read). The flows, follow and the protocol tables see the reassembled datagram at that frame.", Int: func(p *Packet) (int64, bool) { return p.ReassembledIn, p.ReassembledIn != 0 }},
 		integer("ttl", schema.Int32, "IPv4 time to live or IPv6 hop limit.", isIP, func(p *Packet) int64 { return int64(p.TTL) }),
 		integer("proto", schema.Int32, "Transport protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 47 GRE, ...); for IPv6, after the extension headers.", isIP, func(p *Packet) int64 { return int64(p.Proto) }),
 		integer("ip_chksum", schema.Int32, "IPv4 header checksum as captured.", has(HasIP4), func(p *Packet) int64 { return int64(p.IPChecksum) }),
@@ -113,7 +114,7 @@ var Table = &schema.Table[Packet]{
 		str("arp_pdst", "ARP target protocol address.", pred(func(p *Packet) bool { return p.Has(HasARP) && p.ARPTPA.IsValid() }), func(p *Packet, b []byte) []byte { return p.ARPTPA.AppendTo(b) }),
 
 		// Tunnels.
-		str("tunnel", "Tunnel carried by the outermost IP header: ipip, gre, vxlan or gtp; null when none.", has(HasTunnel), func(p *Packet, b []byte) []byte { return append(b, p.TunnelName()...) }),
+		str("tunnel", "Tunnel carried by the outermost IP header: ipip, gre, vxlan, gtp, geneve or teredo; null when none. The traffic inside tunnels, to 8 tunnels deep, gets flows of its own (flows.tunnel_parents).", has(HasTunnel), func(p *Packet, b []byte) []byte { return append(b, p.TunnelName()...) }),
 		integer("vxlan_vni", schema.Int32, "VXLAN network identifier.", pred(func(p *Packet) bool { return p.Tunnel == TunnelVXLAN }), func(p *Packet) int64 { return int64(p.VNI) }),
 		str("inner_src", "Source address of the first IP header inside the tunnel.", has(HasInnerIP), func(p *Packet, b []byte) []byte { return p.InnerSrc.AppendTo(b) }),
 		str("inner_dst", "Destination address of the first IP header inside the tunnel.", has(HasInnerIP), func(p *Packet, b []byte) []byte { return p.InnerDst.AppendTo(b) }),

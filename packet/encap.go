@@ -82,8 +82,8 @@ type FragmentTies struct {
 // NewFragmentTies returns a FragmentTies for one input.
 func NewFragmentTies() *FragmentTies { return &FragmentTies{d: ipdefrag.New(ipdefrag.Options{})} }
 
-// Tie takes the last packet of window (window[len(window)-1]), the frames of the current batch in order with
-// no frame missing, and sets ReassembledIn on the fragments of window its datagram holds when it completes.
+// Tie takes the last packet of window (window[len(window)-1]), the frames of the current batch in frame order,
+// and sets ReassembledIn on the fragments of window its datagram holds when it completes.
 func (t *FragmentTies) Tie(window []Packet) {
 	if len(window) == 0 {
 		return
@@ -97,10 +97,15 @@ func (t *FragmentTies) Tie(window []Packet) {
 	if st != ipdefrag.Complete {
 		return
 	}
-	for _, f := range t.d.Frames() {
-		i := len(window) - 1 - int(p.Frame-f)
-		if i >= 0 && i < len(window) && window[i].Frame == f {
-			window[i].ReassembledIn = p.Frame
+	// Both in frame order: one walk back over the window.
+	frames := t.d.Frames()
+	j := len(window) - 1
+	for k := len(frames) - 1; k >= 0 && j >= 0; k-- {
+		for j >= 0 && window[j].Frame > frames[k] {
+			j--
+		}
+		if j >= 0 && window[j].Frame == frames[k] {
+			window[j].ReassembledIn = p.Frame
 		}
 	}
 }

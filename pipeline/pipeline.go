@@ -211,6 +211,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 	var lastOff int64
 	// The analyses across frames (TCP sequence analysis, duplicate frames) run here, in frame order, per input.
 	an := tcpanalysis.NewAnalyzer(tcpanalysis.Options{})
+	ties := packet.NewFragmentTies() // packets.reassembled_in, within the batch
 	send := func() bool {
 		an.Dups.Forget() // the batch's bytes are the consumer's now
 		if progress != nil {
@@ -258,6 +259,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 		p := &b.Packets[len(b.Packets)-1]
 		dec.Decode(p, Meta(rec), b.arena[start:len(b.arena):len(b.arena)])
 		an.Packet(p)
+		ties.Tie(b.Packets)
 		if len(b.Packets) == cap(b.Packets) || len(b.arena) >= BatchBytes {
 			if !send() {
 				return ctx.Err()
