@@ -81,16 +81,20 @@ type Flow struct {
 	State                        ConnState
 	Reason                       EndReason // why the flow was emitted (not a column)
 	FirstFrame, LastFrame        int64     // frame numbers of the first and last packets (not columns)
-	// TunnelParents holds the uids of the flows whose tunnels carried this one, outermost first, as Zeek's
-	// tunnel_parents (at most 8); empty for traffic that was not tunnelled. Only Tracker.AddFrame fills it.
-	TunnelParents []string
 
 	uid      [uidLen]byte
 	uidN     uint8
 	history  [maxHistory]byte
 	historyN uint8
 	cid      [CommunityIDLen]byte
+	parents  [maxParents]string // see TunnelParents
+	parentsN uint8
 }
+
+// TunnelParents returns the uids of the flows whose tunnels carried this one, outermost first, as Zeek's
+// tunnel_parents (at most 8); none for traffic that was not tunnelled. Only Tracker.AddFrame records them. The
+// slice refers to f: do not modify it.
+func (f *Flow) TunnelParents() []string { return f.parents[:f.parentsN] }
 
 // UID returns the flow's unique identifier: "C" and base62 digits, as Zeek writes uids. It is derived from the
 // flow's first packet (time, frame number and addresses), so the same capture always gives the same uids.

@@ -35,7 +35,7 @@ var Table = &schema.Table[Flow]{
 		intCol("orig_wire_bytes", schema.Int64, "Frame bytes sent by the originator, as Wireshark's Conversations window counts them.", func(f *Flow) int64 { return f.OrigWireBytes }),
 		intCol("resp_wire_bytes", schema.Int64, "Frame bytes sent by the responder.", func(f *Flow) int64 { return f.RespWireBytes }),
 		{Name: "tunnel_parents", Type: schema.StringList, Default: true, Doc: "Uids of the flows whose tunnels carried this conversation (GRE, ERSPAN, VXLAN, Geneve, GTP-U, IP in IP, Teredo; up to 8 tunnels deep), outermost first, as Zeek's tunnel_parents; null for traffic that was not tunnelled. The tunnel's own flow (UDP 4789 for VXLAN, IP protocol 47 for GRE, ...) is a row too.",
-			Strings: func(f *Flow) ([]string, bool) { return f.TunnelParents, len(f.TunnelParents) > 0 }},
+			Strings: func(f *Flow) ([]string, bool) { return f.TunnelParents(), f.parentsN > 0 }},
 		intCol("end_ts", schema.Timestamp, "Time of the conversation's last packet (UTC, nanoseconds).", func(f *Flow) int64 { return f.EndTS }),
 	},
 }
