@@ -9,6 +9,7 @@ import (
 	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/analyzer/dhcp"
 	"github.com/pcapframe/pcapframe/analyzer/dns"
+	"github.com/pcapframe/pcapframe/analyzer/files"
 	"github.com/pcapframe/pcapframe/analyzer/http"
 	"github.com/pcapframe/pcapframe/analyzer/ssh"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
@@ -30,6 +31,7 @@ var list = []*Def{
 	Analyzer(ssh.Table, ssh.New),
 	Analyzer(dhcp.Table, dhcp.New),
 	Analyzer(http.Table, http.New),
+	Analyzer(files.Table, files.New),
 }
 
 // The tables every run can build.

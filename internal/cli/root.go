@@ -68,6 +68,7 @@ func commandList(io *IO) []*cobra.Command {
 		NewCmdConvert(io),
 		NewCmdDecode(io),
 		NewCmdEndpoints(io),
+		NewCmdExtract(io),
 		NewCmdFlows(io),
 		NewCmdFollow(io),
 		NewCmdHunt(io),
