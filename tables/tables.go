@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/analyzer/credentials"
 	"github.com/pcapframe/pcapframe/analyzer/dhcp"
 	"github.com/pcapframe/pcapframe/analyzer/dns"
 	"github.com/pcapframe/pcapframe/analyzer/files"
@@ -30,6 +31,7 @@ var list = []*Def{
 	Analyzer(tls.Table, tls.New),
 	Analyzer(ssh.Table, ssh.New),
 	Analyzer(dhcp.Table, dhcp.New),
+	Analyzer(credentials.Table, credentials.New),
 	Analyzer(http.Table, http.New),
 	Analyzer(files.Table, files.New),
 }
