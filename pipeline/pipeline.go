@@ -7,6 +7,8 @@
 // whatever is asked: by the number of inputs, by twice GOMAXPROCS (decoding is CPU-bound; a few more readers than
 // cores only hide I/O waits), and by memory (see MaxWorkers). Batches reach the consumer in
 // input order and, within an input, in frame order, so the result does not depend on the number of workers.
+// The analyses across frames (package tcpanalysis: Wireshark's TCP analysis flags, duplicate frames) run on each
+// input's reading goroutine right after decoding, in frame order, with the state of one input.
 //
 // # Memory
 //
@@ -284,8 +286,8 @@ func MaxWorkers() int {
 
 // workerBytes is what one worker may hold at once: its queued batches, the one it fills and the one the
 // consumer holds, and the capture reader's buffers (about 1 MiB each for the raw and the decompressed stream, and
-// the decompressor's window).
-const workerBytes = (inflight+2)*(BatchBytes+64<<10+BatchPackets*int64(unsafe.Sizeof(packet.Packet{}))) + 3<<20
+// the decompressor's window), and the state of the analysis across frames (tcpanalysis.StateBytes at most).
+const workerBytes = (inflight+2)*(BatchBytes+64<<10+BatchPackets*int64(unsafe.Sizeof(packet.Packet{}))) + 3<<20 + tcpanalysis.StateBytes
 
 // totalMemory returns the machine's memory in bytes (or the memory limit of its cgroup, version 2, if lower), or
 // 0 if unknown.

@@ -22,8 +22,8 @@
 // reassembly off, analyses none) — TCP inside a tunnel and inside ICMP errors is not analysed, so its frames
 // get null analysis columns.
 //
-// Memory: per conversation a fixed-size state (about 200 bytes with its map entry), at most
-// Options.MaxConversations (DefaultMaxConversations, 65,536) per input; beyond that the least recently active
+// Memory: per conversation a fixed-size state (about 550 bytes with its map entry and the map's slack), at most
+// Options.MaxConversations (DefaultMaxConversations, 32,768: StateBytes, 20 MiB) per input; beyond that the least recently active
 // conversation is forgotten (Stats.Evicted), and a later segment of it is analysed as in a capture that starts
 // there (tshark never forgets a conversation). Wireshark's list of unacknowledged segments, which only the
 // RTT, RTO and bytes-in-flight fields need, is not kept. Every loop is bounded by the segment.

@@ -17,7 +17,11 @@ const (
 
 // DefaultMaxConversations is the number of TCP conversations whose state a TCP keeps when
 // Options.MaxConversations is not set.
-const DefaultMaxConversations = 1 << 16
+const DefaultMaxConversations = 1 << 15
+
+// StateBytes bounds the memory a TCP with the default options holds: about 550 bytes per conversation (the state,
+// its map entry and the map's slack, measured by TestHostileConversations), plus the Dups ring.
+const StateBytes = DefaultMaxConversations * 640
 
 // Options configure a TCP. The zero value selects the defaults.
 type Options struct {
