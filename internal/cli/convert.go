@@ -284,7 +284,7 @@ func convertPackets(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []stri
 		return err
 	}
 	prog := startProgress(io, o.Quiet)
-	runErr := pipeline.Run(cmd.Context(), inputs, pipeline.Options{Workers: o.Workers, Progress: prog.callback(), Stdin: io.In},
+	runErr := pipeline.Run(cmd.Context(), inputs, pipeline.Options{Workers: o.Workers, Progress: prog.callback(), Stdin: io.In, Filter: io.recordFilter()},
 		func(b *pipeline.Batch) error {
 			if err := w.Write(b.Packets); err != nil {
 				return stop(err)
@@ -292,5 +292,6 @@ func convertPackets(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []stri
 			return nil
 		})
 	prog.finish()
+	warnFilter(io)
 	return finishOutput(w, runErr)
 }

@@ -118,7 +118,7 @@ func tableFormat(io *IO, output, format string) (string, error) {
 // runPackets reads inputs with the pipeline and gives every packet, in order, to add.
 func runPackets(ctx context.Context, io *IO, inputs []string, workers int, quiet bool, add func(*packet.Packet) error) error {
 	prog := startProgress(io, quiet)
-	err := pipeline.Run(ctx, inputs, pipeline.Options{Workers: workers, Progress: prog.callback(), Stdin: io.In}, func(b *pipeline.Batch) error {
+	err := pipeline.Run(ctx, inputs, pipeline.Options{Workers: workers, Progress: prog.callback(), Stdin: io.In, Filter: io.recordFilter()}, func(b *pipeline.Batch) error {
 		for i := range b.Packets {
 			if err := add(&b.Packets[i]); err != nil {
 				return stop(err)
@@ -127,6 +127,7 @@ func runPackets(ctx context.Context, io *IO, inputs []string, workers int, quiet
 		return nil
 	})
 	prog.finish()
+	warnFilter(io)
 	return err
 }
 
@@ -199,9 +200,10 @@ func writeTable(ctx context.Context, io *IO, def *tables.Def, o DerivedOptions, 
 // runTables builds the tables of outs from one read of the inputs, with a progress line.
 func runTables(ctx context.Context, io *IO, inputs []string, outs []tables.Output, workers int, quiet bool, topts tables.Options) error {
 	prog := startProgress(io, quiet)
-	topts.Pipeline = pipeline.Options{Workers: workers, Progress: prog.callback(), Stdin: io.In}
+	topts.Pipeline = pipeline.Options{Workers: workers, Progress: prog.callback(), Stdin: io.In, Filter: io.recordFilter()}
 	_, err := tables.Run(ctx, inputs, outs, topts)
 	prog.finish()
+	warnFilter(io)
 	return err
 }
 

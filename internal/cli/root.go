@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcapframe/pcapframe/internal/textsafe"
+	"github.com/pcapframe/pcapframe/live/filter"
 )
 
 // Exit statuses, documented in the README and in `pcapframe --help`.
@@ -47,6 +48,9 @@ type IO struct {
 	ErrIsTerminal bool
 	// OutIsTerminal says whether Out is a terminal.
 	OutIsTerminal bool
+
+	filter       *filter.Matcher // the running command's capture filter (--filter), nil without one
+	filterWarned bool            // warnFilter has spoken
 }
 
 // StdIO returns the process's streams.
@@ -106,6 +110,9 @@ the damage were written and the message says how many); 130 interrupted.`,
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for development)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := setCaptureFilter(io, cmd); err != nil {
+			return err
+		}
 		if cpuProfile == "" {
 			return nil
 		}
@@ -123,6 +130,7 @@ the damage were written and the message says how many); 130 interrupted.`,
 		}
 	}
 	root.AddCommand(commandList(io)...)
+	addFilterFlags(root)
 	setVersion(root)
 	classifyUsage(root)
 	return root

@@ -101,6 +101,9 @@ func openEngineStats(ctx context.Context, io *IO, o *EngineOptions, args, tables
 	if len(args) == 0 && o.DB == "" {
 		return nil, st, nil, usagef("no input: name capture files, directories or Parquet files, or a --db database")
 	}
+	if len(args) == 0 && io.filter != nil {
+		return nil, st, nil, usagef("--filter applies to the captures read: name them (the --db database holds tables already built)")
+	}
 	if o.DB != "" {
 		for _, a := range args {
 			if a != "-" && sameFile(a, o.DB) {
@@ -118,8 +121,9 @@ func openEngineStats(ctx context.Context, io *IO, o *EngineOptions, args, tables
 	var damaged error
 	if len(args) > 0 {
 		p := startProgress(io, o.Quiet)
-		st, err = e.Load(ctx, args, query.LoadOptions{Tables: tables, Progress: p.callback()})
+		st, err = e.Load(ctx, args, query.LoadOptions{Tables: tables, Progress: p.callback(), Filter: io.recordFilter(), FilterKey: io.filterKey()})
 		p.finish()
+		warnFilter(io)
 		warnSkipped(io, st.Skipped)
 		if errors.Is(err, query.ErrForeignDatabase) {
 			e.Close()

@@ -1,5 +1,7 @@
 // Package filter compiles capture filters written in tcpdump's syntax (pcap-filter(7)) into classic BPF
-// programs that the Linux kernel runs on every packet (SO_ATTACH_FILTER), without libpcap.
+// programs that the Linux kernel runs on every packet (SO_ATTACH_FILTER), without libpcap. Matcher runs the same
+// programs in golang.org/x/net/bpf's interpreter on the frames of capture files, as tcpdump -r FILE EXPR does
+// (the commands' --filter).
 //
 // # What is supported
 //

@@ -1,0 +1,86 @@
+package filter
+
+import (
+	"strings"
+	"sync"
+	"testing"
+)
+
+// udp4 returns an IPv4/UDP packet from 10.0.0.1:1000 to 10.0.0.2:dport (RFC 791, RFC 768), without a link
+// header; ether prefixes an Ethernet header (EtherType 0x0800).
+func udp4(dport uint16) []byte {
+	return []byte{0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+		0x03, 0xe8, byte(dport >> 8), byte(dport), 0, 8, 0, 0}
+}
+
+func ether(ip []byte) []byte {
+	return append([]byte{2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 8, 0}, ip...)
+}
+
+func TestMatcher(t *testing.T) {
+	m, err := NewMatcher("udp dst port 53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		link  uint32
+		frame []byte
+		want  bool
+	}{
+		{"ethernet, port 53", 1, ether(udp4(53)), true},
+		{"ethernet, port 54", 1, ether(udp4(54)), false},
+		{"ethernet, cut short", 1, ether(udp4(53))[:30], false},
+		{"raw 101", 101, udp4(53), true},
+		{"DLT_RAW 12", 12, udp4(53), true},
+		{"DLT_RAW 14", 14, udp4(54), false},
+		{"LINKTYPE_IPV4", 228, udp4(53), true},
+		{"Linux cooked: unsupported", 113, make([]byte, 16), false},
+		{"empty frame", 1, nil, false},
+	}
+	for _, tc := range tests {
+		if got := m.Match(tc.link, tc.frame); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if u := m.Unsupported(); len(u) != 1 || u[113] != 1 {
+		t.Errorf("unsupported %v", u)
+	}
+	if msg := m.UnsupportedError(); !strings.Contains(msg, "1 frames") || !strings.Contains(msg, "link type 113") {
+		t.Errorf("message %q", msg)
+	}
+	if _, err := NewMatcher("udp port"); err == nil {
+		t.Error("a bad expression compiled")
+	}
+}
+
+// TestMatcherConcurrent runs one Matcher on many goroutines, compiling programs for new link types meanwhile (go
+// test -race checks the sharing).
+func TestMatcherConcurrent(t *testing.T) {
+	m, err := NewMatcher("udp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 1000 {
+				link := []uint32{1, 101, 228, 999}[(g+i)%4]
+				frame := udp4(53)
+				if link == 1 {
+					frame = ether(frame)
+				}
+				if got := m.Match(link, frame); got != (link != 999) {
+					t.Errorf("link %d: %v", link, got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := m.Unsupported()[999]; n != 2000 {
+		t.Errorf("%d frames of link type 999 counted, want 2000", n)
+	}
+}
