@@ -13,7 +13,7 @@ import (
 
 // filterCommands are the commands that read captures and take a capture filter (--filter, -f where -f is free:
 // sql and hunt keep -f for --format). sniff has its own kernel filter.
-var filterCommands = map[string]bool{"convert": true, "flows": true, "endpoints": true, "follow": true,
+var filterCommands = map[string]bool{"info": true, "convert": true, "flows": true, "endpoints": true, "follow": true,
 	"stats": true, "report": true, "plot": true, "sql": true, "hunt": true}
 
 // filterHelp is the help of --filter.

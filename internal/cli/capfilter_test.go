@@ -128,6 +128,12 @@ func TestCaptureFilterCommands(t *testing.T) {
 			t.Errorf("index.csv:\n%s", b)
 		}
 	})
+	t.Run("info", func(t *testing.T) {
+		out, errOut, code := run(t, "", "info", dns, "-f", "udp port 53", "--json")
+		if code != 0 || !strings.Contains(out, `"packets": 428,`) {
+			t.Errorf("exit %d %s: %s", code, errOut, out)
+		}
+	})
 	t.Run("link type it cannot run on", func(t *testing.T) {
 		out, errOut, code := run(t, "", "convert", sll, "-f", "tcp", "-o", "-", "--format", "csv", "--columns", "frame", "-q")
 		if code != 0 || out != "frame\n" || !strings.Contains(errOut, "left out 568 frames") || !strings.Contains(errOut, "link type 113") {

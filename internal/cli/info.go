@@ -29,6 +29,28 @@ func NewCmdInfo(io *IO) *cobra.Command {
 	return cmd
 }
 
+// summarize is capture.Summarize, counting only the records keep accepts (all if keep is nil).
+func summarize(path string, keep func(*capture.Record) bool) (*capture.Summary, error) {
+	if keep == nil {
+		return capture.Summarize(path)
+	}
+	r, err := capture.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	z := capture.NewSummarizer(r)
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			return z.Finish(err), nil
+		}
+		if keep(rec) {
+			z.Add(rec)
+		}
+	}
+}
+
 func runInfo(io *IO, args []string, asJSON bool) error {
 	paths, err := expandInputs(io, args, "")
 	if err != nil {
@@ -37,7 +59,7 @@ func runInfo(io *IO, args []string, asJSON bool) error {
 	var out []capture.Info
 	var errs []error
 	for i, p := range paths {
-		s, err := capture.Summarize(p)
+		s, err := summarize(p, io.recordFilter())
 		if s == nil {
 			errs = append(errs, err)
 			continue
@@ -68,6 +90,7 @@ func runInfo(io *IO, args []string, asJSON bool) error {
 			return err
 		}
 	}
+	warnFilter(io)
 	if len(errs) > 0 {
 		err := errors.Join(errs...)
 		if isFatalInput(err) {
