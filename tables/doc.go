@@ -39,7 +39,21 @@
 // The tracker caps the flows tracked at once (flow.Options.MaxFlows); at most Options.MaxStreams connections
 // are reassembled at once, each holding at most Stream.MaxBuffer out-of-order bytes per direction (64 KiB by
 // default; beyond it the hole is given up and reported as a gap) and no delivered bytes. Rows are written in
-// batches of 1,024.
+// batches of 1,024. A connection whose stream handlers all say they are done (analyzer.StreamDone: tls once the
+// handshake is established or the connection is not TLS) is no longer reassembled.
+//
+// The writers of Def.NewWriter hold one Parquet row group each until it is written: 8 MiB of values for the
+// packets table (wideRowGroupBytes), 4 MiB for the others (narrowRowGroupBytes), whose 32 KiB pages and 64 KiB
+// blocks keep each of their many columns small, so that each table added to a run adds a few MB. Run sets a
+// soft memory limit for a run of several tables (Options.MemoryLimit, MemoryBudget: a base plus a share per
+// table), kept at least a quarter above the live heap, so that the collector does not let the heap grow to twice
+// its live size. BENCHMARKS.md ("All tables in one pass") has the measurements.
+//
+// # Notes
+//
+// The pass counts the notes of the rows it writes, per table and kind (Stats.Notes, NoteKind), for every table
+// with a String column called note (packets, dns, tls and the other protocol tables), as Zeek's weird.log counts
+// what it found wrong; at most 256 kinds per table, the others together.
 //
 // # Rows and writers
 //

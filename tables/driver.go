@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/flow"
@@ -43,6 +47,11 @@ type Options struct {
 	// the flows table alone gives the port- and payload-based guess of package flow, at the cost of the flows
 	// table alone.
 	Services bool
+	// MemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit) that Run sets for the time of a run of
+	// several tables, so that the garbage collector works to a budget rather than letting the heap grow to twice
+	// its live size (see MemoryBudget). If 0, MemoryBudget of the tables; if negative, Run sets none. A limit the
+	// process already has (GOMEMLIMIT, or its own SetMemoryLimit) is left as it is.
+	MemoryLimit int64
 }
 
 func (o Options) withDefaults() Options {
@@ -59,7 +68,10 @@ func (o Options) withDefaults() Options {
 }
 
 // env is what a builder is started with.
-type env struct{ opts Options }
+type env struct {
+	opts  Options
+	notes *notes // nil: notes are not counted (the analyzers that only name services)
+}
 
 // Output is one table of a run and the writer its rows go to.
 type Output struct {
@@ -74,6 +86,9 @@ type Stats struct {
 	SkippedStreams int64      // TCP connections not reassembled because MaxStreams were at once
 	Gaps, GapBytes int64      // holes in the reassembled connections
 	DoneStreams    int64      // connections no longer reassembled because every handler was done
+	// Notes counts the notes of the rows written, per table and kind (see NoteCount), in the order of the
+	// outputs, then most frequent first; like Zeek's weird.log, a run tells what it found wrong in the capture.
+	Notes []NoteCount
 }
 
 // Pass builds several tables from one read of the packets: every batch goes to the batch builders (each on a
@@ -93,6 +108,7 @@ type Pass struct {
 	err       error // the error that stopped the pass
 	closed    bool
 	stats     Stats
+	notes     *notes
 }
 
 // conn is a flow being analysed.
@@ -121,7 +137,8 @@ func (c *conn) done() bool {
 func NewPass(outs []Output, opts Options) (*Pass, error) {
 	opts = opts.withDefaults()
 	p := &Pass{opts: opts}
-	e := &env{opts: opts}
+	p.notes = &notes{tables: map[string]*noteCounter{}}
+	e := &env{opts: opts, notes: p.notes}
 	for i, o := range outs {
 		if o.Def == nil || o.Writer == nil {
 			return nil, fmt.Errorf("build tables: output %d has no table or no writer", i)
@@ -151,7 +168,7 @@ func NewPass(outs []Output, opts Options) (*Pass, error) {
 			if !d.service || slices.ContainsFunc(outs, func(o Output) bool { return o.Def == d }) {
 				continue
 			}
-			b, err := d.start(discard{}, e)
+			b, err := d.start(discard{}, &env{opts: opts})
 			if err != nil {
 				return nil, err
 			}
@@ -182,7 +199,9 @@ func (p *Pass) Stats() Stats {
 	if p.tracker != nil {
 		p.stats.Flow = p.tracker.Stats()
 	}
-	return p.stats
+	st := p.stats
+	st.Notes = p.notes.counts()
+	return st
 }
 
 // Batch takes the next batch of packets, in capture order. After an error the pass is stopped: later calls
@@ -387,6 +406,16 @@ func Run(ctx context.Context, inputs []string, outs []Output, opts Options) (Sta
 	if err != nil {
 		return Stats{}, err
 	}
+	if lim := opts.MemoryLimit; lim >= 0 && len(outs) > 1 {
+		if lim == 0 {
+			defs := make([]*Def, len(outs))
+			for i, o := range outs {
+				defs[i] = o.Def
+			}
+			lim = MemoryBudget(defs)
+		}
+		defer limitMemory(lim)()
+	}
 	runErr := pipeline.Run(ctx, inputs, opts.Pipeline, p.Batch)
 	if errors.Is(runErr, context.Canceled) && ctx.Err() == nil {
 		// pipeline.Run reports its own internal cancellation after a complete run; the caller's context is fine.
@@ -400,4 +429,81 @@ func Run(ctx context.Context, inputs []string, outs []Output, opts Options) (Sta
 		return p.Stats(), errors.Join(runErr, fmt.Errorf("build tables: %w", err))
 	}
 	return p.Stats(), runErr
+}
+
+// The memory budget of a run of several tables (MemoryBudget), measured on the 1,000,000-packet bench capture
+// (BENCHMARKS.md, "All tables in one pass"): the live heap of a run of packets, flows, dns and tls peaks at about
+// 150 MB, of which
+//
+//   - budgetBase, what any run holds besides its writers: the batches read and decoded ahead (about 30 MB), the
+//     flow tracker with its TCP analysis and its memory of 131,072 ended conversations for Wireshark's stream
+//     numbers (about 30 MB), IP fragments, reassembly and the analyzers' state;
+//   - budgetPackets, the packet table's writer: its row group of 8 MiB of values (wideRowGroupBytes), compressed,
+//     a 256 KiB page of values per column, the dictionaries of its String columns and the zstd encoders;
+//   - budgetTable, every other table's writer: a 4 MiB row group (narrowRowGroupBytes), a 32 KiB page and a
+//     64 KiB block per column, its dictionaries, and its analyzer's rows in flight.
+//
+// The budget adds headroom for the garbage produced between collections (the pass allocates about 360 MB in
+// all on the bench capture, mostly the rows and pages it writes).
+const (
+	budgetBase    = 88 << 20
+	budgetPackets = 56 << 20
+	budgetTable   = 8 << 20
+)
+
+// MemoryBudget returns the soft memory limit Run sets for a run of tables (Options.MemoryLimit 0): a base for the
+// reading, the flow tracker and the analyzers, plus each table's writer: 168 MiB for packets, flows, dns and tls
+// (the pcapframe binary itself keeps about 36 MB resident on top: DuckDB's code and data).
+func MemoryBudget(defs []*Def) int64 {
+	n := int64(budgetBase)
+	for _, d := range defs {
+		if d.wide {
+			n += budgetPackets
+		} else {
+			n += budgetTable
+		}
+	}
+	return n
+}
+
+// limitMemory sets the soft memory limit lim unless the process has one, and returns the function that restores
+// the previous one. While it is set, a watcher keeps the limit at least a quarter above the live heap (read
+// after each collection), so that a capture that needs more memory than the budget (many more flows at once)
+// costs a higher limit rather than a collector that runs all the time.
+func limitMemory(lim int64) (restore func()) {
+	prev := debug.SetMemoryLimit(-1)
+	if prev != math.MaxInt64 {
+		return func() {}
+	}
+	debug.SetMemoryLimit(lim)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		cur := lim
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			metrics.Read(sample)
+			if sample[0].Value.Kind() != metrics.KindUint64 {
+				return
+			}
+			live := int64(min(sample[0].Value.Uint64(), math.MaxInt64/2))
+			if want := live + live/4; want > cur {
+				cur = want
+				debug.SetMemoryLimit(cur)
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		debug.SetMemoryLimit(prev)
+	}
 }

@@ -141,7 +141,7 @@ func Define[R any](t *schema.Table[R], derived map[string]string, start func(out
 		Info:    t,
 		Derived: derived,
 		start: func(w Writer, e *env) (any, error) {
-			b := start(&Rows[R]{w: w, buf: make([]R, 0, rowBatch)}, &e.opts)
+			b := start(&Rows[R]{w: w, buf: make([]R, 0, rowBatch), notes: newNoteSource(t, e.notes.counter(t.Name))}, &e.opts)
 			switch b.(type) {
 			case BatchBuilder, FlowBuilder, analyzer.Analyzer:
 				return b, nil
@@ -200,9 +200,13 @@ const narrowPageBytes = 32 << 10
 // about ten thousand flows each, as many as DuckDB reads in parallel anyway.
 var narrowRowGroupBytes int64 = 4 << 20
 
-// wideRowGroupBytes is the Parquet row group size of the packets table written through NewWriter (convert --tables,
-// convert --table packets), when the caller leaves it zero.
-var wideRowGroupBytes int64 = 16 << 20
+// wideRowGroupBytes is the Parquet row group size of the packets table written through NewWriter (convert --tables),
+// when the caller leaves it zero: a quarter of sink.DefaultRowGroupBytes, which `convert -o FILE` keeps. Its payload
+// pages, stored as they are when they do not compress, and its compressed pages stay in memory until the row group
+// is written: 8 MiB row groups held about 25 MB less at the peak of a pass of packets, flows, dns and tls than
+// 32 MiB ones, for the same CPU time (BENCHMARKS.md, "All tables in one pass"). A row group then holds about 10,000
+// packets of the bench capture, still several per DuckDB thread.
+var wideRowGroupBytes int64 = 8 << 20
 
 // wide marks the table of d as one of many rows (packets): its Parquet pages keep sink.DefaultPageBytes.
 func wide(d *Def) *Def {
@@ -269,14 +273,18 @@ type FlowBuilder interface {
 // rowBatch is how many rows a Rows buffers before writing them.
 const rowBatch = 1024
 
-// Rows buffers a builder's rows for its Writer.
+// Rows buffers a builder's rows for its Writer, and counts the notes of the rows (Stats.Notes).
 type Rows[R any] struct {
-	w   Writer
-	buf []R
+	w     Writer
+	buf   []R
+	notes *noteSource[R] // nil: the table has no note column, or the run does not count
 }
 
 // Add copies one row into the buffer, writing the buffer when it is full.
 func (o *Rows[R]) Add(r *R) error {
+	if o.notes != nil {
+		o.notes.row(r)
+	}
 	o.buf = append(o.buf, *r)
 	if len(o.buf) == cap(o.buf) {
 		return o.Flush()
@@ -291,6 +299,11 @@ func (o *Rows[R]) Write(rows []R) error {
 	}
 	if len(rows) == 0 {
 		return nil
+	}
+	if o.notes != nil {
+		for i := range rows {
+			o.notes.row(&rows[i])
+		}
 	}
 	return o.w.Write(rows)
 }
