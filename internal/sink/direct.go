@@ -208,9 +208,11 @@ type blockBuffer struct {
 	small   bool // blocks of smallBlock bytes from ordinary memory (a column of pages under smallPage)
 }
 
-// smallBlock is the block size of the chunks of columns whose pages are under smallPage bytes (the narrow tables'
-// 32 KiB pages): a compressed page fits, and a column of a narrow table, whose chunk is often a few KiB, holds
-// 64 KiB rather than a 256 KiB block (about 190 columns in the flows, dns and tls tables together).
+// smallBlock is the size of a column's first block, and of every block of a column whose pages are under
+// smallPage bytes (the narrow tables' 32 KiB pages): a compressed small page fits, and a column whose chunk is a
+// few KiB (most of them: every column of the narrow tables, the packet table's flags and ports) holds 64 KiB rather
+// than a 256 KiB block; with the 80 columns of the packet table and the 190 of the flows, dns and tls tables, that
+// was 60 MB of heap at once, which counted towards the collector's goal though the kernel backed little of it.
 const smallBlock = 64 << 10
 
 func (b *blockBuffer) write(p []byte) {
@@ -220,14 +222,11 @@ func (b *blockBuffer) write(p []byte) {
 			if k := len(b.spare); k > 0 {
 				b.blocks = append(b.blocks, b.spare[k-1])
 				b.spare = b.spare[:k-1]
-			} else if b.small {
-				// A column of small pages (the narrow tables): small blocks from ordinary memory, never pooled.
+			} else if b.small || len(b.blocks) == 0 {
+				// A column's first block, and every block of a column of small pages (the narrow tables): small
+				// blocks from ordinary memory, never pooled. Most columns need no other block and fill only part
+				// of the first, which a block of huge pages, or of blockSize, would keep in memory whole.
 				blk := make([]byte, 0, smallBlock)
-				b.blocks = append(b.blocks, &blk)
-			} else if len(b.blocks) == 0 {
-				// A column's first block: most columns need no other, and only fill part of it, which a block of
-				// huge pages would keep in memory whole.
-				blk := make([]byte, 0, blockSize)
 				b.blocks = append(b.blocks, &blk)
 			} else {
 				b.blocks = append(b.blocks, blockPool.Get().(*[]byte))
@@ -304,7 +303,7 @@ func (b *blockBuffer) writeTo(w io.Writer) error {
 func (b *blockBuffer) release() {
 	b.reset()
 	for _, blk := range b.spare {
-		if !b.small {
+		if cap(*blk) == blockSize {
 			blockPool.Put(blk)
 		}
 	}
