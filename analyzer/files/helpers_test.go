@@ -123,7 +123,6 @@ func (d *driver) close() error {
 	return d.a.Close()
 }
 
-
 // runCapture runs the files analyzer over a capture of testdata/pcaps; opts may give spools.
 func runCapture(t testing.TB, name string, opts Options) ([]Row, *driver) {
 	t.Helper()

@@ -2,13 +2,6 @@ package files
 
 import "github.com/pcapframe/pcapframe/analyzer"
 
-type smtpConn struct{}
-
-func newSMTP(*conn) *smtpConn                          { return nil }
-func (*smtpConn) data(bool, []byte, int64, int64) bool { return false }
-func (*smtpConn) gap(bool, int64, int64, int64)        {}
-func (*smtpConn) end()                                 {}
-
 type ftpConn struct{}
 
 func newFTP(*conn) *ftpConn                           { return nil }
