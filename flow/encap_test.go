@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/ipdefrag"
@@ -362,4 +363,94 @@ func FuzzUnwrap(f *testing.F) {
 			t.Fatalf("%+v", st.Unwrap)
 		}
 	})
+}
+
+// BenchmarkTrackerAddFrame is BenchmarkTracker through AddFrame (tunnels and IP reassembly), to measure what
+// unwrapping costs on ordinary traffic, and on the tunnel and fragment captures (BenchmarkUnwrapEncap).
+func BenchmarkTrackerAddFrame(b *testing.B) {
+	pkts := benchPackets(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	var st flow.UnwrapStats
+	for b.Loop() {
+		tr := flow.NewTracker(flow.Options{}, func(*flow.Flow) error { return nil })
+		for i := range pkts {
+			tr.AddFrame(&pkts[i], nil)
+		}
+		tr.Close()
+		st = tr.Stats().Unwrap
+	}
+	b.ReportMetric(float64(len(pkts))*float64(b.N)/time.Since(start).Seconds(), "pkts/s")
+	b.ReportMetric(float64(st.Fragments), "fragments")
+	b.ReportMetric(float64(st.Reassembled), "datagrams")
+	b.ReportMetric(float64(st.Defrag.MaxPending), "max-pending")
+	b.ReportMetric(float64(st.Defrag.Incomplete+st.Defrag.TimedOut+st.Defrag.Evicted), "incomplete")
+}
+
+// BenchmarkUnwrapEncap runs AddFrame over the frames of the tunnel and fragment captures of TestTunnelsMatchTshark.
+func BenchmarkUnwrapEncap(b *testing.B) {
+	goldens, _ := filepath.Glob(filepath.Join(encapGolden, "*.streams.tsv"))
+	var inputs []string
+	for _, g := range goldens {
+		inputs = append(inputs, filepath.Join(pcapDir, strings.TrimSuffix(filepath.Base(g), ".streams.tsv")))
+	}
+	var pkts []packet.Packet
+	err := pipeline.Run(context.Background(), inputs, pipeline.Options{Workers: 1}, func(bt *pipeline.Batch) error {
+		for i := range bt.Packets {
+			pkts = append(pkts, *bt.Packets[i].Clone())
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		tr := flow.NewTracker(flow.Options{}, func(*flow.Flow) error { return nil })
+		for i := range pkts {
+			tr.AddFrame(&pkts[i], nil)
+		}
+		tr.Close()
+	}
+	b.ReportMetric(float64(len(pkts))*float64(b.N)/time.Since(start).Seconds(), "pkts/s")
+	b.ReportMetric(float64(len(pkts)), "packets")
+}
+
+// TestAddFrameNoAllocs checks that AddFrame, like Add, allocates nothing for a packet of a flow already tracked,
+// also when the packet comes out of a tunnel or is a reassembled datagram (after the first).
+func TestAddFrameNoAllocs(t *testing.T) {
+	plain := udp4([]byte("hello"))
+	tunnelled := ipip(udp4([]byte("hello")), 3)
+	whole := udp4(bytes.Repeat([]byte{'x'}, 100))
+	frag := func(off int, more bool, data []byte) []byte {
+		b := append([]byte(nil), whole[:20]...)
+		b[2], b[3] = byte((20+len(data))>>8), byte(20+len(data))
+		fo := uint16(off / 8)
+		if more {
+			fo |= 0x2000
+		}
+		b[6], b[7] = byte(fo>>8), byte(fo)
+		return append(b, data...)
+	}
+	frames := [][]byte{plain, tunnelled, frag(0, true, whole[20:84]), frag(64, false, whole[84:])}
+	dec := packet.NewDecoder()
+	pkts := make([]packet.Packet, len(frames))
+	for i, fr := range frames {
+		dec.Decode(&pkts[i], packet.Meta{Frame: int64(i + 1), Time: 1, CapLen: int32(len(fr)), WireLen: int32(len(fr)), LinkType: packet.LinkRaw}, fr)
+	}
+	tr := flow.NewTracker(flow.Options{}, func(*flow.Flow) error { return nil })
+	run := func() {
+		for i := range pkts {
+			if err := tr.AddFrame(&pkts[i], nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run()
+	if n := testing.AllocsPerRun(100, run); n != 0 {
+		t.Errorf("%v allocations per run of %d frames", n, len(pkts))
+	}
 }

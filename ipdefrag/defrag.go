@@ -12,8 +12,9 @@ const (
 	DefaultMaxBytes     = 16 << 20
 	DefaultMaxFragments = 1024
 	DefaultTimeout      = 60 * time.Second
-	maxDatagram         = 65535 // largest IPv4 total length and IPv6 payload length
-	maxFree             = 64    // datagrams kept for reuse
+	maxDatagram         = 65535   // largest IPv4 total length and IPv6 payload length
+	maxFree             = 1024    // datagrams kept for reuse
+	maxFreeBytes        = 4 << 20 // and their buffers' bytes
 )
 
 // Options bound a Defragmenter. The zero value selects the defaults.
@@ -103,14 +104,15 @@ type datagram struct {
 
 // Defragmenter reassembles IP datagrams from their fragments. It is not safe for concurrent use.
 type Defragmenter struct {
-	opts   Options
-	m      map[key]*datagram
-	head   *datagram // oldest first
-	tail   *datagram
-	free   []*datagram
-	held   int // bytes held across datagrams
-	stats  Stats
-	frames []int64
+	opts    Options
+	m       map[key]*datagram
+	head    *datagram // oldest first
+	tail    *datagram
+	free    []*datagram
+	freeCap int // bytes of the free datagrams' buffers
+	held    int // bytes held across datagrams
+	stats   Stats
+	frames  []int64
 }
 
 // New returns a Defragmenter with the given bounds.
@@ -403,6 +405,7 @@ func (d *Defragmenter) newDatagram(k key, v6 bool, time int64) *datagram {
 	if n := len(d.free); n > 0 {
 		g = d.free[n-1]
 		d.free = d.free[:n-1]
+		d.freeCap -= cap(g.buf) + cap(g.hdr)
 	} else {
 		g = &datagram{}
 	}
@@ -434,8 +437,9 @@ func (d *Defragmenter) drop(g *datagram) {
 		d.tail = g.prev
 	}
 	g.prev, g.next = nil, nil
-	if len(d.free) < maxFree && cap(g.buf) <= 2*maxDatagram && cap(g.frags) <= 64 {
+	if c := cap(g.buf) + cap(g.hdr); len(d.free) < maxFree && d.freeCap+c <= maxFreeBytes && cap(g.frags) <= 64 {
 		d.free = append(d.free, g)
+		d.freeCap += c
 	}
 }
 
