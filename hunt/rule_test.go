@@ -82,7 +82,7 @@ func TestBuiltin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"beacon", "brute_force", "dns_tunnel", "host_sweep", "icmp_tunnel", "large_upload", "long_connection", "port_scan", "unknown_bulk"}
+	want := []string{"beacon", "brute_force", "dns_tunnel", "host_sweep", "icmp_tunnel", "large_upload", "long_connection", "new_in_capture", "port_scan", "unknown_bulk"}
 	var names []string
 	for _, r := range rules {
 		names = append(names, r.Name)

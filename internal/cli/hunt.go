@@ -46,6 +46,7 @@ type HuntOptions struct {
 	Set         []string
 	Decode      bool
 	Output      string
+	Baseline    []string
 }
 
 // NewCmdHunt builds `pcapframe hunt`.
@@ -91,6 +92,7 @@ done; 2 usage error; 3 an input is damaged (findings were computed on the rows b
 	f.StringVar(&o.Explain, "explain", "", "print detector `NAME`: what it finds, its parameters and their sources, its SQL")
 	f.BoolVar(&o.List, "list", false, "list the detectors")
 	f.StringSliceVar(&o.Set, "set", nil, "change a parameter: `DETECTOR.PARAM=VALUE` (repeatable)")
+	f.StringSliceVar(&o.Baseline, "baseline", nil, "compare with a known-good `CAPTURE|PARQUET` (repeatable): the detector new_in_capture reports the hosts, answering server ports, services, base domains, SNI, JA4 and user agents it does not have")
 	f.BoolVar(&o.Decode, "decode", false, "decode what the findings carried (DNS exfiltration and tunnels, ICMP payloads, flagged flows) into -o DIR")
 	f.StringVarP(&o.Output, "output", "o", "", "with --decode: the `DIR` the decoded files and decoded.txt go to")
 	return cmd
@@ -181,6 +183,11 @@ func runHunt(ctx context.Context, io *IO, o *HuntOptions, args []string) error {
 		return err
 	}
 	defer e.Close()
+	if len(o.Baseline) > 0 {
+		if err := loadBaseline(ctx, io, e, o); err != nil {
+			return err
+		}
+	}
 	sum, err := hunt.Run(ctx, e, rules, hunt.Options{Inputs: args, Set: set})
 	if err != nil {
 		return err
@@ -188,6 +195,9 @@ func runHunt(ctx context.Context, io *IO, o *HuntOptions, args []string) error {
 	if !o.Quiet {
 		names := make([]string, 0, len(sum.Skipped))
 		for n := range sum.Skipped {
+			if n == "new_in_capture" && len(o.Baseline) == 0 {
+				continue // runs only with --baseline
+			}
 			names = append(names, n)
 		}
 		sort.Strings(names)
@@ -451,4 +461,71 @@ func toInt(v any) int64 {
 		return int64(x)
 	}
 	return 0
+}
+
+// maxBaselineItems bounds the items read from a baseline.
+const maxBaselineItems = 1_000_000
+
+// loadBaseline builds the capture_items table from the tables of e, loads the baseline inputs into an engine of
+// their own, and copies their items into the baseline_items table of e (for the new_in_capture detector).
+func loadBaseline(ctx context.Context, io *IO, e *query.Engine, o *HuntOptions) error {
+	q, kinds, err := hunt.ItemsQuery(ctx, e)
+	if err != nil {
+		return err
+	}
+	if q == "" {
+		return fmt.Errorf("--baseline: the inputs have no flows, dns, tls or http table to compare")
+	}
+	if err := e.Exec(ctx, hunt.ItemsTable(hunt.CaptureItems, q)); err != nil {
+		return fmt.Errorf("--baseline: %w", err)
+	}
+	bo := o.EngineOptions
+	bo.DB, bo.DBForeign = "", false
+	be, damaged, err := openEngine(ctx, io, &bo, o.Baseline, nil)
+	if err != nil {
+		return fmt.Errorf("--baseline: %w", err)
+	}
+	defer be.Close()
+	if damaged != nil && !o.Quiet {
+		fmt.Fprintf(io.ErrOut, "pcapframe: --baseline: %v (compared with the rows before the damage)\n", damaged)
+	}
+	bq, bkinds, err := hunt.ItemsQuery(ctx, be)
+	if err != nil {
+		return err
+	}
+	var items [][2]string
+	if bq != "" {
+		res, err := be.Query(ctx, "SELECT kind, value FROM ("+bq+") LIMIT "+strconv.Itoa(maxBaselineItems))
+		if err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
+		for res.Next() {
+			v := res.Values()
+			k, _ := v[0].(string)
+			val, _ := v[1].(string)
+			items = append(items, [2]string{k, val})
+		}
+		err = res.Err()
+		res.Close()
+		if err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
+	}
+	for _, stmt := range hunt.BaselineInsert(items) {
+		if err := e.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
+	}
+	if !o.Quiet {
+		var missing []string
+		for _, k := range kinds {
+			if !contains(bkinds, k) {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			fmt.Fprintf(io.ErrOut, "pcapframe: --baseline: the baseline has no table for %s: those kinds are not compared\n", strings.Join(missing, ", "))
+		}
+	}
+	return nil
 }
