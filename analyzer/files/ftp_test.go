@@ -43,7 +43,7 @@ func TestFTPParsers(t *testing.T) {
 		want netip.AddrPort
 		ok   bool
 	}{
-		{"|1|132.235.1.2|6275|", ap("132.235.1.2:6275"), true},                    // RFC 2428 §2
+		{"|1|132.235.1.2|6275|", ap("132.235.1.2:6275"), true},                       // RFC 2428 §2
 		{"|2|1080::8:800:200C:417A|5282|", ap("[1080::8:800:200c:417a]:5282"), true}, // RFC 2428 §2
 		{"!1!10.0.0.1!21!", ap("10.0.0.1:21"), true},
 		{"|1|::1|21|", netip.AddrPort{}, false}, // family 1 with an IPv6 address
@@ -62,7 +62,7 @@ func TestFTPParsers(t *testing.T) {
 		"229 Entering Extended Passive Mode (!!!21!)":   21,
 		"229 Entering Extended Passive Mode (|||0|)":    0,
 		"229 Entering Extended Passive Mode (|1|2|3|)":  0,
-		"229 (":                                         0,
+		"229 (": 0,
 	} {
 		got, ok := ParseEPSV(in)
 		if got != want || ok != (want != 0) {
