@@ -70,6 +70,8 @@ var corpus = []string{
 	"zeek__dhcp_dhcp_flood.pcap",
 	"zeek__http_pipelined-requests.pcap",
 	"zeek__http_http-post-large.pcap",
+	"zeek__smtp.pcap",
+	"zeek__ftp_ipv4.pcap",
 	"pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap",
 	"seed__find_the_image.pcap",
 }
@@ -320,6 +322,12 @@ func TestFieldLists(t *testing.T) {
 			"ts uids client_addr server_addr mac host_name client_fqdn domain requested_addr assigned_addr lease_time client_message server_message msg_types duration",
 			"time set[string] addr addr string string string string addr addr interval string string vector[string] interval",
 			"client_software",
+		},
+		{ // files.log of Zeek 5.1 and later (uid and id instead of tx_hosts, rx_hosts, conn_uids)
+			"files",
+			"ts fuid uid id.orig_h id.orig_p id.resp_h id.resp_p source depth analyzers mime_type filename duration local_orig is_orig seen_bytes total_bytes missing_bytes overflow_bytes timedout parent_fuid md5 sha1 sha256 extracted extracted_cutoff extracted_size",
+			"time string string addr port addr port string count set[string] string string interval bool bool count count count count bool string string string string string bool count",
+			"",
 		},
 		{ // ssh.log of Zeek 4 and later; the hassh package's fields after it
 			"ssh",

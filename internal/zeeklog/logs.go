@@ -3,6 +3,7 @@ package zeeklog
 import (
 	"github.com/pcapframe/pcapframe/analyzer/dhcp"
 	"github.com/pcapframe/pcapframe/analyzer/dns"
+	"github.com/pcapframe/pcapframe/analyzer/files"
 	"github.com/pcapframe/pcapframe/analyzer/http"
 	"github.com/pcapframe/pcapframe/analyzer/ssh"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
@@ -15,6 +16,7 @@ var logs = []Log{
 	register(conn),
 	register(dnsLog),
 	register(httpLog),
+	register(filesLog),
 	register(ssl),
 	register(sshLog),
 	register(dhcpLog),
@@ -267,4 +269,53 @@ var dhcpLog = &Def[dhcp.Row]{
 		{Name: "duration", Type: "interval", Column: "duration"},
 		{Name: "client_software", Type: "string", Column: "vendor_class", Doc: "the vendor class (option 60), as policy/protocols/dhcp/software.zeek logs it."},
 	},
+}
+
+// hashAnalyzers are the file analyzers whose results the files table holds (Zeek's analyzers set).
+var hashAnalyzers = []string{"MD5", "SHA1", "SHA256"}
+
+// filesLog is files.log (scripts/base/frameworks/files/main.zeek with base/files/hash) over the files table.
+var filesLog = &Def[files.Row]{
+	Path:  "files",
+	Table: files.Table,
+	Doc:   "One line per object carried by HTTP, SMTP, FTP or IRC DCC, from the files table.",
+	Fields: fields(
+		[]Field[files.Row]{
+			{Name: "ts", Type: "time", Column: "ts"},
+			{Name: "fuid", Type: "string", Column: "fuid"},
+			{Name: "uid", Type: "string", Column: "uid"},
+		},
+		connID[files.Row](),
+		[]Field[files.Row]{
+			{Name: "source", Type: "string", Column: "source"},
+			{Name: "depth", Type: "count", Column: "depth"},
+			{Name: "analyzers", Type: "set[string]", Doc: "MD5, SHA1 and SHA256: the hashes the files table computes for every object.",
+				Value: func(r *files.Row, v *Value) bool { v.Strings = hashAnalyzers; return true }},
+			{Name: "mime_type", Type: "string", Column: "mime_type"},
+			{Name: "filename", Type: "string", Column: "filename", Doc: "as the files table gives it (unsafe bytes already written \\xHH there, so their backslash is escaped again here)."},
+			{Name: "duration", Type: "interval", Doc: "the files table keeps the frames, not the time, of an object's last byte."},
+			{Name: "local_orig", Type: "bool", Doc: "pcapframe has no Site::local_nets."},
+			{Name: "is_orig", Type: "bool", Doc: "the originator sent the object (direction orig).",
+				Value: func(r *files.Row, v *Value) bool { v.Int = b2i(r.FromOrig); return true }},
+			{Name: "seen_bytes", Type: "count", Column: "seen_bytes"},
+			{Name: "total_bytes", Type: "count", Column: "total_bytes"},
+			{Name: "missing_bytes", Type: "count", Column: "missing_bytes"},
+			{Name: "overflow_bytes", Type: "count", Doc: "not counted by the files table."},
+			{Name: "timedout", Type: "bool", Doc: "pcapframe has no file timeouts."},
+			{Name: "parent_fuid", Type: "string", Doc: "the files table does not nest objects (a MIME part's message is not an object of its own)."},
+			{Name: "md5", Type: "string", Column: "md5"},
+			{Name: "sha1", Type: "string", Column: "sha1"},
+			{Name: "sha256", Type: "string", Column: "sha256"},
+			{Name: "extracted", Type: "string", Doc: "pcapframe extract writes the files, with its own index."},
+			{Name: "extracted_cutoff", Type: "bool", Doc: "as extracted."},
+			{Name: "extracted_size", Type: "count", Doc: "as extracted."},
+		},
+	),
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
