@@ -75,6 +75,8 @@ type Data struct {
 	Graph         map[string]*agg.Graph `json:"graph"`
 	Conversations Conversations         `json:"conversations"`
 	Previews      []Preview             `json:"previews"`
+	// Hunting is the findings of the built-in detectors (hunt.go).
+	Hunting *Hunting `json:"hunting"`
 	// Notes say what the page leaves out.
 	Notes []string `json:"notes"`
 }
@@ -187,6 +189,9 @@ func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) 
 	d.Stats = json.RawMessage(buf.Bytes())
 
 	if err := collectConversations(ctx, e, opts, conv, cols, d); err != nil {
+		return nil, err
+	}
+	if d.Hunting, err = CollectHunting(ctx, e, opts.Inputs); err != nil {
 		return nil, err
 	}
 	return d, nil
