@@ -69,15 +69,19 @@ func (c *conn) httpLine(d int, l []byte) {
 				c.dead = true // lost the framing: nothing more to find
 				return
 			}
-			h.head = string(l[:sp]) == "HEAD"
+			h.head = bytes.Equal(l[:sp], []byte("HEAD"))
 			h.row = nil
 		} else {
 			if !bytes.HasPrefix(l, []byte("HTTP/1.")) || len(l) < 12 {
 				h.phase[d] = hDead
 				return
 			}
-			h.status, _ = strconv.Atoi(string(l[9:12]))
-			h.statusLine = string(l[:min(len(l), maxReply)])
+			st, _ := parseDec(l[9:12])
+			h.status = int(st)
+			h.statusLine = ""
+			if len(h.queue) > 0 && h.queue[0].row != nil {
+				h.statusLine = string(l[:min(len(l), maxReply)])
+			}
 		}
 		h.phase[d] = hHeaders
 	case hHeaders:
@@ -96,18 +100,20 @@ func (c *conn) httpLine(d int, l []byte) {
 			return
 		}
 		val = bytes.TrimSpace(val)
-		switch strings.ToLower(string(bytes.TrimSpace(name))) {
-		case "content-length":
-			if n, err := strconv.ParseInt(string(val), 10, 64); err == nil && n >= 0 {
+		name = bytes.TrimSpace(name)
+		is := func(s string) bool { return bytes.EqualFold(name, []byte(s)) }
+		switch {
+		case is("content-length"):
+			if n, ok := parseDec(val); ok {
 				h.clen[d] = n
 			}
-		case "transfer-encoding":
-			h.chunked[d] = bytes.Contains(bytes.ToLower(val), []byte("chunked"))
-		case "authorization", "proxy-authorization":
+		case is("transfer-encoding"):
+			h.chunked[d] = bytes.Contains(val, []byte("chunked")) || bytes.Contains(val, []byte("Chunked"))
+		case is("authorization") || is("proxy-authorization"):
 			if d == client {
 				c.httpAuth(val)
 			}
-		case "www-authenticate", "proxy-authenticate":
+		case is("www-authenticate") || is("proxy-authenticate"):
 			if d == server {
 				scheme, rest, _ := bytes.Cut(val, []byte{' '})
 				if s := strings.ToLower(string(scheme)); s == "ntlm" || s == "negotiate" {
@@ -277,4 +283,19 @@ func digestParam(s []byte, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// parseDec reads a Content-Length value without allocating.
+func parseDec(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
