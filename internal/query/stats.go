@@ -26,6 +26,9 @@ type Section struct {
 	Bar string
 	// Vertical shows the single row as one "column: value" line per column.
 	Vertical bool
+	// Sensitive marks a section that shows secrets (credentials): Stats runs it only when StatsOptions.Only names
+	// it, and the report shows it behind a click.
+	Sensitive bool
 }
 
 // topAddress builds a top-addresses section of one direction ordered by one measure.
@@ -87,13 +90,25 @@ var Sections = []Section{
 	{Name: "http_status", Title: "HTTP: status codes", SQL: sqlHTTPStatus, Table: "http",
 		Needs: []string{"status_code", "status_msg"}, Bar: "responses"},
 	{Name: "http_methods", Title: "HTTP: request methods", SQL: sqlHTTPMethods, Table: "http", Needs: []string{"method"}, Bar: "requests"},
+	{Name: "files_types", Title: "Files: objects by MIME type (detected from their content)", SQL: sqlFilesTypes, Table: "files",
+		Needs: []string{"mime_type", "seen_bytes", "complete"}, Bar: "files"},
+	{Name: "files_largest", Title: "Files: the largest objects", SQL: sqlFilesLargest, Table: "files",
+		Needs: []string{"seen_bytes", "filename", "mime_type", "source", "direction", "orig_h", "resp_h", "sha256", "fuid"}, Bar: "bytes"},
+	{Name: "files_executables", Title: "Files: executables (PE, ELF, Mach-O, MSI, Java, shell scripts)", SQL: sqlFilesExecutables, Table: "files",
+		Needs: []string{"mime_type", "filename", "seen_bytes", "source", "direction", "orig_h", "resp_h", "sha256", "fuid"}, Bar: "bytes"},
+	{Name: "credentials_protocols", Title: "Credentials seen in clear, per protocol (counts only)", SQL: sqlCredentialsProtocols, Table: "credentials",
+		Needs: []string{"protocol", "mechanism", "accepted", "username", "resp_h"}, Bar: "credentials"},
+	{Name: "credentials_seen", Title: "Credentials seen in clear (SENSITIVE: user names and secrets)", SQL: sqlCredentialsSeen, Table: "credentials",
+		Needs: []string{"protocol", "mechanism", "username", "password", "secret_type", "accepted", "orig_h", "resp_h", "resp_p"}, Sensitive: true},
 }
 
 // emptyTable says what a protocol table without rows means, for a section over it that --only names.
 var emptyTable = map[string]string{
-	"dns": "no DNS transactions in the inputs",
-	"tls": "no TLS handshakes in the inputs",
-	"http": "no HTTP transactions in the inputs",
+	"dns":         "no DNS transactions in the inputs",
+	"tls":         "no TLS handshakes in the inputs",
+	"http":        "no HTTP transactions in the inputs",
+	"files":       "no files (objects carried by HTTP, SMTP, FTP, IRC) in the inputs",
+	"credentials": "no credentials seen in clear in the inputs",
 }
 
 // SectionNames returns the names of the sections.
@@ -190,7 +205,7 @@ func (e *Engine) Stats(ctx context.Context, opts StatsOptions) (*Report, error) 
 	// The rows of each protocol table a selected section reads (-1 when the table is missing).
 	protoRows := map[string]int64{}
 	for _, s := range Sections {
-		if s.Table == "" || (len(opts.Only) > 0 && !slices.Contains(opts.Only, s.Name)) {
+		if s.Table == "" || (len(opts.Only) > 0 && !slices.Contains(opts.Only, s.Name)) || (s.Sensitive && !slices.Contains(opts.Only, s.Name)) {
 			continue
 		}
 		if _, done := protoRows[s.Table]; done {
@@ -231,7 +246,7 @@ func (e *Engine) Stats(ctx context.Context, opts StatsOptions) (*Report, error) 
 		}
 	}
 	for _, s := range Sections {
-		if len(opts.Only) > 0 && !slices.Contains(opts.Only, s.Name) {
+		if len(opts.Only) > 0 && !slices.Contains(opts.Only, s.Name) || s.Sensitive && !slices.Contains(opts.Only, s.Name) {
 			continue
 		}
 		switch s.Name {

@@ -226,7 +226,7 @@ func TestStatsTables(t *testing.T) {
 		only []string
 		want []string
 	}{
-		{nil, []string{"packets", "dns", "tls", "http"}},
+		{nil, []string{"packets", "dns", "tls", "http", "files", "credentials"}},
 		{[]string{"summary", "src"}, []string{"packets"}},
 		{[]string{"tls_sni"}, []string{"packets", "tls"}},
 		{[]string{"dns_rcodes", "dns_qtypes", "timeline"}, []string{"packets", "dns"}},
