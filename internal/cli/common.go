@@ -81,13 +81,19 @@ func unjoin(err error) []error {
 }
 
 // progress shows frames and bytes read on standard error while a long run goes on, when that is a terminal.
+// Once the reading has stopped moving for a second (the inputs are read and the run is finishing its output),
+// the line says so: what the run is doing then (setAfter) and for how long.
 type progress struct {
 	frames, bytes atomic.Int64
+	after         atomic.Pointer[string]
 	w             io.Writer
 	stop          chan struct{}
 	done          sync.WaitGroup
 	start         time.Time
 }
+
+// progressIdle is how long the counts stand still before the line shows the phase after the reading.
+const progressIdle = time.Second
 
 // startProgress starts a progress line on io.ErrOut if it is a terminal and quiet is false; otherwise it
 // returns nil, whose methods do nothing.
@@ -101,17 +107,36 @@ func startProgress(io *IO, quiet bool) *progress {
 		defer p.done.Done()
 		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
+		var lastFrames, lastBytes int64
+		moved := time.Now()
 		for {
 			select {
 			case <-p.stop:
 				fmt.Fprint(p.w, "\r\033[K")
 				return
-			case <-t.C:
-				secs := time.Since(p.start).Seconds()
-				fmt.Fprintf(p.w, "\r\033[K%d frames, %.1f MB, %.0f frames/s", p.frames.Load(), float64(p.bytes.Load())/1e6, float64(p.frames.Load())/secs)
+			case now := <-t.C:
+				f, b := p.frames.Load(), p.bytes.Load()
+				if f != lastFrames || b != lastBytes {
+					lastFrames, lastBytes, moved = f, b, now
+				}
+				if after := p.after.Load(); after != nil && now.Sub(moved) >= progressIdle && f > 0 {
+					fmt.Fprintf(p.w, "\r\033[K%d frames read; %s: %.0f s", f, *after, now.Sub(moved).Seconds())
+					continue
+				}
+				secs := now.Sub(p.start).Seconds()
+				fmt.Fprintf(p.w, "\r\033[K%d frames, %.1f MB, %.0f frames/s", f, float64(b)/1e6, float64(f)/secs)
 			}
 		}
 	}()
+	return p
+}
+
+// setAfter names what the run does once the inputs are read (writing the Parquet file, loading DuckDB), shown
+// when the counts stop moving.
+func (p *progress) setAfter(what string) *progress {
+	if p != nil {
+		p.after.Store(&what)
+	}
 	return p
 }
 

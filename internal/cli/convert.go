@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -176,6 +177,11 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 		}
 		outs = append(outs, tables.Output{Def: d, Writer: stopWriter{w}})
 	}
+	clock := startClock(io, o.Quiet)
+	rows := make([]int64, len(outs))
+	for i := range outs {
+		outs[i].Writer = countWriter{outs[i].Writer, &rows[i]}
+	}
 	runErr := runTables(cmd.Context(), io, inputs, outs, o.Workers, o.Quiet, tables.Options{})
 	var first error
 	for _, out := range outs {
@@ -183,7 +189,28 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 			first = err
 		}
 	}
+	if first == nil {
+		parts := make([]string, len(outs))
+		for i, out := range outs {
+			parts[i] = out.Def.Name() + " " + plural(rows[i], "row")
+		}
+		clock.summary("%s written to %s (%s)", plural(int64(len(outs)), "table"), Sanitize(o.Output), strings.Join(parts, ", "))
+	}
 	return first
+}
+
+// countWriter counts the rows written through a table writer.
+type countWriter struct {
+	tables.Writer
+	rows *int64
+}
+
+func (w countWriter) Write(rows any) error {
+	if err := w.Writer.Write(rows); err != nil {
+		return err
+	}
+	*w.rows += int64(reflect.ValueOf(rows).Len())
+	return nil
 }
 
 // csvRawHelp is the help of --csv-raw.
@@ -283,15 +310,38 @@ func convertPackets(cmd *cobra.Command, io *IO, o *ConvertOptions, inputs []stri
 	if err != nil {
 		return err
 	}
-	prog := startProgress(io, o.Quiet)
+	clock := startClock(io, o.Quiet)
+	prog := startProgress(io, o.Quiet).setAfter("writing " + outputName(o.Output))
+	var rows int64
 	runErr := pipeline.Run(cmd.Context(), inputs, pipeline.Options{Workers: o.Workers, Progress: prog.callback(), Stdin: io.In, Filter: io.recordFilter()},
 		func(b *pipeline.Batch) error {
 			if err := w.Write(b.Packets); err != nil {
 				return stop(err)
 			}
+			rows += int64(len(b.Packets))
 			return nil
 		})
-	prog.finish()
 	warnFilter(io)
-	return finishOutput(w, runErr)
+	err = finishOutput(w, runErr)
+	prog.finish()
+	if err == nil {
+		clock.summary("%s of the packet table written to %s", plural(rows, "row"), outputDesc(o.Output))
+	}
+	return err
+}
+
+// outputName names an output path in a message: the path, or standard output for "-".
+func outputName(path string) string {
+	if path == "-" || path == "" {
+		return "standard output"
+	}
+	return Sanitize(path)
+}
+
+// outputDesc is outputName with the size of the file written.
+func outputDesc(path string) string {
+	if size := fileSize(path); size != "" && path != "-" {
+		return outputName(path) + " (" + size + ")"
+	}
+	return outputName(path)
 }

@@ -121,12 +121,15 @@ func runPlot(ctx context.Context, io *IO, o *PlotOptions, args []string) error {
 			return usagef("output %q is also an input: refusing to overwrite it", o.Output)
 		}
 	}
+	clock := startClock(io, o.Quiet)
 	e, damaged, err := openEngine(ctx, io, &o.EngineOptions, args, []string{"packets"})
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	ph := startPhase(io, o.Quiet, "computing the chart")
 	c, err := buildPlot(ctx, e, o, metric, args)
+	ph.finish()
 	if err != nil {
 		return err
 	}
@@ -142,6 +145,7 @@ func runPlot(ctx context.Context, io *IO, o *PlotOptions, args []string) error {
 	if err := af.commit(); err != nil {
 		return err
 	}
+	clock.summary("chart written to %s", outputDesc(o.Output))
 	return damaged
 }
 

@@ -83,6 +83,7 @@ func runReport(ctx context.Context, io *IO, o *ReportOptions, args []string) err
 	}
 	// The capture summaries (info) are counted while the captures are loaded; a database that already held the
 	// inputs decodes nothing, and then the capture files are read for them.
+	clock := startClock(io, o.Quiet)
 	e, st, damaged, err := openEngineStats(ctx, io, &o.EngineOptions, args, query.StatsTables(nil))
 	if err != nil {
 		return err
@@ -107,7 +108,9 @@ func runReport(ctx context.Context, io *IO, o *ReportOptions, args []string) err
 	if info != nil {
 		opts.Info = info
 	}
+	ph := startPhase(io, o.Quiet, "computing the report: statistics, charts, conversations, previews")
 	data, err := htmlreport.Collect(ctx, e, opts)
+	ph.finish()
 	if err != nil {
 		return err
 	}
@@ -129,6 +132,7 @@ func runReport(ctx context.Context, io *IO, o *ReportOptions, args []string) err
 	if err := af.commit(); err != nil {
 		return err
 	}
+	clock.summary("report of %s written to %s", plural(st.Rows["packets"], "packet"), outputDesc(o.Output))
 	return damaged
 }
 

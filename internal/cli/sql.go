@@ -120,7 +120,7 @@ func openEngineStats(ctx context.Context, io *IO, o *EngineOptions, args, tables
 	}
 	var damaged error
 	if len(args) > 0 {
-		p := startProgress(io, o.Quiet)
+		p := startProgress(io, o.Quiet).setAfter("loading the tables into DuckDB")
 		st, err = e.Load(ctx, args, query.LoadOptions{Tables: tables, Progress: p.callback(), Filter: io.recordFilter(), FilterKey: io.filterKey()})
 		p.finish()
 		warnFilter(io)

@@ -81,7 +81,9 @@ func runStats(ctx context.Context, io *IO, o *StatsOptions, args []string) error
 		return err
 	}
 	defer e.Close()
+	ph := startPhase(io, o.Quiet, "computing the statistics")
 	rep, err := e.Stats(ctx, query.StatsOptions{Top: o.Top, Interval: o.Interval, Only: o.Only, Exact: o.Exact})
+	ph.finish()
 	if err != nil {
 		return err
 	}
