@@ -201,9 +201,12 @@ func writeTable(ctx context.Context, io *IO, def *tables.Def, o DerivedOptions, 
 func runTables(ctx context.Context, io *IO, inputs []string, outs []tables.Output, workers int, quiet bool, topts tables.Options) error {
 	prog := startProgress(io, quiet)
 	topts.Pipeline = pipeline.Options{Workers: workers, Progress: prog.callback(), Stdin: io.In, Filter: io.recordFilter()}
-	_, err := tables.Run(ctx, inputs, outs, topts)
+	st, err := tables.Run(ctx, inputs, outs, topts)
 	prog.finish()
 	warnFilter(io)
+	if line := notesSummary(st.Notes); line != "" && !quiet {
+		fmt.Fprintln(io.ErrOut, line)
+	}
 	return err
 }
 

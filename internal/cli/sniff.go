@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +19,8 @@ import (
 	"github.com/pcapframe/pcapframe/live"
 	"github.com/pcapframe/pcapframe/live/filter"
 	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/pipeline"
+	"github.com/pcapframe/pcapframe/tables"
 )
 
 // SniffOptions are the flags of sniff.
@@ -31,6 +35,7 @@ type SniffOptions struct {
 	Output     string
 	Format     string
 	Columns    []string
+	Tables     []string
 	RotateSize string
 	RotateTime time.Duration
 	Keep       int
@@ -43,7 +48,7 @@ type SniffOptions struct {
 func NewCmdSniff(io *IO) *cobra.Command {
 	o := &SniffOptions{}
 	cmd := &cobra.Command{
-		Use:   "sniff -i INTERFACE [-f FILTER] [-c COUNT] [--duration D] (-w FILE | -o TABLE)",
+		Use:   "sniff -i INTERFACE [-f FILTER] [-c COUNT] [--duration D] (-w FILE | -o TABLE | --tables LIST -o DIR)",
 		Short: "Capture live traffic to a pcap/pcapng file and/or the packet table (Linux)",
 		Long: `Capture packets from a network interface until COUNT packets, after the duration D, or until Ctrl-C
 (SIGINT or SIGTERM), and write them to a capture file (-w, .pcap or .pcapng), to the packet table (-o, .parquet,
@@ -60,6 +65,11 @@ capture file is written in place and holds only complete records after every wri
 temporary file, renamed when the capture ends; its source and frame columns name the capture file and frame
 number each packet was written to (or the interface and capture order without -w).
 
+--tables LIST writes several tables into the directory -o DIR instead, one file per table (NAME.parquet, or
+the extension of --format), built from the one capture as 'pcapframe convert --tables' builds them: one flow
+tracker, TCP reassembly and the protocol analyzers, so that flows, dns, tls, ... are written as the traffic is
+captured. The packets table is written in its default selection, every other table whole. Tables: ` + strings.Join(tables.Names(), ", ") + `.
+
 While capturing, standard error shows the packets and bytes captured and the packets dropped, when it is a
 terminal; the final counts are always printed. "Dropped by the kernel" means the capture ring was full;
 "dropped by pcapframe" means a file or table writer fell behind (the capture file is written first, so the
@@ -71,7 +81,8 @@ Columns of the packet table (* marks the default selection; --columns all select
   sudo pcapframe sniff -i eth0 -c 100 -w first100.pcapng
   sudo pcapframe sniff -i eth0 -f "tcp port 443" --duration 1m -w tls.pcap -o tls.parquet
   sudo pcapframe sniff -i lo udp and port 53 -o - --format csv --columns time,src,dst,len
-  sudo pcapframe sniff -i eth0 -w ring.pcapng --rotate-size 100MB --keep 10`,
+  sudo pcapframe sniff -i eth0 -w ring.pcapng --rotate-size 100MB --keep 10
+  sudo pcapframe sniff -i eth0 --duration 10m -w cap.pcapng --tables packets,flows,dns,tls -o cap-tables`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSniff(cmd, io, o, args)
 		},
@@ -87,6 +98,7 @@ Columns of the packet table (* marks the default selection; --columns all select
 	f.StringVarP(&o.Output, "output", "o", "", "packet table to write (.parquet, .csv, .jsonl), or - for standard output")
 	f.StringVar(&o.Format, "format", "", "table format: parquet, csv or jsonl (default: from the output's extension)")
 	f.StringSliceVar(&o.Columns, "columns", nil, "table columns, comma-separated (default: the default selection; all: every column)")
+	f.StringSliceVar(&o.Tables, "tables", nil, "tables to write into the directory -o DIR, comma-separated: "+strings.Join(tables.Names(), ", "))
 	f.StringVar(&o.RotateSize, "rotate-size", "", "start a new capture file before one exceeds this size, e.g. 100MB or 1GiB")
 	f.DurationVar(&o.RotateTime, "rotate-time", 0, "start a new capture file when one spans this long, e.g. 1h")
 	f.IntVar(&o.Keep, "keep", 0, "with rotation, keep only the last K capture files (0: keep all)")
@@ -144,6 +156,10 @@ func (o *SniffOptions) validate(args []string) (string, error) {
 		return "", usagef("--keep needs --rotate-size or --rotate-time")
 	case o.Write != "" && o.Write == o.Output:
 		return "", usagef("-w and -o name the same file")
+	case len(o.Tables) > 0 && (o.Output == "" || o.Output == "-"):
+		return "", usagef("--tables writes one file per table into a directory: give -o DIR")
+	case len(o.Tables) > 0 && len(o.Columns) > 0:
+		return "", usagef("--columns selects the columns of one table: with --tables every column is written")
 	}
 	if o.Write != "" {
 		if _, err := live.FileFormatFromPath(o.Write); err != nil {
@@ -175,7 +191,21 @@ func runSniff(cmd *cobra.Command, io *IO, o *SniffOptions, args []string) error 
 		return &UsageError{err}
 	}
 	var tableFormat sink.Format
-	if o.Output != "" {
+	var defs []*tables.Def
+	if len(o.Tables) > 0 {
+		if defs, err = tables.Select(o.Tables); err != nil {
+			return &UsageError{err}
+		}
+		tableFormat = sink.Parquet
+		if o.Format != "" {
+			if tableFormat, err = sink.ParseFormat(o.Format); err != nil {
+				return &UsageError{err}
+			}
+		}
+		if fi, err := os.Stat(o.Output); err == nil && !fi.IsDir() {
+			return usagef("-o %q is not a directory (--tables writes one file per table into -o DIR)", o.Output)
+		}
+	} else if o.Output != "" {
 		if tableFormat, err = outputFormat(o.Output, o.Format); err != nil {
 			return err
 		}
@@ -216,16 +246,78 @@ func runSniff(cmd *cobra.Command, io *IO, o *SniffOptions, args []string) error 
 			return err
 		}
 	}
-	if o.Output != "" {
+	if len(defs) > 0 {
+		err = s.openTables(defs, tableFormat)
+	} else if o.Output != "" {
 		s.tw, err = openWriter(io, packet.Table, o.Columns, tableFormat, o.Output, sink.Options{})
-		if err != nil {
-			if s.fw != nil {
-				s.fw.Close()
-			}
-			return err
+	}
+	if err != nil {
+		if s.fw != nil {
+			s.fw.Close()
 		}
+		return err
 	}
 	return s.run(cmd.Context())
+}
+
+// openTables opens the writers of the tables of --tables, one file per table in the directory o.Output, and the
+// pass that builds them.
+func (s *sniffer) openTables(defs []*tables.Def, format sink.Format) error {
+	if err := os.MkdirAll(s.o.Output, 0o777); err != nil {
+		return fmt.Errorf("create %q: %w", s.o.Output, err)
+	}
+	for _, d := range defs {
+		// As convert --tables: the packet table in its default selection, every other table whole.
+		cols := []string{"all"}
+		if d == tables.Packets {
+			cols = nil
+		}
+		path := filepath.Join(s.o.Output, d.Name()+"."+string(format))
+		if path == s.o.Write {
+			s.abortTables()
+			return usagef("-w %q is also the file of table %s", s.o.Write, d.Name())
+		}
+		w, err := openTableWriter(s.io, d, cols, format, path, sink.Options{})
+		if err != nil {
+			s.abortTables()
+			return err
+		}
+		s.outs = append(s.outs, tables.Output{Def: d, Writer: w})
+	}
+	pass, err := tables.NewPass(s.outs, tables.Options{})
+	if err != nil {
+		s.abortTables()
+		return err
+	}
+	s.pass = pass
+	return nil
+}
+
+// abortTables removes the tables of --tables.
+func (s *sniffer) abortTables() {
+	for _, o := range s.outs {
+		_ = o.Writer.Abort()
+	}
+}
+
+// closeTables ends the pass of --tables and publishes its tables, or removes them all when the pass or a writer
+// failed (a table that stopped partway would not match the others).
+func (s *sniffer) closeTables() error {
+	err := s.pass.Close()
+	if err != nil {
+		s.abortTables()
+		return fmt.Errorf("write tables into %q: %w", s.o.Output, err)
+	}
+	var errs []error
+	for _, o := range s.outs {
+		if err := o.Writer.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("write table %s into %q: %w", o.Def.Name(), s.o.Output, err))
+		}
+	}
+	if line := notesSummary(s.pass.Stats().Notes); line != "" && !s.o.Quiet {
+		fmt.Fprintln(s.io.ErrOut, line)
+	}
+	return errors.Join(errs...)
 }
 
 // sniffer runs one capture: a capture goroutine reads the kernel ring into batches, a writer goroutine
@@ -238,6 +330,10 @@ type sniffer struct {
 	h  *live.Handle
 	fw *live.Writer
 	tw sink.Writer[packet.Packet]
+
+	// with --tables: the pass that builds the tables and their writers (tw is nil)
+	pass *tables.Pass
+	outs []tables.Output
 
 	captured, bytes        atomic.Int64
 	queueDrops, tableDrops atomic.Int64
@@ -339,6 +435,11 @@ wait:
 			errs = append(errs, fmt.Errorf("write %q: %w", s.o.Output, err))
 		}
 	}
+	if s.pass != nil {
+		if err := s.closeTables(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	fmt.Fprintln(s.io.ErrOut, s.summary(stats))
 	if s.fw != nil {
 		if files := s.fw.Files(); len(files) > 1 {
@@ -436,7 +537,7 @@ func (s *sniffer) writeLoop(in <-chan *live.Batch, toTable chan<- *live.Batch, r
 				continue
 			}
 		}
-		if s.tw == nil {
+		if s.tw == nil && s.pass == nil {
 			recycle(b)
 			continue
 		}
@@ -453,14 +554,14 @@ func (s *sniffer) writeLoop(in <-chan *live.Batch, toTable chan<- *live.Batch, r
 	}
 }
 
-// tableLoop decodes batches into packet rows and writes them.
+// tableLoop decodes batches into packet rows and writes them, or gives them to the pass of --tables.
 func (s *sniffer) tableLoop(in <-chan *live.Batch, recycle func(*live.Batch)) {
 	dec := packet.NewDecoder()
 	rows := make([]packet.Packet, 0, live.BatchFrames)
 	lt := int32(s.h.LinkType())
 	failed := false
 	for b := range in {
-		if failed || s.tw == nil {
+		if failed || s.tw == nil && s.pass == nil {
 			recycle(b)
 			continue
 		}
@@ -470,7 +571,13 @@ func (s *sniffer) tableLoop(in <-chan *live.Batch, recycle func(*live.Batch)) {
 			dec.Decode(&rows[len(rows)-1], packet.Meta{Source: f.Source, Frame: f.Number, Time: f.Time,
 				CapLen: int32(len(f.Data)), WireLen: int32(f.WireLen), LinkType: lt}, f.Data)
 		}
-		if err := s.tw.Write(rows); err != nil {
+		if s.pass != nil {
+			// The pass keeps nothing of the batch once Batch returns (package tables): the frames can be recycled.
+			if err := s.pass.Batch(&pipeline.Batch{Source: s.o.Interface, Packets: rows}); err != nil {
+				failed = true
+				s.fail(fmt.Errorf("write tables into %q: %w", s.o.Output, err))
+			}
+		} else if err := s.tw.Write(rows); err != nil {
 			failed = true
 			s.tw.Abort()
 			s.fail(fmt.Errorf("write %q: %w", s.o.Output, err))
