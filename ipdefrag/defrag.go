@@ -130,6 +130,17 @@ func (d *Defragmenter) Pending() int { return len(d.m) }
 // order (the last is the frame that completed it). It is valid until the next call to Add.
 func (d *Defragmenter) Frames() []int64 { return d.frames }
 
+// EarliestSince returns the smallest frame number, not below since, of a first fragment of a datagram still in
+// progress: the fragment a caller that hands its frames on in batches would keep back so that the datagram's
+// frames can still be tied together when it completes. ok is false when there is none.
+func (d *Defragmenter) EarliestSince(since int64) (frame int64, ok bool) {
+	// Datagrams are listed in the order of their first fragments: walk back from the newest.
+	for g := d.tail; g != nil && len(g.frames) > 0 && g.frames[0] >= since; g = g.prev {
+		frame, ok = g.frames[0], true
+	}
+	return frame, ok
+}
+
 // fragInfo is what the header of a fragment says.
 type fragInfo struct {
 	k        key

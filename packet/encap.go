@@ -73,10 +73,46 @@ func (d *Decoder) DecodeInner(q, outer *Packet) bool {
 // outermost IP fragments (package ipdefrag, default bounds) and, when a datagram completes, ties each of its
 // fragments to the frame that completed it, as Wireshark's ip.reassembled_in (the completing fragment names
 // itself; tshark leaves the field empty there). Only fragments still in the caller's current batch can be tied
-// (Tie's window): a fragment in a batch already handed on keeps 0.
+// (Tie's window): a fragment in a batch already handed on keeps 0, so a caller that ends a batch keeps back the
+// frames Carry names for the next one.
 type FragmentTies struct {
 	d   *ipdefrag.Defragmenter
 	buf []byte
+}
+
+// Carry bounds: a batch ends without its last CarryFrames frames (CarryBytes of frame bytes) at most.
+const (
+	CarryFrames = 256
+	CarryBytes  = 256 << 10
+)
+
+// Carry returns how many frames at the end of window (a batch about to be handed on, in frame order) the caller
+// should move to its next batch so that the fragments among them can still be tied when their datagrams
+// complete: the frames from the earliest first fragment of a datagram in progress among the last frames of the
+// window that fit in CarryFrames and CarryBytes (never the whole window), or 0 when there is none. A datagram
+// that began before them is not waited for.
+func (t *FragmentTies) Carry(window []Packet) int {
+	if len(window) < 2 {
+		return 0
+	}
+	// The earliest frame that may be carried.
+	i, size := len(window)-1, len(window[len(window)-1].Data)
+	for i > 1 && len(window)-i < CarryFrames && size+len(window[i-1].Data) <= CarryBytes {
+		i--
+		size += len(window[i].Data)
+	}
+	if size > CarryBytes {
+		return 0
+	}
+	first, ok := t.d.EarliestSince(window[i].Frame)
+	if !ok {
+		return 0
+	}
+	n := 0
+	for k := len(window) - 1; k >= i && window[k].Frame >= first; k-- {
+		n++
+	}
+	return n
 }
 
 // NewFragmentTies returns a FragmentTies for one input.

@@ -3,7 +3,10 @@ package packet_test
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,7 +40,7 @@ func TestReassembledInMatchesTshark(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			tshark := map[int64]int64{}  // frame -> reassembled in
+			tshark := map[int64]int64{}   // frame -> reassembled in
 			completes := map[int64]bool{} // frames others are reassembled in
 			sc := bufio.NewScanner(f)
 			sc.Buffer(nil, 1<<20)
@@ -93,5 +96,82 @@ func TestReassembledInMatchesTshark(t *testing.T) {
 	}
 	if tied < 100 {
 		t.Errorf("only %d fragments tied", tied)
+	}
+}
+
+// TestReassembledInAcrossBatches writes a capture whose fragmented datagrams straddle the pipeline's batches of
+// 2,048 frames: one whose fragments are frames 2047-2049 (the pipeline carries 2047 and 2048 over to the next
+// batch, so all three are tied), and one whose first fragment is 300 frames before its last one across a batch
+// boundary (more than packet.CarryFrames: that first fragment keeps no tie, as documented, and the datagram is
+// still reassembled for the flows).
+func TestReassembledInAcrossBatches(t *testing.T) {
+	frag := func(id uint16, off int, more bool, n int) []byte {
+		b := make([]byte, 20+n)
+		b[0], b[8], b[9] = 0x45, 64, 17
+		b[2], b[3] = byte((20+n)>>8), byte(20+n)
+		b[4], b[5] = byte(id>>8), byte(id)
+		fo := uint16(off / 8)
+		if more {
+			fo |= 0x2000
+		}
+		b[6], b[7] = byte(fo>>8), byte(fo)
+		copy(b[12:20], []byte{192, 0, 2, 1, 192, 0, 2, 2})
+		return b
+	}
+	plain := frag(0, 0, false, 40) // not a fragment
+	var frames [][]byte
+	for len(frames) < 2046 {
+		frames = append(frames, plain)
+	}
+	frames = append(frames, frag(1, 0, true, 64), frag(1, 64, true, 64), frag(1, 128, false, 16)) // 2047-2049
+	for len(frames) < 3699 {
+		frames = append(frames, plain)
+	}
+	frames = append(frames, frag(2, 0, true, 64)) // 3700, 395 frames before the end of the second batch
+	for len(frames) < 4200 {
+		frames = append(frames, plain)
+	}
+	frames = append(frames, frag(2, 64, false, 64)) // 4201
+	var pc []byte
+	pc = binary.LittleEndian.AppendUint32(pc, 0xa1b2c3d4)
+	pc = binary.LittleEndian.AppendUint16(pc, 2)
+	pc = binary.LittleEndian.AppendUint16(pc, 4)
+	pc = append(pc, make([]byte, 8)...)
+	pc = binary.LittleEndian.AppendUint32(pc, 65535)
+	pc = binary.LittleEndian.AppendUint32(pc, packet.LinkRaw)
+	for i, f := range frames {
+		pc = binary.LittleEndian.AppendUint32(pc, 0)
+		pc = binary.LittleEndian.AppendUint32(pc, uint32(i*10)) // 10 µs apart: no reassembly timeout
+		pc = binary.LittleEndian.AppendUint32(pc, uint32(len(f)))
+		pc = binary.LittleEndian.AppendUint32(pc, uint32(len(f)))
+		pc = append(pc, f...)
+	}
+	path := filepath.Join(t.TempDir(), "straddle.pcap")
+	if err := os.WriteFile(path, pc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]int64{}
+	var sizes []int
+	next := int64(1)
+	err := pipeline.Run(context.Background(), []string{path}, pipeline.Options{}, func(b *pipeline.Batch) error {
+		sizes = append(sizes, len(b.Packets))
+		for i := range b.Packets {
+			p := &b.Packets[i]
+			if p.Frame != next {
+				return fmt.Errorf("frame %d after %d", p.Frame, next-1)
+			}
+			next++
+			if p.ReassembledIn != 0 {
+				got[p.Frame] = p.ReassembledIn
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	want := map[int64]int64{2047: 2049, 2048: 2049, 2049: 2049, 4201: 4201}
+	if !maps.Equal(got, want) || next != int64(len(frames))+1 {
+		t.Errorf("reassembled_in %v, want %v (batches %v, %d frames)", got, want, sizes, next-1)
 	}
 }

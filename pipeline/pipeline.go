@@ -263,8 +263,24 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 		an.Packet(p)
 		ties.Tie(b.Packets)
 		if len(b.Packets) == cap(b.Packets) || len(b.arena) >= BatchBytes {
+			// The last frames, from a fragment whose datagram is still incomplete, go to the next batch (copied
+			// before this one is handed on), so that reassembled_in can still be set on them.
+			var next *Batch
+			if n := ties.Carry(b.Packets); n > 0 {
+				next = pool.Get().(*Batch)
+				next.Source = input
+				for i := len(b.Packets) - n; i < len(b.Packets); i++ {
+					next.Packets = append(next.Packets, b.Packets[i])
+					next.arena = next.Packets[len(next.Packets)-1].CopyTo(next.arena)
+				}
+				b.Packets = b.Packets[:len(b.Packets)-n]
+			}
 			if !send() {
 				return ctx.Err()
+			}
+			if next != nil {
+				pool.Put(b)
+				b = next
 			}
 		}
 	}
