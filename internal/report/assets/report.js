@@ -231,7 +231,7 @@
 
   function renderHeader() {
     var links = [['summary', 'Summary'], ['charts', 'Charts'], ['timeline', 'Over time'], ['graph', 'Who talks to whom'],
-      ['conversations', 'Conversations'], ['talkers', 'Top talkers and ports'], ['dns-tls', 'DNS and TLS'], ['hunting', 'Hunting'], ['previews', 'Payload'], ['stats', 'Statistics']];
+      ['conversations', 'Conversations'], ['talkers', 'Top talkers and ports'], ['dns-tls', 'Protocols'], ['hunting', 'Hunting'], ['previews', 'Payload'], ['stats', 'Statistics']];
     if (!D.hunting) links = links.filter(function (l) { return l[0] !== 'hunting'; });
     if (!hasProtocolSections()) links = links.filter(function (l) { return l[0] !== 'dns-tls'; });
     var nav = h('nav', { class: 'toc' }, links.map(function (l) {
@@ -733,9 +733,13 @@
     sec.appendChild(grid);
     app.appendChild(sec);
   }
-  // protocolSections are the stats sections over the dns and tls tables, shown in their own block; stats leaves
-  // them out when the inputs have no DNS transaction or TLS handshake, and then so does the page.
-  var protocolSections = ['dns_domains', 'dns_subdomains', 'dns_rcodes', 'dns_qtypes', 'tls_sni', 'tls_versions', 'tls_ja4'];
+  // protocolSections are the stats sections over the protocol tables (dns, tls, http, files, credentials), shown
+  // in their own block; stats leaves them out when their table has no rows, and then so does the page.
+  var protocolSections = ['dns_domains', 'dns_subdomains', 'dns_rcodes', 'dns_qtypes', 'tls_sni', 'tls_versions', 'tls_ja4',
+    'http_hosts', 'http_user_agents', 'http_status', 'http_methods', 'files_types', 'files_largest', 'files_executables',
+    'credentials_protocols', 'credentials_seen'];
+  // secretSections show secrets (the credentials themselves): behind a click, in a closed details element.
+  var secretSections = { credentials_seen: 1 };
   function shownProtocolSections() {
     return protocolSections.map(section).filter(function (st) { return st && !st.skipped; });
   }
@@ -743,11 +747,17 @@
   function renderProtocols() {
     var shown = shownProtocolSections();
     if (!shown.length) return;
-    var sec = block('dns-tls', 'DNS and TLS');
-    sec.appendChild(h('p', { class: 'count' }, 'DNS transactions (the dns table) and TLS handshakes (the tls table), each section one SQL query as pcapframe stats runs it.'));
+    var sec = block('dns-tls', 'Protocols: DNS, TLS, HTTP, files, credentials');
+    sec.appendChild(h('p', { class: 'count' }, 'DNS transactions, TLS handshakes, HTTP requests, files and credentials seen in clear (the dns, tls, http, files and credentials tables), each section one SQL query as pcapframe stats runs it.'));
     var grid = h('div', { class: 'two' });
     shown.forEach(function (st) {
-      var d = h('div', { id: 'stat-' + st.name }, h('h3', {}, st.title), statTable(st));
+      var d;
+      if (secretSections[st.name]) {
+        d = h('div', { id: 'stat-' + st.name }, h('h3', {}, st.title),
+          h('details', { class: 'stat secret' }, h('summary', {}, 'Show ' + (st.rows ? st.rows.length : 0) + ' credential rows (user names and secrets as sent)'), statTable(st)));
+      } else {
+        d = h('div', { id: 'stat-' + st.name }, h('h3', {}, st.title), statTable(st));
+      }
       if (st.sql) d.appendChild(h('details', { class: 'stat' }, h('summary', {}, 'SQL'), h('pre', { class: 'sql' }, st.sql)));
       grid.appendChild(d);
     });
