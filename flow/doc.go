@@ -21,7 +21,10 @@
 //     pseudowire control word) and PPP in GRE. The tunnel's own packet counts in its flow (UDP 4789, IP protocol
 //     47, ...) and the packet inside it in a flow of its own, whose tunnel_parents lists the uids of the flows
 //     around it, outermost first, as Zeek's conn.log does (every parent seen over the flow's life, at most 8).
-//     Zeek stops at 2 tunnels by default (Tunnel::max_depth); tshark has no limit.
+//     Zeek stops at 2 tunnels by default (Tunnel::max_depth); tshark has no limit. Teredo is recognised on UDP
+//     port 3544 only, as Wireshark does by default; Zeek also follows a Teredo client's traffic to relays on
+//     other ports (its baseline of zeek tunnels/Teredo.pcap has an HTTP connection inside UDP port 32900, which
+//     pcapframe and tshark leave as UDP).
 //   - IP fragments (IPv4 and IPv6, at any depth) are reassembled (package ipdefrag: bounded memory, 60 s of packet
 //     time, overlaps resolved as Wireshark does) and the datagram counts once, at the fragment that completes it,
 //     with that frame's number, time and length, as in Wireshark's Conversations with reassembly on. A fragment
