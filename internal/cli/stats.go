@@ -31,8 +31,8 @@ func NewCmdStats(io *IO) *cobra.Command {
 		Use:   "stats INPUT...",
 		Short: "The notebook's statistics: describe, top talkers, ports, services, protocols, conversations, timeline",
 		Long: `Compute the usual statistics of captures (or of the Parquet tables that 'pcapframe convert' writes), each
-with one readable SQL query over the packets table, or the dns and tls tables, in embedded DuckDB (--show-sql
-prints them):
+with one readable SQL query over the packets table, or the dns, tls, http, files and credentials tables, in
+embedded DuckDB (--show-sql prints them):
 
   ` + strings.Join(query.SectionNames(), ", ") + `
 
@@ -46,7 +46,11 @@ quartiles keep every value of every numeric column in memory, beyond --memory-li
 
 protocols counts frames per protocol path as 'tshark -q -z io,phs' does; timeline counts packets and bytes per
 interval from the first packet, as 'tshark -q -z io,stat,INTERVAL' does. The dns_* and tls_* sections count
-DNS transactions and TLS handshakes (the dns and tls tables); they are shown only when the inputs have some.
+DNS transactions and TLS handshakes (the dns and tls tables), the http_* sections HTTP requests and responses,
+files_* the objects carried by HTTP, SMTP, FTP and IRC (by MIME type, the largest, executables), and
+credentials_protocols the credentials seen in clear per protocol (counts only); each is shown only when its
+table has rows. credentials_seen lists the credentials themselves (user names and secrets): it runs only when
+--only names it.
 On a terminal the sections are aligned tables with inline bars; --json writes one JSON object for scripts.`,
 		Example: `  pcapframe stats capture.pcap
   pcapframe stats out/ --top 20 --only src,dst,talker_peers
