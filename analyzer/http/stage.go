@@ -1,6 +1,10 @@
 package http
 
-import "io"
+import (
+	"bytes"
+	"io"
+	"sync/atomic"
+)
 
 // Stage runs a pull-style decoder (gzip.Reader, brotli.Reader, multipart.Reader: they read from an io.Reader)
 // over bytes that arrive push-style, one Write at a time, without holding the bytes: the decoder runs on a
@@ -9,27 +13,55 @@ import "io"
 // coroutine), so the decoder may call back into the caller's state without locks, and the results do not depend
 // on scheduling. The goroutine ends when its run function returns: after Close, or earlier (an error, a cap);
 // later Writes are then ignored.
+//
+// Most bodies are small, and a goroutine switch costs microseconds on an idle machine but up to milliseconds on
+// a loaded one, so a Stage starts lazily: the first StageLazy bytes are held (within MaxLazyTotal over all
+// stages of the process), and a stage closed before it reaches that runs its decoder on the caller's goroutine,
+// over the held bytes, without any goroutine. Only a longer body starts the goroutine and streams.
 type Stage struct {
-	in     chan []byte // the next bytes; nil: the end of the input
-	idle   chan struct{}
-	done   chan struct{}
-	cur    []byte
-	buf    []byte // bytes written and not yet handed over (at most StageBuffer)
-	eof    bool
-	exited bool
-	closed bool
+	run     func(r io.Reader)
+	started bool
+	lazy    []byte      // bytes held before the goroutine starts
+	in      chan []byte // the next bytes; nil: the end of the input
+	idle    chan struct{}
+	done    chan struct{}
+	cur     []byte
+	buf     []byte // bytes written and not yet handed over (at most StageBuffer)
+	eof     bool
+	exited  bool
+	closed  bool
 }
 
-// NewStage starts run on a goroutine of its own, reading from the stage. It returns when run first waits for
-// input (or has returned).
-func NewStage(run func(r io.Reader)) *Stage {
-	s := &Stage{in: make(chan []byte), idle: make(chan struct{}), done: make(chan struct{})}
+// Bounds of the bytes a Stage holds before it starts its goroutine.
+const (
+	StageLazy    = 256 << 10 // per stage
+	MaxLazyTotal = 64 << 20  // over all the stages of the process
+)
+
+// lazyTotal counts the bytes held by the stages that have not started.
+var lazyTotal atomic.Int64
+
+// NewStage returns a stage that runs run over the bytes written to it (see Stage: on the caller's goroutine at
+// Close for a short input, else on a goroutine of its own).
+func NewStage(run func(r io.Reader)) *Stage { return &Stage{run: run} }
+
+// start starts the goroutine and hands it the bytes held so far.
+func (s *Stage) start() {
+	s.started = true
+	s.in, s.idle, s.done = make(chan []byte), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(s.done)
-		run(stageReader{s})
+		s.run(stageReader{s})
 	}()
 	s.wait()
-	return s
+	if held := s.lazy; len(held) > 0 {
+		if !s.exited {
+			s.in <- held
+			s.wait()
+		}
+		lazyTotal.Add(-int64(len(held)))
+	}
+	s.lazy = nil
 }
 
 type stageReader struct{ s *Stage }
@@ -73,6 +105,20 @@ func (s *Stage) Write(b []byte) (int, error) {
 	if s.exited || s.closed || len(b) == 0 {
 		return len(b), nil
 	}
+	if !s.started {
+		n := int64(len(b))
+		if len(s.lazy)+len(b) <= StageLazy {
+			if lazyTotal.Add(n) <= MaxLazyTotal {
+				s.lazy = append(s.lazy, b...)
+				return len(b), nil
+			}
+			lazyTotal.Add(-n)
+		}
+		s.start()
+		if s.exited {
+			return len(b), nil
+		}
+	}
 	if len(s.buf)+len(b) <= StageBuffer {
 		if s.buf == nil {
 			s.buf = make([]byte, 0, StageBuffer)
@@ -106,6 +152,15 @@ func (s *Stage) Stopped() bool { return s.exited }
 // Close ends the input and waits for the run function to return.
 func (s *Stage) Close() {
 	if s.closed {
+		return
+	}
+	if !s.started {
+		s.closed = true
+		held := s.lazy
+		s.run(bytes.NewReader(held))
+		lazyTotal.Add(-int64(len(held)))
+		s.lazy = nil
+		s.exited = true
 		return
 	}
 	s.handOver()
