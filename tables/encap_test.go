@@ -1,12 +1,15 @@
 package tables_test
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"testing"
 
 	"github.com/pcapframe/pcapframe/analyzer/dns"
 	"github.com/pcapframe/pcapframe/flow"
+	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/tables"
 )
 
@@ -106,5 +109,74 @@ func TestTunnelParents(t *testing.T) {
 	}
 	if len(outer.TunnelParents()) != 0 {
 		t.Errorf("outer flow has tunnel_parents %v", outer.TunnelParents())
+	}
+}
+
+// TestDNSInVXLAN builds a DNS query and its response for example.com (RFC 1035 wire format, written out by hand
+// below) inside VXLAN (UDP 4789, VNI 42, an inner Ethernet frame) and checks that they make one dns row, in a
+// flow whose tunnel_parents name the VXLAN flows.
+func TestDNSInVXLAN(t *testing.T) {
+	query := []byte{0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, // id 0x1234, RD, one question
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1} // example.com A IN
+	response := append(append([]byte{0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0}, query[12:]...),
+		0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 93, 184, 216, 34) // example.com A 93.184.216.34, TTL 3600
+	ipUDP := func(src, dst [4]byte, sport, dport uint16, payload []byte) []byte {
+		b := make([]byte, 28, 28+len(payload))
+		b[0], b[8], b[9] = 0x45, 64, 17
+		binary.BigEndian.PutUint16(b[2:4], uint16(28+len(payload)))
+		copy(b[12:16], src[:])
+		copy(b[16:20], dst[:])
+		binary.BigEndian.PutUint16(b[20:22], sport)
+		binary.BigEndian.PutUint16(b[22:24], dport)
+		binary.BigEndian.PutUint16(b[24:26], uint16(8+len(payload)))
+		return append(b, payload...)
+	}
+	eth := func(payload []byte) []byte {
+		return append([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00}, payload...)
+	}
+	vxlan := func(outerSrc, outerDst [4]byte, inner []byte) []byte {
+		hdr := []byte{0x08, 0, 0, 0, 0, 0, 42, 0} // I flag, VNI 42
+		return eth(ipUDP(outerSrc, outerDst, 40000, 4789, append(hdr, eth(inner)...)))
+	}
+	vtepA, vtepB := [4]byte{192, 0, 2, 1}, [4]byte{192, 0, 2, 2}
+	client, server := [4]byte{10, 1, 1, 1}, [4]byte{10, 1, 1, 53}
+	frames := [][]byte{
+		vxlan(vtepA, vtepB, ipUDP(client, server, 5353, 53, query)),
+		vxlan(vtepB, vtepA, ipUDP(server, client, 53, 5353, response)),
+	}
+	b := &pipeline.Batch{Source: "vxlan"}
+	dec := packet.NewDecoder()
+	for i, f := range frames {
+		var p packet.Packet
+		dec.Decode(&p, packet.Meta{Source: "vxlan", Frame: int64(i + 1), Time: int64(i+1) * 1e6, CapLen: int32(len(f)), WireLen: int32(len(f)), LinkType: packet.LinkEthernet}, f)
+		b.Packets = append(b.Packets, p)
+	}
+	rows := &collect[dns.Row]{}
+	fl := &collect[flow.Flow]{}
+	runPass(t, []*pipeline.Batch{b}, []tables.Output{{Def: tables.Lookup("dns"), Writer: rows}, {Def: tables.Flows, Writer: fl}}, tables.Options{})
+	if len(rows.rows) != 1 {
+		t.Fatalf("%d dns rows: %+v", len(rows.rows), rows.rows)
+	}
+	r := rows.rows[0]
+	if r.Query != "example.com" || r.TransID != 0x1234 || r.QueryFrame != 1 || r.ResponseFrame != 2 ||
+		len(r.Answers) != 1 || r.Answers[0] != "93.184.216.34" || r.Note != "" {
+		t.Errorf("row %+v", r)
+	}
+	var inner *flow.Flow
+	vteps := map[string]bool{}
+	for i := range fl.rows {
+		if f := &fl.rows[i]; f.RespP == 53 {
+			inner = f
+		} else if f.RespP == 4789 {
+			vteps[f.UID()] = true
+		}
+	}
+	if inner == nil || inner.UID() != r.UID || len(inner.TunnelParents()) != 2 {
+		t.Fatalf("inner flow %+v (dns row uid %s)", inner, r.UID)
+	}
+	for _, u := range inner.TunnelParents() {
+		if !vteps[u] {
+			t.Errorf("tunnel parent %s is no VXLAN flow (%v)", u, vteps)
+		}
 	}
 }
