@@ -42,8 +42,10 @@
 // object was seen whole: its message ended as framed, no gap, no cap, and its size equals total_bytes when that
 // was announced. ts and the frames are those of the packets that delivered the object's first and last bytes;
 // for objects read through a decoder (content codings, multipart, SMTP's MIME reader) they are those of the
-// packet whose bytes were handed to the decoder, which gathers up to 32 KiB (http.StageBuffer) first. Names
-// and notes are the capture's bytes with unsafe characters written \xHH.
+// packet whose bytes were handed to the decoder: the decoder of a message of at most 256 KiB runs when the
+// message ends (http.StageLazy), a longer one is fed every 32 KiB (http.StageBuffer). Names and notes are the
+// capture's bytes with unsafe characters written \xHH. The table path keeps no object's bytes beyond what
+// those decoders hold (http.MaxLazyTotal over all).
 //
 // # Checked
 //

@@ -36,9 +36,11 @@
 // MaxDecodedBytes (32 MiB) per body: past it the object is cut and noted (a decompression bomb costs at most
 // that much work). request_body_len and response_body_len are the decoded sizes, as Zeek's (the body's own
 // size when it could not be decoded). The object's MIME type is detected from its first 3,072 bytes by
-// github.com/gabriel-vasile/mimetype. Decoders and the multipart reader pull from an io.Reader; a Stage runs
-// each on a goroutine of its own that alternates strictly with the caller (a coroutine), so bodies stream
-// through without being held and results do not depend on scheduling.
+// github.com/gabriel-vasile/mimetype. Decoders and the multipart reader pull from an io.Reader; a Stage holds
+// the first 256 KiB of a body (64 MiB over all bodies at once) and, when the body ends within them, runs the
+// decoder over them on the caller's goroutine; a longer body starts a goroutine for its decoder that alternates
+// strictly with the caller (a coroutine), so it streams through without being held, and results do not depend on
+// scheduling either way.
 //
 // fuid is deterministic: "F" and 17 base62 digits of the first 96 bits of SHA-256 of the flow's uid, the
 // direction (o or r), trans_depth and the part number (0 for a whole body), joined by "/" (FUID). The files
@@ -58,8 +60,9 @@
 //
 // A header section is kept up to Limits.MaxHeaderBytes (64 KiB; the rest is scanned for its end without being
 // kept, noted) and Limits.MaxHeaders fields (256); a start line must end within 16 KiB; chunk-size lines within
-// 1 KiB; at most 8 notes per message. Bodies are never held: they stream to their objects (a Stage gathers up
-// to 32 KiB before a handover). After a gap in the header section or in chunk framing, or a gap past the end of
+// 1 KiB; at most 8 notes per message. Bodies stream to their objects; only a body under a content coding or
+// multipart is held, up to 256 KiB (StageLazy, MaxLazyTotal over all) before its decoder starts, then 32 KiB
+// (StageBuffer) between handovers. After a gap in the header section or in chunk framing, or a gap past the end of
 // a body, the direction waits for a run of bytes that starts a message (noted). The state of a connection is
 // dropped at FlowEnd.
 //
