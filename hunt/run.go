@@ -99,6 +99,9 @@ type Options struct {
 	Inputs []string
 	// Set overrides parameters: Set[detector][param] = value.
 	Set map[string]map[string]float64
+	// KeepGoing records a detector whose query fails (a table with fewer columns, from a Parquet file of
+	// convert --columns) in Summary.Skipped and runs the others, instead of returning the error.
+	KeepGoing bool
 }
 
 // Summary says what Run did.
@@ -150,6 +153,10 @@ func Run(ctx context.Context, db DB, rules []*Rule, opts Options) (Summary, erro
 			return sum, err
 		}
 		if err := db.Exec(ctx, insert(r.Name, q, opts.Inputs)); err != nil {
+			if opts.KeepGoing && ctx.Err() == nil {
+				sum.Skipped[r.Name] = "failed: " + err.Error()
+				continue
+			}
 			return sum, fmt.Errorf("detector %s (%s): %w", r.Name, r.Source, err)
 		}
 		sum.Ran = append(sum.Ran, r.Name)

@@ -38,13 +38,14 @@ type Finding struct {
 }
 
 // CollectHunting runs the built-in detectors over the tables of e (hunt.Run: it creates the findings table) and
-// returns the findings at or above severity low. inputs are named in the commands to dig in.
+// returns the findings at or above severity low. inputs are named in the commands to dig in. A detector whose
+// tables are missing, or whose query fails on tables of fewer columns, is listed in Skipped with the reason.
 func CollectHunting(ctx context.Context, e *query.Engine, inputs []string) (*Hunting, error) {
 	rules, err := hunt.Builtin()
 	if err != nil {
 		return nil, err
 	}
-	sum, err := hunt.Run(ctx, e, rules, hunt.Options{Inputs: inputs})
+	sum, err := hunt.Run(ctx, e, rules, hunt.Options{Inputs: inputs, KeepGoing: true})
 	if err != nil {
 		return nil, fmt.Errorf("hunt: %w", err)
 	}
