@@ -439,20 +439,20 @@ func Run(ctx context.Context, inputs []string, outs []Output, opts Options) (Sta
 //     flow tracker with its TCP analysis and its memory of 131,072 ended conversations for Wireshark's stream
 //     numbers (about 30 MB), IP fragments, reassembly and the analyzers' state;
 //   - budgetPackets, the packet table's writer: its row group of 8 MiB of values (wideRowGroupBytes), compressed,
-//     a 256 KiB page of values per column, the dictionaries of its String columns and the zstd encoders;
+//     a 128 KiB page of values per column (widePageBytes), the dictionaries of its String columns and the zstd encoders;
 //   - budgetTable, every other table's writer: a 4 MiB row group (narrowRowGroupBytes), a 32 KiB page and a
 //     64 KiB block per column, its dictionaries, and its analyzer's rows in flight.
 //
 // The budget adds headroom for the garbage produced between collections (the pass allocates about 360 MB in
 // all on the bench capture, mostly the rows and pages it writes).
 const (
-	budgetBase    = 88 << 20
+	budgetBase    = 80 << 20
 	budgetPackets = 56 << 20
 	budgetTable   = 8 << 20
 )
 
 // MemoryBudget returns the soft memory limit Run sets for a run of tables (Options.MemoryLimit 0): a base for the
-// reading, the flow tracker and the analyzers, plus each table's writer: 168 MiB for packets, flows, dns and tls
+// reading, the flow tracker and the analyzers, plus each table's writer: 160 MiB for packets, flows, dns and tls
 // (the pcapframe binary itself keeps about 36 MB resident on top: DuckDB's code and data).
 func MemoryBudget(defs []*Def) int64 {
 	n := int64(budgetBase)
@@ -467,7 +467,7 @@ func MemoryBudget(defs []*Def) int64 {
 }
 
 // limitMemory sets the soft memory limit lim unless the process has one, and returns the function that restores
-// the previous one. While it is set, a watcher keeps the limit at least a quarter above the live heap (read
+// the previous one. While it is set, a watcher keeps the limit at least an eighth above the live heap (read
 // after each collection), so that a capture that needs more memory than the budget (many more flows at once)
 // costs a higher limit rather than a collector that runs all the time.
 func limitMemory(lim int64) (restore func()) {
@@ -495,7 +495,7 @@ func limitMemory(lim int64) (restore func()) {
 				return
 			}
 			live := int64(min(sample[0].Value.Uint64(), math.MaxInt64/2))
-			if want := live + live/4; want > cur {
+			if want := live + live/8; want > cur {
 				cur = want
 				debug.SetMemoryLimit(cur)
 			}

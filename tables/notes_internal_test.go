@@ -70,7 +70,7 @@ func TestMemoryLimit(t *testing.T) {
 			}
 		})
 	}
-	if b := MemoryBudget([]*Def{Packets, Flows, Lookup("dns"), Lookup("tls")}); b != 168<<20 {
-		t.Errorf("budget of packets, flows, dns and tls %d MiB, the documented 168 MiB", b>>20)
+	if b := MemoryBudget([]*Def{Packets, Flows, Lookup("dns"), Lookup("tls")}); b != 160<<20 {
+		t.Errorf("budget of packets, flows, dns and tls %d MiB, the documented 160 MiB", b>>20)
 	}
 }

@@ -14,8 +14,7 @@ import (
 
 // TestPageSizes checks the Parquet page sizes the definitions give their writers when the caller leaves
 // sink.Options.PageBytes zero: 32 KiB pages for the narrow tables (20,000 values of an int64 column are 160,000
-// bytes: at least 4 pages), the default 256 KiB for the packet table (one page), and the caller's choice when it
-// makes one.
+// bytes: at least 4 pages), 128 KiB for the packet table (two pages), and the caller's choice when it makes one.
 func TestPageSizes(t *testing.T) {
 	const n = 20_000
 	flows := make([]flow.Flow, n)
@@ -34,7 +33,8 @@ func TestPageSizes(t *testing.T) {
 	}{
 		{"flows", tables.Flows, flows, "orig_pkts", 0, 4, 8},
 		{"flows, caller's pages", tables.Flows, flows, "orig_pkts", sink.DefaultPageBytes, 1, 1},
-		{"packets", tables.Packets, pkts, "frame", 0, 1, 1},
+		{"packets", tables.Packets, pkts, "frame", 0, 2, 2},
+		{"packets, caller's pages", tables.Packets, pkts, "frame", sink.DefaultPageBytes, 1, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer

@@ -160,8 +160,13 @@ func Define[R any](t *schema.Table[R], derived map[string]string, start func(out
 				if opts.RowGroupBytes <= 0 {
 					opts.RowGroupBytes = narrowRowGroupBytes
 				}
-			} else if opts.RowGroupBytes <= 0 {
-				opts.RowGroupBytes = wideRowGroupBytes
+			} else {
+				if opts.PageBytes <= 0 {
+					opts.PageBytes = widePageBytes
+				}
+				if opts.RowGroupBytes <= 0 {
+					opts.RowGroupBytes = wideRowGroupBytes
+				}
 			}
 			var sw sink.Writer[R]
 			if path != "" {
@@ -208,7 +213,13 @@ var narrowRowGroupBytes int64 = 4 << 20
 // packets of the bench capture, still several per DuckDB thread.
 var wideRowGroupBytes int64 = 8 << 20
 
-// wide marks the table of d as one of many rows (packets): its Parquet pages keep sink.DefaultPageBytes.
+// widePageBytes is the Parquet page size of the packets table written through NewWriter, when the caller leaves it
+// zero: half of sink.DefaultPageBytes, since the writer holds a page of values for each of its 80 columns (and the
+// byte arrays' pages of its row group): 128 KiB pages held about 13 MB less at the peak of the four-table pass.
+var widePageBytes = 128 << 10
+
+// wide marks the table of d as one of many rows (packets): its Parquet pages are widePageBytes, its row groups
+// wideRowGroupBytes.
 func wide(d *Def) *Def {
 	d.wide = true
 	return d
