@@ -74,6 +74,7 @@ var corpus = []string{
 	"zeek__ftp_ipv4.pcap",
 	"pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap",
 	"seed__find_the_image.pcap",
+	"../hostile/hostile.pcapng", // the report's hostile capture: markup, control bytes and bad UTF-8 in names
 }
 
 // TestCorpus writes the logs of every corpus capture in both formats and reads them back with the tests' reader:
