@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -199,4 +200,44 @@ func TestExtractorHostileNames(t *testing.T) {
 		}
 	}
 	_ = bytes.MinRead
+}
+
+// TestExtractCaps: --max-file-bytes cuts files (index.csv says so), --max-files stops writing and says how many
+// objects were left out, and no temporary file is left.
+func TestExtractCaps(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "x")
+	_, errOut, code := runCmd(t, nil, "extract", "../../testdata/pcaps/chrissanders__http_espn.pcapng", "-o", dir, "-q", "--max-file-bytes", "1000", "--max-files", "5")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	index := readCSV(t, filepath.Join(dir, "index.csv"))
+	if len(index) != 6 {
+		t.Fatalf("%d files written, want 5", len(index)-1)
+	}
+	if !strings.Contains(errOut, "not written") {
+		t.Errorf("no count of the objects left out: %q", errOut)
+	}
+	sums := fileSums(t, dir)
+	cut := 0
+	for _, r := range index[1:] {
+		st, err := os.Stat(filepath.Join(dir, r[5]))
+		if err != nil || st.Size() > 1000 || r[6] != strconv.FormatInt(st.Size(), 10) {
+			t.Errorf("%s: %v, size %d, index bytes %s", r[5], err, st.Size(), r[6])
+		}
+		if r[10] == "true" {
+			cut++
+			if !strings.Contains(r[11], "cut") {
+				t.Errorf("%s: cut without a note", r[5])
+			}
+		} else if sums[r[5]] != r[7] {
+			t.Errorf("%s: sha256 differs but not cut", r[5])
+		}
+	}
+	if cut == 0 {
+		t.Error("no file was cut at 1000 bytes")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 6 {
+		t.Errorf("%d entries in the directory, want 5 files and index.csv", len(ents))
+	}
 }
