@@ -28,6 +28,7 @@ var goldenCaptures = []string{
 	"zeek__smtp.pcap",
 	"markofu__CounterHack_HackChallenge_Cmas2011.pcap",
 	"markofu__HoneyNet_0110_attack-trace.pcap_.gz",
+	"synthetic.pcap", // written by TestSyntheticCapture: POP3, IMAP, HTTP Basic, IRC, SMTP AUTH PLAIN
 }
 
 // collector is a tables.Writer that keeps the rows it is given.
@@ -106,7 +107,11 @@ func TestGoldenTshark(t *testing.T) {
 				t.Fatal("golden data is empty")
 			}
 			slices.SortStableFunc(lines, func(a, b line) int { return int(a.frame - b.frame) })
-			rows := rowsOf(t, filepath.Join(pcapDir, name))
+			path := filepath.Join(pcapDir, name)
+			if name == "synthetic.pcap" {
+				path = synthPath
+			}
+			rows := rowsOf(t, path)
 			byFrame := map[int64]*credentials.Row{}
 			for i := range rows {
 				for _, fr := range rows[i].Frames {
@@ -114,14 +119,41 @@ func TestGoldenTshark(t *testing.T) {
 				}
 			}
 			matched := map[*credentials.Row]bool{}
-			// nextReply is the verdict of the first reply of kind in stream after frame, from its code alone.
-			nextReply := func(kind, stream string, after int64, okCode string) (bool, bool) {
+			// nextReply is the first reply of kind in stream after frame (3xx intermediate replies passed over).
+			nextReply := func(kind, stream string, after int64) []string {
 				for _, l := range lines {
 					if l.kind == kind && l.stream == stream && l.frame > after && !strings.HasPrefix(l.f[0], "3") {
-						return strings.HasPrefix(l.f[0], okCode), true
+						return l.f
 					}
 				}
-				return false, false
+				return nil
+			}
+			verdict := func(t *testing.T, frame int64, r *credentials.Row, f []string, ok bool) {
+				t.Helper()
+				if f != nil {
+					check(t, frame, "accepted", fmt.Sprint(r.HasAccepted, r.Accepted), fmt.Sprint(true, ok))
+				}
+			}
+			find := func(l line, what string) *credentials.Row {
+				r := byFrame[l.frame]
+				if r == nil {
+					t.Errorf("frame %d: tshark shows %s %q, no row has the frame", l.frame, what, l.f)
+					return nil
+				}
+				matched[r] = true
+				return r
+			}
+			lastOf := func(kind, stream, cmd string, before int64, after bool) string {
+				v := ""
+				for _, l := range lines {
+					if l.kind == kind && l.stream == stream && l.f[0] == cmd && (l.frame < before) != after && l.frame != before {
+						v = l.f[1]
+						if after {
+							return v
+						}
+					}
+				}
+				return v
 			}
 			user := map[string]string{}
 			for _, l := range lines {
@@ -141,8 +173,8 @@ func TestGoldenTshark(t *testing.T) {
 					check(t, l.frame, "username", r.Username, user[l.stream])
 					check(t, l.frame, "password", r.Password, l.f[1])
 					check(t, l.frame, "secret_type", r.SecretType, "cleartext")
-					if ok, seen := nextReply("ftpr", l.stream, l.frame, "2"); seen {
-						check(t, l.frame, "accepted", fmt.Sprint(r.HasAccepted, r.Accepted), fmt.Sprint(true, ok))
+					if f := nextReply("ftpr", l.stream, l.frame); f != nil {
+						verdict(t, l.frame, r, f, strings.HasPrefix(f[0], "2"))
 					}
 				case "smtp":
 					r := byFrame[l.frame]
@@ -157,8 +189,8 @@ func TestGoldenTshark(t *testing.T) {
 					}
 					if l.f[1] != "-" {
 						check(t, l.frame, "password", r.Password, decode64(t, l.f[1]))
-						if ok, seen := nextReply("smtpr", l.stream, l.frame, "2"); seen {
-							check(t, l.frame, "accepted", fmt.Sprint(r.HasAccepted, r.Accepted), fmt.Sprint(true, ok))
+						if f := nextReply("smtpr", l.stream, l.frame); f != nil {
+							verdict(t, l.frame, r, f, strings.HasPrefix(f[0], "2"))
 						}
 					}
 				case "ntlm":
@@ -177,6 +209,81 @@ func TestGoldenTshark(t *testing.T) {
 					check(t, l.frame, "username", r.Username, null(l.f[0]))
 					check(t, l.frame, "domain", r.Domain, null(l.f[1]))
 					check(t, l.frame, "client_host", r.ClientHost, null(l.f[2]))
+				case "pop":
+					if l.f[0] == "USER" {
+						continue
+					}
+					r := find(l, "POP3 "+l.f[0])
+					if r == nil {
+						continue
+					}
+					check(t, l.frame, "protocol", r.Protocol, "pop3")
+					if l.f[0] == "PASS" {
+						check(t, l.frame, "username", r.Username, lastOf("pop", l.stream, "USER", l.frame, false))
+						check(t, l.frame, "password", r.Password, l.f[1])
+						check(t, l.frame, "secret_type", r.SecretType, "cleartext")
+					} else { // APOP name digest
+						name, digest, _ := strings.Cut(l.f[1], " ")
+						check(t, l.frame, "username", r.Username, name)
+						check(t, l.frame, "password", r.Password, digest)
+						check(t, l.frame, "secret_type", r.SecretType, "apop-md5")
+					}
+					f := nextReply("popr", l.stream, l.frame)
+					verdict(t, l.frame, r, f, f != nil && f[0] == "+OK")
+				case "imap":
+					r := find(l, "IMAP LOGIN")
+					if r == nil {
+						continue
+					}
+					check(t, l.frame, "protocol", r.Protocol, "imap")
+					if !strings.Contains(l.f[0], `"`) { // tshark 4.0 does not read quoted strings
+						check(t, l.frame, "username", r.Username, l.f[0])
+					}
+					f := nextReply("imapr", l.stream, l.frame)
+					verdict(t, l.frame, r, f, f != nil && f[1] == "OK")
+				case "http":
+					r := find(l, "HTTP Basic")
+					if r == nil {
+						continue
+					}
+					user, pass, _ := strings.Cut(l.f[0], ":")
+					check(t, l.frame, "username", r.Username, user)
+					check(t, l.frame, "password", r.Password, pass)
+					if f := nextReply("httpr", l.stream, l.frame); f != nil {
+						code, _ := strconv.Atoi(f[0])
+						verdict(t, l.frame, r, f, code < 400)
+					}
+				case "irc":
+					if l.f[0] != "PASS" {
+						continue
+					}
+					r := find(l, "IRC PASS")
+					if r == nil {
+						continue
+					}
+					check(t, l.frame, "password", r.Password, l.f[1])
+					check(t, l.frame, "username (the NICK after PASS)", r.Username, lastOf("irc", l.stream, "NICK", l.frame, true))
+					if f := nextReply("ircr", l.stream, l.frame); f != nil && (f[0] == "1" || f[0] == "464") {
+						verdict(t, l.frame, r, f, f[0] == "1")
+					}
+				case "smtpauth":
+					mech, initial, _ := strings.Cut(l.f[0], " ")
+					if !strings.EqualFold(mech, "PLAIN") || initial == "" {
+						continue
+					}
+					r := find(l, "SMTP AUTH PLAIN")
+					if r == nil {
+						continue
+					}
+					parts := strings.Split(decode64(t, initial), "\x00") // RFC 4616: authzid NUL authcid NUL passwd
+					if len(parts) != 3 {
+						t.Fatalf("frame %d: tshark's AUTH PLAIN %q is no RFC 4616 message", l.frame, initial)
+					}
+					check(t, l.frame, "username", r.Username, parts[1])
+					check(t, l.frame, "password", r.Password, parts[2])
+					if f := nextReply("smtpr", l.stream, l.frame); f != nil {
+						verdict(t, l.frame, r, f, strings.HasPrefix(f[0], "2"))
+					}
 				case "tap":
 					r := byFrame[l.frame]
 					if r == nil {
@@ -184,11 +291,17 @@ func TestGoldenTshark(t *testing.T) {
 						continue
 					}
 					want := l.f[1]
-					if l.f[0] == "SMTP" {
+					switch l.f[0] {
+					case "SMTP":
 						want = decode64(t, want)
+					case "HTTP basic auth":
+						want, _, _ = strings.Cut(r.Username, " ") // the tap's column shows the user up to a space
 					}
-					check(t, l.frame, "tap username", r.Username, want)
-					check(t, l.frame, "tap protocol", r.Protocol, strings.ToLower(l.f[0]))
+					if !strings.HasPrefix(want, `"`) { // tshark 4.0 keeps an IMAP quoted string's quote and cuts it
+						check(t, l.frame, "tap username", r.Username, want)
+					}
+					proto := map[string]string{"FTP": "ftp", "SMTP": "smtp", "POP3": "pop3", "IMAP": "imap", "HTTP basic auth": "http"}[l.f[0]]
+					check(t, l.frame, "tap protocol", r.Protocol, proto)
 				}
 			}
 			for i := range rows {
