@@ -84,7 +84,7 @@ func runReport(ctx context.Context, io *IO, o *ReportOptions, args []string) err
 	// The capture summaries (info) are counted while the captures are loaded; a database that already held the
 	// inputs decodes nothing, and then the capture files are read for them.
 	clock := startClock(io, o.Quiet)
-	e, st, damaged, err := openEngineStats(ctx, io, &o.EngineOptions, args, query.StatsTables(nil))
+	e, st, damaged, err := openEngineStats(ctx, io, &o.EngineOptions, args, append(query.StatsTables(nil), "flows")) // flows: the hunting section
 	if err != nil {
 		return err
 	}
