@@ -154,3 +154,47 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// TestRFC2046Example reads the multipart example of RFC 2046 §5.1.1 (lines joined by CRLF): two parts, the
+// first without a line break at its end (the CRLF before a boundary belongs to the boundary), the second with
+// one; preamble and epilogue ignored.
+func TestRFC2046Example(t *testing.T) {
+	msg := strings.Join([]string{
+		"From: Nathaniel Borenstein <nsb@bellcore.com>",
+		"To: Ned Freed <ned@innosoft.com>",
+		"Date: Sun, 21 Mar 1993 23:56:48 -0800 (PST)",
+		"Subject: Sample message",
+		"MIME-Version: 1.0",
+		"Content-type: multipart/mixed; boundary=\"simple boundary\"",
+		"",
+		"This is the preamble.  It is to be ignored, though it",
+		"is a handy place for composition agents to include an",
+		"explanatory note to non-MIME conformant readers.",
+		"",
+		"--simple boundary",
+		"",
+		"This is implicitly typed plain US-ASCII text.",
+		"It does NOT end with a linebreak.",
+		"--simple boundary",
+		"Content-type: text/plain; charset=us-ascii",
+		"",
+		"This is explicitly typed plain US-ASCII text.",
+		"It DOES end with a linebreak.",
+		"",
+		"--simple boundary--",
+		"",
+		"This is the epilogue.  It is also to be ignored.",
+		""}, "\r\n")
+	rows := smtpRun(t, []event{{data: "220 x\r\n"}, {orig: true, data: "HELO x\r\nDATA\r\n" + msg + ".\r\n"}})
+	want := []string{"This is implicitly typed plain US-ASCII text.\r\nIt does NOT end with a linebreak.",
+		"This is explicitly typed plain US-ASCII text.\r\nIt DOES end with a linebreak.\r\n"}
+	if len(rows) != len(want) {
+		t.Fatalf("%d parts, want 2", len(rows))
+	}
+	for i, w := range want {
+		sum := sha256.Sum256([]byte(w))
+		if rows[i].SHA256 != hex.EncodeToString(sum[:]) || rows[i].SeenBytes != int64(len(w)) || rows[i].Part != int64(i+1) {
+			t.Errorf("part %d: %d bytes, want %d (%q)", i+1, rows[i].SeenBytes, len(w), w)
+		}
+	}
+}
