@@ -298,3 +298,17 @@ func TestFUID(t *testing.T) {
 		}
 	}
 }
+
+// TestRFC7578Example reads the form of RFC 7578 §4.5 (a field in UTF-8 with a quoted-printable transfer
+// encoding, which mime/multipart removes): the part is "Joe owes €100." in UTF-8, its euro sign E2 82 AC.
+func TestRFC7578Example(t *testing.T) {
+	body := "--AaB03x\r\ncontent-disposition: form-data; name=\"field1\"\r\ncontent-type: text/plain;charset=UTF-8\r\n" +
+		"content-transfer-encoding: quoted-printable\r\n\r\nJoe owes =E2=82=AC100.\r\n--AaB03x--\r\n"
+	rows, sink := runConn(t, []event{req("POST /f HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=AaB03x\r\nContent-Length: " + itoa(len(body)) + "\r\n\r\n" + body)}, false)
+	if len(rows) != 1 || len(rows[0].OrigFUIDs) != 1 {
+		t.Fatalf("rows %+v", rows)
+	}
+	if got := sink.files[rows[0].OrigFUIDs[0]].String(); got != "Joe owes \xe2\x82\xac100." {
+		t.Errorf("part %q", got)
+	}
+}
