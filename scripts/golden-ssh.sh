@@ -5,6 +5,8 @@
 #   id   FRAME  STREAM  SRCPORT  DSTPORT  IDENTIFICATION(ssh.protocol)
 #   kex  FRAME  STREAM  SRCPORT  DSTPORT  HASSH  HASSH_SERVER  HASSH_ALGORITHMS  HASSH_SERVER_ALGORITHMS
 #        KEX  HOST_KEY  ENC_C2S  ENC_S2C  MAC_C2S  MAC_S2C  COMP_C2S  COMP_S2C     (the KEXINIT's name-lists)
+#   seg  FRAME  STREAM  SRCPORT  DSTPORT  TCP_LEN  MESSAGE_CODES(of the clear-text SSH messages in the segment, or "-")
+#        (every TCP segment with payload: the sizes Zeek's authentication inference reads)
 # tshark computes HASSH and HASSHServer itself (ssh.kex.hassh, ssh.kex.hasshserver). The test
 # analyzer/ssh/golden_test.go compares the ssh table with these files. Run from the repository root:
 #   scripts/golden-ssh.sh [/path/to/captures [NAME...]]
@@ -43,6 +45,9 @@ for name in "${captures[@]}"; do
       ssh.mac_algorithms_client_to_server ssh.mac_algorithms_server_to_client \
       ssh.compression_algorithms_client_to_server ssh.compression_algorithms_server_to_client |
       awk -F'\t' -v OFS='\t' '{ for (i = 1; i <= 16; i++) if ($i == "") $i = "-"; print "kex", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 }'
+    tshark -n -r "$src" -Y 'tcp.len > 0' -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+      -e frame.number -e tcp.stream -e tcp.srcport -e tcp.dstport -e tcp.len -e ssh.message_code 2>/dev/null |
+      awk -F'\t' -v OFS='\t' '{ if ($6 == "") $6 = "-"; print "seg", $1, $2, $3, $4, $5, $6 }' || true
   } >"$out/$name.tsv"
   echo "ssh: $name: $(grep -c '^id' "$out/$name.tsv" || true) identification lines, $(grep -c '^kex' "$out/$name.tsv" || true) KEXINITs"
 done
