@@ -312,3 +312,31 @@ func TestRFC7578Example(t *testing.T) {
 		t.Errorf("part %q", got)
 	}
 }
+
+// TestTunnels: after a 2xx answer to CONNECT, or 101 Switching Protocols, the connection is no longer HTTP: what
+// follows makes no row and the reader is done.
+func TestTunnels(t *testing.T) {
+	for _, tc := range []struct{ name, req, resp string }{
+		{"CONNECT", "CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n\x16\x03\x01\x00\x05hello", "HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03\x00\x02hi"},
+		{"websocket", "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello"},
+	} {
+		var rows []Row
+		var c *Conn
+		c = NewConn(&testFlow, Limits{}, nil, func(tr *Transaction) error {
+			var r Row
+			Fill(&r, c.Flow(), tr)
+			rows = append(rows, r)
+			return nil
+		})
+		c.Data(true, []byte(tc.req), 1, 1)
+		c.Data(false, []byte(tc.resp), 2, 2)
+		c.Data(true, []byte("GET /not-http-any-more HTTP/1.1\r\n\r\n"), 3, 3)
+		if !c.Done() {
+			t.Errorf("%s: not done after the tunnel started", tc.name)
+		}
+		c.End()
+		if len(rows) != 1 || rows[0].ResponseBodyLen != 0 || rows[0].Note != "" {
+			t.Errorf("%s: rows %+v", tc.name, rows)
+		}
+	}
+}
