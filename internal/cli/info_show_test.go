@@ -89,8 +89,8 @@ func TestShow(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"###[ Ethernet ]###", "###[ IPv4 ]###", "###[ TCP ]###", "###[ pcapframe row ]###",
-		"SrcIP         = 192.168.1.100", "DstPort       = 65198", "tcp_flags     = RA", "caplen        = 54",
+	for _, want := range []string{"###[ Ethernet ]###", "###[ IP ]###", "###[ TCP ]###", "###[ pcapframe row ]###",
+		"     src       = 192.168.1.100", "        dport     = 65198", "        flags     = RA", "tcp_flags     = RA", "caplen        = 54",
 		"time          = 2014-02-17 10:47:48.218526000 UTC", "00000030  00 00 99 85 00 00"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("show output lacks %q", want)

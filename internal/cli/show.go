@@ -94,13 +94,22 @@ func writeShow(w *strings.Builder, rec *capture.Record, withHex bool) {
 		field(w, "comment", rec.Comment)
 	}
 	pkt := gopacket.NewPacket(rec.Data, layers.LinkType(rec.LinkType), gopacket.DecodeOptions{NoCopy: true})
-	for _, l := range pkt.Layers() {
-		section(w, l.LayerType().String())
-		dumpFields(w, reflect.ValueOf(l))
+	off := 0
+	for d, l := range pkt.Layers() {
+		if !writeScapyLayer(w, d, l) {
+			section(w, l.LayerType().String())
+			dumpFields(w, d, reflect.ValueOf(l))
+		}
+		off += len(l.LayerContents())
 	}
-	if el := pkt.ErrorLayer(); el != nil {
+	el := pkt.ErrorLayer()
+	if el != nil {
 		section(w, "Decode error")
 		field(w, "error", strings.ToLower(el.Error().Error()))
+	} else if off < len(rec.Data) {
+		// Bytes after the end the headers declare (Ethernet's padding to 60 bytes, a trailer): Scapy's Padding.
+		scapySection(w, "Padding")
+		scapyField(w, len(pkt.Layers()), "load", pyBytes(rec.Data[off:]))
 	}
 
 	var p packet.Packet
@@ -144,8 +153,8 @@ func field(w *strings.Builder, name string, v any) {
 
 var byteSlice = reflect.TypeOf([]byte(nil))
 
-// dumpFields prints the exported fields of a gopacket layer, skipping its raw contents and payload.
-func dumpFields(w *strings.Builder, v reflect.Value) {
+// dumpFields prints the exported fields of a gopacket layer at depth d, skipping its raw contents and payload.
+func dumpFields(w *strings.Builder, d int, v reflect.Value) {
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
 			return
@@ -161,7 +170,7 @@ func dumpFields(w *strings.Builder, v reflect.Value) {
 		if !f.IsExported() || f.Anonymous || f.Name == "Contents" || f.Name == "Payload" {
 			continue
 		}
-		field(w, f.Name, formatValue(v.Field(i), 0))
+		scapyField(w, d, f.Name, formatValue(v.Field(i), 0))
 	}
 }
 
@@ -179,6 +188,9 @@ func formatValue(v reflect.Value, depth int) string {
 		case net.HardwareAddr:
 			return x.String()
 		case []byte:
+			if printableASCII(x) {
+				return pyBytes(x) // a name or other text (DNS names): as Scapy shows it
+			}
 			if len(x) > 64 {
 				return hex.EncodeToString(x[:64]) + fmt.Sprintf("... (%d bytes)", len(x))
 			}
@@ -197,6 +209,9 @@ func formatValue(v reflect.Value, depth int) string {
 		return formatValue(v.Elem(), depth)
 	case reflect.Slice, reflect.Array:
 		if v.Type() == byteSlice {
+			if printableASCII(v.Bytes()) {
+				return pyBytes(v.Bytes())
+			}
 			return hex.EncodeToString(v.Bytes())
 		}
 		n := v.Len()
@@ -226,3 +241,13 @@ func formatValue(v reflect.Value, depth int) string {
 }
 
 var errEOF = io.EOF
+
+// printableASCII reports whether b is non-empty printable ASCII text.
+func printableASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return len(b) > 0
+}
