@@ -103,3 +103,31 @@ func TestCredentialsSections(t *testing.T) {
 		t.Errorf("credentials_seen has %d rows, want 2", len(seen.Rows))
 	}
 }
+
+// TestFilesExecutables checks files_executables on the HoneyNet attack trace: the one executable is the PE
+// fetched over FTP, whose size and MD5 are those of the files.log Zeek wrote for the same capture (158720 bytes,
+// 14a09a48ad23fe0ea5a180bee8cb750a, published in a lab write-up); files_types counts it.
+func TestFilesExecutables(t *testing.T) {
+	e := load(t, "markofu__HoneyNet_0110_attack-trace.pcap_.gz")
+	rep, err := e.Stats(context.Background(), StatsOptions{Only: []string{"files_executables", "files_types"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := section(t, rep, "files_executables")
+	if len(ex.Rows) != 1 {
+		t.Fatalf("files_executables has %d rows, want the one PE", len(ex.Rows))
+	}
+	row := map[string]string{}
+	for i, c := range ex.Columns {
+		row[c.Name] = formatValue(ex.Rows[0][i])
+	}
+	if row["bytes"] != "158720" || row["filename"] != "ssms.exe" || row["source"] != "FTP_DATA" || row["sender"] != "98.114.205.102" {
+		t.Errorf("executable row %v", row)
+	}
+	if got := rows(t, e, "SELECT md5 FROM files WHERE sha256 = '"+row["sha256"]+"'"); len(got) != 1 || got[0][0] != "14a09a48ad23fe0ea5a180bee8cb750a" {
+		t.Errorf("md5 of the executable %v, Zeek's 14a09a48ad23fe0ea5a180bee8cb750a", got)
+	}
+	if n := sectionCounts(t, rep, "files_types", "mime_type", "files")["application/vnd.microsoft.portable-executable"]; n != 1 {
+		t.Errorf("files_types counts %d PE files, want 1", n)
+	}
+}
