@@ -4,8 +4,8 @@
 # as duplicates. tcpanalysis/golden_test.go compares them with the packet table's analysis columns frame by frame.
 # tshark runs with its default TCP preferences (sequence analysis on) and IP reassembly off, as pcapframe's packet
 # table does not reassemble. The duplicates are found by aligning editcap's output with its input: editcap -d keeps
-# the first of equal frames, so the input frames that are not the next output frame (same time and MD5) are the
-# ones it removed. Needs tshark and editcap (Debian packages tshark, wireshark-common). The first line of each file
+# the first of equal frames, so the input frames that are not the next output frame (same MD5) are the ones it
+# removed (their number is checked against the count editcap prints). Needs tshark and editcap (Debian packages tshark, wireshark-common). The first line of each file
 # records tshark's version. Rows: frame, the flags (tcp.analysis field names without the prefix, joined by
 # commas; "-" for none), tcp.analysis.duplicate_ack_num ("-" when absent), 1 if editcap -d removes the frame.
 # Only frames with a flag or removed by editcap have a row.
@@ -32,13 +32,24 @@ for cap in "${caps[@]}"; do
   # tshark exits non-zero on damaged files after printing the frames it read; keep those.
   tshark -n -r "$cap" -T fields -E header=n -E separator=/t -E occurrence=f \
     -o ip.defragment:FALSE -o ipv6.defragment:FALSE "${args[@]}" >"$work/flags" 2>/dev/null || true
-  # Duplicates: align editcap -d's output with the input on (time, MD5 of the frame).
-  : >"$work/dups"
-  if editcap -d "$cap" "$work/dedup.pcapng" >/dev/null 2>&1; then
-    tshark -n -r "$cap" -o frame.generate_md5_hash:TRUE -T fields -e frame.number -e frame.time_epoch -e frame.md5_hash >"$work/in" 2>/dev/null || true
-    tshark -n -r "$work/dedup.pcapng" -o frame.generate_md5_hash:TRUE -T fields -e frame.time_epoch -e frame.md5_hash >"$work/kept" 2>/dev/null || true
-    awk -F'\t' 'NR == FNR { kept[NR] = $1 "\t" $2; nk = NR; next }
-      { if (k + 1 <= nk && kept[k + 1] == $2 "\t" $3) k++; else print $1 }' "$work/kept" "$work/in" >"$work/dups"
+  # Duplicates: align editcap -d's output with its input on the MD5 of each frame (editcap compares bytes only;
+  # it rewrites some timestamps). editcap keeps the first of equal frames, so a greedy match finds the removed
+  # ones; their number must be the one editcap reports.
+  echo "# removed by editcap -d" >"$work/dups" # never empty: awk's NR == FNR must end with this file
+  if editcap -d "$cap" "$work/dedup.pcapng" >"$work/editcap.log" 2>&1; then
+    tshark -n -r "$cap" -o frame.generate_md5_hash:TRUE -T fields -e frame.number -e frame.md5_hash >"$work/in" 2>/dev/null || true
+    echo "# kept" >"$work/kept"
+    tshark -n -r "$work/dedup.pcapng" -o frame.generate_md5_hash:TRUE -T fields -e frame.md5_hash >>"$work/kept" 2>/dev/null || true
+    awk -F'\t' 'NR == FNR { if (NR > 1) kept[NR - 1] = $1; nk = NR - 1; next }
+      { if (k + 1 <= nk && kept[k + 1] == $2) k++; else print $1 }' "$work/kept" "$work/in" >>"$work/dups"
+    skipped=$(sed -n 's/.* \([0-9][0-9]*\) packets skipped with duplicate.*/\1/p' "$work/editcap.log")
+    found=$(($(wc -l <"$work/dups") - 1))
+    if [ "$skipped" = 0 ]; then
+      echo "# removed by editcap -d" >"$work/dups" # none (tshark numbers pcapng custom blocks that editcap drops)
+    elif [ -n "$skipped" ] && [ "$skipped" != "$found" ]; then
+      echo "golden-tcpanalysis: $name: editcap -d skipped $skipped frames, the alignment found $found" >&2
+      exit 1
+    fi
   fi
   {
     echo "# $version; editcap -d"

@@ -33,8 +33,8 @@
 // Dups marks a frame whose captured bytes equal those of one of the DupWindow-1 (4) frames before it in the same
 // input, duplicates included, as `editcap -d` (window of 5 frames) removes them: a capture that holds every
 // frame twice (taken on two interfaces, or merged twice) shows it, and `WHERE duplicate_of IS NULL` counts each
-// frame once. editcap compares MD5 digests of the frames; Dups compares seeded 64-bit hashes (hash/maphash) and
-// then the bytes when both frames are in the same batch.
+// frame once. editcap compares MD5 digests of the frames; Dups compares the bytes of frames of equal length while
+// both are in memory (the same batch of the pipeline), and seeded 64-bit hashes (hash/maphash) across batches.
 //
 // # Checked
 //

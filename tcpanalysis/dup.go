@@ -12,10 +12,11 @@ const DupWindow = 5
 
 // Dups finds exact duplicate frames as `editcap -d` does: a frame is a duplicate when its captured bytes (and
 // captured length) equal those of one of the DupWindow-1 frames just before it, duplicates included. editcap
-// compares MD5 digests; Dups compares 64-bit hashes with a seed chosen at random for each Dups (hash/maphash),
-// then the bytes themselves when the earlier frame is still in memory (see Frame), so the answer is editcap's
-// unless two different frames collide on a 64-bit hash whose seed an attacker cannot know. It is not safe for
-// concurrent use.
+// compares MD5 digests; Dups compares the bytes themselves while the earlier frame is still in memory (see Frame),
+// and otherwise 64-bit hashes with a seed chosen at random for each Dups (hash/maphash), so the answer is
+// editcap's unless two different frames of equal length collide on a hash whose seed an attacker cannot know.
+// Frames of different lengths are never compared further, so most frames cost a few integer comparisons. It is
+// not safe for concurrent use.
 type Dups struct {
 	seed maphash.Seed
 	ring [DupWindow - 1]dupEntry
@@ -24,10 +25,11 @@ type Dups struct {
 }
 
 type dupEntry struct {
-	hash  uint64
-	len   int
-	frame int64
-	data  []byte // the frame's bytes while valid (same batch), else nil
+	hash   uint64
+	hashed bool // hash is set
+	len    int
+	frame  int64
+	data   []byte // the frame's bytes while valid (until Forget), else nil
 }
 
 // NewDups returns a duplicate finder that has seen no frame.
@@ -37,26 +39,44 @@ func NewDups() *Dups { return &Dups{seed: maphash.MakeSeed()} }
 // number of the most recent equal one, or 0. It keeps data (not a copy) to compare bytes with a later frame
 // until Forget is called: the caller calls Forget before data's buffer is reused.
 func (d *Dups) Frame(frame int64, data []byte) int64 {
-	h := maphash.Bytes(d.seed, data)
+	var h uint64
+	hashed := false
 	var dup int64
 	for i := 1; i <= d.n; i++ {
 		e := &d.ring[(d.next-i+len(d.ring))%len(d.ring)]
-		if e.hash == h && e.len == len(data) && (e.data == nil || string(e.data) == string(data)) {
+		if e.len != len(data) {
+			continue
+		}
+		if e.data != nil {
+			if string(e.data) == string(data) {
+				dup = e.frame
+				break
+			}
+			continue
+		}
+		if !hashed {
+			h, hashed = maphash.Bytes(d.seed, data), true
+		}
+		if e.hashed && e.hash == h {
 			dup = e.frame
 			break
 		}
 	}
-	d.ring[d.next] = dupEntry{hash: h, len: len(data), frame: frame, data: data}
+	d.ring[d.next] = dupEntry{hash: h, hashed: hashed, len: len(data), frame: frame, data: data}
 	d.next = (d.next + 1) % len(d.ring)
 	d.n = min(d.n+1, len(d.ring))
 	return dup
 }
 
-// Forget drops the references to earlier frames' bytes (their hashes stay): call it before the buffer that
-// holds them is reused.
+// Forget drops the references to earlier frames' bytes, keeping their hashes: call it before the buffer that
+// holds them is reused. It hashes at most DupWindow-1 frames.
 func (d *Dups) Forget() {
 	for i := range d.ring {
-		d.ring[i].data = nil
+		e := &d.ring[i]
+		if e.data != nil && !e.hashed {
+			e.hash, e.hashed = maphash.Bytes(d.seed, e.data), true
+		}
+		e.data = nil
 	}
 }
 

@@ -83,9 +83,11 @@ func (t *TCP) Stats() Stats { return t.stats }
 // Len returns the number of conversations tracked now.
 func (t *TCP) Len() int { return len(t.conns) }
 
-// key is a conversation: the two endpoints, the lower one (Wireshark's direction: cmp_address, then ports) first.
+// key is a conversation: the two endpoints (IPv4 addresses as IPv4-mapped IPv6), the higher one first
+// (Wireshark's direction: cmp_address, then the ports). A fixed array of bytes hashes faster than netip values.
 type key struct {
-	a, b netip.AddrPort
+	a, b   [16]byte
+	pa, pb uint16
 }
 
 // half is the state of one direction of a conversation (Wireshark's tcp_flow_t and its
@@ -166,10 +168,11 @@ func leSeq(x, y uint32) bool { return int32(x-y) <= 0 }
 
 // lookup returns the conversation of s and the index of s's direction in it (fwd), creating it if needed.
 func (t *TCP) lookup(s *Segment) (*conv, int) {
-	k, fwd := key{s.Src, s.Dst}, 0
+	src, dst := s.Src.Addr().As16(), s.Dst.Addr().As16()
+	k, fwd := key{src, dst, s.Src.Port(), s.Dst.Port()}, 0
 	if c := s.Src.Addr().Compare(s.Dst.Addr()); c < 0 || c == 0 && s.Src.Port() < s.Dst.Port() {
 		// Wireshark's direction: flow1 when src >= dst (addresses, then ports when the addresses are equal).
-		k, fwd = key{s.Dst, s.Src}, 1
+		k, fwd = key{dst, src, s.Dst.Port(), s.Src.Port()}, 1
 	}
 	c := t.conns[k]
 	if c == nil {
@@ -222,11 +225,15 @@ func (t *TCP) Add(s *Segment) Result {
 	fwd := &c.d[fi]
 	synOnly := s.Flags&(SYN|ACK) == SYN
 	// A SYN with a new initial sequence number on a known port pair starts a new conversation (Wireshark makes a
-	// new conversation and marks the ports as reused); a SYN-ACK with a new one is only marked.
+	// new conversation and marks the ports as reused); a SYN-ACK with a new one is marked, and its sequence
+	// number becomes the direction's base, so that its retransmissions are not marked again (as tshark 4.0
+	// does on ndpi__rtsp.pcap).
 	if s.Flags&SYN != 0 && fwd.baseSet && s.Seq != fwd.baseSeq {
 		if synOnly {
 			c = t.start(c.k)
 			fwd = &c.d[fi]
+		} else {
+			fwd.baseSeq = s.Seq
 		}
 		flags |= packet.TCPReusedPorts
 	}
@@ -319,7 +326,7 @@ func analyze(c *conv, fwd, rev *half, s *Segment, flags uint32) (uint32, uint32)
 	}
 	// DUPLICATE ACK: no data, same window, seq and ack as the previous segment.
 	if seglen == 0 && window != 0 && window == fwd.window && seq == fwd.nextseq && ack == fwd.lastack && !synFinRst {
-		if fwd.dupacknum == -1 {
+		if fwd.dupacknum == -1 { // an ACKed-unseen-segment mark is neutralised
 			fwd.dupacknum = 1
 		} else {
 			fwd.dupacknum++
@@ -332,17 +339,15 @@ finishedFwd:
 	if ack != fwd.lastack {
 		fwd.dupacknum = 0
 	}
-	// ACKED LOST PACKET: acks beyond what the other side was seen to send.
+	// ACKED LOST PACKET: acks beyond what the other side was seen to send. Said once per lost segment: the
+	// limit moves back to what was seen, or the other side's duplicate ACK count is set to -1 until it sends a
+	// new ACK.
 	if rev.maxSeqToBeAcked != 0 && gtSeq(ack, rev.maxSeqToBeAcked) && s.Flags&ACK != 0 {
-		if rev.maxSeqToBeAcked > rev.nextseq { // an unsigned comparison in packet-tcp.c
-			rev.maxSeqToBeAcked = rev.nextseq
+		if rev.dupacknum == 0 {
 			flags |= packet.TCPAckLostSegment
-		} else {
-			if rev.dupacknum == 0 {
-				flags |= packet.TCPAckLostSegment
-			}
-			rev.dupacknum = -1
 		}
+		rev.dupacknum = -1
+		rev.maxSeqToBeAcked = rev.nextseq
 	}
 
 	// RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER: data (or SYN/FIN) that does not advance
@@ -355,18 +360,21 @@ finishedFwd:
 		if seglen > 1 && fwd.nextseq-1 == seq {
 			seqNotAdvanced = false
 		}
+		// Spurious: data the other side had already acknowledged (tested first, as Wireshark 4.0 does).
 		if seglen > 0 && rev.lastack != 0 && leSeq(seq+seglen, rev.lastack) {
 			flags |= packet.TCPSpuriousRetransmission
 			goto finishedRetrans
 		}
-		// Fast retransmission first (tcp.fastrt_supersedes_ooo, on by default): two or more duplicate ACKs
-		// from the other side for this sequence number, within 20 ms of the last of them. Times are compared
-		// as unsigned nanoseconds, as in packet-tcp.c: a segment earlier than the reference is never "within".
+		// Fast retransmission (before out-of-order: tcp.fastrt_supersedes_ooo, on by default): two or more
+		// duplicate ACKs from the other side for this sequence number, within 20 ms of the last of them. Times
+		// are compared as unsigned nanoseconds, as in packet-tcp.c: a segment earlier than the reference is
+		// never "within".
 		if seqNotAdvanced && rev.dupacknum >= 2 && rev.lastack == seq && uint64(now-rev.lastackTime) < 20_000_000 {
 			flags |= packet.TCPFastRetransmission
 			goto finishedRetrans
 		}
-		// Out-of-order: close (within the first RTT, or 3 ms) to the segment with the highest sequence number.
+		// Out-of-order: close (within the first RTT, or 3 ms) to the segment with the highest sequence number,
+		// and not ending where that one ended (SYN and FIN count one).
 		{
 			thres := uint64(3_000_000)
 			if c.tsFirstRTT != 0 {
