@@ -6,8 +6,8 @@ import (
 )
 
 // TestBlockBufferSizes checks the block sizes of a column's chunk buffer: 64 KiB blocks from ordinary memory for
-// a column of small pages (the narrow tables), a first block of 64 KiB then 256 KiB blocks otherwise, and the
-// bytes written back in order either way, across block boundaries and after a reset that keeps the blocks.
+// a column of small pages (the narrow tables), 256 KiB blocks otherwise, and the bytes written back in order
+// either way, across block boundaries and after a reset that keeps the blocks.
 func TestBlockBufferSizes(t *testing.T) {
 	for _, tc := range []struct {
 		small bool
@@ -32,18 +32,12 @@ func TestBlockBufferSizes(t *testing.T) {
 			if !bytes.Equal(got.Bytes(), want) || b.n != int64(len(want)) {
 				t.Fatalf("small=%v round %d: %d bytes back (n=%d), wrote %d", tc.small, round, got.Len(), b.n, len(want))
 			}
-			firsts := 0 // blocks of smallBlock bytes in a column of large pages: only its first block
 			for i, blk := range b.blocks {
-				if !tc.small && cap(*blk) == smallBlock {
-					firsts++
-				} else if cap(*blk) != tc.block {
+				if cap(*blk) != tc.block {
 					t.Errorf("small=%v round %d: block %d has capacity %d, want %d", tc.small, round, i, cap(*blk), tc.block)
 				}
 			}
-			if !tc.small && (firsts > 1 || round == 0 && cap(*b.blocks[0]) != smallBlock) {
-				t.Errorf("round %d: %d blocks of %d bytes; the first is %d", round, firsts, smallBlock, cap(*b.blocks[0]))
-			}
-			if n := (len(want)-smallBlock+tc.block-1)/tc.block + 1; round == 0 && len(b.blocks) != n {
+			if n := (len(want) + tc.block - 1) / tc.block; len(b.blocks) != n {
 				t.Errorf("small=%v: %d blocks for %d bytes, want %d", tc.small, len(b.blocks), len(want), n)
 			}
 			b.reset()
