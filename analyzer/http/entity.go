@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/gabriel-vasile/mimetype"
@@ -173,6 +174,9 @@ type entity struct {
 
 var errCap = errors.New("decoded body over the cap")
 
+// gzipPool recycles gzip readers (each holds a decompressor of about 40 KB) across bodies.
+var gzipPool sync.Pool
+
 func newEntity(c *Conn, m *Message, fromOrig bool, depth int) *entity {
 	e := &entity{c: c, m: m, fromOrig: fromOrig, depth: depth}
 	base := File{UID: c.flow.UID, CommunityID: c.flow.CommunityID, Orig: c.flow.Orig, Resp: c.flow.Resp,
@@ -288,8 +292,15 @@ func (e *entity) decode(r io.Reader, enc string, next io.Writer) {
 	var err error
 	switch enc {
 	case "gzip", "x-gzip":
-		var z *gzip.Reader
-		z, err = gzip.NewReader(br)
+		z, _ := gzipPool.Get().(*gzip.Reader)
+		if z == nil {
+			z, err = gzip.NewReader(br)
+		} else {
+			err = z.Reset(br)
+		}
+		if z != nil {
+			defer gzipPool.Put(z)
+		}
 		if err == nil {
 			z.Multistream(true)
 			dr = z
