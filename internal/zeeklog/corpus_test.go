@@ -372,9 +372,25 @@ func TestFieldLists(t *testing.T) {
 	}
 }
 
-// TestOneFilePerLog checks that a capture without TLS leaves no ssl.log, and that Abort leaves nothing behind.
+// TestOneFilePerLog checks that a capture without TLS leaves no ssl.log (not even one of an earlier run), and
+// that Abort leaves nothing behind.
 func TestOneFilePerLog(t *testing.T) {
-	dir := convert(t, zeeklog.TSV, "zeek__icmp_5-pings.pcap")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ssl.log"), []byte("an earlier run's log\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	outs, err := zeeklog.Open(dir, zeeklog.TSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tables.Run(context.Background(), []string{filepath.Join(pcapDir(t), "zeek__icmp_5-pings.pcap")}, outs, tables.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range outs {
+		if err := o.Writer.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +403,7 @@ func TestOneFilePerLog(t *testing.T) {
 		t.Errorf("files %q, want conn.log only", names)
 	}
 	dir = t.TempDir()
-	outs, err := zeeklog.Open(dir, zeeklog.JSON)
+	outs, err = zeeklog.Open(dir, zeeklog.JSON)
 	if err != nil {
 		t.Fatal(err)
 	}

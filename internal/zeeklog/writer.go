@@ -493,6 +493,13 @@ func (w *writer[R]) Close() error {
 	if err != nil || w.rows == 0 {
 		w.f.Close()
 		os.Remove(w.tmp)
+		if err == nil {
+			// No rows: no file, and none left from an earlier run into the same directory, so that the
+			// directory holds the logs of these inputs only.
+			if rerr := os.Remove(w.path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				return fmt.Errorf("remove %q: %w", w.path, rerr)
+			}
+		}
 		return err
 	}
 	if w.format == JSON {

@@ -254,7 +254,8 @@ type Log interface {
 	Description() string
 	// NewWriter returns a writer of the log in format to the file at path, taking rows of the table as []R
 	// (a tables.Writer). The file is published atomically when Close is called, and not at all when no row was
-	// logged (as Zeek creates no file for a log without entries).
+	// logged (as Zeek creates no file for a log without entries; a file of that name from an earlier run is then
+	// removed).
 	NewWriter(format Format, path string) (Writer, error)
 }
 
