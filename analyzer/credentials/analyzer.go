@@ -17,6 +17,9 @@ const (
 	// MaxPending caps the credentials of one connection waiting for their server's reply (HTTP pipelining).
 	MaxPending = 16
 	maxReply   = 256
+	// maxSecret caps a user name or password kept (longer ones are cut, noted): with MaxLine, MaxPending and the
+	// driver's 4096 connections at once, the table holds at most about 40 KiB per connection.
+	maxSecret  = 1024
 	maxNotes   = 4
 	maxLiteral = 4 << 10 // IMAP literal kept inside a LOGIN
 	maxLits    = 4
@@ -274,13 +277,21 @@ func (c *conn) newRow(mechanism string) *Row {
 		RespH: c.resp.Addr(), RespP: c.resp.Port(), Protocol: protoNames[c.proto], Mechanism: mechanism}
 }
 
+// cut bounds a user name or password.
+func cut(s string) string {
+	if len(s) > maxSecret {
+		return s[:maxSecret]
+	}
+	return s
+}
+
 func (r *Row) user(s string, frame int64) {
-	r.Username, r.HasUsername = s, true
+	r.Username, r.HasUsername = cut(s), true
 	r.Frames = append(r.Frames, frame)
 }
 
 func (r *Row) pass(s, kind string, frame int64, t int64) {
-	r.Password, r.HasPassword, r.SecretType = s, true, kind
+	r.Password, r.HasPassword, r.SecretType = cut(s), true, kind
 	r.Frames = append(r.Frames, frame)
 	r.TS = t
 }
@@ -289,6 +300,9 @@ func (r *Row) pass(s, kind string, frame int64, t int64) {
 func (c *conn) wait(r *Row) {
 	if r.SecretType == "" {
 		r.SecretType = "none"
+	}
+	if len(r.Username) == maxSecret || len(r.Password) == maxSecret {
+		r.Note = strings.TrimPrefix(r.Note+"; user name or password cut at 1024 bytes", "; ")
 	}
 	if len(c.pending) >= MaxPending {
 		c.flush(c.pending[0])
@@ -319,6 +333,9 @@ func (c *conn) flush(r *Row) {
 	}
 	if r.SecretType == "" {
 		r.SecretType = "none"
+	}
+	if len(r.Username) == maxSecret || len(r.Password) == maxSecret {
+		r.Note = strings.TrimPrefix(r.Note+"; user name or password cut at 1024 bytes", "; ")
 	}
 	c.a.err = c.a.emit(r)
 }

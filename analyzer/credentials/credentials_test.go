@@ -237,3 +237,7 @@ func TestTelnet(t *testing.T) {
 		})
 	}
 }
+
+func testFlowHTTP() analyzer.Flow {
+	return analyzer.Flow{UID: "Chttp", Proto: 6, Orig: netip.MustParseAddrPort("10.0.0.1:40000"), Resp: netip.MustParseAddrPort("192.0.2.7:80")}
+}

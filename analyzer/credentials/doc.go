@@ -51,8 +51,9 @@
 //
 // # Bounds
 //
-// Lines are cut at MaxLine bytes, header lines at 256 per message, credentials waiting for a reply at MaxPending
-// per connection (then the oldest is emitted undecided), requests waiting for their response at 64; bodies are
+// Lines are cut at MaxLine bytes, user names and passwords at 1 KiB (noted), header lines at 256 per message,
+// credentials waiting for a reply at MaxPending per connection (then the oldest is emitted undecided), requests
+// waiting for their response at 64; bodies are
 // passed over by count, never buffered; Telnet keeps at most 128 bytes of prompt text and 1 KiB of verdict text.
 // The state of a connection is dropped when its flow ends, after its waiting credentials are emitted undecided.
 package credentials

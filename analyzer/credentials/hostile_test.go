@@ -43,3 +43,29 @@ func TestHostile(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretCap checks that a user name or password longer than 1 KiB is cut and noted, and that HTTP keeps at
+// most MaxPending credentials waiting for responses that never come.
+func TestSecretCap(t *testing.T) {
+	rows := run(t, 21, c("USER "+strings.Repeat("u", 5000)+"\r\nPASS p\r\n"), s("230 ok\r\n"))
+	if len(rows) != 1 || len(rows[0].Username) != maxSecret || !strings.Contains(rows[0].Note, "cut at 1024 bytes") {
+		t.Fatalf("rows %d, user of %d bytes, note %q", len(rows), len(rows[0].Username), rows[0].Note)
+	}
+	var reqs strings.Builder
+	for range 3 * MaxPending {
+		reqs.WriteString("GET / HTTP/1.1\r\nAuthorization: Basic " + b64s("a:b") + "\r\n\r\n")
+	}
+	a := New(func(*Row) error { return nil })
+	f := testFlowHTTP()
+	h := a.Stream(&f)
+	_ = h.Data(true, []byte(reqs.String()), 1, 1)
+	n := 0
+	for _, o := range a.conns[f.UID].http.queue {
+		if o.row != nil {
+			n++
+		}
+	}
+	if n > MaxPending {
+		t.Errorf("%d credentials waiting, cap %d", n, MaxPending)
+	}
+}

@@ -160,6 +160,25 @@ func (c *conn) httpBody(d int) {
 			}
 			h.queue = h.queue[1:]
 		}
+		if h.row != nil {
+			// at most MaxPending credentials wait for their responses: the oldest goes undecided
+			n := 0
+			for i := range h.queue {
+				if h.queue[i].row != nil {
+					n++
+				}
+			}
+			for i := range h.queue {
+				if n < MaxPending {
+					break
+				}
+				if r := h.queue[i].row; r != nil {
+					c.flush(r)
+					h.queue[i].row = nil
+					n--
+				}
+			}
+		}
 		h.queue = append(h.queue, outstanding{head: h.head, row: h.row})
 		h.row = nil
 	} else {

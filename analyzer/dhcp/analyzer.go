@@ -24,8 +24,9 @@ const (
 	TxWindow = 30e9
 	// MaxMessages caps the message types, frames and uids a transaction keeps.
 	MaxMessages = 64
-	// MaxPending caps the transactions waiting at once; past it the oldest is emitted.
-	MaxPending = 65536
+	// MaxPending caps the transactions waiting at once; past it the oldest is emitted. A transaction holds at
+	// most MaxMessages types, frames and uids: at worst about 40 MB in all, for a flood of distinct xids.
+	MaxPending = 16384
 	maxList    = 64 // entries taken from one option
 	maxRelay   = 8  // DHCPv6 relay messages opened one inside the other
 	maxNotes   = 8
