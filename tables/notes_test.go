@@ -108,3 +108,24 @@ func TestNoteCounts(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectAll checks that the one name "all" selects every table of the list, in order, and that "all" among
+// other names is an unknown table.
+func TestSelectAll(t *testing.T) {
+	defs, err := tables.Select([]string{"all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := tables.Names()
+	if len(defs) != len(names) || len(names) < 5 {
+		t.Fatalf("%d tables selected, the list has %d", len(defs), len(names))
+	}
+	for i, d := range defs {
+		if d.Name() != names[i] {
+			t.Errorf("table %d is %s, want %s", i, d.Name(), names[i])
+		}
+	}
+	if _, err := tables.Select([]string{"packets", "all"}); err == nil || !strings.Contains(err.Error(), `unknown table "all"`) {
+		t.Errorf("packets,all: %v, want unknown table", err)
+	}
+}

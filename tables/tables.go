@@ -70,8 +70,11 @@ func Lookup(name string) *Def {
 }
 
 // Select returns the tables called names, in the order given; an unknown or repeated name is an error that
-// lists the tables.
+// lists the tables. The one name "all" selects every table of the list.
 func Select(names []string) ([]*Def, error) {
+	if len(names) == 1 && strings.TrimSpace(names[0]) == "all" {
+		return List(), nil
+	}
 	var out []*Def
 	for _, n := range names {
 		n = strings.TrimSpace(n)
