@@ -292,7 +292,9 @@ func (r *Row) user(s string, frame int64) {
 
 func (r *Row) pass(s, kind string, frame int64, t int64) {
 	r.Password, r.HasPassword, r.SecretType = cut(s), true, kind
-	r.Frames = append(r.Frames, frame)
+	if n := len(r.Frames); n == 0 || r.Frames[n-1] != frame {
+		r.Frames = append(r.Frames, frame)
+	}
 	r.TS = t
 }
 

@@ -254,7 +254,6 @@ func (c *conn) httpAuth(val []byte) {
 			r.user(u, c.frame)
 		}
 		r.pass(string(rest), "http-digest", c.frame, c.time)
-		r.Frames = r.Frames[:1]
 		c.http.row = r
 	case "ntlm", "negotiate":
 		d, ok := b64(rest)

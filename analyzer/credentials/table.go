@@ -54,7 +54,7 @@ var Table = &schema.Table[Row]{
 		str("client_host", false, "NTLM: the workstation name of the AUTHENTICATE message.", func(r *Row) (string, bool) { return r.ClientHost, r.ClientHost != "" }),
 		{Name: "accepted", Type: schema.Bool, Default: true, Doc: "Whether the server accepted it, from its reply: FTP 230, SMTP 235, POP3 +OK, IMAP OK, IRC 001, HTTP below 400, SMB status 0 are true; FTP 530, SMTP 535, -ERR, NO, BAD, IRC 464, HTTP 401/403/407, SMB logon failure are false; Telnet by the heuristic of the package documentation; null when no deciding reply was seen.", Int: func(r *Row) (int64, bool) { return b2i(r.Accepted), r.HasAccepted }},
 		str("reply", true, "The server's reply that decided accepted (its first line, at most 256 bytes), as sent.", func(r *Row) (string, bool) { return r.Reply, r.Reply != "" }),
-		{Name: "frames", Type: schema.Int64List, Doc: "Frame numbers of the packets that completed the lines or messages of the credential (user, then password).", Ints: func(r *Row) ([]int64, bool) { return r.Frames, true }},
+		{Name: "frames", Type: schema.Int64List, Doc: "Frame numbers of the packets that completed the lines or messages of the credential (user, then password; one frame when both came in one).", Ints: func(r *Row) ([]int64, bool) { return r.Frames, true }},
 		str("note", false, "Problems met (bad base64, damaged NTLM messages, over-long lines cut, gaps), joined by \"; \".", func(r *Row) (string, bool) { return r.Note, r.Note != "" }),
 	},
 }
