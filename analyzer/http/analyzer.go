@@ -129,7 +129,7 @@ func Fill(r *Row, f *analyzer.Flow, t *Transaction) {
 		}
 	} else if t.Request != nil {
 		if t.Evicted {
-			notes = appendNote(notes, "no response (more than 256 requests waiting)")
+			notes = appendNote(notes, "no response (given up: more than 256 requests or 256 KiB of headers waiting)")
 		} else {
 			notes = appendNote(notes, "no response")
 		}

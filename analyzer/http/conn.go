@@ -10,6 +10,11 @@ import (
 // of a response to end); past it the oldest is given up, as a request without a response.
 const MaxPending = 256
 
+// MaxPendingBytes caps the header bytes (names and values) of the transactions one connection holds; past it
+// the oldest is given up as MaxPending says. With the parsers' own buffers, a connection holds at most about
+// 400 KiB of headers, whatever it sends.
+const MaxPendingBytes = 256 << 10
+
 // Transaction is one request and its response (either may be missing), as the http table's row.
 type Transaction struct {
 	Depth             int      // trans_depth: 1 for the connection's first request
@@ -19,7 +24,8 @@ type Transaction struct {
 	ReqFiles          []*File // the objects of the request body, in order
 	RespFiles         []*File
 	reqDone, respDone bool
-	Evicted           bool // given up because MaxPending was reached
+	Evicted           bool // given up because MaxPending or MaxPendingBytes was reached
+	bytes             int  // header bytes held
 }
 
 // Conn reads the HTTP transactions of one TCP connection: a Parser per direction, requests and responses paired
@@ -45,6 +51,7 @@ type Conn struct {
 	reqH     reqHandler
 	respH    respHandler
 	lastResp *Transaction // the transaction whose response is being read
+	held     int          // header bytes of the pending transactions
 }
 
 // NewConn returns the reader of one connection. emit is called with each transaction, in trans_depth order,
@@ -123,13 +130,17 @@ func (c *Conn) flush() {
 		c.send(c.pending[i])
 		i++
 	}
-	for len(c.pending)-i > MaxPending {
+	for j := 0; j < i; j++ {
+		c.held -= c.pending[j].bytes
+	}
+	for len(c.pending)-i > MaxPending || c.held > MaxPendingBytes && len(c.pending)-i > 1 {
 		t := c.pending[i]
 		if t == c.curReq || t == c.lastResp {
 			break
 		}
 		t.Evicted = true
 		c.send(t)
+		c.held -= t.bytes
 		i++
 	}
 	if i > 0 {
@@ -146,9 +157,18 @@ func (h *reqHandler) Start(m *Message) {
 	if m.Version == "0.9" {
 		c.resp.ExpectSimple()
 	}
-	t := &Transaction{Depth: c.depth, Request: m}
+	t := &Transaction{Depth: c.depth, Request: m, bytes: headerBytes(m)}
+	c.held += t.bytes
 	c.pending = append(c.pending, t)
 	c.curReq = t
+}
+
+func headerBytes(m *Message) int {
+	n := len(m.Target)
+	for _, h := range m.Headers {
+		n += len(h.Name) + len(h.Value)
+	}
+	return n
 }
 
 func (h *reqHandler) Body(m *Message, b []byte) {
@@ -202,6 +222,9 @@ func (h *respHandler) Start(m *Message) {
 		return
 	}
 	t.Response = m
+	b := headerBytes(m)
+	t.bytes += b
+	c.held += b
 	if r := t.Request; r != nil {
 		switch {
 		case r.Method == "HEAD":

@@ -25,8 +25,8 @@
 // Requests are numbered in their connection (trans_depth) and responses are paired with them in order
 // (pipelining, keep-alive). A response without a request gets the next number and a row of its own; a request
 // never answered gets a row with a note. A row is emitted when both its messages are over, in trans_depth order,
-// or when the connection ends. At most MaxPending (256) transactions wait per connection; past it the oldest is
-// emitted without its response (noted).
+// or when the connection ends. At most MaxPending (256) transactions, and MaxPendingBytes (256 KiB) of their
+// headers, wait per connection; past either the oldest is emitted without its response (noted).
 //
 // # Objects and fuids
 //

@@ -155,3 +155,29 @@ func TestEndlessChunked(t *testing.T) {
 		t.Fatalf("%d rows", n)
 	}
 }
+
+// TestPendingBounded: a client that pipelines thousands of requests with large headers and no answer makes the
+// connection give up the oldest (rows with a note) instead of holding them all.
+func TestPendingBounded(t *testing.T) {
+	var c *Conn
+	rows := 0
+	evicted := 0
+	c = NewConn(&testFlow, Limits{}, nil, func(tr *Transaction) error {
+		rows++
+		if tr.Evicted {
+			evicted++
+		}
+		return nil
+	})
+	req := []byte("GET / HTTP/1.1\r\nX-Pad: " + strings.Repeat("p", 30000) + "\r\n\r\n")
+	for i := 0; i < 2000; i++ {
+		c.Data(true, req, int64(i+1), int64(i+1))
+		if c.held > MaxPendingBytes+len(req) || len(c.pending) > MaxPending+1 {
+			t.Fatalf("after %d requests: %d bytes and %d transactions held", i+1, c.held, len(c.pending))
+		}
+	}
+	c.End()
+	if rows != 2000 || evicted == 0 {
+		t.Fatalf("%d rows, %d given up early", rows, evicted)
+	}
+}
