@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rc4"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -17,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -388,72 +388,87 @@ func check(t *testing.T, qs []Query, s scenario) {
 	}
 }
 
-// TestExfilLoopback exfiltrates a known file over DNS on the loopback interface in every supported encoding and
-// framing: a Go client sends the queries to a UDP listener of the test, the live package captures them, the
-// capture is read back through the dns table, and Decode must give the bytes that were sent. Capturing needs
-// root or CAP_NET_RAW: without it the test fails and says so.
-func TestExfilLoopback(t *testing.T) {
-	// a loopback address of its own and port 53, so that other tests' traffic on lo does not mix in
+// loopAddr returns a loopback address of the test's own (127.x.y.z), so that other tests' traffic on lo does not
+// mix in.
+func loopAddr() string {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	addr := fmt.Sprintf("127.%d.%d.%d", 100+rng.IntN(100), rng.IntN(250), 1+rng.IntN(250))
-	pc, err := net.ListenPacket("udp4", addr+":53")
-	if err != nil {
-		t.Fatalf("listen on %s:53 (the test needs root): %v", addr, err)
-	}
-	defer pc.Close()
-	h, err := live.Open("lo", live.Options{Filter: "udp and dst host " + addr + " and dst port 53", BlockTimeout: 20 * time.Millisecond})
+	return fmt.Sprintf("127.%d.%d.%d", 100+rng.IntN(100), rng.IntN(250), 1+rng.IntN(250))
+}
+
+// captureLo captures on lo the packets that match filter into a pcap file until stop is called; stop returns the
+// file and the number of frames. Capturing needs root or CAP_NET_RAW: without it the test fails and says so.
+func captureLo(t *testing.T, filter string) (stop func() (string, int)) {
+	t.Helper()
+	h, err := live.Open("lo", live.Options{Filter: filter, BlockTimeout: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("capture on lo needs root or CAP_NET_RAW: %v", err)
 	}
-	defer h.Close()
 	path := filepath.Join(t.TempDir(), "exfil.pcap")
 	w, err := live.NewWriter(path, live.WriterOptions{LinkType: h.LinkType(), Snaplen: h.Snaplen()})
 	if err != nil {
+		h.Close()
 		t.Fatal(err)
 	}
-	received := make(chan int, 1)
-	go func() {
-		buf := make([]byte, 2048)
-		n := 0
-		for {
-			if _, _, err := pc.ReadFrom(buf); err != nil {
-				received <- n
-				return
-			}
-			n++
-		}
-	}()
 	done := make(chan error, 1)
+	quit := make(chan struct{})
 	captured := 0
-	stop := make(chan struct{})
 	go func() {
 		b := live.NewBatch()
 		for {
 			b.Reset()
 			n, err := h.ReadBatch(b, 50*time.Millisecond)
+			if err != nil {
+				done <- err
+				return
+			}
 			if n > 0 {
 				if err := w.Write(b); err != nil {
 					done <- err
 					return
 				}
 				captured += n
-			}
-			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-				select {
-				case <-stop:
-					done <- nil
-				default:
-					done <- err
-				}
-				return
+				continue
 			}
 			select {
-			case <-stop:
-				if n == 0 {
-					done <- nil
-					return
-				}
+			case <-quit:
+				done <- nil
+				return
 			default:
+			}
+		}
+	}()
+	return func() (string, int) {
+		time.Sleep(300 * time.Millisecond) // the kernel hands a block over within BlockTimeout
+		close(quit)
+		err := <-done
+		h.Close()
+		if err2 := w.Close(); err == nil {
+			err = err2
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path, captured
+	}
+}
+
+// TestExfilLoopback exfiltrates a known file over DNS on the loopback interface in every supported encoding and
+// framing: a Go client sends the queries to a UDP listener of the test, the live package captures them, the
+// capture is read back through the dns table, and Decode must give the bytes that were sent. Capturing needs
+// root or CAP_NET_RAW: without it the test fails and says so.
+func TestExfilLoopback(t *testing.T) {
+	addr := loopAddr()
+	pc, err := net.ListenPacket("udp4", addr+":53")
+	if err != nil {
+		t.Fatalf("listen on %s:53 (the test needs root): %v", addr, err)
+	}
+	defer pc.Close()
+	stop := captureLo(t, "udp and dst host "+addr+" and dst port 53")
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				return
 			}
 		}
 	}()
@@ -475,18 +490,7 @@ func TestExfilLoopback(t *testing.T) {
 		}
 		sent += len(s.names)
 	}
-	time.Sleep(300 * time.Millisecond)
-	close(stop)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	pc.Close()
-	if got := <-received; got != sent {
-		t.Logf("the listener received %d of %d queries", got, sent)
-	}
+	path, captured := stop()
 	if captured != sent {
 		t.Fatalf("captured %d of the %d queries sent", captured, sent)
 	}
@@ -500,5 +504,109 @@ func TestExfilLoopback(t *testing.T) {
 	t.Logf("%d queries in %d scenarios captured on lo", sent, len(all))
 	for _, s := range all {
 		t.Run(s.name, func(t *testing.T) { check(t, qs, s) })
+	}
+}
+
+// TestDNS2TCPReal tunnels a known file through the real dns2tcp (Debian's dns2tcpd and dns2tcpc, v0.5.2) on
+// loopback: the server on the test's own 127.x.y.z:53 forwards the resource to a TCP sink of the test, the client
+// reads the file from a local TCP connection; the DNS traffic is captured on lo and Decode must give the bytes the
+// sink received, which must be the file.
+func TestDNS2TCPReal(t *testing.T) {
+	for _, tool := range []string{"dns2tcpd", "dns2tcpc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed (apt-get install -y dns2tcp): %v", tool, err)
+		}
+	}
+	file := make([]byte, 3000)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range file {
+		file[i] = byte(rng.IntN(256))
+	}
+	sink, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	received := make(chan []byte, 1)
+	go func() {
+		c, err := sink.Accept()
+		if err != nil {
+			received <- nil
+			return
+		}
+		defer c.Close()
+		var got []byte
+		buf := make([]byte, 4096)
+		c.SetReadDeadline(time.Now().Add(60 * time.Second))
+		for len(got) < len(file) {
+			n, err := c.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		received <- got
+	}()
+	addr, dir := loopAddr(), t.TempDir()
+	const domain = "tcp.exfil.test"
+	conf := fmt.Sprintf("listen = %s\nport = 53\nuser = nobody\nchroot = /tmp\ndomain = %s\nresources = sink:127.0.0.1:%d\n",
+		addr, domain, sink.Addr().(*net.TCPAddr).Port)
+	if err := os.WriteFile(filepath.Join(dir, "dns2tcpd.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stop := captureLo(t, "udp and host "+addr+" and port 53")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	srv := exec.CommandContext(ctx, "dns2tcpd", "-F", "-f", filepath.Join(dir, "dns2tcpd.conf"))
+	var srvOut bytes.Buffer
+	srv.Stdout, srv.Stderr = &srvOut, &srvOut
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	lp, err := net.Listen("tcp4", "127.0.0.1:0") // a free port for the client
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := lp.Addr().(*net.TCPAddr).Port
+	lp.Close()
+	time.Sleep(500 * time.Millisecond)
+	cli := exec.CommandContext(ctx, "dns2tcpc", "-z", domain, "-r", "sink", "-l", strconv.Itoa(port), addr)
+	var cliOut bytes.Buffer
+	cli.Stdout, cli.Stderr = &cliOut, &cliOut
+	if err := cli.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cli.Process.Kill(); cli.Wait() }()
+	var conn net.Conn
+	for i := 0; i < 50; i++ {
+		if conn, err = net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("dns2tcpc does not listen on %d: %v\n%s", port, err, cliOut.String())
+	}
+	if _, err := conn.Write(file); err != nil {
+		t.Fatal(err)
+	}
+	got := <-received
+	conn.Close()
+	path, captured := stop()
+	if !bytes.Equal(got, file) {
+		t.Fatalf("the sink received %d bytes, not the %d sent (server: %s client: %s)", len(got), len(file), srvOut.String(), cliOut.String())
+	}
+	qs, err := ReadQueries(context.Background(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Decode(qs, Options{Domain: domain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d frames captured, %d queries, %d chunks, %d duplicates", captured, r.Queries, r.Chunks, r.Duplicates)
+	if r.Tool != ToolDNS2TCP || r.FileName != "sink" || !bytes.Equal(r.Data, file) {
+		t.Errorf("tool %s resource %q: %d bytes decoded, want the %d sent (notes %q)", r.Tool, r.FileName, len(r.Data), len(file), r.Notes)
 	}
 }
