@@ -111,6 +111,19 @@ func valueDiff[R any](c *schema.Column[R], r *R, v any) string {
 				want = []byte{}
 			}
 		}
+	case schema.StringList:
+		if x, ok := c.Strings(r); ok {
+			g, isList := v.([]any)
+			if !isList || len(g) != len(x) {
+				return fmt.Sprintf("got %T %v, want %q", v, v, x)
+			}
+			for i := range x {
+				if g[i] != any(x[i]) {
+					return fmt.Sprintf("got %v, want %q", g, x)
+				}
+			}
+			return ""
+		}
 	}
 	switch w := want.(type) {
 	case time.Time:
@@ -129,12 +142,13 @@ func valueDiff[R any](c *schema.Column[R], r *R, v any) string {
 	return ""
 }
 
-// trackFlows returns the flows that one tracker emits for the packets, sorted by uid.
+// trackFlows returns the flows that one tracker emits for the frames (AddFrame: tunnels and IP reassembly, as
+// the one pass of package tables counts them), sorted by uid.
 func trackFlows(pkts []packet.Packet) []flow.Flow {
 	var out []flow.Flow
 	tr := flow.NewTracker(flow.Options{}, func(f *flow.Flow) error { out = append(out, *f); return nil })
 	for i := range pkts {
-		tr.Add(&pkts[i])
+		tr.AddFrame(&pkts[i], nil)
 	}
 	tr.Close()
 	uid := func(f *flow.Flow) string {
