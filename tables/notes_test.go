@@ -129,3 +129,29 @@ func TestSelectAll(t *testing.T) {
 		t.Errorf("packets,all: %v, want unknown table", err)
 	}
 }
+
+// FuzzNoteKind checks that the kind of any note is bounded, free of the digits that vary, and the same each time.
+func FuzzNoteKind(f *testing.F) {
+	for _, s := range []string{"invalid tls record header (4758ccacfa) in the server's stream", "0x", "0x1f (", `"a" 12.5`, "ipv6 64"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, note string) {
+		k := tables.NoteKind(note)
+		if len(k) > 160 {
+			t.Fatalf("kind of %d bytes", len(k))
+		}
+		if k != tables.NoteKind(note) {
+			t.Fatal("two kinds for one note")
+		}
+		if !strings.ContainsAny(note, "(\"") && strings.ContainsAny(note, "0123456789") && len(note) < 100 {
+			for i := 0; i < len(k); i++ {
+				if k[i] == '0' && i+2 < len(k) && k[i+1] == 'x' && k[i+2] == 'N' {
+					continue // the 0x of a hexadecimal number
+				}
+				if k[i] >= '0' && k[i] <= '9' && (i == 0 || !(k[i-1] >= 'a' && k[i-1] <= 'z' || k[i-1] >= 'A' && k[i-1] <= 'Z' || k[i-1] == '_' || k[i-1] >= '0' && k[i-1] <= '9')) {
+					t.Fatalf("kind %q of %q keeps a number", k, note)
+				}
+			}
+		}
+	})
+}
