@@ -95,8 +95,25 @@ func writeShow(w *strings.Builder, rec *capture.Record, withHex bool) {
 	}
 	pkt := gopacket.NewPacket(rec.Data, layers.LinkType(rec.LinkType), gopacket.DecodeOptions{NoCopy: true})
 	off := 0
-	for d, l := range pkt.Layers() {
-		if !writeScapyLayer(w, d, l) {
+	all := pkt.Layers()
+	for d := 0; d < len(all); d++ {
+		l := all[d]
+		if p, ok := l.(*gopacket.Payload); ok && d > 0 && all[d-1].LayerType() == layers.LayerTypeARP {
+			// What follows an ARP message is padding (Scapy's Padding), not a payload.
+			scapySection(w, "Padding")
+			scapyField(w, d, "load", pyBytes(p.Payload()))
+		} else if f, ok := l.(*gopacket.Fragment); ok && d > 0 && firstFragment(all[d-1]) != 0 {
+			// The first fragment of a datagram starts with the transport header: dissect it, as Scapy does.
+			more := gopacket.NewPacket(*f, firstFragment(all[d-1]), gopacket.DecodeOptions{NoCopy: true}).Layers()
+			all = append(all[:d:d], more...)
+			d--
+			continue
+		} else if q, ok := l.(*layers.Dot1Q); ok && d > 0 && outerType(all[d-1]) == layers.EthernetTypeQinQ {
+			// A service tag (802.1ad): Scapy's Dot1AD, the fields of 802.1Q.
+			var b strings.Builder
+			writeScapyLayer(&b, d, q)
+			w.WriteString(strings.Replace(b.String(), "###[ 802.1Q ]###", "###[ 802_1AD ]###", 1))
+		} else if !writeScapyLayer(w, d, l) {
 			section(w, l.LayerType().String())
 			dumpFields(w, d, reflect.ValueOf(l))
 		}
@@ -143,6 +160,35 @@ func writeShow(w *strings.Builder, rec *capture.Record, withHex bool) {
 		w.WriteString("\n")
 		w.WriteString(hex.Dump(rec.Data))
 	}
+}
+
+// outerType is the EtherType that an Ethernet or 802.1Q layer says follows it (0 for other layers).
+func outerType(l gopacket.Layer) layers.EthernetType {
+	switch x := l.(type) {
+	case *layers.Ethernet:
+		return x.EthernetType
+	case *layers.Dot1Q:
+		return x.Type
+	}
+	return 0
+}
+
+// firstFragment returns the transport layer type that the first fragment of an IPv4 datagram starts with, when l
+// is the IPv4 header of a first fragment (offset 0, more fragments) of TCP, UDP or ICMP; 0 otherwise.
+func firstFragment(l gopacket.Layer) gopacket.LayerType {
+	ip, ok := l.(*layers.IPv4)
+	if !ok || ip.FragOffset != 0 || ip.Flags&layers.IPv4MoreFragments == 0 {
+		return 0
+	}
+	switch ip.Protocol {
+	case layers.IPProtocolTCP:
+		return layers.LayerTypeTCP
+	case layers.IPProtocolUDP:
+		return layers.LayerTypeUDP
+	case layers.IPProtocolICMPv4:
+		return layers.LayerTypeICMPv4
+	}
+	return 0
 }
 
 func section(w *strings.Builder, name string) { fmt.Fprintf(w, "###[ %s ]###\n", name) }

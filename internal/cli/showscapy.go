@@ -37,7 +37,7 @@ var ipv6NHNames = map[uint8]string{0: "Hop-by-Hop Option Header", 4: "IP", 6: "T
 	58: "ICMPv6", 59: "No Next Header", 60: "Destination Option Header", 132: "SCTP", 135: "Mobility Header"}
 
 // etherTypeNames are Scapy's names of EtherTypes.
-var etherTypeNames = map[uint16]string{0x0800: "IPv4", 0x86dd: "IPv6", 0x0806: "ARP", 0x8100: "n_802_1Q", 0x88a8: "n_802_1AD",
+var etherTypeNames = map[uint16]string{0x0800: "IPv4", 0x86dd: "IPv6", 0x0806: "ARP", 0x8100: "n_802_1Q", 0x88a8: "802_AD",
 	0x8847: "MPLS", 0x8863: "PPPoE_Discovery", 0x8864: "PPPoE", 0x88cc: "LLDP", 0x8035: "RARP"}
 
 // icmpTypeNames are Scapy's names of ICMP types.
@@ -170,12 +170,12 @@ func writeScapyLayer(w *strings.Builder, d int, l gopacket.Layer) bool {
 	case *layers.Dot1Q:
 		scapySection(w, "802.1Q")
 		scapyField(w, d, "prio", strconv.Itoa(int(x.Priority)))
-		scapyField(w, d, "dei", strconv.Itoa(btoi(x.DropEligible)))
+		scapyField(w, d, "id", strconv.Itoa(btoi(x.DropEligible)))
 		scapyField(w, d, "vlan", strconv.Itoa(int(x.VLANIdentifier)))
 		scapyField(w, d, "type", named(etherTypeNames, uint16(x.Type), hex16(uint16(x.Type))))
 	case *layers.ARP:
 		scapySection(w, "ARP")
-		scapyField(w, d, "hwtype", hex16(uint16(x.AddrType)))
+		scapyField(w, d, "hwtype", named(map[uint16]string{1: "Ethernet (10Mb)"}, uint16(x.AddrType), hex16(uint16(x.AddrType))))
 		scapyField(w, d, "ptype", named(etherTypeNames, uint16(x.Protocol), hex16(uint16(x.Protocol))))
 		scapyField(w, d, "hwlen", strconv.Itoa(int(x.HwAddressSize)))
 		scapyField(w, d, "plen", strconv.Itoa(int(x.ProtAddressSize)))
@@ -249,6 +249,9 @@ func writeScapyLayer(w *strings.Builder, d int, l gopacket.Layer) bool {
 		if t == 0 || t == 8 || t == 13 || t == 14 || t == 17 || t == 18 {
 			scapyField(w, d, "id", hex16(x.Id))
 			scapyField(w, d, "seq", hex16(x.Seq))
+			if t == 0 || t == 8 {
+				scapyField(w, d, "unused", "''")
+			}
 		}
 	case *layers.DNS:
 		writeScapyDNS(w, d, x)
@@ -312,7 +315,9 @@ func writeScapyDNS(w *strings.Builder, d int, x *layers.DNS) {
 	scapyField(w, d, "arcount", strconv.Itoa(int(x.ARCount)))
 	nested := scapyIndent(d) + " |"
 	sub := func(name, value string) { fmt.Fprintf(w, "%s  %-10s= %s\n", nested, name, Sanitize(value)) }
-	if len(x.Questions) > 0 {
+	if len(x.Questions) == 0 {
+		scapyField(w, d, "qd", "None")
+	} else {
 		fmt.Fprintf(w, "%s\\%-10s\\\n", scapyIndent(d), "qd")
 		for _, q := range x.Questions {
 			fmt.Fprintf(w, "%s###[ DNS Question Record ]###\n", nested)
@@ -326,6 +331,7 @@ func writeScapyDNS(w *strings.Builder, d int, x *layers.DNS) {
 		rrs  []layers.DNSResourceRecord
 	}{{"an", x.Answers}, {"ns", x.Authorities}, {"ar", x.Additionals}} {
 		if len(sec.rrs) == 0 {
+			scapyField(w, d, sec.name, "None")
 			continue
 		}
 		fmt.Fprintf(w, "%s\\%-10s\\\n", scapyIndent(d), sec.name)
