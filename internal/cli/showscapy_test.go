@@ -11,7 +11,7 @@ import (
 // scapyLines returns the dissection part of show's output or Scapy's: from the first link-layer section to the
 // end (or to pcapframe's own sections), blank lines dropped and trailing blanks trimmed, with two Scapy 2.5
 // quirks written as pcapframe writes them: a byte of 0x80 or more in a byte string is \\xHH in Scapy (its repr
-// of a Latin-1 text), and a TCP header without options and without payload shows options = ” instead of [].
+// of a Latin-1 text), and a TCP header without options and without payload shows its options as an empty string instead of [].
 func scapyLines(s string) []string {
 	var out []string
 	in := false
