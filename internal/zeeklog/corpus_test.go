@@ -185,6 +185,8 @@ func parseBaseline(fields, line string) zeekRow {
 // published in zeek/zeek (testing/btest/Baseline/<test>/<log>; the baselines' masked ts and uids are not
 // compared). Fields where the tables are known to differ from Zeek are listed and left out (see docs/ZEEK.md).
 func TestZeekBaselines(t *testing.T) {
+	const pipelinedFields = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tuser_agent\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\tfilename\ttags\tusername\tpassword\tproxied\torig_fuids\torig_mime_types\tresp_fuids\tresp_mime_types"
+	const firefox = "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.9.1.5) Gecko/20091102 Firefox/3.5.5"
 	const connFields = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents"
 	for _, tc := range []struct {
 		capture, log, source, fields, line string
@@ -245,6 +247,41 @@ func TestZeekBaselines(t *testing.T) {
 			"1240198114.648099\tFHUsSu3rWdP07eRE4l\t98.114.205.102\t192.150.11.111\tCDv7nk2O4Q6K7uaOgb\tFTP_DATA\t0\tPE,EXTRACT,MD5,SHA1\tapplication/x-dosexec\t-\t9.767306\tF\tT\t158720\t-\t0\t0\tF\t-\t14a09a48ad23fe0ea5a180bee8cb750a\tac3cdd673f5126bc49faa72fb52284f513929db4\t-\textract-1240198114.648099-FTP_DATA-FHUsSu3rWdP07eRE4l\tF\t-",
 			[]string{"seen_bytes"},
 			[]string{"fuid", "tx_hosts", "rx_hosts", "conn_uids", "depth", "analyzers", "mime_type", "filename", "duration", "local_orig", "overflow_bytes", "timedout", "sha256", "extracted", "extracted_cutoff", "extracted_size"},
+		},
+		{
+			// scripts.base.protocols.http.http-pipelining/http.log (Zeek 2.2: filename and no version or origin;
+			// the fuid is random).
+			"zeek__http_pipelined-requests.pcap", "http", "scripts.base.protocols.http.http-pipelining/http.log", pipelinedFields,
+			"1258577884.844956\tCXWv6p3arKYeMETxOg\t192.168.1.104\t1673\t63.245.209.11\t80\t1\tGET\twww.mozilla.org\t/style/enhanced.css\thttp://www.mozilla.org/projects/calendar/\t" + firefox + "\t0\t2675\t200\tOK\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\tFa7DPI2ItmEOoVqyYj\ttext/plain",
+			[]string{"trans_depth"}, []string{"uid", "filename", "resp_fuids"},
+		},
+		{
+			// scripts.base.protocols.http.http-pipelining/http.log (Zeek 2.2: filename and no version or origin;
+			// the fuid is random).
+			"zeek__http_pipelined-requests.pcap", "http", "scripts.base.protocols.http.http-pipelining/http.log", pipelinedFields,
+			"1258577884.960135\tCXWv6p3arKYeMETxOg\t192.168.1.104\t1673\t63.245.209.11\t80\t2\tGET\twww.mozilla.org\t/script/urchin.js\thttp://www.mozilla.org/projects/calendar/\t" + firefox + "\t0\t21421\t200\tOK\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\tFnBh5P1KP0SnMzl3Qj\ttext/plain",
+			[]string{"trans_depth"}, []string{"uid", "filename", "resp_fuids"},
+		},
+		{
+			// scripts.base.protocols.http.http-pipelining/http.log (Zeek 2.2: filename and no version or origin;
+			// the fuid is random).
+			"zeek__http_pipelined-requests.pcap", "http", "scripts.base.protocols.http.http-pipelining/http.log", pipelinedFields,
+			"1258577885.317160\tCXWv6p3arKYeMETxOg\t192.168.1.104\t1673\t63.245.209.11\t80\t3\tGET\twww.mozilla.org\t/images/template/screen/bullet_utility.png\thttp://www.mozilla.org/style/screen.css\t" + firefox + "\t0\t94\t200\tOK\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\tF2TV5w2Kwn3G7doSk5\timage/gif",
+			[]string{"trans_depth"}, []string{"uid", "filename", "resp_fuids"},
+		},
+		{
+			// scripts.base.protocols.http.http-pipelining/http.log (Zeek 2.2: filename and no version or origin;
+			// the fuid is random).
+			"zeek__http_pipelined-requests.pcap", "http", "scripts.base.protocols.http.http-pipelining/http.log", pipelinedFields,
+			"1258577885.349639\tCXWv6p3arKYeMETxOg\t192.168.1.104\t1673\t63.245.209.11\t80\t4\tGET\twww.mozilla.org\t/images/template/screen/key-point-top.png\thttp://www.mozilla.org/style/screen.css\t" + firefox + "\t0\t2349\t200\tOK\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\tF4kk4T3Unyqtkczzue\timage/png",
+			[]string{"trans_depth"}, []string{"uid", "filename", "resp_fuids"},
+		},
+		{
+			// scripts.base.protocols.http.http-pipelining/http.log (Zeek 2.2: filename and no version or origin;
+			// the fuid is random).
+			"zeek__http_pipelined-requests.pcap", "http", "scripts.base.protocols.http.http-pipelining/http.log", pipelinedFields,
+			"1258577885.394612\tCXWv6p3arKYeMETxOg\t192.168.1.104\t1673\t63.245.209.11\t80\t5\tGET\twww.mozilla.org\t/projects/calendar/images/header-sunbird.png\thttp://www.mozilla.org/projects/calendar/calendar.css\t" + firefox + "\t0\t27579\t200\tOK\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\tFcB26G4nL7jRheOyA8\timage/png",
+			[]string{"trans_depth"}, []string{"uid", "filename", "resp_fuids"},
 		},
 		{
 			// core.ipv6-frag/dns.log (an older Zeek without rtt; answers then held the first TXT string only).
