@@ -14,7 +14,8 @@ import (
 // tablesInputs are captures with rows in every table: DNS over UDP and TCP (a zone transfer), TLS.
 var tablesInputs = []string{seedPcap, "../../testdata/pcaps/chrissanders__dns_axfr.pcapng",
 	"../../testdata/pcaps/ndpi__bad-dns-traffic.pcap", "../../testdata/pcaps/pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap",
-	"../../testdata/pcaps/zeek__ssh_sshguess.pcap", "../../testdata/pcaps/zeek__dhcp_dhcp.pcap", "../../testdata/pcaps/zeek__ftp_bruteforce.pcap"}
+	"../../testdata/pcaps/zeek__ssh_sshguess.pcap", "../../testdata/pcaps/zeek__dhcp_dhcp.pcap", "../../testdata/pcaps/zeek__ftp_bruteforce.pcap",
+	"../../testdata/pcaps/zeek__http_pipelined-requests.pcap"}
 
 // TestConvertTables checks that convert --tables writes each table, from one read of the inputs, exactly as the
 // single-table convert writes it (every column), in CSV and in Parquet.

@@ -27,6 +27,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"endpoints no input", []string{"endpoints"}, "requires at least 1 arg"},
 		{"flows no input", []string{"flows"}, "requires at least 1 arg"},
 		{"flows bad flag value", []string{"flows", seedPcap, "--format", "xml"}, "xml"},
+		{"extract without -o", []string{"extract", seedPcap}, "needs -o DIR"},
+		{"extract no input", []string{"extract", "-o", out}, "requires at least 1 arg"},
 		{"follow no input", []string{"follow", "--stream", "0"}, "accepts 1 arg"},
 		{"follow two inputs", []string{"follow", seedPcap, seedPcap, "--stream", "0"}, "accepts 1 arg"},
 		{"follow no conversation", []string{"follow", seedPcap}, "choose the conversation"},
