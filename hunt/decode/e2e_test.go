@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -399,9 +400,15 @@ func loopAddr() string {
 // file and the number of frames. Capturing needs root or CAP_NET_RAW: without it the test fails and says so.
 func captureLo(t *testing.T, filter string) (stop func() (string, int)) {
 	t.Helper()
-	h, err := live.Open("lo", live.Options{Filter: filter, BlockTimeout: 20 * time.Millisecond})
+	return captureOn(t, "lo", filter)
+}
+
+// captureOn is captureLo on interface ifc.
+func captureOn(t *testing.T, ifc, filter string) (stop func() (string, int)) {
+	t.Helper()
+	h, err := live.Open(ifc, live.Options{Filter: filter, BlockTimeout: 20 * time.Millisecond})
 	if err != nil {
-		t.Fatalf("capture on lo needs root or CAP_NET_RAW: %v", err)
+		t.Fatalf("capture on %s needs root or CAP_NET_RAW: %v", ifc, err)
 	}
 	path := filepath.Join(t.TempDir(), "exfil.pcap")
 	w, err := live.NewWriter(path, live.WriterOptions{LinkType: h.LinkType(), Snaplen: h.Snaplen()})
@@ -609,4 +616,121 @@ func TestDNS2TCPReal(t *testing.T) {
 	if r.Tool != ToolDNS2TCP || r.FileName != "sink" || !bytes.Equal(r.Data, file) {
 		t.Errorf("tool %s resource %q: %d bytes decoded, want the %d sent (notes %q)", r.Tool, r.FileName, len(r.Data), len(file), r.Notes)
 	}
+}
+
+// TestIodineReal tunnels a UDP datagram through the real iodine (Debian's iodined and iodine, 0.7.0): the server
+// runs in a network namespace the test creates, reached over a veth pair; the client (forced to DNS with -r)
+// opens its tun device in the test's namespace; the test sends a datagram with a known payload to the server's
+// tunnel address, captures the DNS on the veth, and Decode must give back an IPv4 packet carrying that payload to
+// that address, with a valid header checksum.
+func TestIodineReal(t *testing.T) {
+	for _, tool := range []string{"iodine", "iodined", "ip"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed (apt-get install -y iodine iproute2): %v", tool, err)
+		}
+	}
+	id := os.Getpid() % 10000
+	ns, a, b, tun := fmt.Sprintf("pfio%d", id), fmt.Sprintf("pia%d", id), fmt.Sprintf("pib%d", id), fmt.Sprintf("pfiod%d", id)
+	ipCmd := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s (the test needs root and network namespaces)", strings.Join(args, " "), err, out)
+		}
+	}
+	ipCmd("netns", "add", ns)
+	t.Cleanup(func() {
+		exec.Command("ip", "link", "del", a).Run()
+		exec.Command("ip", "netns", "del", ns).Run()
+	})
+	for _, c := range [][]string{
+		{"link", "add", a, "type", "veth", "peer", "name", b},
+		{"link", "set", b, "netns", ns},
+		{"addr", "add", "10.232.7.1/24", "dev", a},
+		{"link", "set", a, "up"},
+		{"-n", ns, "addr", "add", "10.232.7.2/24", "dev", b},
+		{"-n", ns, "link", "set", b, "up"},
+		{"-n", ns, "link", "set", "lo", "up"},
+	} {
+		ipCmd(c...)
+	}
+	const domain = "io.exfil.test"
+	stop := captureOn(t, a, "udp and port 53")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var srvOut, cliOut lockedBuffer
+	srv := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "iodined", "-f", "-c", "-P", "pfpass123", "-l", "10.232.7.2", "10.77.0.1", domain)
+	srv.Stdout, srv.Stderr = &srvOut, &srvOut
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	time.Sleep(time.Second)
+	cli := exec.CommandContext(ctx, "iodine", "-f", "-r", "-d", tun, "-P", "pfpass123", "10.232.7.2", domain)
+	cli.Stdout, cli.Stderr = &cliOut, &cliOut
+	if err := cli.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cli.Process.Kill(); cli.Wait() }()
+	// the client prints "Connection setup complete" once the handshake (codec switch, fragment size probe) is done
+	up := false
+	for i := 0; i < 450 && !up; i++ {
+		time.Sleep(100 * time.Millisecond)
+		up = strings.Contains(cliOut.String(), "setup complete")
+	}
+	if !up {
+		t.Fatalf("iodine's tunnel did not come up\nserver: %s\nclient: %s", srvOut.String(), cliOut.String())
+	}
+	payload := []byte("pcapframe iodine test: a datagram through the tunnel 0123456789")
+	c, err := net.Dial("udp4", "10.77.0.1:9999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		c.Write(payload)
+		time.Sleep(700 * time.Millisecond)
+	}
+	c.Close()
+	time.Sleep(2 * time.Second)
+	path, captured := stop()
+	qs, err := ReadQueries(context.Background(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Decode(qs, Options{Domain: domain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d frames captured, %d queries, codec %s, %d packets decoded", captured, r.Queries, r.Encoding, len(r.Packets))
+	found := 0
+	for _, p := range r.Packets {
+		d := p.Data
+		if len(d) < 28 || d[0]>>4 != 4 || d[9] != 17 || ipChecksum(d[:int(d[0]&15)*4]) != 0 {
+			continue
+		}
+		h := int(d[0]&15) * 4
+		if bytes.Equal(d[16:20], []byte{10, 77, 0, 1}) && binary.BigEndian.Uint16(d[h+2:]) == 9999 && bytes.Equal(d[h+8:], payload) {
+			found++
+		}
+	}
+	if r.Tool != ToolIodine || found == 0 {
+		t.Errorf("tool %s: %d of the datagrams sent through the tunnel decoded (notes %q)", r.Tool, found, r.Notes)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that a command's output goroutine writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
