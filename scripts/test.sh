@@ -53,6 +53,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v ip >/dev/null || need+=(iproute2)
 /usr/bin/python3 -c 'import pandas' 2>/dev/null || need+=(python3-pandas) # sink's CSV read back by pandas
 command -v dns2tcpd >/dev/null || need+=(dns2tcp) # hunt/decode's TestDNS2TCPReal tunnels through the real tool
+command -v iodined >/dev/null || need+=(iodine) # hunt/decode's TestIodineReal tunnels through the real tool
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
