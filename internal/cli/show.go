@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,16 +27,19 @@ func NewCmdShow(io *IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show INPUT [--frame N] [--hex]",
 		Short: "Dissect one frame layer by layer, like Scapy's show()",
-		Long: `Print one frame of a capture layer by layer with every field and its value, as Scapy's show() does,
-followed by the frame's row of the packet table. --hex adds a hex and ASCII dump of the frame.
-Layers are dissected with gopacket; text from the capture is escaped before it is printed.`,
+		Long: `Print one frame of a capture layer by layer with every field and its value, as Scapy's show() does
+(Ethernet, 802.1Q/802.1ad, ARP, IP, IPv6, TCP, UDP, ICMP, DNS, Raw and Padding with Scapy's names and values;
+ports as numbers), followed by the frame's row of the packet table and, when the protocol analyzers read the
+frame, their rows: the DNS transaction it asks or answers, the TLS handshake whose hello it holds (the whole
+capture is read for them). --hex adds a hex and ASCII dump of the frame. Other layers are dissected with
+gopacket; text from the capture is escaped before it is printed.`,
 		Example: `  pcapframe show capture.pcap --frame 42 --hex`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if frame < 1 {
 				return usagef("--frame must be 1 or more")
 			}
-			return runShow(io, args[0], frame, withHex)
+			return runShow(cmd.Context(), io, args[0], frame, withHex)
 		},
 	}
 	cmd.Flags().Int64VarP(&frame, "frame", "n", 1, "frame number (1-based, as in Wireshark)")
@@ -43,7 +47,7 @@ Layers are dissected with gopacket; text from the capture is escaped before it i
 	return cmd
 }
 
-func runShow(io *IO, input string, frame int64, withHex bool) error {
+func runShow(ctx context.Context, io *IO, input string, frame int64, withHex bool) error {
 	if _, err := expandInputs(io, []string{input}, ""); err != nil {
 		return err
 	}
@@ -67,9 +71,22 @@ func runShow(io *IO, input string, frame int64, withHex bool) error {
 		}
 		var b strings.Builder
 		writeShow(&b, rec, withHex)
+		if input != "-" && transport(rec) {
+			// What the protocol tables say about the frame (its DNS transaction, its TLS hello).
+			if err := writeTableViews(ctx, &b, input, frame); err != nil {
+				fmt.Fprintf(io.ErrOut, "pcapframe: %s\n", Sanitize(err.Error()))
+			}
+		}
 		_, err = io.Out.Write([]byte(b.String()))
 		return err
 	}
+}
+
+// transport reports whether the frame carries TCP or UDP (which the protocol tables read).
+func transport(rec *capture.Record) bool {
+	var p packet.Packet
+	packet.NewDecoder().Decode(&p, pipeline.Meta(rec), rec.Data)
+	return p.Proto == 6 || p.Proto == 17
 }
 
 // writeShow writes the dissection of one record.

@@ -94,3 +94,35 @@ func TestPyBytes(t *testing.T) {
 		}
 	}
 }
+
+// show adds the protocol tables' view of the frame (issue 13 item 9): the DNS transaction a frame asks or
+// answers, the TLS handshake whose hello it holds. Expected values read from tshark 4.0 (dns.qry.name and dns.a
+// of frame 2; tls.handshake.extensions_server_name of the ClientHello in frame 7; tls.handshake.ciphersuite
+// 0x0004 of the ServerHello in frame 5).
+func TestShowTables(t *testing.T) {
+	tests := []struct {
+		capture, frame string
+		want           []string // lines of the output; none: no table section
+	}{
+		{"pcapplusplus__Pcap__Test_PcapExamples_DnsPackets.pcap", "2", []string{"###[ dns table ]###", "  query         = www.google.com\n",
+			`  answers       = ["173.194.112.19","173.194.112.18","173.194.112.17","173.194.112.16","173.194.112.20"]`, "  response_frame= 2\n"}},
+		{"pcapplusplus__Pcap__Test_PcapExamples_DnsPackets.pcap", "1", []string{"###[ dns table ]###", "  query         = www.google.com\n", "  query_frame   = 1\n"}},
+		{"zeek__tls_tls13-ech.pcap", "7", []string{"###[ tls table ]###", "  server_name   = cloudflare-ech.com\n"}},
+		{"zeek__tls_tls1.2.pcap", "5", []string{"###[ tls table ]###", "  cipher_id     = 4\n", "  server_hello_frame= 5\n"}},
+		{"seed__find_the_image.pcap", "2", nil},
+	}
+	for _, tc := range tests {
+		out, errOut, code := run(t, "", "show", filepath.Join("../../testdata/pcaps", tc.capture), "--frame", tc.frame)
+		if code != 0 {
+			t.Fatalf("%s %s: exit %d: %s", tc.capture, tc.frame, code, errOut)
+		}
+		if tc.want == nil && strings.Contains(out, " table ]###") {
+			t.Errorf("%s %s: a table section for a frame no analyzer reads:\n%s", tc.capture, tc.frame, out)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s %s: no %q in\n%s", tc.capture, tc.frame, w, out)
+			}
+		}
+	}
+}
