@@ -241,3 +241,38 @@ func TestTelnet(t *testing.T) {
 func testFlowHTTP() analyzer.Flow {
 	return analyzer.Flow{UID: "Chttp", Proto: 6, Orig: netip.MustParseAddrPort("10.0.0.1:40000"), Resp: netip.MustParseAddrPort("192.0.2.7:80")}
 }
+
+// smb2Response lays out a NetBIOS session header and an SMB2 header (MS-SMB2 §2.2.1.2: protocol id, structure
+// size 64, credit charge, status, command) of a SESSION_SETUP response with the given status.
+func smb2Response(status uint32) string {
+	h := make([]byte, 4+64)
+	binary.BigEndian.PutUint32(h, 64)
+	copy(h[4:], "\xfeSMB")
+	binary.LittleEndian.PutUint16(h[8:], 64)
+	binary.LittleEndian.PutUint32(h[12:], status)
+	binary.LittleEndian.PutUint16(h[16:], 1) // SESSION_SETUP
+	return string(h)
+}
+
+// TestSMBStatus checks the verdict of SMB2 SESSION_SETUP responses after an AUTHENTICATE: more processing
+// waits, STATUS_LOGON_FAILURE refuses, success accepts.
+func TestSMBStatus(t *testing.T) {
+	auth := "\x00\x00\x01\x00" + string(ntlmAuthenticate(make([]byte, 24), make([]byte, 24), "D", "u", "h", false))
+	for _, tt := range []struct {
+		statuses []uint32
+		want     string
+	}{
+		{[]uint32{0}, "true"},
+		{[]uint32{0xc0000016, 0xc000006d}, "false"},
+		{nil, "null"},
+	} {
+		steps := []step{c(auth)}
+		for _, st := range tt.statuses {
+			steps = append(steps, s(smb2Response(st)))
+		}
+		rows := run(t, 445, steps...)
+		if len(rows) != 1 || !strings.Contains(summary(&rows[0]), "|"+tt.want+"|") {
+			t.Errorf("statuses %#x: rows %+v, want accepted %s", tt.statuses, rows, tt.want)
+		}
+	}
+}
