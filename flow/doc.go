@@ -21,6 +21,7 @@
 //     pseudowire control word) and PPP in GRE. The tunnel's own packet counts in its flow (UDP 4789, IP protocol
 //     47, ...) and the packet inside it in a flow of its own, whose tunnel_parents lists the uids of the flows
 //     around it, outermost first, as Zeek's conn.log does (every parent seen over the flow's life, at most 8).
+//     A UDP tunnel's own flow gets Zeek's service name (vxlan, geneve, gtpv1, teredo) when nothing else names it.
 //     Zeek stops at 2 tunnels by default (Tunnel::max_depth); tshark has no limit. Teredo is recognised on UDP
 //     port 3544 only, as Wireshark does by default; Zeek also follows a Teredo client's traffic to relays on
 //     other ports (its baseline of zeek tunnels/Teredo.pcap has an HTTP connection inside UDP port 32900, which

@@ -127,6 +127,9 @@ func (t *Tracker) AddFrame(p *packet.Packet, fn func(q *packet.Packet, f *Flow, 
 		if depth > 0 {
 			e.addParents(t.chain[:chain], t.chainN[:chain])
 		}
+		if q.Encapsulates() && e.tunnelService == "" && int(q.Tunnel) < len(tunnelServices) {
+			e.tunnelService = tunnelServices[q.Tunnel]
+		}
 		if chain < len(t.chain) {
 			t.chain[chain] = e.uid
 			t.chainN[chain] = e.uidN
@@ -138,6 +141,11 @@ func (t *Tracker) AddFrame(p *packet.Packet, fn func(q *packet.Packet, f *Flow, 
 		return fn(q, &e.Flow, t.curOrig)
 	})
 }
+
+// tunnelServices are Zeek's service names of the UDP tunnels (conn.log's service of the tunnel's own flow),
+// by packet.Tunnel* kind; IP tunnels (GRE, IP in IP) have none.
+var tunnelServices = [...]string{packet.TunnelVXLAN: "vxlan", packet.TunnelGTP: "gtpv1", packet.TunnelGeneve: "geneve",
+	packet.TunnelTeredo: "teredo"}
 
 // addParents records the uids of the flows around a tunnelled packet, each once.
 func (e *entry) addParents(uids [][uidLen]byte, ns []uint8) {

@@ -19,7 +19,7 @@ var Table = &schema.Table[Flow]{
 		strCol("resp_h", "Responder's address.", nil, func(f *Flow, b []byte) []byte { return f.RespH.AppendTo(b) }),
 		intCol("resp_p", schema.Int32, "Responder's port (ICMP: the counterpart type of a request/reply, else the code; 0 for protocols without ports).", func(f *Flow) int64 { return int64(f.RespP) }),
 		strCol("proto", "Transport protocol: tcp, udp, icmp (also ICMPv6), or the IP protocol's name (gre, esp, sctp, ...) or number.", nil, func(f *Flow, b []byte) []byte { return append(b, ProtoName(f.Proto)...) }),
-		strCol("service", "Application protocol: the well-known port's service, confirmed by the first payload bytes where the protocol is recognisable (http, ssl, ssh, dns, smtp, ...); null when unknown.", func(f *Flow) bool { return f.Service != "" }, func(f *Flow, b []byte) []byte { return append(b, f.Service...) }),
+		strCol("service", "Application protocol: the well-known port's service, confirmed by the first payload bytes where the protocol is recognisable (http, ssl, ssh, dns, smtp, ...), or the UDP tunnel the flow carried (vxlan, geneve, gtpv1, teredo); null when unknown.", func(f *Flow) bool { return f.Service != "" }, func(f *Flow, b []byte) []byte { return append(b, f.Service...) }),
 		{Name: "duration", Type: schema.Float64, Default: true, Doc: "Seconds from the first to the last packet.", Float: func(f *Flow) (float64, bool) { return f.Duration(), true }},
 		intCol("orig_bytes", schema.Int64, "Payload bytes sent by the originator (TCP: sequence space covered, so retransmissions count once and gaps count as missed_bytes).", func(f *Flow) int64 { return f.OrigBytes }),
 		intCol("resp_bytes", schema.Int64, "Payload bytes sent by the responder.", func(f *Flow) int64 { return f.RespBytes }),

@@ -116,6 +116,8 @@ type entry struct {
 	// First payload bytes of each side, for service detection.
 	head  [2][headLen]byte
 	headN [2]uint8
+
+	tunnelService string // Zeek's service name of a UDP tunnel the flow carried (AddFrame), e.g. vxlan
 }
 
 const headLen = 16
@@ -536,6 +538,9 @@ func (e *entry) finish() {
 		f.State = StateOTH
 	}
 	f.Service = detectService(f.Proto, f.OrigP, f.RespP, e.head[0][:e.headN[0]], e.head[1][:e.headN[1]])
+	if f.Service == "" {
+		f.Service = e.tunnelService
+	}
 }
 
 // tcpState is Zeek's conn_state function for TCP.

@@ -65,7 +65,7 @@ func TestDNSInTunnelsAndFragments(t *testing.T) {
 // TestTunnelParents checks the flows of a VXLAN capture against Zeek's conn.log of the same capture (Zeek's
 // baseline testing/btest/Baseline/core.tunnels.analyzer-confirmation/conn.log, run on
 // Traces/tunnels/vxlan-encapsulated-http.pcap): the outer UDP flow 10.1.200.131:50000 -> 10.1.1.172:4789 (12
-// packets, 10,539 IP bytes, one way) and the inner HTTP connection 172.16.11.201:40354 -> 54.86.237.188:80 (SF,
+// packets, 10,539 IP bytes, one way; service vxlan) and the inner HTTP connection 172.16.11.201:40354 -> 54.86.237.188:80 (SF,
 // ShADadFf, 87 and 9,212 payload bytes, 7 packets and 459 IP bytes, 5 packets and 9,480 IP bytes) whose
 // tunnel_parents is the outer flow's uid.
 func TestTunnelParents(t *testing.T) {
@@ -89,6 +89,7 @@ func TestTunnelParents(t *testing.T) {
 	}
 	type conn struct {
 		orig, resp           string
+		service              string
 		state, history       string
 		origBytes, respBytes int64
 		origPkts, origIP     int64
@@ -96,12 +97,12 @@ func TestTunnelParents(t *testing.T) {
 	}
 	view := func(f *flow.Flow) conn {
 		return conn{netip.AddrPortFrom(f.OrigH, f.OrigP).String(), netip.AddrPortFrom(f.RespH, f.RespP).String(),
-			f.State.String(), f.History(), f.OrigBytes, f.RespBytes, f.OrigPkts, f.OrigIPBytes, f.RespPkts, f.RespIPBytes}
+			f.Service, f.State.String(), f.History(), f.OrigBytes, f.RespBytes, f.OrigPkts, f.OrigIPBytes, f.RespPkts, f.RespIPBytes}
 	}
-	if got, want := view(outer), (conn{"10.1.200.131:50000", "10.1.1.172:4789", "S0", "D", 10203, 0, 12, 10539, 0, 0}); got != want {
+	if got, want := view(outer), (conn{"10.1.200.131:50000", "10.1.1.172:4789", "vxlan", "S0", "D", 10203, 0, 12, 10539, 0, 0}); got != want {
 		t.Errorf("outer flow\n got %+v\nwant %+v (Zeek)", got, want)
 	}
-	if got, want := view(inner), (conn{"172.16.11.201:40354", "54.86.237.188:80", "SF", "ShADadFf", 87, 9212, 7, 459, 5, 9480}); got != want {
+	if got, want := view(inner), (conn{"172.16.11.201:40354", "54.86.237.188:80", "http", "SF", "ShADadFf", 87, 9212, 7, 459, 5, 9480}); got != want {
 		t.Errorf("inner flow\n got %+v\nwant %+v (Zeek)", got, want)
 	}
 	if got := inner.TunnelParents(); len(got) != 1 || got[0] != outer.UID() {
