@@ -74,6 +74,11 @@ Detectors that need tables not built yet (http, files, credentials, ssh) are not
 is missing from the inputs (for instance Parquet inputs without a dns table) is skipped with a note on standard
 error. With several inputs the follow commands name the first one.
 
+--decode -o DIR decodes what the findings at or above --min-severity carried (as 'pcapframe decode' does): the
+queries of each DNS finding's base domain, the echo payloads of each ICMP finding, the side of each flow worth
+carving (capture inputs only), into DIR/NN-DETECTOR.EXT with the reports in DIR/decoded.txt. --baseline
+CAPTURE|PARQUET compares with a known-good capture: the detector new_in_capture reports what is new.
+
 Exit status: 0 nothing at or above --min-severity; 4 findings at or above it were printed; 1 the run could not be
 done; 2 usage error; 3 an input is damaged (findings were computed on the rows before the damage).`,
 		Example: `  pcapframe hunt capture.pcap
@@ -81,7 +86,9 @@ done; 2 usage error; 3 an input is damaged (findings were computed on the rows b
   pcapframe hunt --list
   pcapframe hunt --explain dns_tunnel
   pcapframe hunt capture.pcap --rules my-rules/ --set beacon.min_connections=10
-  pcapframe hunt big.pcap --db big.duckdb && pcapframe sql --db big.duckdb -e "SELECT * FROM findings"`,
+  pcapframe hunt big.pcap --db big.duckdb && pcapframe sql --db big.duckdb -e "SELECT * FROM findings"
+  pcapframe hunt capture.pcap --decode -o decoded/
+  pcapframe hunt today.pcap --baseline known-good.pcap`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runHunt(cmd.Context(), io, o, args) },
 	}
 	o.addFlags(cmd)
