@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/pcapframe/pcapframe/internal/chart"
 	"github.com/pcapframe/pcapframe/internal/chart/agg"
+	"github.com/pcapframe/pcapframe/internal/chart/plot"
 	"github.com/pcapframe/pcapframe/internal/query"
 )
 
@@ -28,7 +28,7 @@ type PlotOptions struct {
 }
 
 // plotDims lists the values of --by.
-var plotDims = []string{"src", "dst", "sport", "dport", "proto", "service", "conversation", "time", "graph"}
+var plotDims = plot.Kinds
 
 // NewCmdPlot builds `pcapframe plot`.
 func NewCmdPlot(io *IO) *cobra.Command {
@@ -92,10 +92,7 @@ func runPlot(ctx context.Context, io *IO, o *PlotOptions, args []string) error {
 		}
 		return usagef("unknown --by %q (%s)", o.By, strings.Join(plotDims, ", "))
 	}
-	metric := agg.Payload
-	if o.By == "time" || o.By == "graph" {
-		metric = agg.Bytes
-	}
+	metric := plot.DefaultMetric(o.By)
 	if o.Metric != "" {
 		if metric, err = agg.ParseMetric(o.Metric); err != nil {
 			return &UsageError{err}
@@ -149,65 +146,12 @@ func runPlot(ctx context.Context, io *IO, o *PlotOptions, args []string) error {
 	return damaged
 }
 
-// metricTitle names a metric in a title.
-func metricTitle(m agg.Metric) string {
-	switch m {
-	case agg.Packets:
-		return "Packets"
-	case agg.Bytes:
-		return "Bytes"
-	}
-	return "Payload bytes"
-}
-
-func metricUnit(m agg.Metric) chart.Unit {
-	if m == agg.Packets {
-		return chart.Count
-	}
-	return chart.Bytes
-}
-
-func metricAxis(m agg.Metric) string {
-	switch m {
-	case agg.Packets:
-		return "packets"
-	case agg.Bytes:
-		return "bytes on the wire"
-	}
-	return "payload"
-}
-
-// inputNames lists the inputs' base names for a subtitle (at most three).
-func inputNames(args []string) string {
-	names := make([]string, 0, 3)
-	for i, a := range args {
-		if i == 3 {
-			names = append(names, fmt.Sprintf("and %d more", len(args)-3))
-			break
-		}
-		names = append(names, filepath.Base(a))
-	}
-	return strings.Join(names, ", ")
-}
-
 // checkPlotColumns fails when the packets table lacks a column that the chart o asks for reads (a Parquet input
 // written by `convert --columns`), naming the columns.
 func checkPlotColumns(ctx context.Context, e *query.Engine, o *PlotOptions) error {
-	var needs []string
-	switch o.By {
-	case "time":
-		needs = agg.TimelineNeeds
-	case "graph":
-		needs = agg.GraphNeeds
-	default:
-		d, err := agg.ParseDim(o.By)
-		if err != nil {
-			return &UsageError{err}
-		}
-		needs = d.Needs()
-		if o.FromTopTalker {
-			needs = append(needs, "src")
-		}
+	needs, err := plot.Needs(o.By, o.FromTopTalker)
+	if err != nil {
+		return &UsageError{err}
 	}
 	missing, err := e.MissingColumns(ctx, "packets", needs)
 	if err != nil {
@@ -219,103 +163,11 @@ func checkPlotColumns(ctx context.Context, e *query.Engine, o *PlotOptions) erro
 	return nil
 }
 
-// buildPlot computes the chart that o asks for.
+// buildPlot computes the chart that o asks for (package plot assembles it).
 func buildPlot(ctx context.Context, e *query.Engine, o *PlotOptions, m agg.Metric, args []string) (chart.Chart, error) {
-	width := float64(o.Width)
-	src := inputNames(args)
 	if err := checkPlotColumns(ctx, e, o); err != nil {
 		return nil, err
 	}
-	switch o.By {
-	case "time":
-		tl, err := agg.TimelineOf(ctx, e, o.Interval, 200)
-		if err != nil {
-			return nil, err
-		}
-		c := &chart.Timeline{Title: metricTitle(m) + " per " + intervalName(tl.Interval), What: metricAxis(m), Unit: metricUnit(m),
-			Interval: tl.Interval, Width: width}
-		vals := tl.Values(m)
-		for i, s := range tl.Start {
-			c.Points = append(c.Points, chart.TimePoint{Start: time.Unix(0, s), Value: float64(vals[i])})
-		}
-		if len(tl.Start) > 0 {
-			c.Subtitle = fmt.Sprintf("from %s UTC; %s", time.Unix(0, tl.Start[0]).UTC().Format("2006-01-02 15:04:05.000"), src)
-		}
-		if o.Title != "" {
-			c.Title = o.Title
-		}
-		return c, nil
-	case "graph":
-		g, err := agg.GraphOf(ctx, e, m, o.Top)
-		if err != nil {
-			return nil, err
-		}
-		c := &chart.Graph{Title: "Who talks to whom (" + strings.ToLower(metricTitle(m)) + ")", Unit: metricUnit(m), Width: width}
-		if width > 0 {
-			c.Height = width * 0.8
-		}
-		c.Subtitle = fmt.Sprintf("the top %d addresses by %s sent and received, and the traffic between them; %s", len(g.Nodes), metricAxis(m), src)
-		for _, n := range g.Nodes {
-			c.Nodes = append(c.Nodes, chart.Node{Label: n.Key, Value: float64(n.Value(m))})
-		}
-		for _, ed := range g.Edges {
-			c.Edges = append(c.Edges, chart.Edge{A: ed.A, B: ed.B, Value: float64(ed.Value(m))})
-		}
-		if o.Title != "" {
-			c.Title = o.Title
-		}
-		return c, nil
-	}
-	d, err := agg.ParseDim(o.By)
-	if err != nil {
-		return nil, &UsageError{err}
-	}
-	set, err := agg.Bars(ctx, e, d, agg.Options{Top: o.Top, FromTopTalker: o.FromTopTalker})
-	if err != nil {
-		return nil, err
-	}
-	return barsChart(set, m, o.Title, src, width), nil
-}
-
-// barsChart turns the top groups of a dimension into a bar chart with an "other" bar.
-func barsChart(set *agg.BarSet, m agg.Metric, title, src string, width float64) *chart.Bars {
-	rows, other, others := set.TopN(m, set.Top)
-	what := set.Dim.Title()
-	c := &chart.Bars{Title: metricTitle(m) + " by " + what, What: metricAxis(m), Unit: metricUnit(m),
-		Total: float64(set.Total.Value(m)), Width: width}
-	if set.Talker != "" {
-		c.Title = metricTitle(m) + " sent by the top talker " + set.Talker + ", by " + what
-	}
-	if set.Dim == agg.Dst && set.Talker != "" {
-		c.Title = "Whom the top talker " + set.Talker + " sends to (" + strings.ToLower(metricTitle(m)) + ")"
-	}
-	plural := what + "s"
-	if strings.HasSuffix(what, "s") {
-		plural = what + "es"
-	}
-	c.Subtitle = fmt.Sprintf("top %d of %d %s; %s", len(rows), set.Keys, plural, src)
-	for _, r := range rows {
-		c.Bars = append(c.Bars, chart.Bar{Label: r.Key, Note: r.Note, Value: float64(r.Value(m))})
-	}
-	if others > 0 {
-		c.Bars = append(c.Bars, chart.Bar{Label: "other", Note: fmt.Sprintf("%d more", others), Value: float64(other.Value(m)), Other: true})
-	}
-	if title != "" {
-		c.Title = title
-	}
-	return c
-}
-
-// intervalName writes an interval for a title: 1s, 100ms, 5 min, 6 h, 30 d.
-func intervalName(d time.Duration) string {
-	day := 24 * time.Hour
-	switch {
-	case d >= day && d%day == 0:
-		return fmt.Sprintf("%d d", d/day)
-	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%d h", d/time.Hour)
-	case d >= time.Minute && d%time.Minute == 0:
-		return fmt.Sprintf("%d min", d/time.Minute)
-	}
-	return d.String()
+	return plot.Make(ctx, e, plot.Spec{Kind: o.By, Metric: m, Top: o.Top, FromTopTalker: o.FromTopTalker, Interval: o.Interval,
+		Options: plot.Options{Title: o.Title, Source: plot.Sources(args), Width: float64(o.Width)}})
 }
