@@ -44,10 +44,11 @@
 //
 // The writers of Def.NewWriter hold one Parquet row group each until it is written: 8 MiB of values for the
 // packets table (wideRowGroupBytes), 4 MiB for the others (narrowRowGroupBytes), whose 32 KiB pages and 64 KiB
-// blocks keep each of their many columns small, so that each table added to a run adds a few MB. Run sets a
-// soft memory limit for a run of several tables (Options.MemoryLimit, MemoryBudget: a base plus a share per
-// table), kept at least an eighth above the live heap, so that the collector does not let the heap grow to twice
-// its live size. BENCHMARKS.md ("All tables in one pass") has the measurements.
+// blocks keep each of their many columns small, so that each table added to a run adds a few MB. Asked to
+// (Options.MemoryLimit BudgetMemoryLimit, as convert --tables does), Run sets a soft memory limit for a run of
+// several tables (MemoryBudget: a base plus a share per table), kept at least an eighth above the live heap, so
+// that the collector does not let the heap grow to twice its live size. BENCHMARKS.md ("All tables in one pass")
+// has the measurements.
 //
 // # Notes
 //

@@ -49,8 +49,9 @@ type Options struct {
 	Services bool
 	// MemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit) that Run sets for the time of a run of
 	// several tables, so that the garbage collector works to a budget rather than letting the heap grow to twice
-	// its live size (see MemoryBudget). If 0, MemoryBudget of the tables; if negative, Run sets none. A limit the
-	// process already has (GOMEMLIMIT, or its own SetMemoryLimit) is left as it is.
+	// its live size: BudgetMemoryLimit for MemoryBudget of the tables (convert --tables), a number of bytes, or
+	// 0 for none (the default: a consumer with writers of its own, such as the SQL loader, knows its own memory
+	// better). A limit the process already has (GOMEMLIMIT, or its own SetMemoryLimit) is left as it is.
 	MemoryLimit int64
 }
 
@@ -406,8 +407,8 @@ func Run(ctx context.Context, inputs []string, outs []Output, opts Options) (Sta
 	if err != nil {
 		return Stats{}, err
 	}
-	if lim := opts.MemoryLimit; lim >= 0 && len(outs) > 1 {
-		if lim == 0 {
+	if lim := opts.MemoryLimit; lim != 0 && len(outs) > 1 {
+		if lim == BudgetMemoryLimit {
 			defs := make([]*Def, len(outs))
 			for i, o := range outs {
 				defs[i] = o.Def
@@ -451,7 +452,11 @@ const (
 	budgetTable   = 8 << 20
 )
 
-// MemoryBudget returns the soft memory limit Run sets for a run of tables (Options.MemoryLimit 0): a base for the
+// BudgetMemoryLimit as Options.MemoryLimit asks Run for MemoryBudget of the tables as its soft memory limit.
+const BudgetMemoryLimit = -1
+
+// MemoryBudget returns the soft memory limit Run sets for a run of tables (Options.MemoryLimit BudgetMemoryLimit):
+// a base for the
 // reading, the flow tracker and the analyzers, plus each table's writer: 160 MiB for packets, flows, dns and tls
 // (the pcapframe binary itself keeps about 36 MB resident on top: DuckDB's code and data).
 func MemoryBudget(defs []*Def) int64 {

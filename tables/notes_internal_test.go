@@ -32,7 +32,7 @@ func (w *limitWriter) Close() error    { return nil }
 func (w *limitWriter) Abort() error    { return nil }
 
 // TestMemoryLimit checks the soft memory limit of a run of several tables: MemoryBudget while the run writes
-// rows, the previous limit after it; none with one table or Options.MemoryLimit < 0; and a limit the process
+// rows, the previous limit after it; none with one table or Options.MemoryLimit 0; and a limit the process
 // already has is left alone.
 func TestMemoryLimit(t *testing.T) {
 	in := filepath.Join("..", "testdata", "pcaps", "zeek__tls_tls1.2.pcap")
@@ -46,11 +46,11 @@ func TestMemoryLimit(t *testing.T) {
 		prev  int64 // the process's limit before the run
 		want  int64 // the limit while the run writes
 	}{
-		{"two tables, budget", []*Def{Packets, Flows}, 0, math.MaxInt64, MemoryBudget([]*Def{Packets, Flows})},
+		{"two tables, budget", []*Def{Packets, Flows}, BudgetMemoryLimit, math.MaxInt64, MemoryBudget([]*Def{Packets, Flows})},
 		{"given limit", []*Def{Packets, Flows}, 300 << 20, math.MaxInt64, 300 << 20},
-		{"one table", []*Def{Packets}, 0, math.MaxInt64, math.MaxInt64},
-		{"no limit asked", []*Def{Packets, Flows}, -1, math.MaxInt64, math.MaxInt64},
-		{"process limit kept", []*Def{Packets, Flows}, 0, 1 << 30, 1 << 30},
+		{"one table", []*Def{Packets}, BudgetMemoryLimit, math.MaxInt64, math.MaxInt64},
+		{"no limit asked", []*Def{Packets, Flows}, 0, math.MaxInt64, math.MaxInt64},
+		{"process limit kept", []*Def{Packets, Flows}, BudgetMemoryLimit, 1 << 30, 1 << 30},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			debug.SetMemoryLimit(tc.prev)

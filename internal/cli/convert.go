@@ -182,7 +182,7 @@ func convertTables(cmd *cobra.Command, io *IO, o *ConvertOptions, args []string)
 	for i := range outs {
 		outs[i].Writer = countWriter{outs[i].Writer, &rows[i]}
 	}
-	runErr := runTables(cmd.Context(), io, inputs, outs, o.Workers, o.Quiet, tables.Options{})
+	runErr := runTables(cmd.Context(), io, inputs, outs, o.Workers, o.Quiet, tables.Options{MemoryLimit: tables.BudgetMemoryLimit})
 	var first error
 	for _, out := range outs {
 		if err := finishOutput(out.Writer, runErr); err != nil && first == nil {
