@@ -24,6 +24,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"convert without -o", []string{"convert", seedPcap}, `required flag(s) "output" not set`},
 		{"convert bad format", []string{"convert", seedPcap, "-o", out + ".x", "--format", "xml"}, "unknown format"},
 		{"convert flag without value", []string{"convert", seedPcap, "-o"}, "flag needs an argument"},
+		{"decode neither domain nor flow", []string{"decode", seedPcap}, "give --domain D"},
 		{"endpoints no input", []string{"endpoints"}, "requires at least 1 arg"},
 		{"flows no input", []string{"flows"}, "requires at least 1 arg"},
 		{"flows bad flag value", []string{"flows", seedPcap, "--format", "xml"}, "xml"},
