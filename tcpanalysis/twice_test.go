@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -104,4 +105,34 @@ func TestEveryFrameTwice(t *testing.T) {
 		t.Errorf("%d of %d TCP copies flagged as retransmission or duplicate ACK", tcpCopiesFlagged, tcpCopies)
 	}
 	t.Logf("%d frames, %d PASS commands (%d once), %d of %d TCP copies flagged", frames, pass, passOnce, tcpCopiesFlagged, tcpCopies)
+}
+
+// TestPerInput checks that each input is its own capture: the same file given twice (read by one worker, then by
+// two at once) gets the same analysis both times, not retransmissions of the first copy.
+func TestPerInput(t *testing.T) {
+	src := "../testdata/pcaps/arkime__wireshark-retrans.pcap"
+	for _, workers := range []int{1, 2} {
+		var res [2][]uint32
+		var dupOf [2][]int64
+		input := -1
+		last := int64(1 << 62)
+		err := pipeline.Run(context.Background(), []string{src, src}, pipeline.Options{Workers: workers}, func(b *pipeline.Batch) error {
+			for i := range b.Packets {
+				p := &b.Packets[i]
+				if p.Frame < last {
+					input++ // batches come in input order; frame numbers restart with each input
+				}
+				last = p.Frame
+				res[input] = append(res[input], p.Analysis)
+				dupOf[input] = append(dupOf[input], p.DuplicateOf)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res[0]) == 0 || !slices.Equal(res[0], res[1]) || !slices.Equal(dupOf[0], dupOf[1]) {
+			t.Errorf("workers %d: the two inputs differ (%d and %d frames)", workers, len(res[0]), len(res[1]))
+		}
+	}
 }
