@@ -3,12 +3,15 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 const espnPcap = "../../testdata/pcaps/chrissanders__http_espn.pcapng"
@@ -219,6 +222,98 @@ func TestReportInfo(t *testing.T) {
 		}
 		if got := reportData(t, filepath.Join(dir, "r.html"))["info"]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: the report's info is\n%v\nwant (info --json)\n%v", name, got, want)
+		}
+	}
+}
+
+// TestReportTitlesMatchPlot checks that the report names every chart as `pcapframe plot` does: for each bar chart
+// of the report and each metric, for the time series and for the graph, the title, subtitle and axis name in the
+// report's data are texts of the SVG that plot draws for the same chart and metric (its subtitle with the input's
+// name appended). One title is also checked against the words written here (the top talker is tshark's, see
+// TestPlot).
+func TestReportTitlesMatchPlot(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	if _, errOut, code := run(t, "", "report", espnPcap, "-q", "-o", page); code != 0 {
+		t.Fatalf("report: %s", errOut)
+	}
+	d := reportData(t, page)
+	src := filepath.Base(espnPcap)
+	n := 0
+	svg := func(t *testing.T, args ...string) string {
+		t.Helper()
+		n++
+		out := filepath.Join(dir, fmt.Sprintf("%d.svg", n))
+		if _, errOut, code := run(t, "", append([]string{"plot", espnPcap, "-q", "-o", out}, args...)...); code != 0 {
+			t.Fatalf("plot %v: exit %d: %s", args, code, errOut)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	// check fails unless the SVG holds the labels' title and subtitle as texts, and a text starting with the axis.
+	check := func(t *testing.T, s string, l map[string]any, axis bool) {
+		t.Helper()
+		title, _ := l["title"].(string)
+		sub, _ := l["subtitle"].(string)
+		if title == "" || sub == "" {
+			t.Fatalf("labels without a title or subtitle: %v", l)
+		}
+		for _, want := range []string{title, sub + "; " + src} {
+			if !strings.Contains(s, ">"+xmlText(want)+"<") {
+				t.Errorf("plot's SVG lacks the report's text %q", want)
+			}
+		}
+		if a, _ := l["axis"].(string); axis && (a == "" || !strings.Contains(s, ">"+xmlText(a))) {
+			t.Errorf("plot's SVG lacks the report's axis name %q", a)
+		}
+	}
+	metrics := []string{"payload", "bytes", "packets"}
+	charts, _ := d["charts"].([]any)
+	if len(charts) != 8 {
+		t.Fatalf("%d charts in the report, want 8", len(charts))
+	}
+	for _, c := range charts {
+		ch := c.(map[string]any)
+		id := ch["id"].(string)
+		args := []string{"--by", id}
+		if id == "talker" {
+			args = []string{"--by", "dst", "--from-top-talker"}
+		}
+		sets := ch["sets"].(map[string]any)
+		for _, m := range metrics {
+			t.Run(id+"/"+m, func(t *testing.T) {
+				l, _ := sets[m].(map[string]any)
+				check(t, svg(t, append(args, "--metric", m)...), l, true)
+				if id == "talker" && m == "payload" && l["title"] != "Whom the top talker 172.16.0.122 sends to (payload bytes)" {
+					t.Errorf("talker title %q", l["title"])
+				}
+			})
+		}
+	}
+	tl := d["timeline"].(map[string]any)
+	interval := time.Duration(int64(tl["interval_ns"].(float64)))
+	graph := d["graph"].(map[string]any)
+	for _, m := range metrics {
+		t.Run("time/"+m, func(t *testing.T) {
+			labels, _ := tl["labels"].(map[string]any)
+			l, _ := labels[m].(map[string]any)
+			check(t, svg(t, "--by", "time", "--interval", interval.String(), "--metric", m), l, true)
+		})
+		t.Run("graph/"+m, func(t *testing.T) {
+			nodes := graph[m].(map[string]any)["nodes"].([]any)
+			labels, _ := d["graph_labels"].(map[string]any)
+			l, _ := labels[m].(map[string]any)
+			check(t, svg(t, "--by", "graph", "--top", strconv.Itoa(len(nodes)), "--metric", m), l, false)
+		})
+	}
+	// The Measure control names the metrics as the axes do.
+	for i, x := range d["metrics"].([]any) {
+		mn := x.(map[string]any)
+		if mn["id"] != metrics[i] || mn["axis"] == "" || (mn["unit"] == "count") != (metrics[i] == "packets") {
+			t.Errorf("metric %d: %v", i, mn)
 		}
 	}
 }

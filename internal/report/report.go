@@ -16,7 +16,9 @@ import (
 	"strings"
 
 	"github.com/pcapframe/pcapframe/capture"
+	"github.com/pcapframe/pcapframe/internal/chart"
 	"github.com/pcapframe/pcapframe/internal/chart/agg"
+	"github.com/pcapframe/pcapframe/internal/chart/plot"
 	"github.com/pcapframe/pcapframe/internal/query"
 	"github.com/pcapframe/pcapframe/internal/textsafe"
 )
@@ -79,6 +81,10 @@ type Data struct {
 	Hunting *Hunting `json:"hunting"`
 	// Notes say what the page leaves out.
 	Notes []string `json:"notes"`
+	// GraphLabels are the graph's title, subtitle, axis name and unit for each metric.
+	GraphLabels map[string]Labels `json:"graph_labels"`
+	// Metrics name the metrics for the page's "Measure" control, as the charts' value axes name them.
+	Metrics []MetricName `json:"metrics"`
 }
 
 // Chart is one bar chart: for each metric its top bars and the "other" bar.
@@ -93,8 +99,31 @@ type Chart struct {
 	Sets   map[string]MetricBars `json:"sets"`
 }
 
+// Labels are the words of a chart for one metric, as `pcapframe plot` writes them (package plot computes both):
+// the title, the subtitle (without the inputs' names), the name of the value axis and the unit of the values
+// ("bytes" or "count").
+type Labels struct {
+	Title    string `json:"title"`
+	Subtitle string `json:"subtitle"`
+	Axis     string `json:"axis"`
+	Unit     string `json:"unit"`
+}
+
+// MetricName is a metric (its agg.Metric name as ID) as package plot names it on a value axis, and its unit.
+type MetricName struct {
+	ID   string `json:"id"`
+	Axis string `json:"axis"`
+	Unit string `json:"unit"`
+}
+
+// labels of a chart assembled by package plot.
+func labels(title, subtitle, axis string, unit chart.Unit) Labels {
+	return Labels{Title: title, Subtitle: subtitle, Axis: axis, Unit: plot.UnitName(unit)}
+}
+
 // MetricBars are a chart's bars for one metric.
 type MetricBars struct {
+	Labels
 	Bars   []agg.Row `json:"bars"`
 	Other  agg.Row   `json:"other"`
 	Others int64     `json:"others"` // groups in the "other" bar
@@ -107,6 +136,8 @@ type Timeline struct {
 	Packets    []int64 `json:"packets"`
 	Bytes      []int64 `json:"bytes"`
 	Payload    []int64 `json:"payload"`
+	// Labels are the chart's title, subtitle, axis name and unit for each metric.
+	Labels map[string]Labels `json:"labels"`
 }
 
 // Conversations is the conversations table (stats' conversations query with a larger limit).
@@ -139,7 +170,10 @@ var charts = []struct {
 // busy through the parts of the statistics that run on one thread.
 func Collect(ctx context.Context, e *query.Engine, opts Options) (*Data, error) {
 	opts.defaults()
-	d := &Data{Title: opts.Title, Inputs: opts.Inputs, Info: opts.Info, Graph: map[string]*agg.Graph{}, Notes: []string{}}
+	d := &Data{Title: opts.Title, Inputs: opts.Inputs, Info: opts.Info, Graph: map[string]*agg.Graph{}, GraphLabels: map[string]Labels{}, Notes: []string{}}
+	for _, m := range agg.Metrics {
+		d.Metrics = append(d.Metrics, MetricName{ID: string(m), Axis: plot.MetricAxis(m), Unit: plot.UnitName(plot.MetricUnit(m))})
+	}
 	if d.Inputs == nil {
 		d.Inputs = []string{}
 	}
@@ -223,7 +257,8 @@ func collectPictures(ctx context.Context, e *query.Engine, opts Options, cols []
 			if rows == nil {
 				rows = []agg.Row{}
 			}
-			ch.Sets[string(m)] = MetricBars{Bars: rows, Other: other, Others: others}
+			c := plot.Bars(set, m, plot.Options{})
+			ch.Sets[string(m)] = MetricBars{Labels: labels(c.Title, c.Subtitle, c.What, c.Unit), Bars: rows, Other: other, Others: others}
 		}
 		d.Charts = append(d.Charts, ch)
 	}
@@ -233,7 +268,12 @@ func collectPictures(ctx context.Context, e *query.Engine, opts Options, cols []
 		if err != nil {
 			return err
 		}
-		d.Timeline = &Timeline{IntervalNs: int64(tl.Interval), Start: nonNil(tl.Start), Packets: nonNil(tl.Packets), Bytes: nonNil(tl.Bytes), Payload: nonNil(tl.Payload)}
+		d.Timeline = &Timeline{IntervalNs: int64(tl.Interval), Start: nonNil(tl.Start), Packets: nonNil(tl.Packets), Bytes: nonNil(tl.Bytes), Payload: nonNil(tl.Payload),
+			Labels: map[string]Labels{}}
+		for _, m := range agg.Metrics {
+			c := plot.Timeline(tl, m, plot.Options{})
+			d.Timeline.Labels[string(m)] = labels(c.Title, c.Subtitle, c.What, c.Unit)
+		}
 	}
 
 	for _, m := range agg.Metrics {
@@ -251,6 +291,8 @@ func collectPictures(ctx context.Context, e *query.Engine, opts Options, cols []
 			g.Edges = []agg.Edge{}
 		}
 		d.Graph[string(m)] = g
+		c := plot.Graph(g, m, plot.Options{})
+		d.GraphLabels[string(m)] = labels(c.Title, c.Subtitle, plot.MetricAxis(m), c.Unit)
 	}
 	return nil
 }

@@ -5,7 +5,11 @@
   'use strict';
   var D = JSON.parse(document.getElementById('report-data').textContent);
   var NS = 'http://www.w3.org/2000/svg';
-  var METRICS = ['payload', 'bytes', 'packets'];
+  // The metrics and the words of every chart (titles, subtitles, axis names, units) come from the data, where
+  // Go's package plot wrote them as `pcapframe plot` draws them.
+  var METRICS = (D.metrics || []).map(function (x) { return x.id; });
+  var METRIC_AXIS = {};
+  (D.metrics || []).forEach(function (x) { METRIC_AXIS[x.id] = x.axis; });
   var state = { metric: 'payload', filter: null, range: null, view: null, search: '', sort: null };
 
   // ---- DOM helpers -------------------------------------------------------------------------------------------
@@ -55,7 +59,7 @@
     return three(v / sc[0]) + ' ' + sc[1];
   }
   function fmtCount(v) { return Number(v).toLocaleString('en-US'); }
-  function fmtMetric(m, v) { return m === 'packets' ? fmtCount(v) : fmtBytes(v); }
+  function fmtUnit(u, v) { return u === 'bytes' ? fmtBytes(v) : fmtCount(v); }
   function compact(v) {
     var a = Math.abs(v), t = function (x) { return String(Number(x.toFixed(2))); };
     if (a >= 1e9) return t(v / 1e9) + 'G';
@@ -79,16 +83,17 @@
     return 10 * mag;
   }
   // axis returns the ticks of a value axis from 0 to at least max, with its title and tick labels.
-  function axis(max, m, what) {
+  // unit is a chart's unit: "bytes" or "count".
+  function axis(max, unit, what) {
     if (!(max > 0)) max = 1;
     var div = 1, title = what;
-    if (m !== 'packets') { var sc = byteScale(max); div = sc[0]; title = what + ' (' + sc[1] + ')'; }
+    if (unit === 'bytes') { var sc = byteScale(max); div = sc[0]; title = what + ' (' + sc[1] + ')'; }
     var step = niceStep(max / div / 5) * div;
     var end = Math.ceil(max / step - 1e-9) * step;
     var ticks = [];
     for (var i = 0; i <= Math.round(end / step); i++) ticks.push(i * step);
     return { end: end, ticks: ticks, title: title, label: function (v) {
-      return m === 'packets' ? compact(v) : String(Number((v / div).toFixed(3)));
+      return unit === 'bytes' ? String(Number((v / div).toFixed(3))) : compact(v);
     } };
   }
   var measureCtx = document.createElement('canvas').getContext('2d');
@@ -131,8 +136,8 @@
     }
     return render();
   }
-  function metricTitle(m) { return m === 'packets' ? 'Packets' : m === 'bytes' ? 'Bytes' : 'Payload bytes'; }
-  function metricAxis(m) { return m === 'packets' ? 'packets' : m === 'bytes' ? 'bytes on the wire' : 'payload'; }
+  // labelsOf returns the words of a chart for metric m from its map of labels (empty strings when absent).
+  function labelsOf(map, m) { return (map && map[m]) || { title: '', subtitle: '', axis: '', unit: '' }; }
 
   // ---- tooltip -----------------------------------------------------------------------------------------------
   var tip = document.getElementById('tooltip');
@@ -343,7 +348,7 @@
       var input = h('input', { type: 'radio', name: 'metric', value: m, id: 'metric-' + m,
         change: function () { state.metric = m; renderCharts(); renderTimeline(); renderGraph(); } });
       if (m === state.metric) input.checked = true;
-      controls.appendChild(h('label', { for: 'metric-' + m }, input, ' ' + metricAxis(m)));
+      controls.appendChild(h('label', { for: 'metric-' + m }, input, ' ' + METRIC_AXIS[m]));
     });
     controls.appendChild(h('span', { class: 'count' }, 'Hover a bar for its values; click it to filter the conversations below.'));
     sec.appendChild(controls);
@@ -357,10 +362,6 @@
     sec.appendChild(grid);
     app.appendChild(sec);
   }
-  function chartTitle(ch, m) {
-    if (ch.talker && ch.id === 'talker') return 'Whom the top talker ' + ch.talker + ' sends to (' + metricAxis(m) + ')';
-    return metricTitle(m) + ' by ' + ch.title;
-  }
   function renderCharts() {
     (D.charts || []).forEach(function (ch) { renderBars(chartBoxes[ch.id], ch); });
   }
@@ -368,23 +369,21 @@
     if (!box) return;
     clear(box);
     var m = state.metric, set = ch.sets[m];
-    box.appendChild(h('h3', {}, chartTitle(ch, m)));
-    var plural = /s$/.test(ch.title) ? ch.title + 'es' : ch.title + 's';
-    box.appendChild(h('div', { class: 'sub' }, 'top ' + set.bars.length + ' of ' + fmtCount(ch.keys) + ' ' + plural +
-      '; total ' + fmtMetric(m, val(ch.total, m))));
+    box.appendChild(h('h3', {}, set.title));
+    box.appendChild(h('div', { class: 'sub' }, set.subtitle + '; total ' + fmtUnit(set.unit, val(ch.total, m))));
     var bars = set.bars.map(function (r) { return { row: r, label: r.key, note: r.note || '', value: val(r, m), other: false }; });
     if (set.others > 0) bars.push({ row: set.other, label: 'other', note: fmtCount(set.others) + ' more', value: val(set.other, m), other: true });
     var total = val(ch.total, m);
     var W = Math.max(box.clientWidth - 20, 360);
     var maxV = 0;
     bars.forEach(function (b) { maxV = Math.max(maxV, b.value); });
-    var ax = axis(maxV, m, metricAxis(m));
+    var ax = axis(maxV, set.unit, set.axis);
     var labelW = 0, valueW = 0;
     bars.forEach(function (b) {
       var noteW = b.note ? textWidth(b.note, 11) + 6 : 0;
       b.shown = cut(b.label, 12, W * 0.42 - noteW);
       labelW = Math.max(labelW, textWidth(b.shown, 12) + noteW);
-      b.text = fmtMetric(m, b.value) + (total > 0 ? ' (' + pct(b.value / total) + '%)' : '');
+      b.text = fmtUnit(set.unit, b.value) + (total > 0 ? ' (' + pct(b.value / total) + '%)' : '');
       valueW = Math.max(valueW, textWidth(b.text, 11));
     });
     var left = 6 + labelW + 10, right = W - valueW - 12;
@@ -419,7 +418,7 @@
       g.appendChild(s('text', { class: 'val', x: left + bw + 5, y: base }, b.text));
       var lines = [b.label + (b.note ? '  (' + b.note + ')' : ''),
         'packets: ' + fmtCount(b.row.packets), 'bytes: ' + fmtBytes(b.row.bytes), 'payload: ' + fmtBytes(b.row.payload)];
-      if (total > 0) lines.push(metricAxis(m) + ' share: ' + pct(b.value / total) + '%');
+      if (total > 0) lines.push(set.axis + ' share: ' + pct(b.value / total) + '%');
       lines.push(b.other ? 'click: conversations matching none of the bars above' : 'click: filter the conversations');
       g.addEventListener('mousemove', function (ev) { showTip(ev, lines); });
       g.addEventListener('mouseleave', hideTip);
@@ -477,15 +476,16 @@
     var iv = T ? T.interval_ns / 1e6 : 0; // interval in ms
     var reset = document.getElementById('reset-zoom');
     if (reset) reset.hidden = !state.view;
-    timeBox.appendChild(h('h3', {}, metricTitle(m) + ' per ' + fmtInterval(iv) + (state.view ? ' (zoomed)' : '')));
-    timeBox.appendChild(h('div', { class: 'sub' }, n ? 'UTC, from ' + new Date(T.start_ns[0] / 1e6).toISOString() + '; ' + fmtCount(n) + ' intervals' : 'no packets with a time'));
+    var TL = labelsOf(T && T.labels, m);
+    timeBox.appendChild(h('h3', {}, TL.title + (state.view ? ' (zoomed)' : '')));
+    timeBox.appendChild(h('div', { class: 'sub' }, n ? TL.subtitle + '; ' + fmtCount(n) + ' intervals' : 'no packets with a time'));
     if (!n) return;
     var i0 = state.view ? state.view[0] : 0, i1 = state.view ? state.view[1] : n - 1;
     var vals = T[m];
     var W = Math.max(timeBox.clientWidth - 20, 400), H = 300;
     var maxV = 0;
     for (var i = i0; i <= i1; i++) maxV = Math.max(maxV, vals[i]);
-    var ax = axis(maxV, m, metricAxis(m));
+    var ax = axis(maxV, TL.unit, TL.axis);
     var labelW = 0;
     ax.ticks.forEach(function (t) { labelW = Math.max(labelW, textWidth(ax.label(t), 11)); });
     var left = 30 + labelW, right = W - 16, top = 8, bottom = H - 42;
@@ -593,9 +593,10 @@
     if (!graphBox) return;
     clear(graphBox);
     var m = state.metric, g = D.graph && D.graph[m];
-    graphBox.appendChild(h('h3', {}, 'Who talks to whom (' + metricAxis(m) + ')'));
+    var GL = labelsOf(D.graph_labels, m);
+    graphBox.appendChild(h('h3', {}, GL.title));
     if (!g || !g.nodes.length) { graphBox.appendChild(h('p', { class: 'empty' }, 'No IP traffic.')); return; }
-    graphBox.appendChild(h('div', { class: 'sub' }, g.nodes.length + ' addresses, ' + g.edges.length + ' pairs'));
+    graphBox.appendChild(h('div', { class: 'sub' }, GL.subtitle + '; ' + fmtCount(g.edges.length) + ' pairs'));
     var W = Math.max(graphBox.clientWidth - 20, 420), H = Math.min(Math.max(W * 0.62, 420), 720);
     var labelW = 0;
     var labels = g.nodes.map(function (n) { var l = cut(n.key, 11, W * 0.2); labelW = Math.max(labelW, textWidth(l, 11)); return l; });
@@ -641,7 +642,7 @@
       else if (sa < 0) { anchor = 'middle'; lx = p.x; ly = p.y - r - 19; }
       else { anchor = 'middle'; lx = p.x; ly = p.y + r + 16; }
       svg.appendChild(s('text', { class: 'lbl', x: lx, y: ly, 'text-anchor': anchor }, labels[i]));
-      svg.appendChild(s('text', { class: 'note', x: lx, y: ly + 13, 'text-anchor': anchor }, fmtMetric(m, val(n, m))));
+      svg.appendChild(s('text', { class: 'note', x: lx, y: ly + 13, 'text-anchor': anchor }, fmtUnit(GL.unit, val(n, m))));
     });
     graphBox.appendChild(svg);
   }
