@@ -3,10 +3,13 @@ package report
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/pcapframe/pcapframe/internal/query"
 )
@@ -61,5 +64,50 @@ func TestHuntingSection(t *testing.T) {
 	}
 	if len(h.Ran) == 0 || !slices.ContainsFunc(h.Skipped, func(s string) bool { return strings.HasPrefix(s, "new_in_capture:") }) {
 		t.Errorf("ran %v, skipped %v", h.Ran, h.Skipped)
+	}
+}
+
+// TestBrowserHunting opens, in Chromium, the report of iodine's capture with one more finding whose strings are
+// hostile (markup, an injected handler, the hostile capture's strings): the hunting section lists the real
+// dns_tunnel finding and shows the hostile strings as text, and nothing is injected.
+func TestBrowserHunting(t *testing.T) {
+	chromium(t)
+	d, _ := buildReport(t, filepath.Join("..", "..", "testdata", "pcaps", "ndpi__dns-tunnel-iodine.pcap"))
+	evil := `<img src=x onerror=alert(1)>` + hostileStrings[1]
+	d.Hunting.Findings = append(d.Hunting.Findings, Finding{Detector: "dns_tunnel", Severity: "high", Score: 0.9,
+		Actor: evil, Target: evil + ".example", Summary: "summary " + evil, Commands: []string{"pcapframe sql x -e '" + evil + "'"}})
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, fileURL(path))
+	if err := b.open(path); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#hunting #findings tbody tr')).map(function (e) { return e.textContent; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var real, hostile bool
+	for _, r := range rows {
+		real = real || strings.Contains(r, "dns_tunnel") && strings.Contains(r, "pirate.sea")
+		hostile = hostile || strings.Contains(r, "summary "+evil)
+	}
+	if !real || !hostile || len(rows) != len(d.Hunting.Findings) {
+		t.Errorf("hunting rows %q: real finding %v, hostile shown as text %v", rows, real, hostile)
+	}
+	injected, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll('img, iframe, object, embed, [onload], [onerror], [onclick]').length + document.scripts.length - 2`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if injected != 0 {
+		t.Errorf("%d elements or handlers were injected", injected)
+	}
+	if p := b.Problems(); len(p) > 0 {
+		t.Errorf("the page had problems:\n%s", strings.Join(p, "\n"))
 	}
 }
