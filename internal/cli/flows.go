@@ -193,8 +193,14 @@ func writeTable(ctx context.Context, io *IO, def *tables.Def, o DerivedOptions, 
 	if err != nil {
 		return err
 	}
-	runErr := runTables(ctx, io, inputs, []tables.Output{{Def: def, Writer: stopWriter{w}}}, o.Workers, o.Quiet, topts)
-	return finishOutput(w, runErr)
+	clock := startClock(io, o.Quiet)
+	var rows int64
+	runErr := runTables(ctx, io, inputs, []tables.Output{{Def: def, Writer: countWriter{stopWriter{w}, &rows}}}, o.Workers, o.Quiet, topts)
+	err = finishOutput(w, runErr)
+	if err == nil && output != "-" {
+		clock.summary("%s of the %s table written to %s", plural(rows, "row"), def.Name(), outputDesc(output))
+	}
+	return err
 }
 
 // runTables builds the tables of outs from one read of the inputs, with a progress line.

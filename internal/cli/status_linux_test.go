@@ -116,6 +116,9 @@ func TestTerminalSummary(t *testing.T) {
 		{"convert piped", []string{"convert", seed, "-o", filepath.Join(dir, "r.parquet")}, false, "", nil},
 		{"convert --tables", []string{"convert", seed, "--tables", "packets,flows", "-o", filepath.Join(dir, "t")}, true, "", // 6 conversations: tshark finds tcp streams 0 to 5 and no UDP
 			regexp.MustCompile(`^pcapframe: 2 tables written to .*t \(packets 3,641 rows, flows 6 rows\) in [0-9.]+ s$`)},
+		{"flows", []string{"flows", seed, "-o", filepath.Join(dir, "f.csv")}, true, "",
+			regexp.MustCompile(`^pcapframe: 6 rows of the flows table written to .*f\.csv \([0-9.]+ [kM]?B(ytes)?\) in [0-9.]+ s$`)},
+		{"flows piped", []string{"flows", seed, "-o", filepath.Join(dir, "g.csv")}, false, "", nil},
 		{"report", []string{"report", seed, "-o", filepath.Join(dir, "r.html")}, true, "computing the report",
 			regexp.MustCompile(`^pcapframe: report of 3,641 packets written to .*r\.html \([0-9.]+ [kM]B\) in [0-9.]+ s$`)},
 		{"report piped", []string{"report", seed, "-o", filepath.Join(dir, "s.html")}, false, "", nil},
