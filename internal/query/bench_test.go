@@ -9,6 +9,7 @@ import (
 	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
+	"github.com/pcapframe/pcapframe/tcpanalysis"
 )
 
 // decodeAll decodes a capture into packets that own their bytes.
@@ -20,6 +21,7 @@ func decodeAll(tb testing.TB, path string) []packet.Packet {
 	}
 	defer r.Close()
 	dec := packet.NewDecoder()
+	an := tcpanalysis.NewAnalyzer(tcpanalysis.Options{}) // as the pipeline runs it on each input, in frame order
 	var out []packet.Packet
 	for {
 		rec, err := r.Next()
@@ -29,6 +31,7 @@ func decodeAll(tb testing.TB, path string) []packet.Packet {
 		data := append([]byte(nil), rec.Data...)
 		var p packet.Packet
 		dec.Decode(&p, pipeline.Meta(rec), data)
+		an.Packet(&p)
 		out = append(out, p)
 	}
 	return out
