@@ -65,7 +65,7 @@ fi
 go version
 test -z "$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }
 go vet ./...
-go test -count=1 ./...
+go test -count=1 -timeout 30m ./...
 
 # The race detector over the code that runs goroutines: the parallel decode pipeline, the protocol tables'
 # driver, the Parquet writers' encoder workers, the report's two DuckDB connections, and sniff's capture, write and
@@ -82,8 +82,8 @@ if [ "${RACE:-1}" != 0 ]; then
   echo "race detector: $(($(date +%s) - start))s"
 fi
 
-# Each fuzz target for a few seconds (FUZZTIME, default 8s): crashers are written to testdata/fuzz and fail the run.
-fuzztime=${FUZZTIME:-8s}
+# Each fuzz target for a few seconds (FUZZTIME, default 5s): crashers are written to testdata/fuzz and fail the run.
+fuzztime=${FUZZTIME:-5s}
 grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
   dir=$(dirname "$file")
   for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
