@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -30,4 +31,41 @@ func TestProgress(t *testing.T) {
 			t.Errorf("terminal %v quiet %v: wrote %q", tc.terminal, tc.quiet, errOut.String())
 		}
 	}
+}
+
+// Once the reading stops moving, the progress line says what the run does next (issue 13 item 13: a report was
+// silent for 12 s after the decode), and the line is removed at the end.
+func TestProgressAfter(t *testing.T) {
+	var errOut syncBuffer
+	p := startProgress(&IO{ErrOut: &errOut, ErrIsTerminal: true}, false).setAfter("loading the tables into DuckDB")
+	p.add(1000, 10)
+	time.Sleep(progressIdle + 600*time.Millisecond)
+	p.finish()
+	out := errOut.String()
+	if !strings.Contains(out, "10 frames read; loading the tables into DuckDB: ") || !strings.HasSuffix(out, "\r\033[K") {
+		t.Errorf("progress line %q", out)
+	}
+	var quiet bytes.Buffer
+	startProgress(&IO{ErrOut: &quiet, ErrIsTerminal: false}, false).setAfter("x").finish()
+	if quiet.Len() != 0 {
+		t.Errorf("not a terminal: wrote %q", quiet.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the progress goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
