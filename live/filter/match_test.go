@@ -84,3 +84,30 @@ func TestMatcherConcurrent(t *testing.T) {
 		t.Errorf("%d frames of link type 999 counted, want 2000", n)
 	}
 }
+
+// FuzzMatch runs filters on any frame bytes of any link type: no panic, and a frame of a link type the filter
+// cannot run on is never accepted.
+func FuzzMatch(f *testing.F) {
+	f.Add(uint32(1), ether(udp4(53)))
+	f.Add(uint32(101), udp4(53))
+	f.Add(uint32(113), []byte{0, 1, 2})
+	f.Add(uint32(1), []byte{})
+	exprs := []string{"udp dst port 53", "tcp[tcpflags] & tcp-syn != 0", "ip6 and ip6[6] == 44", "greater 100", "ip[6:2] & 0x3fff != 0"}
+	ms := make([]*Matcher, len(exprs))
+	for i, e := range exprs {
+		m, err := NewMatcher(e)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ms[i] = m
+	}
+	f.Fuzz(func(t *testing.T, link uint32, frame []byte) {
+		for _, m := range ms {
+			if m.Match(link, frame) {
+				if _, ok := compileLink(link); !ok {
+					t.Fatalf("%q accepted a frame of link type %d", m.Expr(), link)
+				}
+			}
+		}
+	})
+}
