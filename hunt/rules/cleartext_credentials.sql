@@ -14,7 +14,7 @@
 -- param unknown_hashed = 0.45     score of a challenge response with no deciding reply seen
 -- param rejected_clear = 0.45     score of cleartext passwords all refused: a guess or a typo, often one letter from the real one (low)
 -- param rejected_hashed = 0.2     score of challenge responses all refused (info)
--- param anonymous = 0.1           score of anonymous FTP (user anonymous or ftp, RFC 1635: the "password" is an e-mail address by convention) (info)
+-- param anonymous = 0.1           score of anonymous logins (info): FTP user anonymous or ftp (RFC 1635: the "password" is an e-mail address by convention), and logins that carried no secret (secret_type none, such as an SMB null session, or no user and no password)
 --
 -- Score: the parameter of the best case seen for the (protocol, server, user): accepted over unknown over refused,
 -- cleartext over challenge response. Severity follows from it (high 0.8, medium 0.6, low 0.4).
@@ -24,7 +24,9 @@
 WITH c AS (
     SELECT *,
         coalesce(secret_type, '') = 'cleartext' AS clear,
-        lower(coalesce(username, '')) IN ('anonymous', 'ftp') AND protocol = 'ftp' AS anon
+        (lower(coalesce(username, '')) IN ('anonymous', 'ftp') AND protocol = 'ftp')
+            OR coalesce(secret_type, 'none') = 'none'
+            OR (coalesce(username, '') = '' AND coalesce(password, '') = '') AS anon
     FROM credentials
 ),
 g AS (
@@ -60,7 +62,7 @@ SELECT
     format('{} {} login{} for user "{}" to {}:{} ({}): {} accepted, {} refused, {} undecided; the {} is in the credentials table',
            n, protocol, CASE WHEN n = 1 THEN '' ELSE 's' END, username, resp_h, resp_p, mechanisms,
            n_accepted, n_refused, n_unknown,
-           CASE WHEN any_clear THEN 'password (in clear)' ELSE 'challenge response (crackable offline)' END) AS summary,
+           CASE WHEN all_anon THEN 'anonymous login (no real secret)' WHEN any_clear THEN 'password (in clear)' ELSE 'challenge response (crackable offline)' END) AS summary,
     json_object('protocol', protocol, 'mechanisms', mechanisms, 'secret_types', secret_types, 'attempts', n,
                 'accepted', n_accepted, 'refused', n_refused, 'undecided', n_unknown, 'clients', clients,
                 'anonymous', all_anon)::VARCHAR AS evidence,
