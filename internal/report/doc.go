@@ -17,7 +17,9 @@
 // Write embeds the data as JSON in a <script type="application/json"> element and the page's script and style
 // sheet (assets/report.js, assets/report.css: hand-written, no library) inline. The script draws the charts as
 // inline SVG with the DOM API. Hand-written code was chosen over a bundled charting library to keep the page
-// small (tens of kB), auditable and free of any code that could reach the network or evaluate strings.
+// small (tens of kB), auditable and free of any code that could reach the network or evaluate strings. The
+// words of the charts (titles, subtitles, axis names, units) are in the data, computed by package chart/plot as
+// `pcapframe plot` writes them, so a chart reads the same on the page and in an image.
 //
 // # Safety
 //
