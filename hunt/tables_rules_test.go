@@ -178,9 +178,11 @@ func TestLoginBruteForce(t *testing.T) {
 		if got := num(t, f, "connections"); got != wantConns || wantConns < 10 {
 			t.Errorf("connections = %d, tshark counts %d SYNs to port 22", got, wantConns)
 		}
-		// Every connection of the capture is a guess that failed (Zeek's own ssh.log baseline for sshguess.pcap
-		// says auth_success F on each); the attempts are the ssh table's inference, summed.
-		if got := num(t, f, "failed_connections"); got != wantConns {
+		// Every connection of the capture is a guess that failed: Zeek's btest of detect-bruteforcing (with
+		// SSH::password_guesses_limit redefined to 10) reports on this capture "192.168.56.1 appears to be guessing
+		// SSH passwords (seen in 10 connections)" (testing/btest/Baseline/scripts.policy.protocols.ssh.
+		// detect-bruteforcing/notice.log), so at least 10 failed. The attempts are the ssh table's inference, summed.
+		if got := num(t, f, "failed_connections"); got != wantConns || got < 10 {
 			t.Errorf("failed_connections = %d, want all %d", got, wantConns)
 		}
 		sum := queryRows(t, e, "SELECT sum(auth_attempts)::BIGINT FROM ssh WHERE auth_success = false")
