@@ -307,6 +307,20 @@ func httpOK(body int) []byte {
 	return append([]byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n", body)), filler(body, 9, true)...)
 }
 
+// clientHello returns a TLS 1.2 ClientHello record naming sni in its server_name extension (RFC 6066 section 3).
+func clientHello(sni string) []byte {
+	name := []byte(sni)
+	ext := []byte{0, 0, byte((len(name) + 5) >> 8), byte(len(name) + 5), byte((len(name) + 3) >> 8), byte(len(name) + 3), 0, byte(len(name) >> 8), byte(len(name))}
+	ext = append(ext, name...)
+	body := []byte{3, 3}
+	body = append(body, filler(32, 7, true)...)                // random
+	body = append(body, 0, 0, 4, 0x13, 0x01, 0xc0, 0x2f, 1, 0) // no session id, two suites, null compression
+	body = append(body, byte(len(ext)>>8), byte(len(ext)))
+	body = append(body, ext...)
+	hs := append([]byte{1, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
+	return append([]byte{0x16, 3, 1, byte(len(hs) >> 8), byte(len(hs))}, hs...)
+}
+
 // TestBeaconNames: a check-in to one HTTP Host every 60 s +- 3 s for 40 minutes, spread over four addresses (a
 // CDN), is found by beacon_names with the numbers the capture was built with, while beacon, per address, has too
 // little data on each (10 connections); ordinary browsing next to it, and real browsing and TLS captures, stay
@@ -350,6 +364,28 @@ func TestBeaconNames(t *testing.T) {
 		// beacon (per address) sees 10 connections per pair: at most a "too little data" note.
 		for _, r := range queryRows(t, e, fmt.Sprintf("SELECT target, score FROM findings WHERE detector = 'beacon' AND score >= %g", hunt.Low.MinScore())) {
 			t.Errorf("beacon judged a single address of the CDN: %v", r)
+		}
+	})
+	t.Run("sni", func(t *testing.T) {
+		// The same over TLS: one SNI, three addresses, every 90 s +- 4 s for 45 minutes.
+		s := &synth{}
+		const client = "10.1.1.6"
+		addrs := []string{"203.0.113.20", "203.0.113.21", "198.51.100.22"}
+		for i := 0; i < 30; i++ {
+			t0 := epoch + int64(i)*90e9 + jitter(i, 4e9)
+			s.conn(t0, client, addrs[i%3], uint16(41000+i), 443, clientHello("updates.example.com"), filler(900, uint32(i), true), 1e6)
+		}
+		p := s.write(t, "sni_beacon")
+		rows, _ := huntRows(t, p, "beacon_names")
+		if len(rows) != 1 || rows[0].target != "sni:updates.example.com" {
+			t.Fatalf("findings %+v, want one for sni:updates.example.com", rows)
+		}
+		f := rows[0]
+		if f.severity == "info" || num(t, f, "events") != 30 || num(t, f, "addresses") != 3 {
+			t.Errorf("finding %s, %s: want low or above, 30 events at 3 addresses", f.severity, f.evidenceText)
+		}
+		if med := f.evidence["median_interval_s"].(float64); med < 86 || med > 94 {
+			t.Errorf("median interval %.1f s, built as 90 +- 4", med)
 		}
 	})
 	for _, name := range []string{"chrissanders__http_espn.pcapng", "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap", "zeek__http_pipelined-requests.pcap", "chrissanders__cryptowall4_c2.pcapng"} {
