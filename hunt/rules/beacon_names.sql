@@ -83,8 +83,9 @@ SELECT
     actor, target, first_ts, last_ts,
     CASE WHEN n < ${min_events}
         THEN format('too little data to judge: {} events from {} to {} ({} addresses) every {:.1f} s (median); {} are needed', n, actor, target, addresses, q2, ${min_events}::INT)
-        ELSE format('{} events from {} to {} at {} addresses every {:.1f} s (median, MADM {:.1f} s), {:.0f} bytes sent each (median), over {:.0f}% of the capture',
-                    n, actor, target, addresses, q2, madm, b2, 100 * coverage)
+        ELSE format('{} events from {} to {} at {} addresses every {:.1f} s (median, MADM {:.1f} s), {:.0f} bytes {} each (median), over {:.0f}% of the capture',
+                    n, actor, target, addresses, q2, madm, b2,
+                    CASE WHEN starts_with(target, 'sni:') THEN 'sent in the connection' ELSE 'of URI and body' END, 100 * coverage)
     END AS summary,
     json_object('events', n, 'addresses', addresses, 'median_interval_s', round(q2, 3), 'madm_s', round(madm, 3),
                 'bowley_skew', round(ts_skew, 3), 'median_bytes_sent', b2, 'size_madm', size_madm,
