@@ -399,3 +399,46 @@ func TestBeaconNames(t *testing.T) {
 		})
 	}
 }
+
+// TestCredentialsHostile: user names with quotes, a backslash and control bytes (a capture is hostile input) give
+// findings whose dig-in query still runs and selects exactly those logins; 9 refused logins of one user make a
+// login_brute_force finding with the hand-counted numbers, and the password is not in the findings.
+func TestCredentialsHostile(t *testing.T) {
+	s := &synth{}
+	const client, server = "10.9.9.9", "192.0.2.21"
+	user := "o'brien\\'; DROP TABLE x; --\x01"
+	const pass = "Secr3t-pa55"
+	for i := 0; i < 9; i++ {
+		up := []byte("USER " + user + "\r\nPASS " + pass + "\r\nQUIT\r\n")
+		down := []byte("220 ready\r\n331 password please\r\n530 Login incorrect.\r\n221 bye\r\n")
+		s.conn(epoch+int64(i)*3e9, client, server, uint16(42000+i), 21, up, down, 1e6)
+	}
+	p := s.write(t, "ftp_hostile")
+	rows, e := huntRows(t, p, "cleartext_credentials")
+	if len(rows) != 1 {
+		t.Fatalf("%d cleartext_credentials findings, want 1", len(rows))
+	}
+	f := rows[0]
+	if num(t, f, "attempts") != 9 || num(t, f, "refused") != 9 || f.severity != "low" {
+		t.Errorf("finding %s %s, want low, 9 attempts, 9 refused", f.severity, f.evidenceText)
+	}
+	got := queryRows(t, e, f.digSQL)
+	if len(got) != 9 {
+		t.Errorf("dig_sql %q returns %d rows, want 9", f.digSQL, len(got))
+	}
+	for _, s := range []string{f.summary, f.evidenceText, f.target} {
+		if strings.Contains(s, pass) {
+			t.Errorf("the password is in the finding: %q", s)
+		}
+	}
+	lb, e2 := huntRows(t, p, "login_brute_force")
+	if len(lb) != 1 {
+		t.Fatalf("%d login_brute_force findings, want 1", len(lb))
+	}
+	if g := lb[0]; num(t, g, "failed") != 9 || num(t, g, "attempts") != 9 || num(t, g, "users") != 1 {
+		t.Errorf("login_brute_force evidence %s, want 9 failed of 9, 1 user", g.evidenceText)
+	}
+	if got := queryRows(t, e2, lb[0].digSQL); len(got) != 9 {
+		t.Errorf("login_brute_force dig_sql returns %d rows, want 9", len(got))
+	}
+}
