@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -35,6 +36,9 @@ type Finding struct {
 	Last     string   `json:"last"`
 	Summary  string   `json:"summary"`
 	Commands []string `json:"commands"`
+	// Sensitive marks a finding of a detector that reads the credentials table: its target and summary name
+	// user names as sent, which the page shows only after a click, as it shows the credentials themselves.
+	Sensitive bool `json:"sensitive"`
 }
 
 // CollectHunting runs the built-in detectors over the tables of e (hunt.Run: it creates the findings table) and
@@ -48,6 +52,10 @@ func CollectHunting(ctx context.Context, e *query.Engine, inputs []string) (*Hun
 	sum, err := hunt.Run(ctx, e, rules, hunt.Options{Inputs: inputs, KeepGoing: true})
 	if err != nil {
 		return nil, fmt.Errorf("hunt: %w", err)
+	}
+	sensitive := map[string]bool{}
+	for _, r := range rules {
+		sensitive[r.Name] = slices.Contains(r.Needs, "credentials")
 	}
 	h := &Hunting{Findings: []Finding{}, Ran: sum.Ran, Skipped: []string{}}
 	if h.Ran == nil {
@@ -81,6 +89,7 @@ func CollectHunting(ctx context.Context, e *query.Engine, inputs []string) (*Hun
 		}
 		f := Finding{Detector: str(0), Severity: str(1), Actor: str(3), Target: str(4), First: str(5), Last: str(6), Summary: str(7), Commands: []string{}}
 		f.Score, _ = v[2].(float64)
+		f.Sensitive = sensitive[f.Detector]
 		if list, ok := v[8].([]any); ok {
 			for _, c := range list {
 				if s, ok := c.(string); ok {

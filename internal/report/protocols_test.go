@@ -196,6 +196,18 @@ func TestBrowserProtocolsHostile(t *testing.T) {
 	if !strings.Contains(visible, hostileUser) || !strings.Contains(visible, hostilePass) {
 		t.Errorf("after the click the credentials section shows %q, want %q and %q as text", visible, hostileUser, hostilePass)
 	}
+	// The hunting section's cleartext_credentials finding names the user: it too shows only after a click.
+	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`(function(){ var ds = document.querySelectorAll('#findings details.secret'); ds.forEach(function (d) { d.querySelector('summary').click(); }); return ds.length; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	visible, err = chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('#findings').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 || !strings.Contains(visible, hostileUser) || strings.Contains(visible, hostilePass) {
+		t.Errorf("hunting: %d closed details; after a click the findings show %q, want the user %q as text and never the password", n, visible, hostileUser)
+	}
 	if p := b.Problems(); len(p) > 0 {
 		t.Errorf("the page had problems:\n%s", strings.Join(p, "\n"))
 	}

@@ -799,9 +799,13 @@
       fs.forEach(function (f) {
         body.appendChild(h('tr', { class: 'sev-' + String(f.severity).replace(/[^a-z]/g, '') },
           h('td', {}, String(f.severity)), h('td', { class: 'num' }, String(Number(Number(f.score).toFixed(3)))),
-          h('td', {}, String(f.detector)), h('td', {}, String(f.actor)), h('td', {}, String(f.target)),
+          h('td', {}, String(f.detector)), h('td', {}, String(f.actor)),
+          // A finding over the credentials table names user names as sent: shown only after a click, as the
+          // credentials section shows them.
+          f.sensitive ? h('td', {}, h('details', { class: 'secret' }, h('summary', {}, 'show'), String(f.target))) : h('td', {}, String(f.target)),
           h('td', {}, String(f.first || '')),
-          h('td', {}, String(f.summary), (f.commands || []).length ? h('details', { class: 'stat' }, h('summary', {}, 'dig in'),
+          h('td', {}, f.sensitive ? h('details', { class: 'secret' }, h('summary', {}, 'Show (user names as sent)'), String(f.summary)) : String(f.summary),
+            (f.commands || []).length ? h('details', { class: 'stat' }, h('summary', {}, 'dig in'),
             h('pre', { class: 'sql' }, (f.commands || []).join('\n'))) : null)));
       });
       t.appendChild(body);
