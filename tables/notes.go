@@ -49,14 +49,13 @@ func appendNoteKind(dst []byte, note string) []byte {
 			if c == '"' {
 				end = '"'
 			}
-			j := strings.IndexByte(note[i+1:], end)
-			if j < 0 {
+			if j := strings.IndexByte(note[i+1:], end); j < 0 {
 				dst = append(dst, c, '.', '.', '.')
-				i = len(note)
-				continue
+				i = len(note) // the length check below still runs
+			} else {
+				dst = append(dst, c, '.', '.', '.', end)
+				i += j + 2
 			}
-			dst = append(dst, c, '.', '.', '.', end)
-			i += j + 2
 		case c == '0' && i+2 < len(note) && (note[i+1] == 'x' || note[i+1] == 'X') && isHex(note[i+2]) && (i == 0 || !isWord(note[i-1]) && !isDigit(note[i-1])):
 			dst = append(dst, '0', 'x', 'N')
 			i += 2
