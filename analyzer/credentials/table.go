@@ -34,7 +34,7 @@ const sensitive = "SENSITIVE: a secret as it crossed the wire; handle the output
 // Table is the credentials table.
 var Table = &schema.Table[Row]{
 	Name: "credentials",
-	Doc: "SENSITIVE. One row per credential seen in clear text (HTTP Basic, Digest and NTLM, FTP, SMTP AUTH, POP3, " +
+	Doc: "SENSITIVE, one row per credential seen in clear text (HTTP Basic, Digest and NTLM, FTP, SMTP AUTH, POP3, " +
 		"IMAP, IRC, Telnet, NTLMSSP in SMB): the user, the password or what stands for it (a digest, a challenge " +
 		"response), and whether the server accepted it. Passwords are written as sent: treat the output as secret.",
 	Columns: []schema.Column[Row]{
