@@ -336,10 +336,10 @@ func TestManyInputsWorkers(t *testing.T) {
 	if rows := bytes.Count(b, []byte("\n")) - 1; rows != inputs*framesEach {
 		t.Fatalf("%d rows, want %d", rows, inputs*framesEach)
 	}
-	// Each worker may hold (inflight+2) batches and its analysis state (pipeline.workerBytes, about 43 MB since the
-	// TCP analysis and IP reassembly joined the pipeline): 256 uncapped workers would need about 11 GB. Capped,
-	// peak RSS measured 157-492 MB over runs on a 2-CPU machine (alone 157-164 MB; 437-492 MB within the whole suite on a loaded machine: the garbage of 300 inputs' short-lived state
-	// lets the collector's goal swing), so the bound is 600 MB: far below what an uncapped -j would take.
+	// Each worker may hold (inflight+2) batches of up to 2 MiB and its analysis state (pipeline.workerBytes, which
+	// since this session counts the TCP analysis state): 256 uncapped workers would take gigabytes. Capped, peak RSS
+	// measured 157-164 MB with the test alone and 437-492 MB within the whole suite (four runs), so the bound is
+	// 600 MB, far below what an uncapped -j takes.
 	const bound = 600 << 20
 	t.Logf("peak RSS %d MB", peak>>20)
 	if peak > bound {
