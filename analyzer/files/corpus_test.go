@@ -22,8 +22,8 @@ func TestCorpus(t *testing.T) {
 		var rows []Row
 		a := New(func(r *Row) error { rows = append(rows, *r); return nil })
 		d := newDriver(a)
-		_ = pipeline.Run(context.Background(), []string{p}, pipeline.Options{Workers: 1}, d.batch)
-		if err := d.close(); err != nil {
+		_ = pipeline.Run(context.Background(), []string{p}, pipeline.Options{Workers: 1}, d.Batch)
+		if err := d.Close(); err != nil {
 			t.Errorf("%s: %v", filepath.Base(p), err)
 		}
 		for _, r := range rows {

@@ -111,7 +111,7 @@ func TestFTPCapture(t *testing.T) {
 			continue
 		}
 		// a listing: the bytes of its data connection as tshark follows it
-		sides, err := tsharktest.FollowRaw(filepath.Join(pcapDir(t), name), "tcp", d.streams[r.UID])
+		sides, err := tsharktest.FollowRaw(filepath.Join(pcapDir(t), name), "tcp", d.Streams[r.UID])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,10 +17,10 @@ func TestJoinsHTTP(t *testing.T) {
 		var hrows []http.Row
 		ha := http.New(func(r *http.Row) error { hrows = append(hrows, *r); return nil })
 		d := newDriver(ha)
-		if err := pipeline.Run(context.Background(), []string{filepath.Join(pcapDir(t), name)}, pipeline.Options{Workers: 1}, d.batch); err != nil {
+		if err := pipeline.Run(context.Background(), []string{filepath.Join(pcapDir(t), name)}, pipeline.Options{Workers: 1}, d.Batch); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.close(); err != nil {
+		if err := d.Close(); err != nil {
 			t.Fatal(err)
 		}
 		frows, _ := runCapture(t, name, Options{})

@@ -44,10 +44,10 @@ func (rf *recFlow) End() error { return nil }
 func BenchmarkAnalyzer(b *testing.B) {
 	rec := &recorder{}
 	d := newDriver(rec)
-	if err := pipeline.Run(context.Background(), []string{filepath.Join(pcapDir(b), "chrissanders__http_espn.pcapng")}, pipeline.Options{Workers: 1}, d.batch); err != nil {
+	if err := pipeline.Run(context.Background(), []string{filepath.Join(pcapDir(b), "chrissanders__http_espn.pcapng")}, pipeline.Options{Workers: 1}, d.Batch); err != nil {
 		b.Fatal(err)
 	}
-	d.close()
+	d.Close()
 	var total int64
 	for _, f := range rec.flows {
 		total += f.bytes

@@ -22,8 +22,8 @@ func TestCorpus(t *testing.T) {
 		var rows []Row
 		a := New(func(r *Row) error { rows = append(rows, *r); return nil })
 		d := newDriver(a)
-		_ = pipeline.Run(context.Background(), []string{p}, pipeline.Options{Workers: 1}, d.batch)
-		if err := d.close(); err != nil {
+		_ = pipeline.Run(context.Background(), []string{p}, pipeline.Options{Workers: 1}, d.Batch)
+		if err := d.Close(); err != nil {
 			t.Errorf("%s: %v", filepath.Base(p), err)
 		}
 		last := map[string]int64{}
@@ -32,8 +32,8 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("%s: row %+v", filepath.Base(p), r)
 			}
 			last[r.UID] = r.TransDepth
-			if r.HasResponse && d.services[r.UID] != "http" {
-				t.Errorf("%s: flow %s has rows but service %q", filepath.Base(p), r.UID, d.services[r.UID])
+			if r.HasResponse && d.Services[r.UID] != "http" {
+				t.Errorf("%s: flow %s has rows but service %q", filepath.Base(p), r.UID, d.Services[r.UID])
 			}
 		}
 		total += len(rows)
