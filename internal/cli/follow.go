@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcapframe/pcapframe/flow"
-	"github.com/pcapframe/pcapframe/internal/sink"
+	"github.com/pcapframe/pcapframe/sink"
 	"github.com/pcapframe/pcapframe/stream"
 )
 

@@ -23,9 +23,9 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/pcapframe/pcapframe/capture"
-	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/live"
 	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/sink"
 )
 
 // sniffRun runs pcapframe with args in-process and returns its exit status, standard output and error.

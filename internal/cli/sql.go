@@ -16,7 +16,7 @@ import (
 
 	"github.com/pcapframe/pcapframe/internal/atexit"
 	"github.com/pcapframe/pcapframe/internal/query"
-	"github.com/pcapframe/pcapframe/internal/sink"
+	"github.com/pcapframe/pcapframe/sink"
 )
 
 // EngineOptions are the flags shared by the commands that load inputs into DuckDB (sql, stats).

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/pcapframe/pcapframe/flow"
-	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/sink"
 )
 
 // writeParquet writes the packets of a capture as `pcapframe convert` does, through the sink.

@@ -21,8 +21,8 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/pcapframe/pcapframe/internal/atexit"
-	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/sink"
 )
 
 // Format is an output format of query results.

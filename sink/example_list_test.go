@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/sink"
 )
 
 type answerRow struct {
