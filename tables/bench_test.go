@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/pcapframe/pcapframe/internal/sink"
+	"github.com/pcapframe/pcapframe/sink"
 	"github.com/pcapframe/pcapframe/tables"
 )
 

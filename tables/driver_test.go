@@ -11,10 +11,10 @@ import (
 
 	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/flow"
-	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/sink"
 	"github.com/pcapframe/pcapframe/stream"
 	"github.com/pcapframe/pcapframe/tables"
 )

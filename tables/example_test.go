@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/pcapframe/pcapframe/flow"
-	"github.com/pcapframe/pcapframe/internal/sink"
+	"github.com/pcapframe/pcapframe/sink"
 	"github.com/pcapframe/pcapframe/tables"
 )
 

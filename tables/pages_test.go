@@ -7,8 +7,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/pcapframe/pcapframe/flow"
-	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/sink"
 	"github.com/pcapframe/pcapframe/tables"
 )
 

@@ -6,9 +6,9 @@ import (
 
 	"github.com/pcapframe/pcapframe/analyzer/dns"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
-	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/sink"
 	"github.com/pcapframe/pcapframe/tables"
 )
 

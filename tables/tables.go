@@ -15,10 +15,10 @@ import (
 	"github.com/pcapframe/pcapframe/analyzer/ssh"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
 	"github.com/pcapframe/pcapframe/flow"
-	"github.com/pcapframe/pcapframe/internal/sink"
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/sink"
 )
 
 // list is the one ordered list of tables built from captures. Adding a table is one package and one line here:
