@@ -31,6 +31,16 @@ const (
 	ToolIodine         = "iodine"         // iodine: zlib-compressed IP packets, fragmented, in its own codecs
 )
 
+// Direction is the way the data travels: Up from the client in the names of the queries, Down from the server in
+// the answers.
+type Direction string
+
+// The directions.
+const (
+	Up   Direction = "up"
+	Down Direction = "down"
+)
+
 // Tools lists the tool names Options.Tool accepts.
 var Tools = []string{ToolPlain, ToolDNSExfiltrator, ToolDNSCat2, ToolDNS2TCP, ToolIodine}
 
@@ -57,8 +67,11 @@ type Packet struct {
 
 // Result is what Decode made of the queries under a domain.
 type Result struct {
-	Domain   string
-	Tool     string
+	// Domain is the base domain; "" for dnscat2's names that begin with its "dnscat" tag.
+	Domain string
+	// Direction is Up (the client's data, in the names of the queries) or Down (the server's, in the answers).
+	Direction Direction
+	Tool      string
 	Encoding Encoding
 	// Why says why the encoding was chosen.
 	Why string
@@ -90,6 +103,25 @@ type Result struct {
 }
 
 func (r *Result) note(format string, a ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, a...)) }
+
+// where names the names decoded: the domain, or dnscat2's tag.
+func (r *Result) where() string {
+	if r.Domain == "" {
+		return "the \"dnscat\" tag"
+	}
+	return r.Domain
+}
+
+// checkOptions checks the domain (required, but for dnscat2's tag) and sets the default limit.
+func checkOptions(opts *Options) error {
+	if strings.Trim(opts.Domain, ".") == "" && opts.Tool != ToolDNSCat2 {
+		return fmt.Errorf("decode: no domain (only dnscat2's names, which begin with \"dnscat.\", can go without)")
+	}
+	if opts.Limit <= 0 {
+		opts.Limit = MaxOutput
+	}
+	return nil
+}
 
 // MaxQueries bounds the queries Decode reads.
 const MaxQueries = 4 << 20
@@ -153,28 +185,24 @@ func EscapeName(labels [][]byte) string {
 // item is one query's data labels under the domain.
 type item struct {
 	q      *Query
+	idx    int // the index of q in the slice given to under
 	labels [][]byte
 }
 
-// under returns the queries below domain with their labels before it, in capture order.
+// under returns the queries below domain with their labels before it, in capture order; with domain "", the
+// queries that begin with dnscat2's "dnscat" tag, with their labels after it.
 func under(qs []Query, domain string) []item {
 	dl := Labels(strings.ToLower(strings.Trim(domain, ".")))
 	var out []item
 	for i := range qs {
 		ls := Labels(qs[i].Name)
-		if len(ls) <= len(dl) {
+		if !nameUnder(ls, dl) {
 			continue
 		}
-		tail := ls[len(ls)-len(dl):]
-		match := true
-		for j := range dl {
-			if !bytes.EqualFold(tail[j], dl[j]) {
-				match = false
-				break
-			}
-		}
-		if match {
-			out = append(out, item{q: &qs[i], labels: ls[:len(ls)-len(dl)]})
+		if len(dl) == 0 {
+			out = append(out, item{q: &qs[i], idx: i, labels: ls[1:]})
+		} else {
+			out = append(out, item{q: &qs[i], idx: i, labels: ls[:len(ls)-len(dl)]})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b item) int {
@@ -196,21 +224,20 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// Decode puts back together the data carried in the names of the queries under opts.Domain.
+// Decode puts back together the data carried upstream (client to server) in the names of the queries under
+// opts.Domain. With no domain and Options.Tool dnscat2, the queries that begin with dnscat2's "dnscat" tag are
+// taken (its client without a domain, talking to the server directly).
 func Decode(qs []Query, opts Options) (*Result, error) {
-	if strings.Trim(opts.Domain, ".") == "" {
-		return nil, fmt.Errorf("decode: no domain")
+	if err := checkOptions(&opts); err != nil {
+		return nil, err
 	}
 	if len(qs) > MaxQueries {
 		return nil, fmt.Errorf("decode: %d queries, more than %d", len(qs), MaxQueries)
 	}
-	if opts.Limit <= 0 {
-		opts.Limit = MaxOutput
-	}
 	items := under(qs, opts.Domain)
-	r := &Result{Domain: strings.ToLower(strings.Trim(opts.Domain, ".")), Queries: len(items)}
+	r := &Result{Domain: strings.ToLower(strings.Trim(opts.Domain, ".")), Direction: Up, Queries: len(items)}
 	if len(items) == 0 {
-		r.note("no query under %s", r.Domain)
+		r.note("no query under %s", r.where())
 		return r, nil
 	}
 	tool := opts.Tool
@@ -236,15 +263,7 @@ func Decode(qs []Query, opts Options) (*Result, error) {
 	if err != nil {
 		return r, err
 	}
-	if r.Decoded && len(r.Packets) == 0 {
-		r.Identity = Identify(r.Data)
-		if r.MIME == "application/octet-stream" && !r.Encrypted {
-			r.Carved = Carve(r.Data)
-			for _, c := range r.Carved {
-				r.note("a file of type %s starts at byte %d", c.MIME, c.Offset)
-			}
-		}
-	}
+	finish(r)
 	return r, nil
 }
 
@@ -355,7 +374,7 @@ func parseSeq(l []byte, hexOK bool) (int64, bool) {
 // seqColumn says whether the label at index pos (from the start when pos >= 0, from the end when < 0) is a
 // sequence marker in nearly every item: a short number, mostly distinct, spanning about as many values as there
 // are items.
-func seqColumn(items []item, pos int, hexOK bool) bool {
+func seqColumn(items []item, pos int, hexOK bool, minLabels int) bool {
 	if len(items) < 2 {
 		return false
 	}
@@ -363,7 +382,7 @@ func seqColumn(items []item, pos int, hexOK bool) bool {
 	var lo, hi int64 = -1, -1
 	ok := 0
 	for _, it := range items {
-		if len(it.labels) < 2 {
+		if len(it.labels) < minLabels {
 			continue
 		}
 		i := pos
@@ -415,9 +434,17 @@ func constColumn(items []item, pos int) bool {
 	return true
 }
 
-// decodePlain decodes the plain scheme: optional sequence and session labels around the data labels.
-func decodePlain(r *Result, items []item, opts Options) error {
-	// strip constant labels (session ids, a fixed tag) at either end, then find a sequence label
+// noSeq is plainColumns' answer when the names have no sequence label.
+const noSeq = 1 << 30
+
+// plainColumns strips the labels that are the same in every item (session ids, a fixed tag) at either end, then
+// finds a sequence label: its position (0 first, -1 last), or noSeq. Names that carry data (up) need a label
+// beside the sequence number; names that only ask for a chunk (down) may be the number alone.
+func plainColumns(r *Result, items []item) int {
+	minLabels := 2
+	if r.Direction == Down {
+		minLabels = 1
+	}
 	for {
 		switch {
 		case constColumn(items, 0):
@@ -436,22 +463,27 @@ func decodePlain(r *Result, items []item, opts Options) error {
 		}
 		break
 	}
-	seqPos := 0
 	switch {
-	case seqColumn(items, 0, false):
-	case seqColumn(items, -1, false):
-		seqPos = -1
-	case seqColumn(items, 0, true):
-	case seqColumn(items, -1, true):
-		seqPos = -1
-	default:
-		seqPos = 1 << 30
+	case seqColumn(items, 0, false, minLabels):
+		return 0
+	case seqColumn(items, -1, false, minLabels):
+		return -1
+	case seqColumn(items, 0, true, minLabels):
+		return 0
+	case seqColumn(items, -1, true, minLabels):
+		return -1
 	}
+	return noSeq
+}
+
+// decodePlain decodes the plain scheme: optional sequence and session labels around the data labels.
+func decodePlain(r *Result, items []item, opts Options) error {
+	seqPos := plainColumns(r, items)
 	var chunks []chunk
 	for _, it := range items {
 		ls := it.labels
 		c := chunk{seq: -1, ts: it.q.TS}
-		if seqPos != 1<<30 && len(ls) >= 2 {
+		if seqPos != noSeq && len(ls) >= 2 {
 			i := 0
 			if seqPos < 0 {
 				i = len(ls) - 1
@@ -465,7 +497,7 @@ func decodePlain(r *Result, items []item, opts Options) error {
 		c.repaired = repairText(ls)
 		chunks = append(chunks, c)
 	}
-	r.Sequenced = seqPos != 1<<30
+	r.Sequenced = seqPos != noSeq
 	chunks = orderChunks(r, chunks)
 	if err := decodeChunks(r, chunks, opts); err != nil || r.Decoded {
 		return err
@@ -660,15 +692,7 @@ func decodeDNSExfiltrator(r *Result, items []item, opts Options) error {
 // decodeDNSCat2 decodes dnscat2's packets (hex, optionally after a "dnscat" label): SYN names the session, MSG
 // carries data at a sequence number; the client's data of each session, in sequence order.
 func decodeDNSCat2(r *Result, items []item, opts Options) error {
-	type msg struct {
-		seq  uint16
-		data []byte
-		n    int
-	}
-	sessions := map[uint16][]msg{}
-	var order []uint16
-	encrypted := false
-	n := 0
+	var pkts [][]byte
 	for _, it := range items {
 		ls := it.labels
 		if bytes.EqualFold(ls[0], []byte("dnscat")) {
@@ -678,6 +702,24 @@ func decodeDNSCat2(r *Result, items []item, opts Options) error {
 		if err != nil || len(b) < 5 {
 			continue
 		}
+		pkts = append(pkts, b)
+	}
+	return dnscat2Sessions(r, pkts, opts)
+}
+
+// dnscat2Sessions puts dnscat2's packets (in capture order) together: SYN names the session, MSG carries data at
+// a sequence number; the data of each session, in sequence order.
+func dnscat2Sessions(r *Result, pkts [][]byte, opts Options) error {
+	type msg struct {
+		seq  uint16
+		data []byte
+		n    int
+	}
+	sessions := map[uint16][]msg{}
+	var order []uint16
+	encrypted := false
+	n := 0
+	for _, b := range pkts {
 		typ, sid := b[2], binary.BigEndian.Uint16(b[3:5])
 		if _, ok := sessions[sid]; !ok {
 			sessions[sid] = nil
@@ -733,7 +775,7 @@ func decodeDNSCat2(r *Result, items []item, opts Options) error {
 			encrypted = true
 		}
 		if len(data) > 0 {
-			r.note("session %04x: %d bytes from the client", sid, len(data))
+			r.note("session %04x: %d bytes from the %s", sid, len(data), r.Direction.sender())
 		}
 		r.Data = append(r.Data, data...)
 	}
@@ -748,8 +790,7 @@ func decodeDNSCat2(r *Result, items []item, opts Options) error {
 // decodeDNS2TCP decodes dns2tcp's queries: base64 data labels (a '=' label is a command: auth, connect) whose
 // bytes start with a 7-byte header: session (2), ack (2), sequence (2), type (1, 0x08 when data follows).
 func decodeDNS2TCP(r *Result, items []item, opts Options) error {
-	var chunks []chunk
-	var data [][]byte
+	var pkts [][]byte
 	for _, it := range items {
 		var ls [][]byte
 		cmd := ""
@@ -771,10 +812,25 @@ func decodeDNS2TCP(r *Result, items []item, opts Options) error {
 			}
 			continue
 		}
+		pkts = append(pkts, b)
+	}
+	if err := dns2tcpStream(r, pkts, opts); err != nil {
+		return err
+	}
+	r.note("the client's side of the tunnelled TCP stream; the server's side travels in the TXT answers (--direction down)")
+	return nil
+}
+
+// dns2tcpStream puts dns2tcp's packets (header and data, in capture order) in sequence order: the stream of one
+// side. A packet without the data flag (a poll, an acknowledgement) takes a sequence number too.
+func dns2tcpStream(r *Result, pkts [][]byte, opts Options) error {
+	var chunks []chunk
+	var data [][]byte
+	for _, b := range pkts {
 		if b[6]&0x08 == 0 {
-			b = b[:7] // a poll: it takes a sequence number too
+			b = b[:7]
 		}
-		chunks = append(chunks, chunk{seq: int64(binary.BigEndian.Uint16(b[4:6])), ts: it.q.TS, text: strconv.Itoa(len(data))})
+		chunks = append(chunks, chunk{seq: int64(binary.BigEndian.Uint16(b[4:6])), text: strconv.Itoa(len(data))})
 		data = append(data, b[7:])
 	}
 	r.Encoding, r.Why, r.Sequenced = Base64, "dns2tcp writes base64 with a 7-byte header", true
@@ -790,6 +846,5 @@ func decodeDNS2TCP(r *Result, items []item, opts Options) error {
 		}
 	}
 	r.Decoded = true
-	r.note("the client's side of the tunnelled TCP stream; the server's side travels in TXT answers, not decoded")
 	return nil
 }
