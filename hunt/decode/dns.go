@@ -72,7 +72,7 @@ type Result struct {
 	// Direction is Up (the client's data, in the names of the queries) or Down (the server's, in the answers).
 	Direction Direction
 	Tool      string
-	Encoding Encoding
+	Encoding  Encoding
 	// Why says why the encoding was chosen.
 	Why string
 	// Compression is gzip, zlib or deflate when the decoded bytes were decompressed.
