@@ -1,15 +1,11 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -17,8 +13,8 @@ import (
 
 	"github.com/pcapframe/pcapframe/live"
 	"github.com/pcapframe/pcapframe/live/filter"
+	"github.com/pcapframe/pcapframe/live/sniff"
 	"github.com/pcapframe/pcapframe/packet"
-	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/sink"
 	"github.com/pcapframe/pcapframe/tables"
 )
@@ -191,9 +187,9 @@ func runSniff(cmd *cobra.Command, io *IO, o *SniffOptions, args []string) error 
 		return &UsageError{err}
 	}
 	var tableFormat sink.Format
-	var defs []*tables.Def
 	if len(o.Tables) > 0 {
-		if defs, err = tables.Select(o.Tables); err != nil {
+		defs, err := tables.Select(o.Tables)
+		if err != nil {
 			return &UsageError{err}
 		}
 		tableFormat = sink.Parquet
@@ -204,6 +200,11 @@ func runSniff(cmd *cobra.Command, io *IO, o *SniffOptions, args []string) error 
 		}
 		if fi, err := os.Stat(o.Output); err == nil && !fi.IsDir() {
 			return usagef("-o %q is not a directory (--tables writes one file per table into -o DIR)", o.Output)
+		}
+		for _, d := range defs {
+			if sniff.TablePath(o.Output, d.Name(), tableFormat) == o.Write {
+				return usagef("-w %q is also the file of table %s", o.Write, d.Name())
+			}
 		}
 	} else if o.Output != "" {
 		if tableFormat, err = outputFormat(o.Output, o.Format); err != nil {
@@ -238,352 +239,53 @@ func runSniff(cmd *cobra.Command, io *IO, o *SniffOptions, args []string) error 
 	}
 	defer h.Close()
 
-	s := &sniffer{io: io, o: o, h: h}
-	if o.Write != "" {
-		s.fw, err = live.NewWriter(o.Write, live.WriterOptions{LinkType: h.LinkType(), Snaplen: h.Snaplen(),
-			Interface: ifc.Name, Filter: expr, RotateSize: rotateSize, RotateTime: o.RotateTime, Keep: o.Keep})
-		if err != nil {
+	// The tables: with --tables one file per table in the directory -o (as convert --tables: the packet table in
+	// its default selection, every other table whole), else the packet table alone with --columns.
+	var outs []tables.Output
+	if len(o.Tables) > 0 {
+		if outs, err = sniff.CreateTables(o.Output, o.Tables, tableFormat); err != nil {
 			return err
 		}
-	}
-	if len(defs) > 0 {
-		err = s.openTables(defs, tableFormat)
 	} else if o.Output != "" {
-		s.tw, err = openWriter(io, packet.Table, o.Columns, tableFormat, o.Output, sink.Options{})
-	}
-	if err != nil {
-		if s.fw != nil {
-			s.fw.Close()
-		}
-		return err
-	}
-	return s.run(cmd.Context())
-}
-
-// openTables opens the writers of the tables of --tables, one file per table in the directory o.Output, and the
-// pass that builds them.
-func (s *sniffer) openTables(defs []*tables.Def, format sink.Format) error {
-	if err := os.MkdirAll(s.o.Output, 0o777); err != nil {
-		return fmt.Errorf("create %q: %w", s.o.Output, err)
-	}
-	for _, d := range defs {
-		// As convert --tables: the packet table in its default selection, every other table whole.
-		cols := []string{"all"}
-		if d == tables.Packets {
-			cols = nil
-		}
-		path := filepath.Join(s.o.Output, d.Name()+"."+string(format))
-		if path == s.o.Write {
-			s.abortTables()
-			return usagef("-w %q is also the file of table %s", s.o.Write, d.Name())
-		}
-		w, err := openTableWriter(s.io, d, cols, format, path, sink.Options{})
+		w, err := openTableWriter(io, tables.Packets, o.Columns, tableFormat, o.Output, sink.Options{})
 		if err != nil {
-			s.abortTables()
 			return err
 		}
-		s.outs = append(s.outs, tables.Output{Def: d, Writer: w})
+		outs = []tables.Output{{Def: tables.Packets, Writer: w}}
 	}
-	pass, err := tables.NewPass(s.outs, tables.Options{})
-	if err != nil {
-		s.abortTables()
-		return err
+	opts := sniff.Options{Count: o.Count, Duration: o.Duration, File: o.Write, Tables: outs,
+		FileOptions: live.WriterOptions{Interface: ifc.Name, Filter: expr, RotateSize: rotateSize,
+			RotateTime: o.RotateTime, Keep: o.Keep}}
+	showProgress := io.ErrIsTerminal && !o.Quiet
+	if showProgress {
+		opts.Progress = func(st sniff.Stats) { fmt.Fprintf(io.ErrOut, "\r\033[K%s", sniffSummary(o.Interface, st)) }
 	}
-	s.pass = pass
-	return nil
+	st, err := sniff.Run(cmd.Context(), h, opts)
+	if showProgress {
+		fmt.Fprint(io.ErrOut, "\r\033[K")
+	}
+	if len(o.Tables) > 0 && !o.Quiet {
+		if line := notesSummary(st.Tables.Notes); line != "" {
+			fmt.Fprintln(io.ErrOut, line)
+		}
+	}
+	fmt.Fprintln(io.ErrOut, sniffSummary(o.Interface, st))
+	if len(st.Files) > 1 {
+		fmt.Fprintf(io.ErrOut, "capture files: %s\n", Sanitize(strings.Join(st.Files, ", ")))
+	}
+	return err
 }
 
-// abortTables removes the tables of --tables.
-func (s *sniffer) abortTables() {
-	for _, o := range s.outs {
-		_ = o.Writer.Abort()
-	}
-}
-
-// closeTables ends the pass of --tables and publishes its tables, or removes them all when the pass or a writer
-// failed (a table that stopped partway would not match the others).
-func (s *sniffer) closeTables() error {
-	err := s.pass.Close()
-	if err != nil {
-		s.abortTables()
-		return fmt.Errorf("write tables into %q: %w", s.o.Output, err)
-	}
-	var errs []error
-	for _, o := range s.outs {
-		if err := o.Writer.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("write table %s into %q: %w", o.Def.Name(), s.o.Output, err))
-		}
-	}
-	if line := notesSummary(s.pass.Stats().Notes); line != "" && !s.o.Quiet {
-		fmt.Fprintln(s.io.ErrOut, line)
-	}
-	return errors.Join(errs...)
-}
-
-// sniffer runs one capture: a capture goroutine reads the kernel ring into batches, a writer goroutine
-// writes them to the capture file, and a table goroutine decodes them into the packet table. Bounded queues
-// between them keep a slow writer from stalling the capture: when a queue is full, its batch is dropped and
-// counted instead.
-type sniffer struct {
-	io *IO
-	o  *SniffOptions
-	h  *live.Handle
-	fw *live.Writer
-	tw sink.Writer[packet.Packet]
-
-	// with --tables: the pass that builds the tables and their writers (tw is nil)
-	pass *tables.Pass
-	outs []tables.Output
-
-	captured, bytes        atomic.Int64
-	queueDrops, tableDrops atomic.Int64
-	errOnce                sync.Once
-	err                    error
-	cancel                 context.CancelFunc
-}
-
-// Queue lengths, in batches (each at most live.BatchBytes of frames).
-const (
-	writeQueue = 16
-	tableQueue = 16
-)
-
-// fail records the first error of the run and stops the capture.
-func (s *sniffer) fail(err error) {
-	s.errOnce.Do(func() { s.err = err })
-	s.cancel()
-}
-
-func (s *sniffer) run(parent context.Context) error {
-	ctx, cancel := context.WithCancel(parent)
-	s.cancel = cancel
-	defer cancel()
-	if s.o.Duration > 0 {
-		var stopTimer context.CancelFunc
-		ctx, stopTimer = context.WithTimeout(ctx, s.o.Duration)
-		defer stopTimer()
-	}
-	stopInterrupt := context.AfterFunc(ctx, s.h.Interrupt)
-	defer stopInterrupt()
-
-	free := make(chan *live.Batch, writeQueue+tableQueue+4)
-	recycle := func(b *live.Batch) {
-		b.Reset()
-		select {
-		case free <- b:
-		default:
-		}
-	}
-	toWrite := make(chan *live.Batch, writeQueue)
-	toTable := make(chan *live.Batch, tableQueue)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		s.writeLoop(toWrite, toTable, recycle)
-	}()
-	go func() {
-		defer wg.Done()
-		s.tableLoop(toTable, recycle)
-	}()
-	captureDone := make(chan error, 1)
-	go func() { captureDone <- s.captureLoop(ctx, toWrite, free) }()
-
-	var stats live.Stats
-	var tick <-chan time.Time
-	if s.io.ErrIsTerminal && !s.o.Quiet {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		tick = t.C
-	}
-	var capErr error
-wait:
-	for {
-		select {
-		case capErr = <-captureDone:
-			break wait
-		case <-tick:
-			if st, err := s.h.Stats(); err == nil {
-				stats = st
-			}
-			fmt.Fprintf(s.io.ErrOut, "\r\033[K%s", s.summary(stats))
-		}
-	}
-	wg.Wait()
-	if st, err := s.h.Stats(); err == nil {
-		stats = st
-	}
-	if tick != nil {
-		fmt.Fprint(s.io.ErrOut, "\r\033[K")
-	}
-	if capErr != nil {
-		s.fail(fmt.Errorf("capture on %q: %w", s.o.Interface, capErr))
-	}
-
-	var errs []error
-	if s.err != nil {
-		errs = append(errs, s.err)
-	}
-	if s.fw != nil {
-		if err := s.fw.Close(); err != nil && !errors.Is(err, s.err) {
-			errs = append(errs, err)
-		}
-	}
-	if s.tw != nil {
-		// The table is kept whenever its own writer did not fail: what was captured is worth keeping.
-		if err := s.tw.Close(); err != nil && !errors.Is(err, sink.ErrClosed) {
-			errs = append(errs, fmt.Errorf("write %q: %w", s.o.Output, err))
-		}
-	}
-	if s.pass != nil {
-		if err := s.closeTables(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	fmt.Fprintln(s.io.ErrOut, s.summary(stats))
-	if s.fw != nil {
-		if files := s.fw.Files(); len(files) > 1 {
-			fmt.Fprintf(s.io.ErrOut, "capture files: %s\n", Sanitize(strings.Join(files, ", ")))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (s *sniffer) summary(st live.Stats) string {
+// sniffSummary is the line of counts shown while capturing and at the end. "Dropped by pcapframe" are the
+// frames in no output because a writer fell behind; the capture file is written first, so the table drops
+// first, and those frames are told apart.
+func sniffSummary(ifc string, st sniff.Stats) string {
 	msg := fmt.Sprintf("%d packets captured on %s (%d bytes); dropped: %d by the kernel, %d by pcapframe",
-		s.captured.Load(), Sanitize(s.o.Interface), s.bytes.Load(), st.Dropped, s.queueDrops.Load())
-	if n := s.tableDrops.Load(); n > 0 {
-		msg += fmt.Sprintf(" (%d more left out of the table only)", n)
+		st.Captured, Sanitize(ifc), st.Bytes, st.Source.Dropped, st.QueueDrops)
+	if st.TableDrops > 0 {
+		msg += fmt.Sprintf(" (%d more left out of the table only)", st.TableDrops)
 	}
 	return msg
-}
-
-// captureLoop reads the ring until the count is reached or ctx ends, and queues batches for writing.
-func (s *sniffer) captureLoop(ctx context.Context, toWrite chan<- *live.Batch, free chan *live.Batch) error {
-	defer close(toWrite)
-	get := func() *live.Batch {
-		select {
-		case b := <-free:
-			return b
-		default:
-			return live.NewBatch()
-		}
-	}
-	b := get()
-	var seq int64
-	for {
-		timeout := 250 * time.Millisecond
-		if ctx.Err() != nil {
-			// Stopping: take what the kernel already holds, without waiting.
-			timeout = 0
-		}
-		n, err := s.h.ReadBatch(b, timeout)
-		if errors.Is(err, live.ErrInterrupted) {
-			continue // ctx is done: drain once more, then stop
-		}
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			if ctx.Err() != nil {
-				return nil
-			}
-			continue
-		}
-		if c := s.o.Count; c > 0 && s.captured.Load()+int64(len(b.Frames)) > c {
-			b.Truncate(int(c - s.captured.Load()))
-		}
-		var bytes int64
-		for i := range b.Frames {
-			f := &b.Frames[i]
-			seq++
-			f.Source, f.Number = s.o.Interface, seq
-			bytes += int64(len(f.Data))
-		}
-		s.captured.Add(int64(len(b.Frames)))
-		s.bytes.Add(bytes)
-		select {
-		case toWrite <- b:
-			b = get()
-		default:
-			s.queueDrops.Add(int64(len(b.Frames)))
-			b.Reset()
-		}
-		if c := s.o.Count; c > 0 && s.captured.Load() >= c {
-			return nil
-		}
-		if ctx.Err() != nil && timeout == 0 {
-			return nil
-		}
-	}
-}
-
-// writeLoop writes batches to the capture file, then passes them to the table.
-func (s *sniffer) writeLoop(in <-chan *live.Batch, toTable chan<- *live.Batch, recycle func(*live.Batch)) {
-	defer close(toTable)
-	failed := false
-	for b := range in {
-		if failed {
-			recycle(b)
-			continue
-		}
-		if s.fw != nil {
-			if err := s.fw.Write(b); err != nil {
-				// The file keeps its complete records; this batch's frames are not in it, so they stay out
-				// of the table too.
-				failed = true
-				s.fail(err)
-				recycle(b)
-				continue
-			}
-		}
-		if s.tw == nil && s.pass == nil {
-			recycle(b)
-			continue
-		}
-		select {
-		case toTable <- b:
-		default:
-			if s.fw != nil {
-				s.tableDrops.Add(int64(len(b.Frames)))
-			} else {
-				s.queueDrops.Add(int64(len(b.Frames)))
-			}
-			recycle(b)
-		}
-	}
-}
-
-// tableLoop decodes batches into packet rows and writes them, or gives them to the pass of --tables.
-func (s *sniffer) tableLoop(in <-chan *live.Batch, recycle func(*live.Batch)) {
-	dec := packet.NewDecoder()
-	rows := make([]packet.Packet, 0, live.BatchFrames)
-	lt := int32(s.h.LinkType())
-	failed := false
-	for b := range in {
-		if failed || s.tw == nil && s.pass == nil {
-			recycle(b)
-			continue
-		}
-		rows = rows[:0]
-		for _, f := range b.Frames {
-			rows = append(rows, packet.Packet{})
-			dec.Decode(&rows[len(rows)-1], packet.Meta{Source: f.Source, Frame: f.Number, Time: f.Time,
-				CapLen: int32(len(f.Data)), WireLen: int32(f.WireLen), LinkType: lt}, f.Data)
-		}
-		if s.pass != nil {
-			// The pass keeps nothing of the batch once Batch returns (package tables): the frames can be recycled.
-			if err := s.pass.Batch(&pipeline.Batch{Source: s.o.Interface, Packets: rows}); err != nil {
-				failed = true
-				s.fail(fmt.Errorf("write tables into %q: %w", s.o.Output, err))
-			}
-		} else if err := s.tw.Write(rows); err != nil {
-			failed = true
-			s.tw.Abort()
-			s.fail(fmt.Errorf("write %q: %w", s.o.Output, err))
-		}
-		recycle(b)
-	}
 }
 
 // listInterfaces prints the interfaces: aligned columns on a terminal, tab-separated values otherwise.
