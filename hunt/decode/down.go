@@ -25,7 +25,8 @@ func (d Direction) sender() string {
 //     and fragment numbers, last-fragment flag) and the fragment, raw in NULL (and PRIVATE) records, after a
 //     codec character in TXT (t base32, s base64, u base64u, v base128, r raw) and in host names of CNAME, A
 //     (answered with a CNAME), MX and SRV records (h, i, j, k); fragments are joined and, when flagged,
-//     decompressed (zlib) into the IP packets the server sent (its doc/proto_00000502.txt).
+//     decompressed (zlib) into the IP packets the server sent (its doc/proto_00000502.txt; the host names end with
+//     a rotating two-letter top domain, not the tunnel's, which is dropped).
 //   - dns2tcp: TXT (or KEY) answers, an index letter then base64 of the 7-byte header and the data: the server's
 //     side of the tunnelled TCP stream, in sequence order.
 //   - dnscat2: packets in hex in TXT answers, in hex labels before the domain (or after the "dnscat" tag) in
@@ -266,7 +267,12 @@ func iodineAnswer(as []Answer, domain string) ([]byte, Encoding, bool) {
 	var out []byte
 	var enc Encoding
 	for _, h := range hosts {
-		ls, _ := stripDomain(h.Data, domain)
+		ls, ok := stripDomain(h.Data, domain)
+		if !ok && len(ls) >= 2 && len(ls[len(ls)-1]) <= 3 {
+			// iodine's server ends its host names with a rotating two-letter top domain, not the tunnel's domain
+			// (write_dns_nameenc in its src/iodined.c)
+			ls = ls[:len(ls)-1]
+		}
 		t := dataText(ls)
 		if t == "" {
 			return nil, "", false
