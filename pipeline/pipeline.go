@@ -45,7 +45,6 @@ import (
 	"unsafe"
 
 	"github.com/pcapframe/pcapframe/capture"
-	"github.com/pcapframe/pcapframe/internal/hugepage"
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/tcpanalysis"
 )
@@ -98,12 +97,7 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	pool := sync.Pool{New: func() any {
-		// The arena, written end to end by every batch, may be backed by huge pages (package hugepage): one page
-		// fault per 2 MiB when it is first written rather than 512.
-		rows := make([]packet.Packet, 0, BatchPackets)
-		return &Batch{Packets: rows, arena: hugepage.Make[byte](BatchBytes + 64<<10)}
-	}}
+	pool := newBatchPool(workers * (inflight + 3))
 	type job struct {
 		index int
 		input string
@@ -122,7 +116,7 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 			defer wg.Done()
 			dec := packet.NewDecoder()
 			for j := range next {
-				j.err = readInputSafe(ctx, j.index, j.input, dec, &pool, j.out, opts)
+				j.err = readInputSafe(ctx, j.index, j.input, dec, pool, j.out, opts)
 				close(j.out)
 			}
 		}()
@@ -146,8 +140,7 @@ consume:
 			if fnErr == nil {
 				fnErr = fn(b)
 			}
-			b.Packets, b.arena = b.Packets[:0], b.arena[:0]
-			pool.Put(b)
+			pool.put(b)
 			if fnErr != nil {
 				cancel()
 				break consume
@@ -176,7 +169,7 @@ consume:
 }
 
 // readInputSafe is readInput with a panic recovered into the input's error.
-func readInputSafe(ctx context.Context, index int, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, opts Options) (err error) {
+func readInputSafe(ctx context.Context, index int, input string, dec *packet.Decoder, pool *batchPool, out chan<- *Batch, opts Options) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("%s: internal error: %v (please report it)", input, v)
@@ -188,7 +181,7 @@ func readInputSafe(ctx context.Context, index int, input string, dec *packet.Dec
 // testHookRead, if set, is called by readInput with each input before it is opened (tests make it panic).
 var testHookRead func(input string)
 
-func readInput(ctx context.Context, index int, input string, dec *packet.Decoder, pool *sync.Pool, out chan<- *Batch, opts Options) error {
+func readInput(ctx context.Context, index int, input string, dec *packet.Decoder, pool *batchPool, out chan<- *Batch, opts Options) error {
 	if testHookRead != nil {
 		testHookRead(input)
 	}
@@ -208,7 +201,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 	if opts.Summary != nil {
 		sum = capture.NewSummarizer(r)
 	}
-	b := pool.Get().(*Batch)
+	b := pool.get()
 	b.Source = input
 	var lastOff int64
 	// The analyses across frames (TCP sequence analysis, duplicate frames) run here, in frame order, per input.
@@ -224,7 +217,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 		case <-ctx.Done():
 			return false
 		}
-		b = pool.Get().(*Batch)
+		b = pool.get()
 		b.Source = input
 		return true
 	}
@@ -236,7 +229,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 					return ctx.Err()
 				}
 			}
-			pool.Put(b)
+			pool.put(b)
 			if sum != nil {
 				opts.Summary(index, sum.Finish(err))
 			}
@@ -267,7 +260,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 			// before this one is handed on), so that reassembled_in can still be set on them.
 			var next *Batch
 			if n := ties.Carry(b.Packets); n > 0 {
-				next = pool.Get().(*Batch)
+				next = pool.get()
 				next.Source = input
 				for i := len(b.Packets) - n; i < len(b.Packets); i++ {
 					next.Packets = append(next.Packets, b.Packets[i])
@@ -279,10 +272,40 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 				return ctx.Err()
 			}
 			if next != nil {
-				pool.Put(b)
+				pool.put(b)
 				b = next
 			}
 		}
+	}
+}
+
+// batchPool is the run's free list of batches. Unlike a sync.Pool, which every garbage collection empties (and
+// a run of several tables collects often, under its memory limit), it keeps the batches for the whole run, so
+// that their arenas and rows are allocated (and zeroed) once rather than after each collection. It holds at most
+// the batches the run can have at once (workers × (inflight + 3)); a batch put beyond that is left to the
+// collector.
+type batchPool struct {
+	free chan *Batch
+}
+
+func newBatchPool(n int) *batchPool { return &batchPool{free: make(chan *Batch, n)} }
+
+// get returns a free batch, or a new one.
+func (p *batchPool) get() *Batch {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+		return &Batch{Packets: make([]packet.Packet, 0, BatchPackets), arena: make([]byte, 0, BatchBytes+64<<10)}
+	}
+}
+
+// put recycles b, emptied. (Its rows beyond the length are overwritten as they are appended again.)
+func (p *batchPool) put(b *Batch) {
+	b.Packets, b.arena, b.Source = b.Packets[:0], b.arena[:0], ""
+	select {
+	case p.free <- b:
+	default:
 	}
 }
 
