@@ -302,7 +302,7 @@ func StreamCryptcat(data, context []byte, password string, limit int64) (*Result
 	if password != "" {
 		c, err := DecryptCryptcat(data, password)
 		if err != nil {
-			return nil, fmt.Errorf("cryptcat --key %q: %w", password, err)
+			return nil, fmt.Errorf("cryptcat key %q: %w", password, err)
 		}
 		r, err := Stream(c.Data, context, limit)
 		if err != nil {

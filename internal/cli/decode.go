@@ -21,6 +21,7 @@ type DecodeOptions struct {
 	Domain, Flow, Proto, Side string
 	Output                    string
 	Tool, Encoding, Key       string
+	Cryptcat                  string
 	Quiet                     bool
 }
 
@@ -41,7 +42,9 @@ iodine (the IP packets the client sent, written as a pcap).
 With --flow, the bytes one side of the conversation sent (--side, default the side that sent more) are decoded
 when they are base-N text, decompressed, identified, and the files inside carved by their magic bytes; bytes
 with no signature and the entropy of encrypted data are said to be encrypted, with what the other
-conversations between the same hosts say about a tool or a key.
+conversations between the same hosts say about a tool or a key. Such bytes are decrypted as cryptcat's
+(Twofish; --cryptcat KEY, else the words of those conversations and cryptcat's default key are tried, the
+key found said to be a guess).
 
 What is found is printed; -o FILE writes the result (the file, the stream, or the pcap of iodine's packets), and
 each carved file beside it as FILE.OFFSET.EXT. What cannot be decoded is said, with the best guess and why.
@@ -64,6 +67,7 @@ Exit status: 0 decoded; 1 nothing could be decoded, or the run failed; 2 usage e
 	f.StringVar(&o.Tool, "tool", "", "force the DNS tool: "+strings.Join(decode.Tools, ", "))
 	f.StringVar(&o.Encoding, "encoding", "", "force the encoding of the plain scheme (hex, base32, base32hex, base36, base58, base64, base64url, iodine-base32, iodine-base64, iodine-base64u, iodine-base128)")
 	f.StringVar(&o.Key, "key", "", "DNSExfiltrator's RC4 password")
+	f.StringVar(&o.Cryptcat, "cryptcat", "", "with --flow: decrypt the side's bytes as cryptcat's under `KEY` (its -k password)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
 	return cmd
 }
@@ -71,6 +75,9 @@ Exit status: 0 decoded; 1 nothing could be decoded, or the run failed; 2 usage e
 func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) error {
 	if (o.Domain == "") == (o.Flow == "") {
 		return usagef("give --domain D (DNS exfiltration) or --flow A:P-B:Q (a conversation's bytes)")
+	}
+	if o.Cryptcat != "" && o.Flow == "" {
+		return usagef("--cryptcat decrypts the bytes of a --flow")
 	}
 	if o.Tool != "" && !contains(decode.Tools, o.Tool) {
 		return usagef("--tool %q: want one of %s", o.Tool, strings.Join(decode.Tools, ", "))
@@ -215,7 +222,7 @@ func decodeFlow(ctx context.Context, io *IO, o *DecodeOptions, inputs []string) 
 	case o.Side == "server", o.Side == "" && len(sides[stream.Server]) > len(sides[stream.Client]):
 		side = stream.Server
 	}
-	r, err := decode.Stream(sides[side], talk, 0)
+	r, err := decode.StreamCryptcat(sides[side], talk, o.Cryptcat, 0)
 	if err != nil {
 		return nil, nil, err
 	}

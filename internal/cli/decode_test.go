@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +13,10 @@ import (
 // TestDecodeCommand runs pcapframe decode on corpus captures whose contents are known independently: ndpi's
 // dns-exf name is gzip+base64 of "This is a secret file\n" (Python's base64 and gzip agree), iodine's tunnel
 // carries 17 IPv4 packets (a pcap whose header is checked here), and the notebook's 7070 transfer is encrypted
-// with cryptcat under the password given in the 5050 chat (the chat's text, tshark -qz follow,tcp,ascii,1).
-// Usage errors exit 2 and an undecodable domain exits 1 with a note.
+// with cryptcat under the password given in the 5050 chat (the chat's text, tshark -qz follow,tcp,ascii,1): decode
+// finds the password there and writes the JPEG (hunt/decode's TestCryptcatNotebook checks it with image/jpeg and
+// gives its sha256), or takes it from --cryptcat. Usage errors exit 2, a wrong --cryptcat key and an undecodable
+// domain exit 1 with a message.
 func TestDecodeCommand(t *testing.T) {
 	needSeed(t)
 	const pcaps = "../../testdata/pcaps/"
@@ -28,7 +32,12 @@ func TestDecodeCommand(t *testing.T) {
 		{"iodine", []string{"decode", pcaps + "ndpi__dns-tunnel-iodine.pcap", "--domain", "pirate.sea", "-o", filepath.Join(dir, "inner.pcap")}, 0,
 			[]string{"tool: iodine", "result: 17 IP packets"}},
 		{"notebook 7070", []string{"decode", "-q", seedPcap, "--flow", "192.168.1.6:65253-192.168.1.100:7070", "-o", filepath.Join(dir, "t.bin")}, 0,
-			[]string{"(client side)", "encrypted", `"ok we can use cryptcat"`, `"let it be P@ssawordaya"`}},
+			[]string{"(client side)", "result: 116902 bytes, image/jpeg", `decrypted with cryptcat key "P@ssawordaya" (a guess`, "encrypted",
+				`"ok we can use cryptcat"`, `"let it be P@ssawordaya"`}},
+		{"notebook 7070 key given", []string{"decode", "-q", seedPcap, "--flow", "192.168.1.6:65253-192.168.1.100:7070", "--proto", "tcp", "--side", "client",
+			"--cryptcat", "P@ssawordaya", "-o", filepath.Join(dir, "k.jpg")}, 0, []string{"result: 116902 bytes, image/jpeg", `cryptcat key "P@ssawordaya": given`}},
+		{"notebook 7070 wrong key", []string{"decode", "-q", seedPcap, "--flow", "192.168.1.6:65253-192.168.1.100:7070", "--cryptcat", "nope"}, 1, nil},
+		{"cryptcat without flow", []string{"decode", pcaps + "ndpi__dns-exf.pcap", "--domain", "a", "--cryptcat", "k"}, ExitUsage, nil},
 		{"no domain", []string{"decode", pcaps + "ndpi__dns-exf.pcap", "--domain", "example.org"}, 1, []string{"no query under example.org"}},
 		{"both", []string{"decode", pcaps + "ndpi__dns-exf.pcap", "--domain", "a", "--flow", "1.2.3.4:1-1.2.3.5:2"}, ExitUsage, nil},
 		{"neither", []string{"decode", pcaps + "ndpi__dns-exf.pcap"}, ExitUsage, nil},
@@ -54,14 +63,17 @@ func TestDecodeCommand(t *testing.T) {
 	if err != nil || len(b) < 24 || !bytes.Equal(b[:4], []byte{0x4d, 0x3c, 0xb2, 0xa1}) || b[20] != 101 {
 		t.Errorf("inner.pcap: not a nanosecond pcap of raw IP (%v)", err)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, "t.bin")); err != nil || fi.Size() != 117382 {
-		t.Errorf("t.bin: %v %v, want the 117382 bytes of the client's side", fi, err)
+	for _, f := range []string{"t.bin", "k.jpg"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != "3db75fee4b3e9764c6af1e21e28e9a3dd43256d35b63bf9ed924f767912f460b" {
+			t.Errorf("%s: %v, %d bytes: not the decrypted JPEG", f, err, len(b))
+		}
 	}
 }
 
 // TestHuntDecode runs hunt --decode -o DIR on the notebook's capture and on iodine's: the 7070 transfer is
-// written with its report (encrypted, cryptcat, the password), iodine's inner packets as a pcap; the findings
-// list the decode commands.
+// decrypted (cryptcat, the password of the chat) and written as the JPEG with its report, iodine's inner packets
+// as a pcap; the findings list the decode commands.
 func TestHuntDecode(t *testing.T) {
 	needSeed(t)
 	dir := t.TempDir()
@@ -76,13 +88,13 @@ func TestHuntDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"01-unknown_bulk.bin: unknown_bulk 192.168.1.6 -> 192.168.1.100:7070/tcp", "encrypted", "cryptcat", "P@ssawordaya"} {
+	for _, w := range []string{"01-unknown_bulk.jpg: unknown_bulk 192.168.1.6 -> 192.168.1.100:7070/tcp", "encrypted", "cryptcat", "P@ssawordaya", "image/jpeg"} {
 		if !strings.Contains(string(rep), w) {
 			t.Errorf("decoded.txt lacks %q:\n%s", w, rep)
 		}
 	}
-	if fi, err := os.Stat(filepath.Join(dir, "01-unknown_bulk.bin")); err != nil || fi.Size() != 117382 {
-		t.Errorf("01-unknown_bulk.bin: %v", err)
+	if fi, err := os.Stat(filepath.Join(dir, "01-unknown_bulk.jpg")); err != nil || fi.Size() != 116902 {
+		t.Errorf("01-unknown_bulk.jpg: %v", err)
 	}
 	dir2 := t.TempDir()
 	if _, errOut, code := run(t, "", "hunt", "-q", "../../testdata/pcaps/ndpi__dns-tunnel-iodine.pcap", "--decode", "-o", dir2, "--format", "csv"); code != ExitFound {
