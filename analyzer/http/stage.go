@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"io"
+	"sync"
 	"sync/atomic"
 )
 
@@ -21,7 +22,8 @@ import (
 type Stage struct {
 	run     func(r io.Reader)
 	started bool
-	lazy    []byte      // bytes held before the goroutine starts
+	lazy    []byte      // bytes held before the goroutine starts (a buffer of lazyPools)
+	lazyp   *[]byte     // the pooled buffer lazy is in; nil when none
 	in      chan []byte // the next bytes; nil: the end of the input
 	idle    chan struct{}
 	done    chan struct{}
@@ -35,11 +37,79 @@ type Stage struct {
 // Bounds of the bytes a Stage holds before it starts its goroutine.
 const (
 	StageLazy    = 256 << 10 // per stage
-	MaxLazyTotal = 64 << 20  // over all the stages of the process
+	MaxLazyTotal = 64 << 20  // over all the stages of the process (the capacity of their buffers)
 )
 
-// lazyTotal counts the bytes held by the stages that have not started.
+// lazyTotal counts the bytes of the buffers held by the stages that have not started (their capacity).
 var lazyTotal atomic.Int64
+
+// lazyClasses are the capacities of the buffers that hold a stage's bytes before it starts, each 4 times the
+// one before: a buffer that fills up is replaced by one of the next class. The buffers are recycled through
+// lazyPools, so that the bodies that pass through a stage (most of them a few KiB) cost no allocation of their
+// own once the pools are warm.
+var lazyClasses = [...]int{2 << 10, 8 << 10, 32 << 10, 128 << 10, StageLazy}
+
+var lazyPools [len(lazyClasses)]sync.Pool
+
+// getLazy returns a pooled buffer of class c, empty.
+func getLazy(c int) *[]byte {
+	if b, _ := lazyPools[c].Get().(*[]byte); b != nil {
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]byte, 0, lazyClasses[c])
+	return &b
+}
+
+// putLazy gives a buffer back to its pool.
+func putLazy(b *[]byte) {
+	for c, n := range lazyClasses {
+		if cap(*b) == n {
+			*b = (*b)[:0]
+			lazyPools[c].Put(b)
+			return
+		}
+	}
+}
+
+// hold appends b to the held bytes, in a larger pooled buffer when it does not fit; false when the buffer
+// would pass StageLazy or the process's MaxLazyTotal (nothing is then held that was not before).
+func (s *Stage) hold(b []byte) bool {
+	need := len(s.lazy) + len(b)
+	if need > StageLazy {
+		return false
+	}
+	if need > cap(s.lazy) {
+		c := 0
+		for lazyClasses[c] < need {
+			c++
+		}
+		grow := int64(lazyClasses[c] - cap(s.lazy))
+		if lazyTotal.Add(grow) > MaxLazyTotal {
+			lazyTotal.Add(-grow)
+			return false
+		}
+		nb := getLazy(c)
+		*nb = append(*nb, s.lazy...)
+		s.releaseLazy(false)
+		s.lazy, s.lazyp = *nb, nb
+	}
+	s.lazy = append(s.lazy, b...)
+	return true
+}
+
+// releaseLazy gives the held buffer back to its pool (its bytes must no longer be read); account says whether
+// its capacity leaves lazyTotal (false when the caller moved it to a buffer it counted already).
+func (s *Stage) releaseLazy(account bool) {
+	if s.lazyp == nil {
+		return
+	}
+	if account {
+		lazyTotal.Add(-int64(cap(*s.lazyp)))
+	}
+	putLazy(s.lazyp)
+	s.lazy, s.lazyp = nil, nil
+}
 
 // NewStage returns a stage that runs run over the bytes written to it (see Stage: on the caller's goroutine at
 // Close for a short input, else on a goroutine of its own).
@@ -54,14 +124,11 @@ func (s *Stage) start() {
 		s.run(stageReader{s})
 	}()
 	s.wait()
-	if held := s.lazy; len(held) > 0 {
-		if !s.exited {
-			s.in <- held
-			s.wait()
-		}
-		lazyTotal.Add(-int64(len(held)))
+	if held := s.lazy; len(held) > 0 && !s.exited {
+		s.in <- held
+		s.wait() // the decoder has consumed held, or returned: held is no longer read
 	}
-	s.lazy = nil
+	s.releaseLazy(true)
 }
 
 type stageReader struct{ s *Stage }
@@ -106,13 +173,8 @@ func (s *Stage) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	if !s.started {
-		n := int64(len(b))
-		if len(s.lazy)+len(b) <= StageLazy {
-			if lazyTotal.Add(n) <= MaxLazyTotal {
-				s.lazy = append(s.lazy, b...)
-				return len(b), nil
-			}
-			lazyTotal.Add(-n)
+		if s.hold(b) {
+			return len(b), nil
 		}
 		s.start()
 		if s.exited {
@@ -156,10 +218,8 @@ func (s *Stage) Close() {
 	}
 	if !s.started {
 		s.closed = true
-		held := s.lazy
-		s.run(bytes.NewReader(held))
-		lazyTotal.Add(-int64(len(held)))
-		s.lazy = nil
+		s.run(bytes.NewReader(s.lazy))
+		s.releaseLazy(true) // run has returned: nothing reads the held bytes any more
 		s.exited = true
 		return
 	}
