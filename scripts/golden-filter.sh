@@ -5,7 +5,8 @@
 # the SHA-256 of their timestamps (tcpdump --nano -tt: seconds with nine decimals, one a line, each line ending
 # in \n). internal/cli's TestCaptureFilterGolden runs `pcapframe convert CAPTURE -f FILTER` and requires the same
 # count and the same timestamps. Captures of Ethernet (pcap, pcapng, nanosecond pcap), raw IP (LINKTYPE_RAW
-# 101, DLT_RAW 12, LINKTYPE_IPV4 228); IPv4 and IPv6 fragments, DNS, a SYN scan.
+# 101, DLT_RAW 12, LINKTYPE_IPV4 228), Linux cooked v1 and v2 (113, 276), BSD loopback (NULL 0); IPv4 and IPv6
+# fragments, DNS, a SYN scan.
 #
 # Run from the repository root:
 #   scripts/golden-filter.sh [/path/to/corpus]   (default: testdata/pcaps)
@@ -27,6 +28,12 @@ captures=(
   tcpdump__LINKTYPE_IPV4.pcap
   chrissanders__arppoison.pcapng
   ndpi__icmp-tunnel.pcap
+  ndpi__rtsp.pcap
+  pcapplusplus__Pcap__Test_PcapExamples_sll.pcap
+  pcapplusplus__Pcap__Test_PcapExamples_sll2.pcap
+  zeek__linux_dlt_sll2.pcap
+  pcapplusplus__Pcap__Test_PcapExamples_null_loopback.pcap
+  gopacket__pcap_test_loopback.pcap
 )
 filters=(
   ""
@@ -51,9 +58,10 @@ filters=(
   printf 'capture\tfilter\tframes\tsha256_times\n'
   for c in "${captures[@]}"; do
     for f in "${filters[@]}"; do
-      # $f unquoted: tcpdump joins its words. A filter libpcap cannot compile for the capture's link type (arp
+      # $f unquoted: tcpdump joins its words. Only lines that start with a timestamp count: tcpdump adds hex dump
+      # lines under a frame it cannot dissect (an unknown loopback address family). A filter libpcap cannot compile for the capture's link type (arp
       # on raw IP) is "error": tcpdump reads nothing.
-      if ! times=$(tcpdump --nano -tt -n -r "$corpus/$c" $f 2>/dev/null | awk '{print $1}'); then
+      if ! times=$(tcpdump --nano -tt -n -r "$corpus/$c" $f 2>/dev/null | awk '/^[0-9]/{print $1}'); then
         printf '%s\t%s\terror\t\n' "$c" "$f"
         continue
       fi

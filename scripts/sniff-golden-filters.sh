@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates testdata/golden/live/filters.tsv: the classic BPF program that libpcap (through tcpdump -ddd)
-# compiles for every expression of testdata/golden/live/filter-exprs.txt, for Ethernet and for raw IP frames.
+# compiles for every expression of testdata/golden/live/filter-exprs.txt, for Ethernet, raw IP, Linux cooked v1
+# and v2, and BSD loopback (NULL, LOOP) frames.
 # live/filter's oracle test runs both programs over the same packets and requires the same verdicts.
 #
 # Needs tcpdump (apt-get install tcpdump). Output columns: linktype, expression, then libpcap's optimized program
@@ -17,7 +18,7 @@ command -v tcpdump >/dev/null || { echo "sniff-golden-filters: tcpdump is not in
 		case "$line" in '#'*|'') continue ;; esac
 		expr="$line"
 		case "$line" in '!'*|'?'*) expr="${line:1}" ;; esac
-		for lt in 1:EN10MB 101:RAW; do
+		for lt in 1:EN10MB 101:RAW 113:LINUX_SLL 276:LINUX_SLL2 0:NULL 108:LOOP; do
 			if prog=$(tcpdump -y "${lt#*:}" -ddd -- "$expr" 2>/dev/null) &&
 				unopt=$(tcpdump -O -y "${lt#*:}" -ddd -- "$expr" 2>/dev/null); then
 				printf '%s\t%s\t%s\t%s\n' "${lt%%:*}" "$line" \

@@ -17,7 +17,7 @@ var filterCommands = map[string]bool{"info": true, "convert": true, "flows": tru
 	"stats": true, "report": true, "plot": true, "sql": true, "hunt": true}
 
 // filterHelp is the help of --filter.
-const filterHelp = "capture filter in tcpdump syntax (pcap-filter(7)), e.g. \"udp port 53\": only the frames it matches are read, as tcpdump -r FILE EXPR reads them (frames keep their numbers); Ethernet and raw IP frames"
+const filterHelp = "capture filter in tcpdump syntax (pcap-filter(7)), e.g. \"udp port 53\": only the frames it matches are read, as tcpdump -r FILE EXPR reads them (frames keep their numbers); Ethernet, raw IP, Linux cooked and BSD loopback frames"
 
 // addFilterFlags gives every command that reads captures (filterCommands and the protocol table commands) the
 // --filter flag, with the shorthand -f where the command does not use -f already.

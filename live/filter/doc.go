@@ -19,8 +19,13 @@
 // order of libpcap's unoptimized code.
 //
 // Not supported, with a clear error: host names (addresses only; nothing is looked up), gateway, protochain,
-// vlan, mpls, pppoe, inbound/outbound, ip broadcast (it needs the netmask), 802.11 and other link types than
-// Ethernet and raw IP, and ether proto values up to 1500 (LLC).
+// vlan, mpls, pppoe, inbound/outbound, ip broadcast (it needs the netmask), Ethernet addresses, broadcast and
+// multicast on links without them, link types other than Ethernet, raw IP, Linux cooked capture v1 and v2
+// (tcpdump -i any) and BSD loopback (NULL, LOOP), and ether proto values up to 1500 (LLC).
+//
+// On BSD loopback (LINKTYPE_NULL) the address family is tested in both byte orders, and IPv6 is any of the
+// values systems use for AF_INET6 (10 Linux, 24 NetBSD/OpenBSD, 28 FreeBSD, 30 macOS); libpcap built on Linux
+// tests only 10 in the reader's byte order, so `ip6` there misses a macOS loopback capture that it finds here.
 //
 // # How it is checked
 //

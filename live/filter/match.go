@@ -41,15 +41,18 @@ func NewMatcher(expr string) (*Matcher, error) {
 // Expr returns the filter expression.
 func (m *Matcher) Expr() string { return m.expr }
 
-// compileLink maps a LINKTYPE_* of a capture file to the link type Compile takes: Ethernet, or raw IP for the
-// link types whose frames start with the IP header (LINKTYPE_RAW 101, the DLT_RAW values 12 and 14 that old
-// files hold, LINKTYPE_IPV4 228 and LINKTYPE_IPV6 229). ok is false for the others.
+// compileLink maps a LINKTYPE_* of a capture file to the link type Compile takes: Ethernet, Linux cooked v1 and
+// v2, BSD loopback (NULL and LOOP), or raw IP for the link types whose frames start with the IP header
+// (LINKTYPE_RAW 101, the DLT_RAW values 12 and 14 that old files hold, LINKTYPE_IPV4 228 and LINKTYPE_IPV6
+// 229). ok is false for the others.
 func compileLink(linkType uint32) (int, bool) {
 	switch linkType {
 	case LinkEthernet:
 		return LinkEthernet, true
 	case LinkRaw, 12, 14, 228, 229:
 		return LinkRaw, true
+	case LinkNull, LinkLoop, LinkSLL, LinkSLL2:
+		return int(linkType), true
 	}
 	return 0, false
 }
@@ -119,5 +122,5 @@ func (m *Matcher) UnsupportedError() string {
 		}
 		s += fmt.Sprintf("%d of link type %d", n, lt)
 	}
-	return fmt.Sprintf("the capture filter left out %d frames of link types it cannot run on (%s): it supports Ethernet and raw IP frames", total, s)
+	return fmt.Sprintf("the capture filter left out %d frames of link types it cannot run on (%s): it supports Ethernet, raw IP, Linux cooked and BSD loopback frames", total, s)
 }

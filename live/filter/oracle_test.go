@@ -70,18 +70,25 @@ func loadGolden(t testing.TB) []goldenRow {
 // aimed at the expressions' addresses and ports and on the frames of the project's real captures.
 func TestMatchesLibpcap(t *testing.T) {
 	rows := loadGolden(t)
-	frames := map[int][][]byte{LinkEthernet: synthFrames(3000), LinkRaw: nil}
-	for _, f := range frames[LinkEthernet] {
-		if len(f) > 14 {
-			frames[LinkRaw] = append(frames[LinkRaw], f[14:])
+	eth := synthFrames(3000)
+	frames := map[int][][]byte{LinkEthernet: eth}
+	for _, f := range eth {
+		for _, lt := range []int{LinkRaw, LinkSLL, LinkSLL2, LinkNull, LinkLoop} {
+			if g, ok := relink(f, lt); ok {
+				frames[lt] = append(frames[lt], g)
+			}
 		}
 	}
 	real := realFrames(t)
 	for lt, fs := range real {
 		frames[lt] = append(frames[lt], fs...)
 	}
-	t.Logf("frames: %d Ethernet (%d from captures), %d raw IP (%d from captures)",
-		len(frames[LinkEthernet]), len(real[LinkEthernet]), len(frames[LinkRaw]), len(real[LinkRaw]))
+	for _, lt := range []int{LinkEthernet, LinkRaw, LinkSLL, LinkSLL2, LinkNull, LinkLoop} {
+		t.Logf("link type %d: %d frames (%d from captures)", lt, len(frames[lt]), len(real[lt]))
+		if len(frames[lt]) < 1000 {
+			t.Fatalf("link type %d: only %d frames to compare on", lt, len(frames[lt]))
+		}
+	}
 	for _, r := range rows {
 		t.Run(fmt.Sprintf("%d/%s", r.link, r.expr), func(t *testing.T) {
 			got, err := Compile(r.expr, r.link, 262144)
@@ -185,7 +192,9 @@ func realFrames(t *testing.T) map[int][][]byte {
 		}
 		readFrames(p, func(lt int, data []byte) {
 			switch lt {
-			case LinkEthernet:
+			case LinkEthernet, LinkSLL, LinkSLL2, LinkLoop:
+			case LinkNull:
+				data = libpcapNull(data)
 			case LinkRaw, 228, 229:
 				lt = LinkRaw
 			default:
@@ -370,4 +379,65 @@ func ip6(s string) []byte {
 		panic(err)
 	}
 	return a
+}
+
+// relink gives an Ethernet frame the link-layer header of another link type, as a capture on that link would
+// hold the same packet; ok is false when that link cannot carry it (loopback carries IP only).
+func relink(f []byte, lt int) ([]byte, bool) {
+	if len(f) <= 14 {
+		return nil, false
+	}
+	et := binary.BigEndian.Uint16(f[12:14])
+	body := f[14:]
+	var hdr []byte
+	switch lt {
+	case LinkRaw:
+		return append([]byte(nil), body...), true
+	case LinkSLL: // packet type 0 (to us), ARPHRD_ETHER, 6-byte address, padded to 8, protocol
+		hdr = []byte{0, 0, 0, 1, 0, 6}
+		hdr = append(hdr, f[6:12]...)
+		hdr = append(hdr, 0, 0, byte(et>>8), byte(et))
+	case LinkSLL2: // protocol, reserved, interface index 1, ARPHRD_ETHER, packet type, address length, address
+		hdr = []byte{byte(et >> 8), byte(et), 0, 0, 0, 0, 0, 1, 0, 1, 0, 6}
+		hdr = append(hdr, f[6:12]...)
+		hdr = append(hdr, 0, 0)
+	case LinkNull, LinkLoop:
+		var af uint32
+		switch et {
+		case 0x0800:
+			af = 2
+		case 0x86dd:
+			af = 10 // the AF_INET6 libpcap tests on Linux; TestLoopbackFamilies covers the BSD values
+		default:
+			return nil, false
+		}
+		hdr = make([]byte, 4)
+		if lt == LinkNull {
+			binary.LittleEndian.PutUint32(hdr, af) // captured on a little-endian machine, read on one
+		} else {
+			binary.BigEndian.PutUint32(hdr, af)
+		}
+	}
+	return append(hdr, body...), true
+}
+
+// libpcapNull returns a BSD loopback frame as libpcap hands it to its filter on a little-endian machine: the
+// address family in little-endian order (libpcap swaps it from the file's order) and, since libpcap built on
+// Linux knows only Linux's AF_INET6, the BSD values of AF_INET6 as 10. This compiler accepts both orders and all
+// AF_INET6 values (TestLoopbackFamilies), so that libpcap's verdicts apply to these frames unchanged.
+func libpcapNull(data []byte) []byte {
+	if len(data) < 4 {
+		return append([]byte(nil), data...)
+	}
+	af := binary.LittleEndian.Uint32(data)
+	if af > 0xffff {
+		af = binary.BigEndian.Uint32(data)
+	}
+	switch af {
+	case 24, 28, 30:
+		af = 10
+	}
+	out := append([]byte(nil), data...)
+	binary.LittleEndian.PutUint32(out, af)
+	return out
 }

@@ -17,6 +17,15 @@ const (
 	LinkEthernet = 1
 	// LinkRaw is raw IP: frames start with the IPv4 or IPv6 header (tun devices, some VPNs).
 	LinkRaw = 101
+	// LinkNull is BSD loopback: a 4-byte address family in the byte order of the machine that captured.
+	LinkNull = 0
+	// LinkLoop is OpenBSD loopback: a 4-byte address family in network byte order.
+	LinkLoop = 108
+	// LinkSLL is Linux cooked capture v1 (tcpdump -i any before libpcap 1.10): a 16-byte header ending with the
+	// EtherType.
+	LinkSLL = 113
+	// LinkSLL2 is Linux cooked capture v2: a 20-byte header starting with the EtherType.
+	LinkSLL2 = 276
 )
 
 // EtherTypes.
@@ -36,7 +45,7 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("%s (at offset %d)", e.Msg, e.Pos) }
 
 // Compile compiles expr, a filter in the syntax of tcpdump (pcap-filter(7)), into a classic BPF program for
-// frames of the given link type (LinkEthernet or LinkRaw). The program returns snaplen for a matching packet (the
+// frames of the given link type (LinkEthernet, LinkRaw, LinkSLL, LinkSLL2, LinkNull or LinkLoop). The program returns snaplen for a matching packet (the
 // kernel keeps at most that many bytes of it) and 0 for the others. An empty expression matches every packet.
 //
 // Errors are *Error values for mistakes in the expression, or plain errors for unsupported link types.
@@ -47,8 +56,14 @@ func Compile(expr string, linkType int, snaplen uint32) (prog []bpf.Instruction,
 		off = 14
 	case LinkRaw:
 		off = 0
+	case LinkNull, LinkLoop:
+		off = 4
+	case LinkSLL:
+		off = 16
+	case LinkSLL2:
+		off = 20
 	default:
-		return nil, fmt.Errorf("filters are not supported on link type %d (only Ethernet and raw IP)", linkType)
+		return nil, fmt.Errorf("filters are not supported on link type %d (only Ethernet, raw IP, Linux cooked v1 and v2, and BSD loopback)", linkType)
 	}
 	toks, err := lex(expr)
 	if err != nil {

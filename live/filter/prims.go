@@ -10,9 +10,11 @@ func ldb(off uint32) bpf.Instruction { return bpf.LoadAbsolute{Off: off, Size: 1
 func ldh(off uint32) bpf.Instruction { return bpf.LoadAbsolute{Off: off, Size: 2} }
 func ld(off uint32) bpf.Instruction  { return bpf.LoadAbsolute{Off: off, Size: 4} }
 
-// ether tests the network-layer protocol: the EtherType on Ethernet, the IP version on raw IP.
+// ether tests the network-layer protocol: the EtherType on Ethernet and Linux cooked captures, the IP version on
+// raw IP, the address family on BSD loopback.
 func (p *parser) ether(t token, et uint16) node {
-	if p.link == LinkRaw {
+	switch p.link {
+	case LinkRaw:
 		switch et {
 		case etIP:
 			return eq(0x40, ldb(0), bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0xf0})
@@ -20,8 +22,45 @@ func (p *parser) ether(t token, et uint16) node {
 			return eq(0x60, ldb(0), bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0xf0})
 		}
 		return no // raw IP frames carry nothing else
+	case LinkSLL:
+		return eq(uint32(et), ldh(14))
+	case LinkSLL2:
+		return eq(uint32(et), ldh(0))
+	case LinkNull, LinkLoop:
+		return p.family(et)
 	}
 	return eq(uint32(et), ldh(12))
+}
+
+// Address families of the loopback header. AF_INET is 2 everywhere; AF_INET6 is 10 on Linux (the only value
+// libpcap built on Linux tests), 24 on NetBSD, OpenBSD and BSD/OS, 28 on FreeBSD and DragonFly, 30 on macOS:
+// captures of BSD and macOS loopback carry those, so all four are accepted.
+var (
+	afIP  = []uint32{2}
+	afIP6 = []uint32{10, 24, 28, 30}
+)
+
+// family tests the address family of a BSD loopback header. LinkLoop stores it in network byte order; LinkNull in
+// the byte order of the capturing machine, which libpcap swaps to the reader's on reading: both orders are tested
+// here, since the frames come unswapped and no address family reads as another in the other order.
+func (p *parser) family(et uint16) node {
+	var afs []uint32
+	switch et {
+	case etIP:
+		afs = afIP
+	case etIP6:
+		afs = afIP6
+	default:
+		return no // loopback carries IP only
+	}
+	var ns []node
+	for _, af := range afs {
+		if p.link == LinkNull {
+			ns = append(ns, eq(af<<24, ld(0))) // little-endian machines, the first test as libpcap's on x86
+		}
+		ns = append(ns, eq(af, ld(0)))
+	}
+	return or(ns...)
 }
 
 func (p *parser) needEthernet(t token) {
@@ -116,8 +155,9 @@ func (p *parser) ip4Host(t token, q quals, addr, mask uint32) node {
 	case "rarp":
 		return arp(etRARP)
 	}
-	if p.link == LinkRaw {
-		return ip()
+	switch p.link {
+	case LinkRaw, LinkNull, LinkLoop:
+		return ip() // no ARP on these links
 	}
 	return or(ip(), arp(etARP), arp(etRARP))
 }
