@@ -1,0 +1,161 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestParseResponse reads responses built by hand from RFC 1035 §4.1: a TXT of two strings, a CNAME whose target
+// points back into the question, an MX, an A; and refuses damaged ones: a query, a pointer loop, a label running
+// past the end, a TXT string longer than its record, more answers announced than present.
+func TestParseResponse(t *testing.T) {
+	q := query(7, [][]byte{[]byte("a\x01b"), []byte("ex"), []byte("test")}, typeTXT)
+	m := response(q, []rr{
+		{typ: typeTXT, data: []byte("\x03abc\x02de")},
+		{typ: typeCNAME, data: append([]byte("\x01x"), 0xc0, 12)},
+		{typ: typeMX, pref: 20, data: []byte("\x02mx\x00")},
+		{typ: typeA, data: []byte{10, 0, 0, 1}},
+	})
+	r, err := ParseResponse(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Answer{{Type: 16, Data: []byte("abcde")}, {Type: 5, Data: []byte(`x.a\x01b.ex.test`)}, {Type: 15, Pref: 20, Data: []byte("mx")}, {Type: 1, Data: []byte{10, 0, 0, 1}}}
+	if r.Name != `a\x01b.ex.test` || r.QType != 16 || r.ID != 7 || len(r.Answers) != len(want) {
+		t.Fatalf("%+v", r)
+	}
+	for i := range want {
+		if r.Answers[i].Type != want[i].Type || r.Answers[i].Pref != want[i].Pref || !bytes.Equal(r.Answers[i].Data, want[i].Data) {
+			t.Errorf("answer %d: %+v, want %+v", i, r.Answers[i], want[i])
+		}
+	}
+	loop := response(q, []rr{{typ: typeCNAME, data: []byte{0xc0, byte(len(q) + 12)}}}) // the target points at itself
+	overTXT := response(q, []rr{{typ: typeTXT, data: []byte("\x09abc")}})
+	more := response(q, []rr{{typ: typeA, data: []byte{1, 2, 3, 4}}})
+	binary.BigEndian.PutUint16(more[6:], 3)
+	cut := append([]byte{}, q[:14]...)
+	cut[2] |= 0x80
+	for name, b := range map[string][]byte{"query": q, "pointer loop": loop, "TXT string past its record": overTXT, "more answers announced": more, "label cut": cut, "short": q[:5]} {
+		if _, err := ParseResponse(b); err == nil || !errors.Is(err, errDamaged) {
+			t.Errorf("%s: error %v, want a damaged message", name, err)
+		}
+	}
+}
+
+// TestDownHostile feeds answers made to exhaust or confuse: an iodine zlib bomb and fragments of a packet that never
+// ends, dnscat2 A records whose length byte is longer than the records, a plain gzip bomb over the limit, a name
+// with every kind of byte; nothing panics, the limit holds.
+func TestDownHostile(t *testing.T) {
+	const d = "h.test"
+	resp := func(i int, qname string, as ...Answer) Response {
+		return Response{Frame: int64(i), Name: qname + "." + d, Answers: as}
+	}
+	// iodine: a NULL answer with a compressed fragment that inflates past 64 KiB, then 200 fragments of packet 1
+	// without the last flag
+	var bomb bytes.Buffer
+	bomb.Write([]byte{0x80, 0x01}) // C set; packet 0 fragment 0, last
+	bomb.Write(compress(t, "zlib", make([]byte, 1<<20)))
+	rs := []Response{resp(0, "vaaaakardli", Answer{Type: 10, Data: []byte("VACK")}), resp(1, "0aaab"+strings.Repeat("a", 20), Answer{Type: 10, Data: bomb.Bytes()})}
+	for i := 0; i < 200; i++ {
+		rs = append(rs, resp(2+i, "0aaba"+strings.Repeat("b", 20), Answer{Type: 10, Data: []byte{0, 0x20 | byte(i%16)<<1, byte(i)}}))
+	}
+	r, err := DecodeDown(rs, Options{Domain: d, Tool: ToolIodine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Packets) != 0 || r.Decoded {
+		t.Errorf("iodine: %d packets from a bomb and an endless packet (notes %q)", len(r.Packets), r.Notes)
+	}
+	// dnscat2: A records claiming 255 bytes in 6
+	rs = []Response{resp(0, "0102", Answer{Type: 1, Data: []byte{1, 255, 1, 2}}, Answer{Type: 1, Data: []byte{2, 3, 4, 5}})}
+	if r, err := DecodeDown(rs, Options{Domain: d, Tool: ToolDNSCat2}); err != nil || len(r.Data) != 0 {
+		t.Errorf("dnscat2: %v, %d bytes", err, len(r.Data))
+	}
+	// plain: a gzip bomb in TXT answers over the limit
+	text := EncodeString(Base64, compress(t, "gzip", make([]byte, 4<<20)))
+	rs = rs[:0]
+	for i := 0; len(text) > 0; i++ {
+		c := text[:min(200, len(text))]
+		text = text[len(c):]
+		rs = append(rs, resp(i, strconv.Itoa(i)+".s", Answer{Type: 16, Data: []byte(c)}))
+	}
+	if _, err := DecodeDown(rs, Options{Domain: d, Limit: 1 << 20}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("plain gzip bomb: %v, want ErrTooLarge", err)
+	}
+	// every byte in a CNAME target and a TXT answer
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	rs = []Response{resp(0, "1", Answer{Type: 5, Data: []byte(EscapeName([][]byte{all[:63], []byte("h"), []byte("test")}))}, Answer{Type: 16, Data: all})}
+	for _, tool := range Tools {
+		if _, err := DecodeDown(rs, Options{Domain: d, Tool: tool}); err != nil {
+			t.Errorf("%s: %v", tool, err)
+		}
+	}
+}
+
+// FuzzParseResponse parses any message: no panic, no more than 256 answers, question names no longer than the
+// escaped form of 255 bytes.
+func FuzzParseResponse(f *testing.F) {
+	q := query(1, [][]byte{[]byte("abc"), []byte("ex"), []byte("test")}, typeTXT)
+	f.Add(response(q, []rr{{typ: typeTXT, data: txt("hello")}, {typ: typeMX, pref: 10, data: []byte("\x01a\xc0\x0c")}}))
+	f.Add(response(q, []rr{{typ: typeCNAME, data: []byte{0xc0, byte(len(q) + 12)}}}))
+	f.Add(response(q, []rr{{typ: 33, data: []byte("\x00\x01\x00\x00\x00\x35\x01s\x00")}, {typ: 10, data: []byte{0, 1, 2}}}))
+	f.Fuzz(func(t *testing.T, m []byte) {
+		r, err := ParseResponse(m)
+		if r == nil {
+			if err == nil {
+				t.Fatal("no response and no error")
+			}
+			return
+		}
+		if len(r.Answers) > maxRecords || len(r.Name) > 255*4 {
+			t.Fatalf("%d answers, name of %d bytes", len(r.Answers), len(r.Name))
+		}
+	})
+}
+
+// FuzzDecodeDown runs DecodeDown over responses whose question names and answers are the fuzzer's bytes, for each
+// tool: no panic, no error but the documented ones, the limit kept.
+func FuzzDecodeDown(f *testing.F) {
+	f.Add("0aaab", []byte{0x80, 0x01, 0x78, 0x9c}, uint16(10), "iodine")
+	f.Add("paaaa", []byte("kabc.de"), uint16(5), "iodine")
+	f.Add("AAAA.=connect", []byte("AAAAAAAAAAAAA"), uint16(16), "dns2tcp")
+	f.Add("0102", []byte{1, 9, 1, 2}, uint16(1), "dnscat2")
+	f.Add("1.s", []byte("6869"), uint16(16), "")
+	f.Fuzz(func(t *testing.T, qname string, data []byte, typ uint16, tool string) {
+		if len(qname) > 300 || len(data) > 2000 {
+			return
+		}
+		ok := tool == ""
+		for _, x := range Tools {
+			ok = ok || x == tool
+		}
+		if !ok {
+			tool = ""
+		}
+		rs := []Response{
+			{Frame: 1, Name: EscapeName(append(Labels(qname), []byte("ex"), []byte("test"))), Answers: []Answer{{Type: typ, Data: data}}},
+			{Frame: 2, Name: qname + ".ex.test", Answers: []Answer{{Type: typ, Data: data}, {Type: 16, Data: data}}},
+			{Frame: 3, Name: "dnscat." + qname, Answers: []Answer{{Type: 15, Data: []byte(qname)}, {Type: 1, Data: data}}},
+		}
+		for _, domain := range []string{"ex.test", ""} {
+			opts := Options{Domain: domain, Tool: tool, Limit: 1 << 20}
+			if domain == "" {
+				opts.Tool = ToolDNSCat2
+			}
+			r, err := DecodeDown(rs, opts)
+			if err != nil && !errors.Is(err, ErrTooLarge) {
+				t.Fatal(err)
+			}
+			if r != nil && int64(len(r.Data)) > 1<<20 {
+				t.Fatalf("%d bytes over the limit", len(r.Data))
+			}
+		}
+	})
+}
