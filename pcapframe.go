@@ -13,6 +13,7 @@ import (
 	"github.com/pcapframe/pcapframe/capture"
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
+	"github.com/pcapframe/pcapframe/tcpanalysis"
 )
 
 // Packets returns an iterator over the decoded frames of the inputs (capture files, directories, or "-" for
@@ -21,6 +22,10 @@ import (
 //
 // A problem with an input is yielded as an error (with a nil packet), after the frames read before it; the
 // iteration then goes on with the next input unless the loop breaks.
+//
+// The analyses across frames run as in `convert`: Wireshark's TCP analysis flags and duplicate frames
+// (package tcpanalysis), each input its own capture. The packet table's reassembled_in is not set here (it needs
+// the frames after a fragment).
 func Packets(inputs ...string) iter.Seq2[*packet.Packet, error] {
 	return func(yield func(*packet.Packet, error) bool) {
 		paths, err := capture.Expand(inputs)
@@ -38,6 +43,7 @@ func Packets(inputs ...string) iter.Seq2[*packet.Packet, error] {
 				}
 				continue
 			}
+			an := tcpanalysis.NewAnalyzer(tcpanalysis.Options{})
 			for {
 				rec, err := r.Next()
 				if err != nil {
@@ -51,10 +57,13 @@ func Packets(inputs ...string) iter.Seq2[*packet.Packet, error] {
 					break
 				}
 				dec.Decode(&p, pipeline.Meta(rec), rec.Data)
+				an.Packet(&p)
 				if !yield(&p, nil) {
 					r.Close()
 					return
 				}
+				an.Dups.Forget() // the reader reuses the frame's bytes
+
 			}
 		}
 	}
