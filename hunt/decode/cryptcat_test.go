@@ -9,6 +9,8 @@ import (
 	"image/jpeg"
 	"math/rand/v2"
 	"net/netip"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -96,13 +98,13 @@ func TestCryptcatKey(t *testing.T) {
 	}
 }
 
-// notebookFlow returns the bytes 192.168.1.6:65253 sent to 192.168.1.100:7070 in the notebook's capture (followed
-// by the stream package as pcapframe follow does) and the payload of the other packets between the two hosts
-// (the 5050 chat), as pcapframe decode --flow gathers them.
-func notebookFlow(t testing.TB) (data, talk []byte) {
+// followClient returns the bytes the client of the TCP conversation m sent in capture (followed by the stream
+// package as pcapframe follow does) and the payload of the other packets between the two hosts when m names
+// them (the notebook's 5050 chat), as pcapframe decode --flow gathers them.
+func followClient(t testing.TB, capture string, m stream.Match) (data, talk []byte) {
 	t.Helper()
-	a, b := netip.MustParseAddrPort("192.168.1.6:65253"), netip.MustParseAddrPort("192.168.1.100:7070")
-	fo := stream.NewFollower(stream.Match{Proto: "tcp", A: a, B: b}, stream.Options{}, func(stream.Header) (func(*stream.Chunk) error, error) {
+	a, b := m.A, m.B
+	fo := stream.NewFollower(m, stream.Options{}, func(stream.Header) (func(*stream.Chunk) error, error) {
 		return func(c *stream.Chunk) error {
 			if c.Data == nil {
 				return fmt.Errorf("a gap of %d bytes", c.Gap)
@@ -113,21 +115,29 @@ func notebookFlow(t testing.TB) (data, talk []byte) {
 			return nil
 		}, nil
 	})
-	for p, err := range pcapframe.Packets(pcapPath(t, "seed__find_the_image.pcap")) {
+	for p, err := range pcapframe.Packets(capture) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := fo.Add(p); err != nil {
 			t.Fatal(err)
 		}
-		if (p.Src == a.Addr() && p.Dst == b.Addr() || p.Src == b.Addr() && p.Dst == a.Addr()) && p.SPort != 7070 && p.DPort != 7070 {
+		if a.IsValid() && (p.Src == a.Addr() && p.Dst == b.Addr() || p.Src == b.Addr() && p.Dst == a.Addr()) &&
+			!(p.SPort == a.Port() && p.DPort == b.Port() || p.SPort == b.Port() && p.DPort == a.Port()) {
 			talk = append(append(talk, p.Payload()...), '\n')
 		}
 	}
 	if found, _, err := fo.Close(); err != nil || !found {
-		t.Fatalf("the 7070 flow: found %v, %v", found, err)
+		t.Fatalf("%s: the flow: found %v, %v", capture, found, err)
 	}
 	return data, talk
+}
+
+// notebookFlow returns the bytes 192.168.1.6:65253 sent to 192.168.1.100:7070 in the notebook's capture and the
+// payload of the other packets between the two hosts (the 5050 chat).
+func notebookFlow(t testing.TB) (data, talk []byte) {
+	return followClient(t, pcapPath(t, "seed__find_the_image.pcap"), stream.Match{Proto: "tcp",
+		A: netip.MustParseAddrPort("192.168.1.6:65253"), B: netip.MustParseAddrPort("192.168.1.100:7070")})
 }
 
 // TestCryptcatNotebook decrypts the notebook's 7070 transfer with the password of the 5050 chat. The carved
@@ -196,6 +206,40 @@ func TestCryptcatNotebook(t *testing.T) {
 	}
 	if !bytes.Equal(again, data) {
 		t.Error("re-encrypting the plaintext does not give the captured bytes back")
+	}
+}
+
+// TestCryptcatLoopback decrypts a capture of farm9's own cryptcat code (farm9crypt.cpp and twofish2.cpp of
+// cryptcat for Windows 1.2, built with g++ by testdata/cryptcat/make-loopback.sh, which stands in for netcat)
+// sending a 30000-byte file over loopback TCP under the key "S3cret-Key!" in 15 writes of 1 to 8192 bytes:
+// messages shorter than a block (stealing from the header), of exactly one and two blocks, and partial tails.
+// The file is byte i = (i*131 + (i>>8)*7) mod 256, computed here; farm9's receiver decrypted it back when the
+// capture was made. tshark counts 30480 bytes from the client (15 headers of 32 bytes).
+func TestCryptcatLoopback(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	data, _ := followClient(t, filepath.Join(filepath.Dir(file), "testdata", "cryptcat", "loopback.pcap"), stream.Match{Proto: "tcp", Stream: 0})
+	if len(data) != 30480 {
+		t.Fatalf("the client sent %d bytes, tshark says 30480", len(data))
+	}
+	want := make([]byte, 30000)
+	for i := range want {
+		want[i] = byte(i*131 + (i>>8)*7)
+	}
+	c, err := DecryptCryptcat(data, "S3cret-Key!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.Data, want) || c.Messages != 15 || c.Largest != 8192 || c.Skipped != 0 || c.Truncated != 0 {
+		t.Errorf("%d bytes (equal %v), %d messages, largest %d, skipped %d, truncated %d", len(c.Data), bytes.Equal(c.Data, want),
+			c.Messages, c.Largest, c.Skipped, c.Truncated)
+	}
+	// "S3cret-Key!" and "S3cret-KEY!" differ in 'e'/'E' (0x65 kept as 'e', 0x45 becomes '5'): not the same key
+	if _, err := DecryptCryptcat(data, "S3cret-KEY!"); !errors.Is(err, ErrCryptcatKey) {
+		t.Errorf("S3cret-KEY!: %v", err)
+	}
+	r, err := StreamCryptcat(data, nil, "S3cret-Key!", 0)
+	if err != nil || !bytes.Equal(r.Data, want) {
+		t.Errorf("StreamCryptcat: %v", err)
 	}
 }
 
