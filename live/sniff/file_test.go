@@ -224,14 +224,17 @@ func FuzzFileSource(f *testing.F) {
 	if raw, err := os.ReadFile("../../testdata/pcaps/ndpi__dns-exf.pcap"); err == nil {
 		f.Add(raw)
 	}
+	b := live.NewBatch() // reused: a batch is 2.5 MB
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := NewFileSource(bytes.NewReader(data), "fuzz")
 		if err != nil {
 			return
 		}
 		defer s.Close()
-		for range len(data) + 2 { // every read but the last returns at least one frame of at least 16 bytes
-			b := live.NewBatch()
+		// Every read but the last returns frames (checked below), so the read progresses; a compressed input may
+		// hold more frames than its size suggests, so the loop is bounded rather than the input's end awaited.
+		for range 1 << 12 {
+			b.Reset()
 			n, err := s.ReadBatch(b, 0)
 			if n != len(b.Frames) || len(b.Frames) > live.BatchFrames || b.Bytes() > live.BatchBytes+live.MaxSnaplen {
 				t.Fatalf("ReadBatch returned %d, batch has %d frames, %d bytes", n, len(b.Frames), b.Bytes())
@@ -248,6 +251,5 @@ func FuzzFileSource(f *testing.F) {
 				t.Fatal("no frames and no error")
 			}
 		}
-		t.Fatal("the source never ended")
 	})
 }
