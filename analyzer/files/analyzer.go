@@ -167,7 +167,8 @@ type object struct {
 	sha1  hash.Hash
 	sha   hash.Hash
 	hist  [256]int64
-	head  []byte
+	head  []byte // the first bytes, for MIME detection (not kept for HTTP objects: package http detects theirs)
+	http  bool   // an HTTP object
 	spool Spool
 	notes []string
 }
@@ -200,7 +201,10 @@ func (o *object) write(b []byte, frame, time int64) {
 	for _, c := range b {
 		o.hist[c]++
 	}
-	if len(o.head) < http.SniffBytes {
+	if !o.http && len(o.head) < http.SniffBytes {
+		if o.head == nil {
+			o.head = make([]byte, 0, min(http.SniffBytes, max(len(b), 512)))
+		}
 		o.head = append(o.head, b[:min(len(b), http.SniffBytes-len(o.head))]...)
 	}
 	if o.spool != nil {
@@ -278,6 +282,7 @@ type httpObject struct{ o *object }
 // openHTTP starts the object of an HTTP body (or part).
 func (c *conn) openHTTP(f *http.File) http.FileSink {
 	o := c.newObject("HTTP", f.FromOrig, f.Depth, f.Part, 0)
+	o.http = true
 	return &httpObject{o: o}
 }
 

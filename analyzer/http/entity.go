@@ -116,7 +116,11 @@ type fileWriter struct {
 	f    *File
 	sink FileSink
 	cur  *position
+	head *[SniffBytes]byte // holds f.head until close (from headPool)
 }
+
+// headPool recycles the buffers that hold objects' first bytes until their MIME type is detected.
+var headPool = sync.Pool{New: func() any { return new([SniffBytes]byte) }}
 
 // position is the frame and time of the packet being delivered, shared by the writers of a connection.
 type position struct{ frame, time int64 }
@@ -132,6 +136,10 @@ func (w *fileWriter) Write(b []byte) (int, error) {
 	f.SeenBytes += int64(len(b))
 	f.EndFrame, f.EndTime = w.cur.frame, w.cur.time
 	if len(f.head) < SniffBytes {
+		if w.head == nil {
+			w.head = headPool.Get().(*[SniffBytes]byte)
+			f.head = w.head[:0]
+		}
 		f.head = append(f.head, b[:min(len(b), SniffBytes-len(f.head))]...)
 	}
 	if w.sink != nil {
@@ -150,6 +158,10 @@ func (w *fileWriter) close(complete bool) {
 		}
 	}
 	f.head = nil
+	if w.head != nil {
+		headPool.Put(w.head)
+		w.head = nil
+	}
 	if w.sink != nil {
 		w.sink.Close(f)
 	}
@@ -176,6 +188,9 @@ var errCap = errors.New("decoded body over the cap")
 
 // gzipPool recycles gzip readers (each holds a decompressor of about 40 KB) across bodies.
 var gzipPool sync.Pool
+
+// bufioPool recycles the 4 KiB readers decoders read a body through.
+var bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
 func newEntity(c *Conn, m *Message, fromOrig bool, depth int) *entity {
 	e := &entity{c: c, m: m, fromOrig: fromOrig, depth: depth}
@@ -287,7 +302,12 @@ func (c *capWriter) Write(b []byte) (int, error) {
 
 // decode runs on the decoder's goroutine: it inflates the body into next, at most MaxDecodedBytes.
 func (e *entity) decode(r io.Reader, enc string, next io.Writer) {
-	br := bufio.NewReaderSize(r, 4096)
+	br := bufioPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		bufioPool.Put(br)
+	}()
 	var dr io.Reader
 	var err error
 	switch enc {
