@@ -141,3 +141,59 @@ func TestHostile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func decodeCaptureDown(t *testing.T, capture, domain string) *Result {
+	t.Helper()
+	rs, err := ReadResponses(context.Background(), []string{pcapPath(t, capture)}, domain)
+	if err != nil {
+		t.Fatalf("%s: %v", capture, err)
+	}
+	r, err := DecodeDown(rs, Options{Domain: domain})
+	if err != nil {
+		t.Fatalf("%s: %v", capture, err)
+	}
+	return r
+}
+
+// TestCorpusToolsDown decodes the server's side of the corpus's DNS tunnels, made by the real tools, and checks it
+// against what is known independently: dns2tcp's one data answer (tshark's dns.txt, base64-decoded by Python
+// after the index letter and the 7-byte header) is the SSH server's banner "SSH-2.0-OpenSSH_8.0\r\n"; in the
+// skullseclabs dnscat CTF the server sends one command-protocol message (dnscat2's doc/command_protocol.md:
+// length 20, request id 1, COMMAND_DOWNLOAD 3, the file name) asking for /tmp/dnscap.png, the PNG the client's
+// side carries; dmachard's dnscat2 session is encrypted (its client's side says so); iodine's server sends IPv4
+// packets with valid header checksums within the tunnel's 10.20.30.0/24, in NULL answers.
+func TestCorpusToolsDown(t *testing.T) {
+	t.Run("dns2tcp", func(t *testing.T) {
+		r := decodeCaptureDown(t, "dmachard__dns2tcp.pcap", "dns2tcp.hsc.fr")
+		if r.Tool != ToolDNS2TCP || r.Direction != Down || string(r.Data) != "SSH-2.0-OpenSSH_8.0\r\n" || r.Missing != 0 {
+			t.Errorf("%s %s missing %d: %q %q", r.Tool, r.Direction, r.Missing, r.Data, r.Notes)
+		}
+	})
+	t.Run("dnscat-ctf", func(t *testing.T) {
+		r := decodeCaptureDown(t, "ndpi__bad-dns-traffic.pcap", "skullseclabs.org")
+		if r.Tool != ToolDNSCat2 || r.Encrypted || string(r.Data) != "\x00\x00\x00\x14\x00\x01\x00\x03/tmp/dnscap.png\x00" {
+			t.Errorf("%s encrypted %v: %q %q", r.Tool, r.Encrypted, r.Data, r.Notes)
+		}
+	})
+	t.Run("dnscat2-encrypted", func(t *testing.T) {
+		r := decodeCaptureDown(t, "dmachard__dnscat2.pcap", "biillpi.com")
+		if r.Tool != ToolDNSCat2 || !r.Encrypted {
+			t.Errorf("%s encrypted %v %q", r.Tool, r.Encrypted, r.Notes)
+		}
+	})
+	t.Run("iodine", func(t *testing.T) {
+		r := decodeCaptureDown(t, "ndpi__dns-tunnel-iodine.pcap", "pirate.sea")
+		if r.Tool != ToolIodine || r.Encoding != Raw || len(r.Packets) < 100 {
+			t.Fatalf("%s %s %d packets %q", r.Tool, r.Encoding, len(r.Packets), r.Notes)
+		}
+		for i, p := range r.Packets {
+			if len(p.Data) < 20 || p.Data[0]>>4 != 4 || ipChecksum(p.Data[:int(p.Data[0]&15)*4]) != 0 {
+				t.Errorf("packet %d: not an IPv4 packet with a valid header checksum: %x", i, p.Data[:min(20, len(p.Data))])
+				continue
+			}
+			if !bytes.Equal(p.Data[12:15], []byte{10, 20, 30}) || !bytes.Equal(p.Data[16:19], []byte{10, 20, 30}) {
+				t.Errorf("packet %d: addresses %v -> %v", i, p.Data[12:16], p.Data[16:20])
+			}
+		}
+	})
+}

@@ -201,7 +201,17 @@ func downDNSCat2(r *Result, items []item, rs []Response, opts Options) error {
 	if bad > 0 {
 		r.note("%d answer(s) were not dnscat2 packets", bad)
 	}
-	return dnscat2Sessions(r, pkts, opts)
+	if err := dnscat2Sessions(r, pkts, opts); err != nil {
+		return err
+	}
+	// a session is encrypted both ways: the client's packets (in the question names) may show it when the
+	// server's few do not
+	up := &Result{Direction: Up}
+	if err := decodeDNSCat2(up, items, opts); err == nil && up.Encrypted && !r.Encrypted {
+		r.Encrypted = true
+		r.note("the client's packets in the question names show the session encrypted (dnscat2 encrypts both ways, with ECDH keys and Salsa20, which a capture cannot undo); the ciphertext is written")
+	}
+	return nil
 }
 
 // iodineDownCodec maps the character that begins iodine's TXT answers and host names to its codec.
