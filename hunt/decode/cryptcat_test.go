@@ -20,7 +20,7 @@ import (
 	"github.com/pcapframe/pcapframe/stream"
 )
 
-func unhex(t testing.TB, s string) []byte {
+func ccUnhex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(s)
 	if err != nil {
@@ -42,22 +42,22 @@ func TestTwofishVectors(t *testing.T) {
 		{"0000000000000000000000000000000000000000000000000000000000000000", "57FF739D4DC92C1BD7FC01700CC8216F", "D43BB7556EA32E46F2A282B7D45B4E0D"},
 		{"0123456789ABCDEFFEDCBA987654321000112233445566778899AABBCCDDEEFF", "00000000000000000000000000000000", "37527BE0052334B89F0CFCCAE87CFA20"},
 	} {
-		c, err := twofish.NewCipher(unhex(t, v.key))
+		c, err := twofish.NewCipher(ccUnhex(t, v.key))
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := make([]byte, 16)
-		c.Encrypt(got, unhex(t, v.pt))
-		if !bytes.Equal(got, unhex(t, v.ct)) {
+		c.Encrypt(got, ccUnhex(t, v.pt))
+		if !bytes.Equal(got, ccUnhex(t, v.ct)) {
 			t.Errorf("E_%s(%s) = %X, want %s", v.key, v.pt, got, v.ct)
 		}
-		c.Decrypt(got, unhex(t, v.ct))
-		if !bytes.Equal(got, unhex(t, v.pt)) {
+		c.Decrypt(got, ccUnhex(t, v.ct))
+		if !bytes.Equal(got, ccUnhex(t, v.pt)) {
 			t.Errorf("D_%s(%s) = %X, want %s", v.key, v.ct, got, v.pt)
 		}
 	}
 	c, _ := twofish.NewCipher(make([]byte, 32))
-	c0, c1 := unhex(t, "57FF739D4DC92C1BD7FC01700CC8216F"), unhex(t, "D43BB7556EA32E46F2A282B7D45B4E0D")
+	c0, c1 := ccUnhex(t, "57FF739D4DC92C1BD7FC01700CC8216F"), ccUnhex(t, "D43BB7556EA32E46F2A282B7D45B4E0D")
 	dst := make([]byte, 32)
 	decryptCBCCTS(c, dst, append(append([]byte{}, c0...), c1...))
 	if !bytes.Equal(dst, make([]byte, 32)) {
