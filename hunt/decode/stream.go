@@ -99,8 +99,16 @@ func Hints(text []byte) []string {
 func (r *Result) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "tool: %s\n", r.Tool)
+	switch r.Direction {
+	case Up:
+		b.WriteString("direction: up (the client's data, in the names of the queries)\n")
+	case Down:
+		b.WriteString("direction: down (the server's data, in the answers)\n")
+	}
 	if r.Domain != "" {
 		fmt.Fprintf(&b, "domain: %s\n", r.Domain)
+	} else if r.Direction != "" {
+		b.WriteString("domain: none (names that begin with dnscat2's \"dnscat\" tag)\n")
 	}
 	fmt.Fprintf(&b, "encoding: %s", r.Encoding)
 	if r.Why != "" {
@@ -111,8 +119,12 @@ func (r *Result) String() string {
 		fmt.Fprintf(&b, "compression: %s\n", r.Compression)
 	}
 	if r.Queries > 0 {
-		fmt.Fprintf(&b, "queries: %d, chunks used: %d, duplicates dropped: %d, missing: %d, ordered by: %s\n",
-			r.Queries, r.Chunks, r.Duplicates, r.Missing, map[bool]string{true: "sequence numbers", false: "capture order"}[r.Sequenced])
+		what := "queries"
+		if r.Direction == Down {
+			what = "responses"
+		}
+		fmt.Fprintf(&b, "%s: %d, chunks used: %d, duplicates dropped: %d, missing: %d, ordered by: %s\n",
+			what, r.Queries, r.Chunks, r.Duplicates, r.Missing, map[bool]string{true: "sequence numbers", false: "capture order"}[r.Sequenced])
 	}
 	if r.FileName != "" {
 		fmt.Fprintf(&b, "name sent: %s\n", r.FileName)
