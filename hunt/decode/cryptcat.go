@@ -264,6 +264,16 @@ func CryptcatCandidates(hints []string) (passwords, lines []string) {
 	return passwords, lines
 }
 
+// hintsName says whether a hint line names word (case-insensitive).
+func hintsName(hints []string, word string) bool {
+	for _, h := range hints {
+		if strings.Contains(strings.ToLower(h), word) {
+			return true
+		}
+	}
+	return false
+}
+
 // CryptcatFits says whether password decrypts the first message header of data.
 func CryptcatFits(data []byte, password string) bool {
 	key, err := CryptcatKey(password)
@@ -295,8 +305,9 @@ func (c *CryptcatResult) describe(in int) string {
 // StreamCryptcat is Stream for bytes that may have gone through cryptcat. With a password the data is decrypted
 // (ErrCryptcatKey when the password does not fit) and the plaintext given to Stream. Without one, Stream runs on
 // the data as it is; when it finds them encrypted, the words of the lines Hints finds in context (the hosts'
-// other conversations) and cryptcat's default password are tried, and the first that decrypts the first
-// message header (an unambiguous test) is used: the notes say so and that the key is a guess. The notes of the
+// other conversations) and cryptcat's default password are tried (also on raw bytes of no known type too short
+// to be called encrypted), and the first that decrypts the first message header (an unambiguous test) is used:
+// the notes say so and that the key is a guess. The notes of the
 // first pass (why the bytes looked encrypted) are kept after the decryption's.
 func StreamCryptcat(data, context []byte, password string, limit int64) (*Result, error) {
 	if password != "" {
@@ -312,10 +323,16 @@ func StreamCryptcat(data, context []byte, password string, limit int64) (*Result
 		return r, nil
 	}
 	r, err := Stream(data, context, limit)
-	if err != nil || !r.Encrypted {
+	if err != nil {
 		return r, err
 	}
-	cands, lines := CryptcatCandidates(Hints(context))
+	// a short stream (a chat through cryptcat) is too short to be called encrypted: any raw bytes without a
+	// type are tried, the header test being what decides
+	if !r.Encrypted && (r.Encoding != Raw || r.Compression != "" || r.MIME != "application/octet-stream" || len(r.Carved) > 0 || len(data) < 32) {
+		return r, nil
+	}
+	hints := Hints(context)
+	cands, lines := CryptcatCandidates(hints)
 	for i, p := range cands {
 		if !CryptcatFits(data, p) {
 			continue
@@ -348,7 +365,7 @@ func StreamCryptcat(data, context []byte, password string, limit int64) (*Result
 		r2.Notes = append(notes, r2.Notes...)
 		return r2, nil
 	}
-	if len(cands) > 0 {
+	if r.Encrypted || hintsName(hints, "cryptcat") {
 		r.note("cryptcat: none of %d candidate passwords (the words of the lines above and cryptcat's default %q) decrypts a message header", len(cands), CryptcatDefaultKey)
 	}
 	return r, nil

@@ -427,6 +427,34 @@ func TestCryptcatHostile(t *testing.T) {
 	}
 }
 
+// TestCryptcatShortChat: a chat typed through cryptcat (a few lines, each a message, far below the length at
+// which Stream calls bytes encrypted) is decrypted with the key the cleartext talk gives, to text; bytes of no
+// type that no candidate decrypts get no cryptcat note unless the talk names cryptcat.
+func TestCryptcatShortChat(t *testing.T) {
+	lines := []string{"hi\n", "got the files?\n", "yes, sending them tonight over 7070\n", "ok\n"}
+	var enc, want []byte
+	for i, l := range lines {
+		hdr := append([]byte(fmt.Sprintf("%d %dx", len(l), 1000+i)), make([]byte, 16)...)
+		enc = append(enc, encryptCryptcatMessage(t, "tiger77", hdr, []byte(l))...)
+		want = append(want, l...)
+	}
+	r, err := StreamCryptcat(enc, []byte("the key?\ntiger77\n"), "", 0)
+	if err != nil || !bytes.Equal(r.Data, want) || !strings.HasPrefix(r.MIME, "text/plain") {
+		t.Fatalf("%v: %q %s", err, r.Data, r.MIME)
+	}
+	if !strings.Contains(r.Notes[0], `decrypted with cryptcat key "tiger77" (a guess`) {
+		t.Errorf("notes: %q", r.Notes)
+	}
+	r, err = StreamCryptcat(enc, []byte("nothing here\n"), "", 0)
+	if err != nil || !bytes.Equal(r.Data, enc) || strings.Contains(strings.Join(r.Notes, "\n"), "cryptcat") {
+		t.Errorf("no key in the talk: %v %q", err, r.Notes)
+	}
+	r, err = StreamCryptcat(enc, []byte("use cryptcat\n"), "", 0)
+	if err != nil || !strings.Contains(strings.Join(r.Notes, "\n"), "cryptcat: none of") {
+		t.Errorf("cryptcat named, no key: %v %q", err, r.Notes)
+	}
+}
+
 // firstSize is the data size of the first message of enc.
 func firstSize(t testing.TB, enc []byte, pw string) int {
 	key, _ := CryptcatKey(pw)
