@@ -32,6 +32,10 @@
 // size or by packet time and keep only the last K files. A failed write (a full disk) cuts the file back to
 // its last complete record.
 //
+// Package live/sniff runs a whole capture on top of this package, as `pcapframe sniff` does: a Handle (or a
+// capture file replayed) read until a count, a duration or a cancel, into a capture file and any tables of
+// package tables at once.
+//
 // # Ownership
 //
 // A Batch owns its frame bytes; a Frame's Data is valid until the batch is Reset. ReadBatch appends to a
