@@ -466,13 +466,17 @@ func firstSize(t testing.TB, enc []byte, pw string) int {
 	return n
 }
 
-// FuzzDecryptCryptcat: any bytes and password decrypt without a panic, to at most as many bytes as came in.
+// FuzzDecryptCryptcat: any bytes and password decrypt without a panic, to at most as many bytes as came in; and
+// StreamCryptcat, with the password as the answer of a chat, neither panics nor returns more than its limit.
 func FuzzDecryptCryptcat(f *testing.F) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	f.Add(cryptcatStream(f, "pw", []byte("hello, world: a line of text\n"), 8, rng), "pw")
 	f.Add(cryptcatStream(f, "pw", bytes.Repeat([]byte{1, 2, 3}, 100), 50, rng), "pw")
 	f.Add([]byte("0123456789abcdef0123456789abcdef0123"), "x")
 	f.Fuzz(func(t *testing.T, data []byte, pw string) {
+		if r, err := StreamCryptcat(data, []byte("cryptcat key?\n"+pw+"\n"), "", 1<<20); err == nil && len(r.Data) > 1<<20 {
+			t.Fatalf("StreamCryptcat: %d bytes out, limit %d", len(r.Data), 1<<20)
+		}
 		r, err := DecryptCryptcat(data, pw)
 		if err != nil {
 			return
