@@ -21,6 +21,7 @@ type DecodeOptions struct {
 	Domain, Flow, Proto, Side string
 	Output                    string
 	Tool, Encoding, Key       string
+	Direction                 string
 	Cryptcat                  string
 	Quiet                     bool
 }
@@ -29,7 +30,7 @@ type DecodeOptions struct {
 func NewCmdDecode(io *IO) *cobra.Command {
 	o := &DecodeOptions{}
 	cmd := &cobra.Command{
-		Use:   "decode INPUT (--domain D | --flow A:P-B:Q) [-o FILE]",
+		Use:   "decode INPUT (--domain D [--direction up|down|both] | --flow A:P-B:Q) [-o FILE]",
 		Short: "Put back together data smuggled out over DNS, or say what a flow's bytes are",
 		Long: `With --domain, the queries under that base domain are put back together: in order (sequence markers when
 the tool writes them, else capture order, retransmissions dropped), the domain and session/sequence labels
@@ -37,7 +38,12 @@ stripped, the encoding recognised (hex, base32 with or without padding, base32he
 base64url, iodine's base32/base64/base64u/base128), decoded, decompressed (gzip, zlib, deflate) and identified
 (MIME type, entropy). The tool is recognised from the names' framing: the plain <seq>.<chunk>.<domain> scheme,
 DNSExfiltrator (give its password with --key), dnscat2, dns2tcp (the client's side of the tunnelled stream) and
-iodine (the IP packets the client sent, written as a pcap).
+iodine (the IP packets the client sent, written as a pcap). That is the data going up, from the client; the data
+coming down, from the server, is in the answers (TXT, NULL, CNAME, MX, A, AAAA records) and is put back together
+too: iodine's packets, dns2tcp's server side, dnscat2's server packets, text in TXT answers. --direction says
+which (default both: each is printed, and with -o FILE the upstream result goes to FILE and the downstream to
+FILE.down). dnscat2 without a domain (names that begin with "dnscat.") is read with --tool dnscat2 and no
+--domain.
 
 With --flow, the bytes one side of the conversation sent (--side, default the side that sent more) are decoded
 when they are base-N text, decompressed, identified, and the files inside carved by their magic bytes; bytes
@@ -52,7 +58,9 @@ each carved file beside it as FILE.OFFSET.EXT. What cannot be decoded is said, w
 Exit status: 0 decoded; 1 nothing could be decoded, or the run failed; 2 usage error; 3 an input is damaged
 (the result is from the packets before the damage).`,
 		Example: `  pcapframe decode dns-exf.pcap --domain test.txt -o secret
-  pcapframe decode iodine.pcap --domain pirate.sea -o inner.pcap
+  pcapframe decode iodine.pcap --domain pirate.sea -o inner.pcap   # and inner.pcap.down: the server's packets
+  pcapframe decode tunnel.pcap --domain t.example --direction down -o from-server.bin
+  pcapframe decode dnscat.pcap --tool dnscat2   # names dnscat.<hex>, no domain
   pcapframe decode exfil.pcap --domain evil.example --key s3cr3t -o file   # DNSExfiltrator
   pcapframe decode capture.pcap --flow 192.168.1.6:65253-192.168.1.100:7070 -o transfer.bin`,
 		Args: cobra.ExactArgs(1),
@@ -67,14 +75,23 @@ Exit status: 0 decoded; 1 nothing could be decoded, or the run failed; 2 usage e
 	f.StringVar(&o.Tool, "tool", "", "force the DNS tool: "+strings.Join(decode.Tools, ", "))
 	f.StringVar(&o.Encoding, "encoding", "", "force the encoding of the plain scheme (hex, base32, base32hex, base36, base58, base64, base64url, iodine-base32, iodine-base64, iodine-base64u, iodine-base128)")
 	f.StringVar(&o.Key, "key", "", "DNSExfiltrator's RC4 password")
+	f.StringVar(&o.Direction, "direction", "both", "with --domain: up (the client's data, in the names), down (the server's, in the answers) or both")
 	f.StringVar(&o.Cryptcat, "cryptcat", "", "with --flow: decrypt the side's bytes as cryptcat's under `KEY` (its -k password)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress on standard error")
 	return cmd
 }
 
 func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) error {
-	if (o.Domain == "") == (o.Flow == "") {
+	// dnscat2's names without a domain begin with its "dnscat" tag
+	dns := o.Domain != "" || o.Flow == "" && o.Tool == decode.ToolDNSCat2
+	if dns == (o.Flow != "") {
 		return usagef("give --domain D (DNS exfiltration) or --flow A:P-B:Q (a conversation's bytes)")
+	}
+	switch {
+	case o.Direction != "both" && o.Direction != "up" && o.Direction != "down":
+		return usagef("--direction %q: want up, down or both", o.Direction)
+	case o.Direction != "both" && !dns:
+		return usagef("--direction is for DNS (--domain)")
 	}
 	if o.Cryptcat != "" && o.Flow == "" {
 		return usagef("--cryptcat decrypts the bytes of a --flow")
@@ -91,37 +108,72 @@ func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) erro
 	if err != nil {
 		return err
 	}
-	var r *decode.Result
+	var results []*decode.Result // up, down, or the flow's
 	var runErr error
-	if o.Domain != "" {
-		qs, err := decode.ReadQueries(ctx, inputs)
-		if err != nil && (errors.Is(err, context.Canceled) || isFatalInput(err)) {
-			return err
+	if dns {
+		opts := decode.Options{Domain: o.Domain, Tool: o.Tool, Encoding: decode.Encoding(o.Encoding), Key: o.Key}
+		if o.Direction != "down" {
+			qs, err := decode.ReadQueries(ctx, inputs)
+			if err != nil && (errors.Is(err, context.Canceled) || isFatalInput(err)) {
+				return err
+			}
+			runErr = err
+			r, err := decode.Decode(qs, opts)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
 		}
-		runErr = err
-		r, err = decode.Decode(qs, decode.Options{Domain: o.Domain, Tool: o.Tool, Encoding: decode.Encoding(o.Encoding), Key: o.Key})
+		if o.Direction != "up" {
+			rs, err := decode.ReadResponses(ctx, inputs, o.Domain)
+			if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, decode.ErrTooLarge) || isFatalInput(err)) {
+				return err
+			}
+			if runErr == nil {
+				runErr = err
+			}
+			r, err := decode.DecodeDown(rs, opts)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
+		}
+	} else {
+		r, damaged, err := decodeFlow(ctx, io, o, inputs)
 		if err != nil {
 			return err
 		}
-	} else {
-		if r, runErr, err = decodeFlow(ctx, io, o, inputs); err != nil {
-			return err
-		}
+		results, runErr = append(results, r), damaged
 	}
-	for _, l := range strings.Split(strings.TrimSuffix(r.String(), "\n"), "\n") {
-		fmt.Fprintln(io.Out, Sanitize(l))
-	}
-	if o.Output != "" && r.Decoded {
-		if err := writeDecoded(o.Output, r); err != nil {
-			return err
+	decoded := false
+	for i, r := range results {
+		if i > 0 {
+			fmt.Fprintln(io.Out)
 		}
-		fmt.Fprintf(io.Out, "written: %s\n", Sanitize(o.Output))
+		for _, l := range strings.Split(strings.TrimSuffix(r.String(), "\n"), "\n") {
+			fmt.Fprintln(io.Out, Sanitize(l))
+		}
+		out := o.Output
+		if len(results) == 2 && r.Direction == decode.Down && out != "" {
+			out += ".down"
+		}
+		if out != "" && r.Decoded {
+			if err := writeDecoded(out, r); err != nil {
+				return err
+			}
+			fmt.Fprintf(io.Out, "written: %s\n", Sanitize(out))
+		}
+		decoded = decoded || r.Decoded
 	}
 	if runErr != nil {
 		return &DamagedError{runErr}
 	}
-	if !r.Decoded {
-		return fmt.Errorf("nothing decoded under %s (see the notes above)", Sanitize(r.Domain))
+	if !decoded {
+		where := o.Domain
+		if where == "" && dns {
+			where = "the dnscat tag"
+		}
+		return fmt.Errorf("nothing decoded under %s (see the notes above)", Sanitize(where))
 	}
 	return nil
 }
