@@ -1,4 +1,5 @@
-// Package decode puts back together data smuggled out in DNS names, and identifies bytes carved from streams.
+// Package decode puts back together data smuggled over DNS, both ways (up from the client in the names of the
+// queries: Decode; down from the server in the answers: DecodeDown), and identifies bytes carved from streams.
 //
 // # DNS
 //
@@ -31,9 +32,21 @@
 // (Identify: MIME type by github.com/gabriel-vasile/mimetype, Shannon entropy). What cannot be decoded is said in
 // Result.Notes with the best guess and why.
 //
+// # Downstream
+//
+// ReadResponses reads the DNS responses under the domain from the capture itself (UDP from port 53; the dns
+// table keeps answers as Zeek writes them, without NULL records' bytes), ParseResponse parsing each (RFC 1035
+// §4.1, compression pointers followed). DecodeDown recognises the tool from the question names, as Decode does,
+// and reads its answers: iodine's 2-byte downstream header and fragments (raw in NULL, a codec letter in TXT and in
+// host names), dns2tcp's TXT (an index letter, base64 of its 7-byte header and the data), dnscat2's packets (hex in
+// TXT, CNAME, MX; order-numbered raw bytes in A and AAAA), and for the plain scheme the text of TXT answers,
+// ordered by a sequence label of the question names when there is one. With no domain and Options.Tool dnscat2,
+// both read the names that begin with dnscat2's "dnscat" tag (its client talking to the server directly).
+//
 // # Bounds
 //
-// Captures are hostile: at most MaxQueries queries, results (decoded or decompressed) capped at MaxOutput or
+// Captures are hostile: at most MaxQueries queries and MaxResponses responses (MaxAnswerBytes of answers kept,
+// 256 records a response, 64 compression pointers a name), results (decoded or decompressed) capped at MaxOutput or
 // Options.Limit (ErrTooLarge), big-number chunks at MaxBigChunk characters, iodine packets at 64 KiB, Carve at
 // MaxCarved files. Every loop is bounded by its input.
 package decode
