@@ -79,7 +79,7 @@ knows .tables, .schema TABLE, .mode FORMAT, .help and .quit.`,
 	}
 	o.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&o.Exec, "execute", "e", "", "run `QUERY` (one or more statements, separated by ';': each query's rows are printed, statements that change the database print nothing; with -o or parquet only the last one's rows are written) instead of the prompt")
+	f.StringVarP(&o.Exec, "execute", "e", "", "run `QUERY` (one or more statements, separated by ';', as DuckDB's parser reads them: a text it cannot parse runs none; each query's rows are printed, statements that change the database print nothing; with -o or parquet only the last one's rows are written) instead of the prompt")
 	f.StringVarP(&o.Format, "format", "f", "", "result format: table, csv, jsonl, markdown or parquet (default: table on a terminal, csv otherwise; from the extension of -o)")
 	f.StringVarP(&o.Output, "output", "o", "", "write the result to `FILE` (atomically) instead of standard output")
 	f.StringSliceVar(&o.Tables, "tables", nil, "tables to build from captures (default all: "+strings.Join(query.TableNames(), ",")+")")
@@ -221,14 +221,18 @@ func sqlFormat(io *IO, o *SQLOptions) (query.Format, error) {
 // and, as there, statements that change the database (CREATE, INSERT without RETURNING, ...) print nothing;
 // to a file (output) or as Parquet, only the last statement's rows are written, the others having run.
 func runQuery(ctx context.Context, io *IO, e *query.Engine, q string, format query.Format, output string, maxRows int) error {
-	stmts := query.SplitStatements(q)
+	// The statements as DuckDB's parser delimits them; a text it cannot parse runs none.
+	stmts, err := e.Statements(ctx, q)
+	if err != nil {
+		return err
+	}
+	if len(stmts) == 0 {
+		stmts = []string{q} // no statement: running it says so (query.ErrEmptyQuery)
+	}
 	toFile := (output != "" && output != "-") || format == query.Parquet
-	if len(stmts) <= 1 {
-		if toFile {
-			_, err := writeResult(ctx, io, e, q, format, output, maxRows, false, false)
-			return err
-		}
-		stmts = []string{q}
+	if len(stmts) == 1 && toFile {
+		_, err := writeResult(ctx, io, e, stmts[0], format, output, maxRows, false, false)
+		return err
 	}
 	printed := false
 	for i, s := range stmts {
@@ -417,7 +421,7 @@ func repl(ctx context.Context, io *IO, e *query.Engine, format query.Format, max
 		}
 		stmt.WriteString(line)
 		stmt.WriteString("\n")
-		if strings.HasSuffix(trimmed, ";") && query.Complete(stmt.String()) { // not a ';' inside a string or comment
+		if strings.HasSuffix(trimmed, ";") && query.Complete(stmt.String()) { // DuckDB reads the ';' as the end of a statement
 			if err := runStatement(ctx, io, e, stmt.String(), format, maxRows); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

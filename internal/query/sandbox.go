@@ -9,10 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
-	"github.com/duckdb/duckdb-go/v2/mapping"
 )
 
 // The sandbox (see docs/DESIGN.md, "The SQL sandbox"): who is trusted is the person at the command line, and
@@ -315,58 +313,6 @@ func word(q string, i int) (string, int) {
 		j++
 	}
 	return q[i:j], j
-}
-
-// parser is a DuckDB connection used only to parse text (duckdb_extract_statements): an in-memory database
-// with external access off, in which nothing is ever executed.
-var parser struct {
-	once sync.Once
-	mu   sync.Mutex
-	db   mapping.Database
-	conn mapping.Connection
-	err  error
-}
-
-// CountStatements returns how many statements DuckDB's own parser finds in q, or its error for text it cannot
-// parse (a DuckDB error, as the statement would give).
-func CountStatements(q string) (int, error) {
-	parser.once.Do(func() {
-		var cfg mapping.Config
-		if mapping.CreateConfig(&cfg) == mapping.StateError {
-			parser.err = errors.New("create duckdb config")
-			return
-		}
-		defer mapping.DestroyConfig(&cfg)
-		for k, v := range map[string]string{"enable_external_access": "false", "autoload_known_extensions": "false", "autoinstall_known_extensions": "false"} {
-			if mapping.SetConfig(cfg, k, v) == mapping.StateError {
-				parser.err = fmt.Errorf("configure duckdb parser (%s)", k)
-				return
-			}
-		}
-		var msg string
-		if mapping.OpenExt(":memory:", &parser.db, cfg, &msg) == mapping.StateError {
-			parser.err = fmt.Errorf("open duckdb parser: %s", msg)
-			return
-		}
-		if mapping.Connect(parser.db, &parser.conn) == mapping.StateError {
-			parser.err = errors.New("connect duckdb parser")
-		}
-	})
-	if parser.err != nil {
-		return 0, parser.err
-	}
-	parser.mu.Lock()
-	defer parser.mu.Unlock()
-	var stmts mapping.ExtractedStatements
-	n := mapping.ExtractStatements(parser.conn, q, &stmts)
-	defer mapping.DestroyExtracted(&stmts)
-	if n == 0 {
-		if msg := mapping.ExtractStatementsError(stmts); msg != "" {
-			return 0, &SQLError{Msg: oneLine(msg)}
-		}
-		return 0, nil
-	}
-	return int(n), nil
 }
 
 // builtName returns the name under which table name is built: itself, or a temporary name while a database
