@@ -23,7 +23,9 @@
 // DuckDB runs in the process with a memory limit (Options.MemoryLimit, half of the machine's memory by default)
 // and a private temporary directory to spill to, so a large input slows down instead of failing. After the inputs
 // are loaded, Lock switches off DuckDB's access to external files and locks the configuration, so that a query can
-// read the inputs and nothing else and cannot write files; Options.AllowFiles keeps access open.
+// read the inputs and nothing else and cannot write files; Options.AllowFiles keeps access open. A text of several
+// statements is cut where DuckDB's own parser ends them (Statements, which asks duckdb_extract_statements, see
+// statements.go), and each statement is checked and run alone.
 //
 // # Results
 //
