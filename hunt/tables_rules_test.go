@@ -329,15 +329,7 @@ func TestBeaconNames(t *testing.T) {
 	t.Run("cdn", func(t *testing.T) {
 		s := &synth{}
 		const client = "10.1.1.5"
-		addrs := []string{"203.0.113.10", "203.0.113.11", "198.51.100.12", "198.51.100.13"}
-		for i := 0; i < 40; i++ {
-			t0 := epoch + int64(i)*60e9 + jitter(i, 3e9)
-			s.conn(t0, client, addrs[i%4], uint16(40000+i), 80, httpGet("cdn.example.net", "/api/v1/poll?id=00ab"), httpOK(300), 1e6)
-		}
-		for i := 0; i < 12; i++ {
-			t0 := epoch + int64(i*i)*13e9 + 5e8
-			s.conn(t0, client, "192.0.2.80", uint16(50000+i), 80, httpGet("www.example.org", fmt.Sprintf("/page/%d.html", i*i*7)), httpOK(2000+i*300), 2e6)
-		}
+		cdnBeacon(s, client)
 		p := s.write(t, "cdn_beacon")
 		rows, e := huntRows(t, p, "beacon_names")
 		var got *finding
