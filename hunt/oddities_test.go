@@ -81,8 +81,8 @@ func quiet(t *testing.T, path, det string) []finding {
 func TestTLSSelfSigned(t *testing.T) {
 	for _, tc := range []struct {
 		capture, server, subject, names string
-		handshakes                     int
-		score                          float64
+		handshakes                      int
+		score                           float64
 	}{
 		{"tls_c2", "203.0.113.66:443", "CN=c2.invalid", "", 4, 0.9},
 		{"tls_selfsigned", "203.0.113.77:8443", "CN=localhost", "update.example.com", 3, 0.9},
