@@ -354,7 +354,7 @@ func StreamCryptcat(data, context []byte, password string, limit int64) (*Result
 			what += ", no file signature"
 		}
 		notes := []string{
-			fmt.Sprintf("decrypted with cryptcat key %q (a guess: %s; it decrypts every message header, which a wrong key cannot): %s", p, from, what),
+			fmt.Sprintf("decrypted with cryptcat key %q (a guess: %s; it decrypts the message headers, which a wrong key cannot): %s", p, from, what),
 			c.describe(len(data)),
 		}
 		for _, n := range r.Notes {
