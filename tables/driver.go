@@ -434,17 +434,18 @@ func Run(ctx context.Context, inputs []string, outs []Output, opts Options) (Sta
 
 // The memory budget of a run of several tables (MemoryBudget), measured on the 1,000,000-packet bench capture
 // (BENCHMARKS.md, "All tables in one pass"): the live heap of a run of packets, flows, dns and tls peaks at about
-// 150 MB, of which
+// 125 MB (150 MB before the pipeline kept its batches in a free list of plain memory), of which
 //
-//   - budgetBase, what any run holds besides its writers: the batches read and decoded ahead (about 30 MB), the
-//     flow tracker with its TCP analysis and its memory of 131,072 ended conversations for Wireshark's stream
-//     numbers (about 30 MB), IP fragments, reassembly and the analyzers' state;
+//   - budgetBase, what any run holds besides its writers: the batches read and decoded ahead (about 18 MB: up to
+//     six batches of 2,048 rows and a 2 MiB arena each), the flow tracker with its memory of 131,072 ended
+//     conversations for Wireshark's stream numbers (about 20 MB), the TCP analysis of the reading goroutine (about
+//     10 MB), IP fragments (up to 16 MiB, about 5 MB here), reassembly and the analyzers' state;
 //   - budgetPackets, the packet table's writer: its row group of 8 MiB of values (wideRowGroupBytes), compressed,
 //     a 128 KiB page of values per column (widePageBytes), the dictionaries of its String columns and the zstd encoders;
 //   - budgetTable, every other table's writer: a 4 MiB row group (narrowRowGroupBytes), a 32 KiB page and a
 //     64 KiB block per column, its dictionaries, and its analyzer's rows in flight.
 //
-// The budget adds headroom for the garbage produced between collections (the pass allocates about 360 MB in
+// The budget adds headroom for the garbage produced between collections (the pass allocates about 410 MB in
 // all on the bench capture, mostly the rows and pages it writes).
 const (
 	budgetBase    = 80 << 20
