@@ -188,8 +188,8 @@ func runSniff(cmd *cobra.Command, io *IO, o *SniffOptions, args []string) error 
 	}
 	var tableFormat sink.Format
 	if len(o.Tables) > 0 {
-		defs, err := tables.Select(o.Tables)
-		if err != nil {
+		// (-w cannot name a table's file: it ends in .pcap or .pcapng, the tables in their format's extension.)
+		if _, err := tables.Select(o.Tables); err != nil {
 			return &UsageError{err}
 		}
 		tableFormat = sink.Parquet
@@ -201,14 +201,12 @@ func runSniff(cmd *cobra.Command, io *IO, o *SniffOptions, args []string) error 
 		if fi, err := os.Stat(o.Output); err == nil && !fi.IsDir() {
 			return usagef("-o %q is not a directory (--tables writes one file per table into -o DIR)", o.Output)
 		}
-		for _, d := range defs {
-			if sniff.TablePath(o.Output, d.Name(), tableFormat) == o.Write {
-				return usagef("-w %q is also the file of table %s", o.Write, d.Name())
-			}
-		}
 	} else if o.Output != "" {
 		if tableFormat, err = outputFormat(o.Output, o.Format); err != nil {
 			return err
+		}
+		if _, err := packet.Table.Select(o.Columns); err != nil {
+			return &UsageError{err}
 		}
 	}
 

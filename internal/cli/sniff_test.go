@@ -67,6 +67,7 @@ func TestSniffUsage(t *testing.T) {
 		{"unsupported filter", []string{"sniff", "-i", "lo", "-w", dir + "/a.pcap", "vlan", "10"}, ExitUsage, `"vlan" is not supported`},
 		{"any interface", []string{"sniff", "-i", "any", "-w", dir + "/a.pcap"}, ExitUsage, "not supported"},
 		{"missing interface", []string{"sniff", "-i", "nosuch0", "-w", dir + "/a.pcap"}, ExitError, `interface "nosuch0" not found`},
+		{"unknown column", []string{"sniff", "-i", "lo", "-o", dir + "/a.csv", "--columns", "src,nope"}, ExitUsage, `"nope"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, stderr := sniffRun(context.Background(), tt.args...)
