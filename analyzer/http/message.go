@@ -447,36 +447,47 @@ func (p *Parser) header(b []byte, h Handler) []byte {
 	if !p.cut {
 		room := p.lim.MaxHeaderBytes - len(p.hdr)
 		take := min(len(b), room)
-		p.hdr = append(p.hdr, b[:take]...)
+		// A section that starts in b is searched in b itself, and parsed there when it ends in b too (most
+		// sections come in one segment); it is copied to p.hdr only when it goes on in later calls.
+		alias := len(p.hdr) == 0
+		buf := b[:take]
+		if !alias {
+			p.hdr = append(p.hdr, buf...)
+			buf = p.hdr
+		}
 		// search for the blank line from a little before the new bytes
 		from := max(p.scanned-3, 0)
-		end := sectionEnd(p.hdr[from:])
+		end := sectionEnd(buf[from:])
 		if end >= 0 {
 			end += from
 		}
-		if i := bytes.IndexByte(p.hdr, '\n'); !p.response && i >= 0 && i < end || !p.response && i >= 0 && end < 0 {
-			if m := (Message{}); parseStart(&m, trimCR(p.hdr[:i])) && m.Version == "0.9" {
-				end = i + 1 // a simple request is its request line alone
-			}
+		if i := bytes.IndexByte(buf, '\n'); !p.response && i >= 0 && (i < end || end < 0) && simpleRequest(trimCR(buf[:i])) {
+			end = i + 1 // a simple request is its request line alone
 		}
 		if end >= 0 {
-			used := end - (len(p.hdr) - take)
-			p.hdr = p.hdr[:end]
+			used := end - (len(buf) - take)
+			own := p.hdr
+			p.hdr = buf[:end]
 			p.scanned = len(p.hdr)
-			if !p.startBody(h) {
+			ok := p.startBody(h)
+			if alias && p.hdr != nil {
+				p.hdr = own[:0] // b is the caller's: p.hdr must not keep it
+			}
+			if !ok {
 				return nil
 			}
 			return b[used:]
 		}
+		// bytes that cannot be a start line end the message before they are copied
+		if nl := bytes.IndexByte(buf, '\n'); nl < 0 && (len(buf) > maxStartLine || len(buf) > 2*maxMethod && !plausibleStart(buf, p.response)) ||
+			nl >= 0 && !validStart(buf[:nl], p.response) {
+			p.die()
+			return nil
+		}
+		if alias {
+			p.hdr = append(p.hdr, buf...)
+		}
 		p.scanned = len(p.hdr)
-		if nl := bytes.IndexByte(p.hdr, '\n'); nl < 0 && (len(p.hdr) > maxStartLine || len(p.hdr) > 2*maxMethod && !plausibleStart(p.hdr, p.response)) {
-			p.die()
-			return nil
-		}
-		if i := bytes.IndexByte(p.hdr, '\n'); i >= 0 && !validStart(p.hdr[:i], p.response) {
-			p.die()
-			return nil
-		}
 		b = b[take:]
 		if len(b) == 0 {
 			return nil
@@ -600,39 +611,41 @@ func (p *Parser) parseHead(h Handler, partial bool) bool {
 	if i < 0 {
 		return false
 	}
+	// One string holds the section: the start line's fields and the header names and values are parts of it.
+	sec := string(b)
 	m := p.m
-	if !parseStart(m, trimCR(b[:i])) {
+	if !parseStart(m, trimCRString(sec[:i])) {
 		return false
 	}
-	b = b[i+1:]
+	sec = sec[i+1:]
 	var lens []string
 	var te string
 	hasTE := false
 	dropped := 0
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
+	for len(sec) > 0 {
+		i := strings.IndexByte(sec, '\n')
 		if i < 0 {
-			i = len(b)
+			i = len(sec)
 		}
-		line := trimCR(b[:i])
-		b = b[min(i+1, len(b)):]
+		line := trimCRString(sec[:i])
+		sec = sec[min(i+1, len(sec)):]
 		if len(line) == 0 {
 			break
 		}
 		if line[0] == ' ' || line[0] == '\t' { // obs-fold (RFC 9112 §5.2)
 			if n := len(m.Headers); n > 0 && dropped == 0 {
-				m.Headers[n-1].Value = strings.TrimSpace(m.Headers[n-1].Value + " " + string(bytes.TrimSpace(line)))
+				m.Headers[n-1].Value = strings.TrimSpace(m.Headers[n-1].Value + " " + strings.TrimSpace(line))
 				m.Note("obsolete line folding")
 			}
 			continue
 		}
-		c := bytes.IndexByte(line, ':')
+		c := strings.IndexByte(line, ':')
 		if c <= 0 {
 			m.Note("header line without a colon")
 			continue
 		}
-		name := string(bytes.TrimRight(line[:c], " \t"))
-		value := string(bytes.Trim(line[c+1:], " \t"))
+		name := strings.TrimRight(line[:c], " \t")
+		value := strings.Trim(line[c+1:], " \t")
 		switch {
 		case strings.EqualFold(name, "Content-Length"):
 			lens = append(lens, value)
@@ -755,6 +768,13 @@ func parseHex(b []byte) (int64, bool) {
 	return n, true
 }
 
+func trimCRString(s string) string {
+	if len(s) > 0 && s[len(s)-1] == '\r' {
+		return s[:len(s)-1]
+	}
+	return s
+}
+
 func trimCR(b []byte) []byte {
 	if len(b) > 0 && b[len(b)-1] == '\r' {
 		return b[:len(b)-1]
@@ -771,23 +791,48 @@ func isTchar(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
+// isToken reports whether every byte of b is a tchar.
+func isToken(b []byte) bool {
+	for _, c := range b {
+		if !isTchar(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // version parses "HTTP/d.d" and returns "d.d".
-func version(b []byte) (string, bool) {
-	if len(b) != 8 || string(b[:5]) != "HTTP/" || b[5] < '0' || b[5] > '9' || b[6] != '.' || b[7] < '0' || b[7] > '9' {
+func version(b string) (string, bool) {
+	if len(b) != 8 || b[:5] != "HTTP/" || b[5] < '0' || b[5] > '9' || b[6] != '.' || b[7] < '0' || b[7] > '9' {
 		return "", false
 	}
-	return string(b[5:]), true
+	return b[5:], true
 }
 
 // validStart reports whether line (without its line end) is a request line or a status line.
 func validStart(line []byte, response bool) bool {
+	// what parseStart requires of a line's first bytes, checked before the line is copied to a string
+	if response {
+		if !bytes.HasPrefix(line, []byte("HTTP/")) {
+			return false
+		}
+	} else if sp := bytes.IndexByte(line[:min(len(line), maxMethod+1)], ' '); sp <= 0 || !isToken(line[:sp]) {
+		return false
+	}
 	m := Message{Response: response}
-	return parseStart(&m, trimCR(line))
+	return parseStart(&m, string(trimCR(line)))
+}
+
+// simpleRequest reports whether line (without its line end) is HTTP/0.9's simple request, as parseStart reads
+// it: "GET" SP a target that starts with "/" and has no space.
+func simpleRequest(line []byte) bool {
+	rest, ok := bytes.CutPrefix(line, []byte("GET "))
+	return ok && len(rest) > 0 && rest[0] == '/' && bytes.IndexByte(rest, ' ') < 0
 }
 
 // parseStart parses a request line (method SP request-target SP HTTP-version) or a status line (HTTP-version
 // SP status-code SP [reason-phrase]) into m.
-func parseStart(m *Message, line []byte) bool {
+func parseStart(m *Message, line string) bool {
 	if m.Response {
 		if len(line) < 12 {
 			return false
@@ -797,8 +842,8 @@ func parseStart(m *Message, line []byte) bool {
 			return false
 		}
 		code := line[9:12]
-		for _, c := range code {
-			if c < '0' || c > '9' {
+		for i := 0; i < len(code); i++ {
+			if c := code[i]; c < '0' || c > '9' {
 				return false
 			}
 		}
@@ -808,25 +853,25 @@ func parseStart(m *Message, line []byte) bool {
 		m.Version = v
 		m.Status = int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')
 		if len(line) > 13 {
-			m.Reason = string(line[13:])
+			m.Reason = line[13:]
 		}
 		return m.Status >= 100
 	}
-	sp := bytes.IndexByte(line, ' ')
+	sp := strings.IndexByte(line, ' ')
 	if sp <= 0 || sp > maxMethod {
 		return false
 	}
-	for _, c := range line[:sp] {
-		if !isTchar(c) {
+	for i := 0; i < sp; i++ {
+		if !isTchar(line[i]) {
 			return false
 		}
 	}
 	rest := line[sp+1:]
-	last := bytes.LastIndexByte(rest, ' ')
+	last := strings.LastIndexByte(rest, ' ')
 	if last <= 0 {
 		// HTTP/0.9's simple request (RFC 1945 §4.1): "GET" SP Request-URI, no version, no headers.
-		if string(line[:sp]) == "GET" && len(rest) > 0 && rest[0] == '/' && bytes.IndexByte(rest, ' ') < 0 {
-			m.Method, m.Target, m.Version = "GET", string(rest), "0.9"
+		if line[:sp] == "GET" && len(rest) > 0 && rest[0] == '/' && strings.IndexByte(rest, ' ') < 0 {
+			m.Method, m.Target, m.Version = "GET", rest, "0.9"
 			return true
 		}
 		return false
@@ -835,12 +880,12 @@ func parseStart(m *Message, line []byte) bool {
 	if !ok {
 		return false
 	}
-	target := bytes.TrimRight(rest[:last], " ")
+	target := strings.TrimRight(rest[:last], " ")
 	if len(target) == 0 {
 		return false
 	}
-	m.Method = string(line[:sp])
-	m.Target = string(target)
+	m.Method = line[:sp]
+	m.Target = target
 	m.Version = v
 	return true
 }
