@@ -341,7 +341,8 @@ func downIodine(r *Result, items []item, rs []Response, opts Options) error {
 		}
 		recent = append(recent, key)
 		fr := pending[seq]
-		if fr == nil || fn == 0 {
+		if _, again := fr[0]; fr == nil || fn == 0 && again {
+			// the packet numbers wrap at 8: a first fragment where one was already is the next packet
 			fr = map[int]frag{}
 			pending[seq] = fr
 		}

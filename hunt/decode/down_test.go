@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -158,4 +159,40 @@ func FuzzDecodeDown(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIodineDownFragments assembles iodine's downstream fragments (doc/proto_00000502.txt: header C|SSS|FFFF,
+// DDD|GGGG|L) arriving out of order and repeated: packet 0's fragment 1 before its fragment 0, fragment 1 again,
+// then packet 8 of the session, whose 3-bit number is 0 again, uncompressed in one fragment.
+func TestIodineDownFragments(t *testing.T) {
+	p1, p2 := ipv4UDP([]byte(strings.Repeat("first packet ", 20)), 1), ipv4UDP([]byte("the ninth packet"), 9)
+	z := compress(t, "zlib", p1)
+	third := len(z) / 3
+	frags := [][]byte{z[:third], z[third : 2*third], z[2*third:]}
+	hdr := func(comp bool, seq, frag int, last bool) []byte {
+		b := []byte{0, byte(seq<<5 | frag<<1)}
+		if comp {
+			b[0] = 0x80
+		}
+		if last {
+			b[1] |= 1
+		}
+		return b
+	}
+	var rs []Response
+	add := func(b []byte) {
+		rs = append(rs, Response{Frame: int64(len(rs) + 1), Name: fmt.Sprintf("0aaa%c%s.i.test", 'a'+len(rs)%26, strings.Repeat("b", 10)), Answers: []Answer{{Type: 10, Data: b}}})
+	}
+	add(append(hdr(true, 0, 1, false), frags[1]...))
+	add(append(hdr(true, 0, 0, false), frags[0]...))
+	add(append(hdr(true, 0, 1, false), frags[1]...))
+	add(append(hdr(true, 0, 2, true), frags[2]...))
+	add(append(hdr(false, 0, 0, true), p2...))
+	r, err := DecodeDown(rs, Options{Domain: "i.test", Tool: ToolIodine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Packets) != 2 || !bytes.Equal(r.Packets[0].Data, p1) || !bytes.Equal(r.Packets[1].Data, p2) || r.Duplicates != 1 {
+		t.Errorf("%d packets, %d duplicates (notes %q)", len(r.Packets), r.Duplicates, r.Notes)
+	}
 }
