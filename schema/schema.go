@@ -98,6 +98,10 @@ type Column[R any] struct {
 	Strings func(r *R) (v []string, ok bool)
 	Ints    func(r *R) (v []int64, ok bool)
 	Floats  func(r *R) (v []float64, ok bool)
+	// NullElems, optional for list columns, reports which elements of the row's list are NULL (true at their
+	// index; nil or shorter when none or no more are): writers write NULL there and ignore the value the list
+	// accessor gave. pcapframe's tables have no NULL elements; query results (a list aggregated over NULLs) do.
+	NullElems func(r *R) []bool
 }
 
 // Table is a named list of columns over rows of type R.
@@ -200,7 +204,7 @@ func (t *Table[R]) Validate() error {
 		case Float64List:
 			ok = c.Floats != nil
 		}
-		ok = ok && n == 1
+		ok = ok && n == 1 && (c.NullElems == nil || c.Type.IsList())
 		if !ok {
 			return fmt.Errorf("table %s: column %s of type %s has the wrong accessor", t.Name, c.Name, c.Type)
 		}

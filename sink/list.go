@@ -39,16 +39,29 @@ func elementType(t schema.Type) schema.Type {
 const (
 	defNullList = 0
 	defEmpty    = 1
+	defNullElem = 2
 	defElement  = 3
 )
+
+// isNull reports whether element j is NULL by nulls (schema.Column.NullElems).
+func isNull(nulls []bool, j int) bool { return j < len(nulls) && nulls[j] }
+
+// nullElems returns the NULL elements of column c's list in r, or nil when the column has none.
+func nullElems[R any](c *schema.Column[R], r *R) []bool {
+	if c.NullElems == nil {
+		return nil
+	}
+	return c.NullElems(r)
+}
 
 // bytesOf returns the bytes of s without a copy. They must not be modified.
 func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// listRow adds the levels of a row holding a list of n elements (present is false for NULL) to d's page.
-func (d *directColumn) listRow(present bool, n int) {
+// listRow adds the levels of a row holding a list of n elements (present is false for NULL), of which those
+// that nulls marks are NULL, to d's page.
+func (d *directColumn) listRow(present bool, n int, nulls []bool) {
 	d.prows++
 	switch {
 	case !present:
@@ -59,6 +72,19 @@ func (d *directColumn) listRow(present bool, n int) {
 		d.reps, d.defs = append(d.reps, 0), append(d.defs, defEmpty)
 		d.nulls++
 		d.n++
+	case nulls != nil:
+		for j := range n {
+			rep, def := byte(1), byte(defElement)
+			if j == 0 {
+				rep = 0
+			}
+			if isNull(nulls, j) {
+				def = defNullElem
+				d.nulls++
+			}
+			d.reps, d.defs = append(d.reps, rep), append(d.defs, def)
+		}
+		d.n += n
 	default:
 		d.reps, d.defs = append(d.reps, 0), append(d.defs, defElement)
 		for range n - 1 {
@@ -80,9 +106,13 @@ func appendList[R any](d *directColumn, c *schema.Column[R], rows []R) (int64, e
 			if !ok {
 				v = nil
 			}
-			d.listRow(ok, len(v))
-			d.i64 = append(d.i64, v...)
-			for _, x := range v {
+			nulls := nullElems(c, &rows[i])
+			d.listRow(ok, len(v), nulls)
+			for j, x := range v {
+				if isNull(nulls, j) {
+					continue
+				}
+				d.i64 = append(d.i64, x)
 				d.page.addInt(x)
 			}
 			total += 8 * int64(len(v))
@@ -98,9 +128,13 @@ func appendList[R any](d *directColumn, c *schema.Column[R], rows []R) (int64, e
 			if !ok {
 				v = nil
 			}
-			d.listRow(ok, len(v))
-			d.f64 = append(d.f64, v...)
-			for _, x := range v {
+			nulls := nullElems(c, &rows[i])
+			d.listRow(ok, len(v), nulls)
+			for j, x := range v {
+				if isNull(nulls, j) {
+					continue
+				}
+				d.f64 = append(d.f64, x)
 				d.page.addFloat(x)
 			}
 			total += 8 * int64(len(v))
@@ -116,8 +150,12 @@ func appendList[R any](d *directColumn, c *schema.Column[R], rows []R) (int64, e
 			if !ok {
 				v = nil
 			}
-			d.listRow(ok, len(v))
-			for _, s := range v {
+			nulls := nullElems(c, &rows[i])
+			d.listRow(ok, len(v), nulls)
+			for j, s := range v {
+				if isNull(nulls, j) {
+					continue
+				}
 				if len(s) > math.MaxInt32 {
 					return total, fmt.Errorf("write parquet column %s: value of %d bytes is too large", d.name, len(s))
 				}
@@ -191,10 +229,15 @@ func appendJSONList[R any](b []byte, c *schema.Column[R], r *R, csv bool) ([]byt
 		if !ok {
 			return b, false
 		}
+		nulls := nullElems(c, r)
 		b = append(b, '[')
 		for i, s := range v {
 			if i > 0 {
 				b = append(b, ',')
+			}
+			if isNull(nulls, i) {
+				b = append(b, "null"...)
+				continue
 			}
 			b = appendJSONString(b, bytesOf(s))
 		}
@@ -204,10 +247,15 @@ func appendJSONList[R any](b []byte, c *schema.Column[R], r *R, csv bool) ([]byt
 		if !ok {
 			return b, false
 		}
+		nulls := nullElems(c, r)
 		b = append(b, '[')
 		for i, x := range v {
 			if i > 0 {
 				b = append(b, ',')
+			}
+			if isNull(nulls, i) {
+				b = append(b, "null"...)
+				continue
 			}
 			b = strconv.AppendInt(b, x, 10)
 		}
@@ -217,12 +265,15 @@ func appendJSONList[R any](b []byte, c *schema.Column[R], r *R, csv bool) ([]byt
 		if !ok {
 			return b, false
 		}
+		nulls := nullElems(c, r)
 		b = append(b, '[')
 		for i, x := range v {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			switch {
+			case isNull(nulls, i):
+				b = append(b, "null"...)
 			case x == 0 && math.Signbit(x):
 				b = append(b, "-0.0"...) // not -0, which JSON readers take for the integer 0
 			case !math.IsNaN(x) && !math.IsInf(x, 0):

@@ -449,6 +449,8 @@ func (x *parquetWriter[R]) writeList(s *columnScratch, cw *parquet.ColumnWriter,
 	}
 	for i := range rows {
 		n, ok := 0, false
+		nulls := nullElems(c, &rows[i])
+		start := len(vals)
 		switch c.Type {
 		case schema.StringList:
 			var v []string
@@ -483,6 +485,15 @@ func (x *parquetWriter[R]) writeList(s *columnScratch, cw *parquet.ColumnWriter,
 					vals = append(vals, level(parquet.DoubleValue(e), j))
 				}
 				s.size += 8 * int64(n)
+			}
+		}
+		for j := range n {
+			if isNull(nulls, j) {
+				rep := 1
+				if j == 0 {
+					rep = 0
+				}
+				vals[start+j] = parquet.NullValue().Level(rep, defNullElem, ci)
 			}
 		}
 		switch {

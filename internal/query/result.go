@@ -217,6 +217,25 @@ func resultTable(cols []ColumnInfo, kinds []schema.Type) *schema.Table[[]any] {
 				}
 				return out, true
 			}
+		}
+		if kinds[i].IsList() {
+			// DuckDB lists hold NULL elements (list(x) over rows where x is NULL): written as NULL, not as "" or 0.
+			col.NullElems = func(r *[]any) []bool {
+				l, _ := (*r)[i].([]any)
+				var nulls []bool
+				for j, e := range l {
+					if e == nil {
+						if nulls == nil {
+							nulls = make([]bool, len(l))
+						}
+						nulls[j] = true
+					}
+				}
+				return nulls
+			}
+		}
+		switch kinds[i] {
+		case schema.Bool, schema.Int32, schema.Int64, schema.Timestamp, schema.Float64, schema.StringList, schema.Int64List, schema.Float64List:
 		default:
 			col.Append = func(r *[]any, dst []byte) ([]byte, bool) {
 				v := (*r)[i]
