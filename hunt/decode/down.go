@@ -313,6 +313,7 @@ func downIodine(r *Result, items []item, rs []Response, opts Options) error {
 	codecs := map[Encoding]int{}
 	bad, empty := 0, 0
 	var total int64
+	var zr io.ReadCloser
 	for _, it := range items {
 		t := dataText(it.labels)
 		if t == "" || !(isHexDigit(t[0]) || t[0]|0x20 == 'p') {
@@ -372,8 +373,14 @@ func downIodine(r *Result, items []item, rs []Response, opts Options) error {
 		delete(pending, seq)
 		pkt := joined
 		if compressed {
-			zr, err := zlib.NewReader(bytes.NewReader(joined))
+			var err error
+			if zr == nil {
+				zr, err = zlib.NewReader(bytes.NewReader(joined))
+			} else {
+				err = zr.(zlib.Resetter).Reset(bytes.NewReader(joined), nil) // one inflater for all packets
+			}
 			if err != nil {
+				zr = nil
 				bad++
 				continue
 			}

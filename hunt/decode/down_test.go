@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -194,5 +195,20 @@ func TestIodineDownFragments(t *testing.T) {
 	}
 	if len(r.Packets) != 2 || !bytes.Equal(r.Packets[0].Data, p1) || !bytes.Equal(r.Packets[1].Data, p2) || r.Duplicates != 1 {
 		t.Errorf("%d packets, %d duplicates (notes %q)", len(r.Packets), r.Duplicates, r.Notes)
+	}
+}
+
+// BenchmarkDecodeDown reads the responses of ndpi's iodine capture and puts the server's packets back together.
+func BenchmarkDecodeDown(b *testing.B) {
+	path := pcapPath(b, "ndpi__dns-tunnel-iodine.pcap")
+	for b.Loop() {
+		rs, err := ReadResponses(context.Background(), []string{path}, "pirate.sea")
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := DecodeDown(rs, Options{Domain: "pirate.sea"})
+		if err != nil || len(r.Packets) == 0 {
+			b.Fatal(err, r.Notes)
+		}
 	}
 }
