@@ -18,7 +18,7 @@ import (
 func TestCaptureVeth(t *testing.T) {
 	needRoot(t)
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("the ip command (iproute2) is not installed")
+		t.Fatal("the ip command is needed: apt-get install -y iproute2")
 	}
 	id := os.Getpid() % 10000
 	ns := fmt.Sprintf("pcapframe-%d", id)
@@ -31,7 +31,7 @@ func TestCaptureVeth(t *testing.T) {
 		return nil
 	}
 	if err := run("netns", "add", ns); err != nil {
-		t.Skipf("cannot create a network namespace: %v", err)
+		t.Fatalf("cannot create a network namespace: %v", err)
 	}
 	t.Cleanup(func() {
 		exec.Command("ip", "link", "del", a).Run()
@@ -47,7 +47,7 @@ func TestCaptureVeth(t *testing.T) {
 		{"-n", ns, "link", "set", "lo", "up"},
 	} {
 		if err := run(c...); err != nil {
-			t.Skipf("cannot set up the test network: %v", err)
+			t.Fatalf("cannot set up the test network: %v", err)
 		}
 	}
 	ifc, err := InterfaceByName(a)

@@ -42,7 +42,7 @@ func sniffRun(ctx context.Context, args ...string) (int, string, string) {
 func sniffNeedRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("live capture needs root (or CAP_NET_RAW); CI runs these tests as root")
+		t.Fatal("live capture needs root (or CAP_NET_RAW): run the cli tests as root, as CI does")
 	}
 }
 
@@ -520,7 +520,7 @@ func TestSniffDiskFull(t *testing.T) {
 	sniffNeedRoot(t)
 	dir := t.TempDir()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v", err)
+		t.Fatalf("cannot mount a tmpfs (the test needs root): %v", err)
 	}
 	defer syscall.Unmount(dir, 0)
 	port := udpSink(t)
