@@ -86,6 +86,10 @@ func TestSQLStatements(t *testing.T) {
 		{"error stops", "", []string{"-e", "SELECT 1 AS a; SELECT nosuch; SELECT 3 AS c"}, "a\n1\n", 1},
 		{"prompt line", "SELECT 1 AS a; SELECT 2 AS b;\n", []string{"-f", "csv"}, "a\n1\nb\n2\n", 0},
 		{"prompt string over lines", "SELECT 'a;\nb;' AS x;\n", []string{"-f", "csv"}, "x\na;\\x0ab;\n", 0}, // the newline escaped, as every control character on standard output
+		{"prompt dollar quote over lines", "SELECT $$a;\nb;$$ AS x;\n", []string{"-f", "csv"}, "x\na;\\x0ab;\n", 0},
+		{"prompt line comment", "SELECT 1 AS a -- c;\n, 2 AS b;\n", []string{"-f", "csv"}, "a,b\n1,2\n", 0},
+		// DuckDB's parser reads the whole text before anything runs: a syntax error anywhere runs nothing.
+		{"syntax error runs nothing", "", []string{"-e", "SELECT 1 AS a; SELEC 2"}, "", 1},
 		// As DuckDB's shell, statements that change the database print nothing (no "Count" of changed rows),
 		// except INSERT ... RETURNING; a SELECT whose column is named Count still prints.
 		{"changes print nothing", "", []string{"-e", "CREATE TABLE t AS SELECT 1 AS x; INSERT INTO t VALUES (2); " +
