@@ -46,20 +46,36 @@ func newConn(f *analyzer.Flow, isQUIC bool) *conn {
 // Stream returns the handler of a TCP connection: every connection is looked at, TLS being recognised by its
 // first bytes whatever the port (STARTTLS, which starts in clear text, is followed). The handler is an
 // analyzer.StreamDone: it is done once the connection is known not to be TLS or its handshake is established.
+//
+// The connection's state is made at its first bytes (or gap): many connections carry none (scans, refused
+// connections), and a connection without bytes has no row and no service, whether or not its state exists.
 func (a *Analyzer) Stream(f *analyzer.Flow) analyzer.StreamHandler {
-	c := newConn(f, false)
-	a.conns[c.uid] = c
-	return &handler{c: c}
+	h := &handler{a: a, f: *f}
+	h.f.UID, h.f.CommunityID = strings.Clone(f.UID), strings.Clone(f.CommunityID)
+	return h
 }
 
-type handler struct{ c *conn }
+type handler struct {
+	a *Analyzer
+	f analyzer.Flow // the connection's identity (its strings copied), for conn
+	c *conn         // nil until the connection's first bytes or gap
+}
 
 var _ analyzer.StreamDone = (*handler)(nil)
+
+// conn returns the connection's state, made at the first call.
+func (h *handler) conn() *conn {
+	if h.c == nil {
+		h.c = &conn{uid: h.f.UID, communityID: h.f.CommunityID, orig: h.f.Orig, resp: h.f.Resp, start: h.f.Start, lastAlert: -1}
+		h.a.conns[h.c.uid] = h.c
+	}
+	return h.c
+}
 
 // Done tells the driver that the connection's bytes no longer matter, so that it stops reassembling it: the
 // connection is not TLS (its client spoke clear text that cannot lead to STARTTLS, or clear text for too long), or
 // the handshake is established, after which every record is encrypted and nothing of the row can change.
-func (h *handler) Done() bool { return h.c.dead || h.c.established }
+func (h *handler) Done() bool { return h.c != nil && (h.c.dead || h.c.established) }
 
 func dirOf(fromOrig bool) int {
 	if fromOrig {
@@ -69,18 +85,18 @@ func dirOf(fromOrig bool) int {
 }
 
 func (h *handler) Data(fromOrig bool, data []byte, frame, _ int64) error {
-	h.c.data(dirOf(fromOrig), data, frame)
+	h.conn().data(dirOf(fromOrig), data, frame)
 	return nil
 }
 
 func (h *handler) Gap(fromOrig bool, n int64, _, _ int64) error {
-	h.c.gap(dirOf(fromOrig), n)
+	h.conn().gap(dirOf(fromOrig), n)
 	return nil
 }
 
 func (h *handler) End() error {
 	c := h.c
-	if !c.dead && c.recognised() {
+	if c != nil && !c.dead && c.recognised() {
 		for dir := range 2 {
 			rs := &c.rec[dir]
 			if !rs.lost && (rs.rem > 0 || rs.hdrN > 0) && !c.established {
