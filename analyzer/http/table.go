@@ -104,7 +104,7 @@ var Table = &schema.Table[Row]{
 		strCol("status_msg", true, "Reason phrase of the final response.", func(r *Row) string { return r.StatusMsg }),
 		intCol("info_code", schema.Int32, true, "Status code of the last interim (1xx) response, such as 100 Continue; null without one.", func(r *Row) bool { return r.InfoCode != 0 }, func(r *Row) int64 { return r.InfoCode }),
 		strCol("info_msg", true, "Reason phrase of the last interim (1xx) response.", func(r *Row) string { return r.InfoMsg }),
-		listCol("tags", true, "Zeek's tags: URI_SQLI is not computed; here always empty (an empty list), kept for the log's shape.", func(r *Row) []string { return r.Tags }),
+		listCol("tags", true, "Zeek's tags, always empty (an empty list), as Zeek's base scripts leave them (their HTTP::Tags has only a placeholder); Zeek adds URI_SQLI when policy/protocols/http/detect-sqli.zeek is loaded (the stock site/local.zeek loads it), a detection pcapframe does not make.", func(r *Row) []string { return r.Tags }),
 		strCol("username", true, "User name of a Basic Authorization header (base64-decoded). Sensitive: a credential seen in clear.", func(r *Row) string { return r.Username }),
 		strCol("password", true, "Password of a Basic Authorization header (base64-decoded). Sensitive: a credential seen in clear (Zeek logs it only when asked to).", func(r *Row) string { return r.Password }),
 		listCol("proxied", true, "Request headers that show a proxy (Forwarded, X-Forwarded-For, X-Forwarded-From, Client-IP, Via, XRoxy-Connection, Proxy-Connection) as \"NAME -> value\", Zeek's form; null without one.", func(r *Row) []string { return r.Proxied }),

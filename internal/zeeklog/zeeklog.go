@@ -54,6 +54,10 @@ type Field[R any] struct {
 	// Zero, with Column, writes a null value as the zero value of the type (F, 0) instead of unset: Zeek's
 	// fields with &default.
 	Zero bool
+	// Escaped, with a string column, says the column holds text whose unsafe bytes package textsafe wrote \xHH
+	// (the files table's filename): those escapes are turned back into the bytes before the log's own escaping,
+	// so that each unsafe byte is escaped once, as Zeek escapes it (Unescape).
+	Escaped bool
 	// Value computes the value instead of a column: it fills v and reports whether the field is set.
 	Value func(r *R, v *Value) bool
 	// Doc says where the value comes from when it is not plainly the column (docs/ZEEK.md).
@@ -225,6 +229,9 @@ func (f *field[R]) get(r *R, v *Value) bool {
 		v.Float, ok = c.Float(r)
 	case schema.String, schema.Bytes:
 		v.Bytes, ok = c.Append(r, v.Bytes[:0])
+		if ok && f.Escaped {
+			v.Bytes = Unescape(v.Bytes)
+		}
 	case schema.StringList:
 		v.Strings, ok = c.Strings(r)
 	case schema.Int64List:
