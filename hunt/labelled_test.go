@@ -23,8 +23,9 @@ const (
 )
 
 // huntCapture loads one capture into an in-memory engine, runs the built-in detectors and returns the detectors
-// with a finding at severity low or above, and the findings as text (for the log).
-func huntCapture(t *testing.T, path string) (map[string]bool, string) {
+// with a finding at severity low or above, and the findings as text (for the log). With a baseline capture, the
+// items of both are compared as hunt --baseline does (new_in_capture).
+func huntCapture(t *testing.T, path, baseline string) (map[string]bool, string) {
 	t.Helper()
 	ctx := context.Background()
 	e, err := query.Open(ctx, query.Options{Inputs: []string{path}})
@@ -34,6 +35,9 @@ func huntCapture(t *testing.T, path string) (map[string]bool, string) {
 	defer e.Close()
 	if _, err := e.Load(ctx, []string{path}, query.LoadOptions{}); err != nil {
 		t.Logf("%s: load: %v (hunting on the rows before the damage)", filepath.Base(path), err)
+	}
+	if baseline != "" {
+		loadBaseline(t, e, baseline)
 	}
 	rules, err := hunt.Builtin()
 	if err != nil {
@@ -60,8 +64,59 @@ func huntCapture(t *testing.T, path string) (map[string]bool, string) {
 	return fired, b.String()
 }
 
+// loadBaseline creates the capture_items table of e and the baseline_items table from the capture at path,
+// loaded into an engine of its own, as hunt --baseline does (internal/cli's loadBaseline).
+func loadBaseline(t *testing.T, e *query.Engine, path string) {
+	t.Helper()
+	ctx := context.Background()
+	q, _, err := hunt.ItemsQuery(ctx, e)
+	if err != nil || q == "" {
+		t.Fatalf("capture items: %q %v", q, err)
+	}
+	if err := e.Exec(ctx, hunt.ItemsTable(hunt.CaptureItems, q)); err != nil {
+		t.Fatal(err)
+	}
+	be, err := query.Open(ctx, query.Options{Inputs: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	if _, err := be.Load(ctx, []string{path}, query.LoadOptions{}); err != nil {
+		t.Logf("baseline %s: load: %v (the rows before the damage)", filepath.Base(path), err)
+	}
+	bq, _, err := hunt.ItemsQuery(ctx, be)
+	if err != nil || bq == "" {
+		t.Fatalf("baseline items: %q %v", bq, err)
+	}
+	var items [][2]string
+	for _, v := range queryRows(t, be, "SELECT kind, value FROM ("+bq+")") {
+		k, _ := v[0].(string)
+		val, _ := v[1].(string)
+		items = append(items, [2]string{k, val})
+	}
+	for _, stmt := range hunt.BaselineInsert(items) {
+		if err := e.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// labelledPath returns the path of a capture of the labelled set: testdata/pcaps/NAME or synthetic:NAME.
+func labelledPath(t *testing.T, name string) string {
+	t.Helper()
+	if s, ok := strings.CutPrefix(name, "synthetic:"); ok {
+		return synthetic(t, s)
+	}
+	path := filepath.Join("..", "testdata", "pcaps", name)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("labelled capture missing (testdata/pcaps, see MANIFEST.tsv): %v", err)
+	}
+	return path
+}
+
 // TestLabelled runs every detector over the labelled set (testdata/labels.tsv: public corpus captures labelled
-// from MANIFEST.tsv, and synthetic captures) and computes, per detector, recall (labelled captures it reports at
+// from MANIFEST.tsv, and synthetic captures; a capture may name a baseline, "CAPTURE --baseline BASELINE", for
+// new_in_capture) and computes, per detector, recall (labelled captures it reports at
 // low or above) and false alarms (captures it reports that are not labelled with it). It fails below the floors
 // above. With -v it logs the table that docs/HUNTING.md shows:
 //
@@ -102,17 +157,14 @@ func TestLabelled(t *testing.T) {
 				expected[d] = true
 			}
 		}
-		var path string
-		if s, ok := strings.CutPrefix(name, "synthetic:"); ok {
-			path = synthetic(t, s)
-		} else {
-			path = filepath.Join("..", "testdata", "pcaps", name)
-			if _, err := os.Stat(path); err != nil {
-				t.Fatalf("labelled capture missing (testdata/pcaps, see MANIFEST.tsv): %v", err)
-			}
+		// "CAPTURE --baseline BASELINE": the capture hunted with a known-good capture to compare with
+		capName, baseName, _ := strings.Cut(name, " --baseline ")
+		path, base := labelledPath(t, capName), ""
+		if baseName != "" {
+			base = labelledPath(t, baseName)
 		}
 		captures++
-		fired, text := huntCapture(t, path)
+		fired, text := huntCapture(t, path, base)
 		t.Logf("%s (expected %s):\n%s", name, f[1], text)
 		for d, tl := range per {
 			switch {

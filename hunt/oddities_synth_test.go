@@ -370,8 +370,27 @@ func cdnBeacon(s *synth, client string) {
 	}
 }
 
-// moreSynthetic builds the synthetic captures of this file into s; false when name is none of them.
+// moreSynthetic builds the synthetic captures of this file into s; false when name is none of them. NAME_half
+// is the first half (in time) of the synthetic capture NAME: a capture whose every item its whole is a baseline
+// for.
 func moreSynthetic(t *testing.T, s *synth, name string) bool {
+	if whole, ok := strings.CutSuffix(name, "_half"); ok {
+		w := &synth{}
+		fill(t, w, whole)
+		if len(w.frames) == 0 {
+			t.Fatalf("synthetic capture %q is empty", whole)
+		}
+		first, last := w.frames[0].t, w.frames[0].t
+		for _, f := range w.frames {
+			first, last = min(first, f.t), max(last, f.t)
+		}
+		for _, f := range w.frames {
+			if f.t <= first+(last-first)/2 {
+				s.frames = append(s.frames, f)
+			}
+		}
+		return true
+	}
 	if name == "beacon_cdn" {
 		cdnBeacon(s, "10.1.1.5")
 		return true

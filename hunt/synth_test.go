@@ -167,6 +167,13 @@ func jitter(i int, max int64) int64 {
 func synthetic(t *testing.T, name string) string {
 	t.Helper()
 	s := &synth{}
+	fill(t, s, name)
+	return s.write(t, name)
+}
+
+// fill adds the frames of the synthetic capture called name to s.
+func fill(t *testing.T, s *synth, name string) {
+	t.Helper()
 	const client = "10.1.1.5"
 	switch name {
 	case "beacon":
@@ -239,5 +246,4 @@ func synthetic(t *testing.T, name string) string {
 			t.Fatalf("no synthetic capture %q", name)
 		}
 	}
-	return s.write(t, name)
 }
