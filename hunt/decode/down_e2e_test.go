@@ -29,30 +29,44 @@ func randomFile(n int, seed uint64) []byte {
 }
 
 // TestDNS2TCPRealDown transfers a known file DOWN through the real dns2tcp (Debian's dns2tcpd and dns2tcpc,
-// v0.5.2) on loopback: the server on the test's own 127.x.y.z:53 forwards the resource to a TCP server of the
-// test that writes the file; the client reads it from its local TCP port; the DNS traffic is captured on lo, the
-// responses are read back with ReadResponses, and DecodeDown must give the bytes the client received, which must
-// be the file.
+// v0.5.2) on loopback, and another up at the same time: the server on the test's own 127.x.y.z:53 forwards the
+// resource to a TCP server of the test that writes the file and reads what comes; the test writes the other file
+// to the client's local TCP port and reads; the DNS traffic is captured on lo, the responses are read back with
+// ReadResponses, and DecodeDown must give the bytes the client received, which must be the file sent down; Decode
+// must give the bytes the resource received, the file sent up.
 func TestDNS2TCPRealDown(t *testing.T) {
 	for _, tool := range []string{"dns2tcpd", "dns2tcpc"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed (apt-get install -y dns2tcp): %v", tool, err)
 		}
 	}
-	file := randomFile(5000, 5)
+	file, upFile := randomFile(5000, 5), randomFile(1500, 6)
 	src, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	received := make(chan []byte, 1)
 	go func() {
 		c, err := src.Accept()
 		if err != nil {
+			received <- nil
 			return
 		}
 		defer c.Close()
 		c.Write(file)
-		time.Sleep(20 * time.Second) // keep the connection until the client has read it all
+		var got []byte
+		buf := make([]byte, 4096)
+		c.SetReadDeadline(time.Now().Add(60 * time.Second))
+		for len(got) < len(upFile) {
+			n, err := c.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		received <- got
+		time.Sleep(5 * time.Second) // keep the connection until the client has read it all
 	}()
 	addr, dir := loopAddr(), t.TempDir()
 	const domain = "down.exfil.test"
@@ -95,6 +109,9 @@ func TestDNS2TCPRealDown(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dns2tcpc does not listen on %d: %v\n%s", port, err, cliOut.String())
 	}
+	if _, err := conn.Write(upFile); err != nil {
+		t.Fatal(err)
+	}
 	var got []byte
 	buf := make([]byte, 4096)
 	conn.SetReadDeadline(time.Now().Add(60 * time.Second))
@@ -105,10 +122,12 @@ func TestDNS2TCPRealDown(t *testing.T) {
 			break
 		}
 	}
+	upGot := <-received
 	conn.Close()
 	path, captured := stop()
-	if !bytes.Equal(got, file) {
-		t.Fatalf("the client received %d bytes, not the %d sent (server: %s client: %s)", len(got), len(file), srvOut.String(), cliOut.String())
+	if !bytes.Equal(got, file) || !bytes.Equal(upGot, upFile) {
+		t.Fatalf("the client received %d bytes of the %d sent down, the resource %d of the %d sent up (server: %s client: %s)",
+			len(got), len(file), len(upGot), len(upFile), srvOut.String(), cliOut.String())
 	}
 	rs, err := ReadResponses(context.Background(), []string{path}, domain)
 	if err != nil {
@@ -121,6 +140,17 @@ func TestDNS2TCPRealDown(t *testing.T) {
 	t.Logf("%d frames captured, %d responses, %d chunks, %d duplicates, %d missing", captured, r.Queries, r.Chunks, r.Duplicates, r.Missing)
 	if r.Tool != ToolDNS2TCP || r.Direction != Down || !bytes.Equal(r.Data, file) {
 		t.Errorf("tool %s direction %s: %d bytes decoded, want the %d sent (notes %q)", r.Tool, r.Direction, len(r.Data), len(file), r.Notes)
+	}
+	qs, err := ReadQueries(context.Background(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := Decode(qs, Options{Domain: domain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Tool != ToolDNS2TCP || u.Direction != Up || !bytes.Equal(u.Data, upFile) {
+		t.Errorf("up: tool %s direction %s: %d bytes decoded, want the %d sent (notes %q)", u.Tool, u.Direction, len(u.Data), len(upFile), u.Notes)
 	}
 }
 
