@@ -213,6 +213,8 @@ func checkFlags(preE func(*cobra.Command, []string) error, pre func(*cobra.Comma
 func Main(args []string) int {
 	crashBySignal()
 	io := StdIO()
+	out := &countingWriter{w: io.Out}
+	io.Out = out
 	root := NewRoot(io)
 	root.SetArgs(args)
 	force := forceExitAfter
@@ -222,7 +224,25 @@ func Main(args []string) int {
 	ctx, stop := notifyContext(io.ErrOut, force)
 	defer stop()
 	err := execute(ctx, root)
+	var ie *InterruptedError
+	if errors.Is(err, context.Canceled) && !errors.As(err, &ie) && out.n > 0 {
+		// The rows printed before the interrupt are out; say that they are not all of them.
+		err = &InterruptedError{Kept: fmt.Sprintf("standard output is incomplete (%d bytes were written before the interrupt); no file was written (files are kept only when complete)", out.n)}
+	}
 	return report(io.ErrOut, err)
+}
+
+// countingWriter counts the bytes written through it, so that an interrupted run can say whether what it printed
+// is a part of its output.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // report prints err as one line and returns its exit status.
