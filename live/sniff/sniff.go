@@ -58,7 +58,8 @@ type Options struct {
 	// that keep their frames until read, such as FileSource; a live capture should drop and count instead.
 	Wait bool
 
-	// Progress, if set, is called about every ProgressInterval with the counts so far, on Run's goroutine.
+	// Progress, if set, is called about every ProgressInterval with the counts so far (Files and Tables are
+	// filled in the final Stats only), on Run's goroutine.
 	Progress func(Stats)
 }
 
@@ -96,6 +97,14 @@ func Run(ctx context.Context, src Source, opts Options) (Stats, error) {
 		return Stats{}, errors.New("sniff: count and duration must not be negative")
 	}
 	r := &run{src: src, o: opts, name: src.Interface().Name}
+	if len(opts.Tables) > 0 {
+		pass, err := tables.NewPass(opts.Tables, opts.TableOptions)
+		if err != nil {
+			abort(opts.Tables)
+			return Stats{}, err
+		}
+		r.pass = pass
+	}
 	if opts.File != "" {
 		wo := opts.FileOptions
 		wo.LinkType, wo.Snaplen = src.LinkType(), src.Snaplen()
@@ -104,21 +113,13 @@ func Run(ctx context.Context, src Source, opts Options) (Stats, error) {
 		}
 		fw, err := live.NewWriter(opts.File, wo)
 		if err != nil {
+			if r.pass != nil {
+				_ = r.pass.Close()
+			}
 			abort(opts.Tables)
 			return Stats{}, err
 		}
 		r.fw = fw
-	}
-	if len(opts.Tables) > 0 {
-		pass, err := tables.NewPass(opts.Tables, opts.TableOptions)
-		if err != nil {
-			abort(opts.Tables)
-			if r.fw != nil {
-				r.fw.Close()
-			}
-			return Stats{}, err
-		}
-		r.pass = pass
 	}
 	return r.run(ctx)
 }

@@ -374,10 +374,14 @@ func TestRunFailures(t *testing.T) {
 	})
 	t.Run("same table twice", func(t *testing.T) {
 		a, b := &countWriter{}, &countWriter{}
-		_, err := Run(context.Background(), newFakeSource(10, -1), Options{Count: 1,
+		file := filepath.Join(t.TempDir(), "never.pcap")
+		_, err := Run(context.Background(), newFakeSource(10, -1), Options{Count: 1, File: file,
 			Tables: []tables.Output{{Def: tables.Flows, Writer: a}, {Def: tables.Flows, Writer: b}}})
 		if err == nil || !strings.Contains(err.Error(), "selected twice") {
 			t.Fatalf("error %v", err)
+		}
+		if _, err := os.Stat(file); err == nil {
+			t.Error("the capture file was created by a run that could not start")
 		}
 		if _, _, aborted := a.state(); !aborted {
 			t.Error("writers not aborted")
