@@ -35,6 +35,9 @@ type Response struct {
 	// Name is the question's name in the escaped text form of Query.Name.
 	Name    string
 	Answers []Answer
+	// Query is true for a query (QR clear) that carries answer records: data the client put in the answer
+	// section of its query, which only ReadResponses returns (ParseResponse refuses queries).
+	Query bool
 }
 
 // Bounds of ReadResponses and ParseResponse (captures are hostile).
@@ -56,15 +59,20 @@ var errDamaged = errors.New("not a well-formed DNS response")
 // most 256 records). Name compression is followed with at most 64 pointers per name; a name longer than 255
 // bytes, a pointer loop, a record running past the message or a query (QR clear) is an error.
 func ParseResponse(m []byte) (*Response, error) {
+	if len(m) >= 12 && m[2]&0x80 == 0 {
+		return nil, fmt.Errorf("a query: %w", errDamaged)
+	}
+	return parseMessage(m)
+}
+
+// parseMessage parses a DNS message as ParseResponse does, a query too (Response.Query set).
+func parseMessage(m []byte) (*Response, error) {
 	if len(m) < 12 {
 		return nil, fmt.Errorf("%d-byte message: %w", len(m), errDamaged)
 	}
 	flags := binary.BigEndian.Uint16(m[2:])
-	if flags&0x8000 == 0 {
-		return nil, fmt.Errorf("a query: %w", errDamaged)
-	}
 	qd, an := binary.BigEndian.Uint16(m[4:]), binary.BigEndian.Uint16(m[6:])
-	r := &Response{ID: binary.BigEndian.Uint16(m[0:]), RCode: uint8(flags & 15)}
+	r := &Response{ID: binary.BigEndian.Uint16(m[0:]), RCode: uint8(flags & 15), Query: flags&0x8000 == 0}
 	off := 12
 	if qd == 0 {
 		return nil, fmt.Errorf("no question: %w", errDamaged)
@@ -192,7 +200,8 @@ func readName(m []byte, off int) ([][]byte, int, error) {
 
 // ReadResponses reads the DNS responses over UDP from port 53 in the captures whose question is below domain
 // (or, when domain is "", whose question begins with the label "dnscat": dnscat2 without a domain), in capture
-// order. Responses over TCP and IP fragments are not read. A damaged message is skipped; a damaged input's error
+// order, and the queries to port 53 under it that carry answer records (Response.Query: data in the answer
+// section of a query). Messages over TCP and IP fragments are not read. A damaged message is skipped; a damaged input's error
 // is returned with the responses read before it. At most MaxResponses responses and MaxAnswerBytes bytes of
 // answers are kept (ErrTooLarge beyond).
 func ReadResponses(ctx context.Context, inputs []string, domain string) ([]Response, error) {
@@ -211,10 +220,14 @@ func ReadResponses(ctx context.Context, inputs []string, domain string) ([]Respo
 		if n++; n%4096 == 0 && ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		if !p.Has(packet.HasUDP) || p.SPort != 53 || p.Has(packet.HasFragment) {
+		if !p.Has(packet.HasUDP) || p.SPort != 53 && p.DPort != 53 || p.Has(packet.HasFragment) {
 			continue
 		}
-		r, err := ParseResponse(p.Payload())
+		m := p.Payload()
+		if len(m) < 12 || m[2]&0x80 == 0 && (p.DPort != 53 || m[6] == 0 && m[7] == 0) || m[2]&0x80 != 0 && p.SPort != 53 {
+			continue // a query without answers, or a message the wrong way
+		}
+		r, err := parseMessage(m)
 		if r == nil || r.Name == "" {
 			continue
 		}
@@ -232,6 +245,9 @@ func ReadResponses(ctx context.Context, inputs []string, domain string) ([]Respo
 			return out, fmt.Errorf("more than %d bytes of answers: %w", MaxAnswerBytes, ErrTooLarge)
 		}
 		r.TS, r.Frame, r.Client, r.Server = p.Time, p.Frame, p.Dst.String(), p.Src.String()
+		if r.Query {
+			r.Client, r.Server = r.Server, r.Client
+		}
 		out = append(out, *r)
 	}
 	return out, firstErr

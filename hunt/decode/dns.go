@@ -100,6 +100,8 @@ type Result struct {
 	Carved []Carved
 	// Notes say what was done, what could not be and why.
 	Notes []string
+	// inAnswers is set when the data is read from answer records (downstream, or the answers of queries).
+	inAnswers bool
 }
 
 func (r *Result) note(format string, a ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, a...)) }
@@ -442,7 +444,7 @@ const noSeq = 1 << 30
 // beside the sequence number; names that only ask for a chunk (down) may be the number alone.
 func plainColumns(r *Result, items []item) int {
 	minLabels := 2
-	if r.Direction == Down {
+	if r.Direction == Down || r.inAnswers {
 		minLabels = 1
 	}
 	for {

@@ -45,12 +45,9 @@ func DecodeDown(rs []Response, opts Options) (*Result, error) {
 	if len(rs) > MaxResponses {
 		return nil, fmt.Errorf("decode: %d responses, more than %d", len(rs), MaxResponses)
 	}
-	qs := make([]Query, len(rs))
-	for i, x := range rs {
-		qs[i] = Query{TS: x.TS, Frame: x.Frame, Client: x.Client, Server: x.Server, QType: x.QType, Name: x.Name}
-	}
-	items := under(qs, opts.Domain)
-	r := &Result{Domain: strings.ToLower(strings.Trim(opts.Domain, ".")), Direction: Down, Queries: len(items)}
+	rs = slices.DeleteFunc(slices.Clone(rs), func(x Response) bool { return x.Query })
+	items := under(asQueries(rs), opts.Domain)
+	r := &Result{Domain: strings.ToLower(strings.Trim(opts.Domain, ".")), Direction: Down, Queries: len(items), inAnswers: true}
 	if len(items) == 0 {
 		r.note("no response under %s", r.where())
 		return r, nil
@@ -78,6 +75,41 @@ func DecodeDown(rs []Response, opts Options) (*Result, error) {
 	if err != nil {
 		return r, err
 	}
+	finish(r)
+	return r, nil
+}
+
+// asQueries gives the question of each response as a Query, so that under and recognise read them.
+func asQueries(rs []Response) []Query {
+	qs := make([]Query, len(rs))
+	for i, x := range rs {
+		qs[i] = Query{TS: x.TS, Frame: x.Frame, Client: x.Client, Server: x.Server, QType: x.QType, Name: x.Name}
+	}
+	return qs
+}
+
+// DecodeQueryAnswers puts back together the data a client put in the answer section of its own queries (the
+// Response.Query messages that ReadResponses returns): the text of their TXT answers (and the labels of CNAME, MX,
+// NS answers before the domain) as the chunks of the plain scheme, ordered by a sequence label of the question
+// names when there is one, else in capture order. The result's direction is up.
+func DecodeQueryAnswers(rs []Response, opts Options) (*Result, error) {
+	if err := checkOptions(&opts); err != nil {
+		return nil, err
+	}
+	if len(rs) > MaxResponses {
+		return nil, fmt.Errorf("decode: %d messages, more than %d", len(rs), MaxResponses)
+	}
+	rs = slices.DeleteFunc(slices.Clone(rs), func(x Response) bool { return !x.Query })
+	items := under(asQueries(rs), opts.Domain)
+	r := &Result{Domain: strings.ToLower(strings.Trim(opts.Domain, ".")), Direction: Up, Queries: len(items), Tool: ToolPlain, inAnswers: true}
+	if len(items) == 0 {
+		r.note("no query under %s carries answer records", r.where())
+		return r, nil
+	}
+	if err := downPlain(r, items, rs, opts); err != nil {
+		return r, err
+	}
+	r.note("the data is in the answer section of the client's queries, not in their names")
 	finish(r)
 	return r, nil
 }

@@ -447,3 +447,66 @@ func checkDown(t *testing.T, all []downScenario, path string) {
 		})
 	}
 }
+
+// TestQueryAnswersLoopback sends a known file UP in the answer section of the client's own queries (a query
+// message whose ANCOUNT is not zero, RFC 1035 §4.1.1, carrying a TXT record of base32 per chunk, the question
+// <n>.<session>.<domain>, chunk 2 sent twice and 4 before 3) to a loopback server of the test that answers each with
+// no records; captured on lo, ReadResponses keeps those queries, and DecodeQueryAnswers must give the file, while
+// DecodeDown finds nothing in the server's empty answers.
+func TestQueryAnswersLoopback(t *testing.T) {
+	file := secretFile(t)
+	const d = "qa.up.test"
+	text := EncodeString(Base32, file)
+	const per = 200
+	var chunks []string
+	for i := 0; i < len(text); i += per {
+		chunks = append(chunks, text[i:min(len(text), i+per)])
+	}
+	order := []int{0, 1, 2, 2, 4, 3}
+	for i := 5; i < len(chunks); i++ {
+		order = append(order, i)
+	}
+	s := downScenario{name: "query-answers", domain: d, run: func(t *testing.T, ask func([]byte) []byte) {
+		for i, n := range order {
+			q := query(uint16(i), name(d, []byte(strconv.Itoa(n)), []byte("z7")), typeTXT)
+			q = response(q, []rr{{typ: typeTXT, data: txt(chunks[n])}})
+			q[2], q[3] = 0x01, 0x00 // a query (QR clear, RD) with one answer record
+			ask(q)
+		}
+	}}
+	servers := map[string]func([]byte) []byte{d: func(q []byte) []byte {
+		end := 12
+		for end < len(q) && q[end] != 0 {
+			end += 1 + int(q[end])
+		}
+		m := append([]byte{}, q[:end+5]...)
+		m[2], m[3] = 0x85, 0x80
+		m[6], m[7] = 0, 0
+		return m
+	}}
+	path := runDown(t, []downScenario{s}, servers)
+	rs, err := ReadResponses(context.Background(), []string{path}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nq := 0
+	for _, r := range rs {
+		if r.Query {
+			nq++
+		}
+	}
+	if nq != len(order) || len(rs) != 2*len(order) {
+		t.Fatalf("%d queries with answers and %d messages read, want %d and %d", nq, len(rs), len(order), 2*len(order))
+	}
+	r, err := DecodeQueryAnswers(rs, Options{Domain: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Direction != Up || r.Encoding != Base32 || !r.Sequenced || r.Duplicates != 1 || !bytes.Equal(r.Data, file) || r.MIME != "image/png" {
+		t.Errorf("direction %s encoding %s sequenced %v duplicates %d: %d bytes of %s, want the %d of the PNG (notes %q)",
+			r.Direction, r.Encoding, r.Sequenced, r.Duplicates, len(r.Data), r.MIME, len(file), r.Notes)
+	}
+	if down, err := DecodeDown(rs, Options{Domain: d}); err != nil || down.Decoded || down.Queries != len(order) {
+		t.Errorf("down: %v decoded %v from %d responses", err, down.Decoded, down.Queries)
+	}
+}

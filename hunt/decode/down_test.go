@@ -35,6 +35,14 @@ func TestParseResponse(t *testing.T) {
 			t.Errorf("answer %d: %+v, want %+v", i, r.Answers[i], want[i])
 		}
 	}
+	qa := response(q, []rr{{typ: typeTXT, data: []byte("\x02up")}})
+	qa[2] = 0x01 // a query carrying an answer record
+	if _, err := ParseResponse(qa); err == nil {
+		t.Error("ParseResponse took a query")
+	}
+	if r, err := parseMessage(qa); err != nil || !r.Query || len(r.Answers) != 1 || string(r.Answers[0].Data) != "up" {
+		t.Errorf("a query with an answer: %+v %v", r, err)
+	}
 	loop := response(q, []rr{{typ: typeCNAME, data: []byte{0xc0, byte(len(q) + 12)}}}) // the target points at itself
 	overTXT := response(q, []rr{{typ: typeTXT, data: []byte("\x09abc")}})
 	more := response(q, []rr{{typ: typeA, data: []byte{1, 2, 3, 4}}})
@@ -122,7 +130,7 @@ func FuzzParseResponse(f *testing.F) {
 	})
 }
 
-// FuzzDecodeDown runs DecodeDown over responses whose question names and answers are the fuzzer's bytes, for each
+// FuzzDecodeDown runs DecodeDown and DecodeQueryAnswers over messages whose question names and answers are the fuzzer's bytes, for each
 // tool: no panic, no error but the documented ones, the limit kept.
 func FuzzDecodeDown(f *testing.F) {
 	f.Add("0aaab", []byte{0x80, 0x01, 0x78, 0x9c}, uint16(10), "iodine")
@@ -145,18 +153,21 @@ func FuzzDecodeDown(f *testing.F) {
 			{Frame: 1, Name: EscapeName(append(Labels(qname), []byte("ex"), []byte("test"))), Answers: []Answer{{Type: typ, Data: data}}},
 			{Frame: 2, Name: qname + ".ex.test", Answers: []Answer{{Type: typ, Data: data}, {Type: 16, Data: data}}},
 			{Frame: 3, Name: "dnscat." + qname, Answers: []Answer{{Type: 15, Data: []byte(qname)}, {Type: 1, Data: data}}},
+			{Frame: 4, Name: qname + ".ex.test", Answers: []Answer{{Type: 16, Data: data}}, Query: true},
 		}
 		for _, domain := range []string{"ex.test", ""} {
 			opts := Options{Domain: domain, Tool: tool, Limit: 1 << 20}
 			if domain == "" {
 				opts.Tool = ToolDNSCat2
 			}
-			r, err := DecodeDown(rs, opts)
-			if err != nil && !errors.Is(err, ErrTooLarge) {
-				t.Fatal(err)
-			}
-			if r != nil && int64(len(r.Data)) > 1<<20 {
-				t.Fatalf("%d bytes over the limit", len(r.Data))
+			for _, f := range []func([]Response, Options) (*Result, error){DecodeDown, DecodeQueryAnswers} {
+				r, err := f(rs, opts)
+				if err != nil && !errors.Is(err, ErrTooLarge) {
+					t.Fatal(err)
+				}
+				if r != nil && int64(len(r.Data)) > 1<<20 {
+					t.Fatalf("%d bytes over the limit", len(r.Data))
+				}
 			}
 		}
 	})
