@@ -123,6 +123,12 @@ func NewTCP(opts Options, emit func(*Chunk) error) *TCP {
 	return &TCP{opts: opts.withDefaults(), emit: emit}
 }
 
+// Reset makes c a new reassembler, as NewTCP(opts, emit) returns, in the memory of c (a driver that ends many
+// connections reuses their reassemblers). Nothing of the previous connection remains.
+func (c *TCP) Reset(opts Options, emit func(*Chunk) error) {
+	*c = TCP{opts: opts.withDefaults(), emit: emit}
+}
+
 // Stats returns the counters so far.
 func (c *TCP) Stats() Stats { return c.stats }
 

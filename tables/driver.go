@@ -103,7 +103,8 @@ type Pass struct {
 	services  []analyzer.Service
 	tracker   *flow.Tracker
 	conns     map[*flow.Flow]*conn
-	active    int // connections reassembled now
+	free      []*conn // ended connections, reused (at most as many as were analysed at once)
+	active    int     // connections reassembled now
 	pk        analyzer.Packet
 	berr      []error
 	err       error // the error that stopped the pass
@@ -112,12 +113,14 @@ type Pass struct {
 	notes     *notes
 }
 
-// conn is a flow being analysed.
+// conn is a flow being analysed. Conns are reused (Pass.free), with their slices, reassembler and emit function.
 type conn struct {
 	f        analyzer.Flow
 	tcp      *stream.TCP // nil when no handler wants the connection, or every handler is done
 	handlers []analyzer.StreamHandler
 	doners   []analyzer.StreamDone // the handlers that can say they are done; all of them, or none
+	spare    *stream.TCP           // the reset reassembler of an earlier connection, for the next one
+	emit     func(*stream.Chunk) error
 }
 
 // done reports whether every stream handler of the connection said it wants no more data.
@@ -279,9 +282,17 @@ func (p *Pass) analyze(pk *packet.Packet, f *flow.Flow, fromOrig bool) error {
 // open starts analysing flow f at its first packet: a TCP connection is offered to every analyzer's Stream,
 // and reassembled when one of them wants it.
 func (p *Pass) open(f *flow.Flow) *conn {
-	c := &conn{f: analyzer.Flow{UID: f.UID(), CommunityID: f.CommunityID(), Proto: f.Proto,
+	var c *conn
+	if n := len(p.free); n > 0 {
+		c = p.free[n-1]
+		p.free = p.free[:n-1]
+	} else {
+		c = new(conn)
+		c.emit = c.chunk
+	}
+	c.f = analyzer.Flow{UID: f.UID(), CommunityID: f.CommunityID(), Proto: f.Proto,
 		Orig: netip.AddrPortFrom(f.OrigH.Unmap(), f.OrigP), Resp: netip.AddrPortFrom(f.RespH.Unmap(), f.RespP),
-		Stream: f.Stream, Start: f.TS}}
+		Stream: f.Stream, Start: f.TS}
 	if f.Proto != 6 {
 		return c
 	}
@@ -298,7 +309,11 @@ func (p *Pass) open(f *flow.Flow) *conn {
 		}
 	}
 	if len(c.handlers) > 0 {
-		c.tcp = stream.NewTCP(p.opts.Stream, c.chunk)
+		if c.spare != nil {
+			c.tcp, c.spare = c.spare, nil // reset when it stopped
+		} else {
+			c.tcp = stream.NewTCP(p.opts.Stream, c.emit)
+		}
 		p.active++
 		p.stats.Streams++
 	}
@@ -330,8 +345,17 @@ func (p *Pass) stopStream(c *conn, early bool) {
 	if early {
 		p.stats.DoneStreams++
 	}
-	c.tcp = nil
+	c.tcp.Reset(p.opts.Stream, c.emit) // drops the out-of-order bytes it held
+	c.tcp, c.spare = nil, c.tcp
 	p.active--
+}
+
+// release keeps the ended connection c for a later one, without what it referred to.
+func (p *Pass) release(c *conn) {
+	clear(c.handlers)
+	clear(c.doners)
+	c.f, c.handlers, c.doners = analyzer.Flow{}, c.handlers[:0], c.doners[:0]
+	p.free = append(p.free, c)
 }
 
 // ended is the tracker's emit function: it ends the flow's stream, asks the analyzers for its service, tells
@@ -361,6 +385,7 @@ func (p *Pass) ended(f *flow.Flow) error {
 				return err
 			}
 		}
+		p.release(c)
 	}
 	for _, fb := range p.flowers {
 		if err := fb.Flow(f); err != nil {

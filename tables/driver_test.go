@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/flow"
@@ -496,5 +497,109 @@ func TestStreamDone(t *testing.T) {
 		if !reflect.DeepEqual(got, want[:n]) {
 			t.Errorf("stream %d: got %d chunks, want follow's first %d of %d", f.Stream, len(got), n, len(want))
 		}
+	}
+}
+
+// TestConnReuse checks that a connection analysed after others ended, which reuses their state and their reset
+// reassemblers, gets the chunks a fresh reassembler gives it. Short timeouts (50 ms idle, 1 ns linger) end many
+// connections early, so that most later ones reuse an ended one's state; the reference is a plain loop over the
+// same tracker with a new stream.TCP per connection. The test first checks, from the tracker's own emissions,
+// that many TCP flows start after another one ended.
+func TestConnReuse(t *testing.T) {
+	opts := flow.Options{TCPTimeout: 50 * time.Millisecond, Linger: time.Nanosecond}
+	for _, name := range []string{"pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap", "chrissanders__http_espn.pcapng", "zeek__ftp_bruteforce.pcap"} {
+		t.Run(name, func(t *testing.T) {
+			batches := readBatches(t, corpus(t, name))
+			for _, done := range []bool{false, true} {
+				// The reference: the tracker, and a fresh reassembler for every TCP flow.
+				type ref struct {
+					r      *stream.TCP
+					chunks []chunk
+					done   bool
+				}
+				refs := map[string]*ref{}
+				var order []string
+				endedTCP, later := false, 0
+				tr := flow.NewTracker(opts, func(f *flow.Flow) error {
+					if f.Proto == 6 {
+						endedTCP = true
+						if r := refs[f.UID()]; r != nil {
+							return r.r.Close()
+						}
+					}
+					return nil
+				})
+				for _, b := range batches {
+					for i := range b.Packets {
+						err := tr.AddFrame(&b.Packets[i], func(pk *packet.Packet, f *flow.Flow, fromOrig bool) error {
+							if f.Proto != 6 {
+								return nil
+							}
+							uid := f.UID()
+							r := refs[uid]
+							if r == nil {
+								if endedTCP {
+									later++
+								}
+								r = &ref{}
+								r.r = stream.NewTCP(stream.Options{MaxBuffer: stream.DefaultMaxBuffer, Window: -1}, func(c *stream.Chunk) error {
+									if r.done {
+										return nil
+									}
+									ch := chunk{FromOrig: c.Side == stream.Client, Gap: c.Gap, Frame: c.Frame, Time: c.Time}
+									if c.Gap == 0 {
+										ch.Data = string(c.Data)
+										r.done = done // a done handler says so after its first data
+									}
+									r.chunks = append(r.chunks, ch)
+									return nil
+								})
+								refs[uid] = r
+								order = append(order, uid)
+							}
+							side := stream.Server
+							if fromOrig {
+								side = stream.Client
+							}
+							return r.r.Add(pk, side)
+						})
+						if err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				if err := tr.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if later < 10 {
+					t.Fatalf("%d TCP flows start after another ended: the capture does not exercise reuse", later)
+				}
+
+				p := &probe{}
+				def := probeDef(p)
+				if done {
+					def = tables.Analyzer(probeTable, func(emit func(*probeRow) error) doneProbe { return doneProbe{p.init(emit)} })
+				}
+				st := runPass(t, batches, []tables.Output{{Def: def, Writer: &collect[probeRow]{}}},
+					tables.Options{Flow: opts, Stream: stream.Options{MaxBuffer: stream.DefaultMaxBuffer}})
+				if st.Streams != int64(len(order)) {
+					t.Errorf("done %v: %d streams reassembled, the reference %d", done, st.Streams, len(order))
+				}
+				data := 0
+				for _, uid := range order {
+					want := refs[uid].chunks
+					if got := p.chunks[uid]; !reflect.DeepEqual(got, want) {
+						t.Errorf("done %v: flow %s: %d chunks, a fresh reassembler %d", done, uid, len(got), len(want))
+					}
+					if p.ends[uid] != 1 {
+						t.Errorf("done %v: flow %s: End called %d times", done, uid, p.ends[uid])
+					}
+					if len(want) > 0 {
+						data++
+					}
+				}
+				t.Logf("done %v: %d TCP flows (%d with chunks), %d starting after another ended, %d stopped early", done, len(order), data, later, st.DoneStreams)
+			}
+		})
 	}
 }
