@@ -21,19 +21,19 @@ import (
 // a comment is text of that token. Inserting the statement probe (" SELECT 1;") right after a semicolon that
 // ends a statement adds exactly one statement to what DuckDB extracts; inserted after a semicolon that a quote
 // or a comment holds, the probe is held as well (it has no quote, dollar, backslash, comment mark or line break
-// that could end or open one), and the count stays. So with the probe inserted after the semicolons of a set,
-// DuckDB extracts as many more statements as the set has semicolons that end a statement, and halving the sets
-// (group testing) finds them all: two parses for the usual text, whose semicolons all end statements, about two
-// per semicolon at worst. Should a probe make the text fail to parse (none is known: a semicolon that ends a
-// statement takes one, and text that holds one takes it as it takes a semicolon), the set is halved, and a
-// semicolon whose probe alone fails ends no statement.
+// that could end or open one), and the count stays. So with the probe after every semicolon, DuckDB extracts as
+// many more statements as there are semicolons that end one: all of them in the usual text (two parses then),
+// or none. Otherwise each statement's end is looked for in the text from the end of the last one found, the
+// first semicolons one at a time, then, for a statement with many semicolons inside strings, by bisection (see
+// nextEnd), until as many are found as the probes counted.
 
 // probe is the statement inserted after a semicolon to find whether it ends a statement (see above).
 const probe = " SELECT 1;"
 
-// maxProbeBytes bounds the text that Statements has DuckDB parse in all: the usual text takes twice its length, a
-// text whose semicolons are mostly inside strings about twice its length per semicolon.
-const maxProbeBytes = 256 << 20
+// maxProbeBytes bounds the text that Statements has DuckDB parse in all (about 1 s of parsing): the usual text
+// takes twice its length, a text with semicolons inside strings up to twice the length of a statement per
+// semicolon.
+const maxProbeBytes = 64 << 20
 
 // spaces are the blanks a statement is trimmed of: those of DuckDB's scanner, and \v.
 const spaces = " \t\n\r\f\v"
@@ -70,8 +70,8 @@ func Statements(q string) ([]string, error) {
 			semis = append(semis, i)
 		}
 	}
-	f := finder{q: q, n: n, budget: maxProbeBytes}
-	if err := f.find(semis, -1); err != nil {
+	ends, err := ends(q, n, semis)
+	if err != nil {
 		return nil, err
 	}
 	var out []string
@@ -99,7 +99,7 @@ func Statements(q string) ([]string, error) {
 		}
 		return nil
 	}
-	for _, e := range f.ends {
+	for _, e := range ends {
 		if err := add(e + 1); err != nil {
 			return nil, err
 		}
@@ -125,88 +125,132 @@ func (e *Engine) Statements(ctx context.Context, q string) ([]string, error) {
 	return stmts, err
 }
 
-// finder finds which semicolons of q end a statement for DuckDB's parser (ends, in order), by group testing
-// with the probe (see above).
-type finder struct {
-	q      string
-	n      int // statements DuckDB finds in q
-	budget int // bytes DuckDB may still be asked to parse
-	ends   []int
-}
-
-// count returns how many more statements DuckDB finds in q with the probe inserted after each semicolon of set,
-// and false when that text does not parse.
-func (f *finder) count(set []int) (int, bool, error) {
-	var b strings.Builder
-	b.Grow(len(f.q) + len(set)*len(probe))
-	prev := 0
-	for _, i := range set {
-		b.WriteString(f.q[prev : i+1])
-		b.WriteString(probe)
-		prev = i + 1
+// ends returns the semicolons of q (at semis, in order) that end a statement for DuckDB's parser, which finds n
+// statements in q (see above).
+func ends(q string, n int, semis []int) ([]int, error) {
+	budget := maxProbeBytes
+	// parse returns the statements DuckDB finds in t with the probe after its semicolons at probed (indexes in t),
+	// and false when that text does not parse.
+	parse := func(t string, probed []int) (int, bool, error) {
+		var b strings.Builder
+		prev := 0
+		for _, i := range probed {
+			b.WriteString(t[prev : i+1])
+			b.WriteString(probe)
+			prev = i + 1
+		}
+		b.WriteString(t[prev:])
+		if budget -= b.Len(); budget < 0 {
+			return 0, false, fmt.Errorf("%w: too many semicolons inside strings or comments to find the statements", ErrStatementText)
+		}
+		m, msg, err := extract(b.String())
+		return m, msg == "", err
 	}
-	b.WriteString(f.q[prev:])
-	if f.budget -= b.Len(); f.budget < 0 {
-		return 0, false, fmt.Errorf("%w: too many semicolons inside strings or comments to find the statements", ErrStatementText)
-	}
-	m, msg, err := extract(b.String())
+	// The probe after every semicolon: all of them end a statement (the usual text), or none does.
+	m, ok, err := parse(q, semis)
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
-	if msg != "" {
-		return 0, false, nil
+	want := -1 // how many end a statement, when the probes tell
+	if ok {
+		if want = m - n; want < 0 || want > len(semis) {
+			return nil, fmt.Errorf("%w: DuckDB finds %d statements with %d probes inserted, %d without", ErrStatementText, m, len(semis), n)
+		}
+		switch want {
+		case 0:
+			return nil, nil
+		case len(semis):
+			return semis, nil
+		}
 	}
-	if d := m - f.n; d >= 0 && d <= len(set) {
-		return d, true, nil
-	}
-	return 0, false, fmt.Errorf("%w: DuckDB finds %d statements with %d probes inserted, %d without", ErrStatementText, m, len(set), f.n)
-}
-
-// find adds to f.ends the semicolons of set (in order) that end a statement; k is how many there are, or -1 if
-// not known yet.
-func (f *finder) find(set []int, k int) error {
-	if len(set) == 0 {
-		return nil
-	}
-	if k < 0 {
-		d, ok, err := f.count(set)
+	// Otherwise the next statement's end is looked for in the text from the end of the last one found (start),
+	// which holds whole statements.
+	var out []int
+	start := 0
+	for len(semis) > 0 && len(out) != want { // once all are found, the rest are inside quotes or comments
+		next, err := nextEnd(q[start:], semis, start, parse)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !ok {
-			if len(set) == 1 {
-				return nil // a probe held where it breaks the text: inside a quote
-			}
-			h := len(set) / 2
-			if err := f.find(set[:h], -1); err != nil {
-				return err
-			}
-			return f.find(set[h:], -1)
+		if next < 0 {
+			break
 		}
-		k = d
+		out = append(out, semis[next])
+		start = semis[next] + 1
+		semis = semis[next+1:]
 	}
-	switch k {
-	case 0:
-		return nil
-	case len(set):
-		f.ends = append(f.ends, set...)
-		return nil
+	return out, nil
+}
+
+// sequentialTries is how many semicolons of a statement nextEnd tries one at a time before it searches.
+const sequentialTries = 16
+
+// nextEnd returns the index in semis (semicolons of the text, each at least at off) of the first one that ends a
+// statement of t = text[off:], which holds whole statements, or -1. It tries the first few one at a time: the
+// text to a semicolon that ends a statement parses and takes the probe, while inside a quote or a block comment
+// it does not parse, and inside a line comment it holds the probe. Past them (a statement with many semicolons
+// inside strings) it searches: with the probe after each of the first h semicolons, t has more statements as
+// soon as h reaches the first that ends one.
+func nextEnd(t string, semis []int, off int, parse func(string, []int) (int, bool, error)) (int, error) {
+	local := make([]int, len(semis))
+	for i, s := range semis {
+		local[i] = s - off
 	}
-	h := len(set) / 2
-	d, ok, err := f.count(set[:h])
+	tryOne := func(i int) (bool, error) {
+		m, ok, err := parse(t[:local[i]+1], nil)
+		if err != nil || !ok {
+			return false, err
+		}
+		m2, ok, err := parse(t[:local[i]+1], local[i:i+1])
+		return ok && m2 == m+1, err
+	}
+	i := 0
+	for ; i < len(local) && i < sequentialTries; i++ {
+		if ok, err := tryOne(i); ok || err != nil {
+			return i, err
+		}
+	}
+	if i == len(local) {
+		return -1, nil
+	}
+	base, ok, err := parse(t, nil)
 	if err != nil {
-		return err
+		return -1, err
 	}
-	if !ok {
-		if err := f.find(set[:h], -1); err != nil {
-			return err
+	more := func(h int) (bool, bool, error) { // whether one of local[:h] ends a statement; false if t does not parse
+		m, ok, err := parse(t, local[:h])
+		return m > base, ok, err
+	}
+	found, ok2, err := more(len(local))
+	if err != nil {
+		return -1, err
+	}
+	if ok && ok2 {
+		if !found {
+			return -1, nil
 		}
-		return f.find(set[h:], -1)
+		lo, hi := i, len(local) // none of local[:lo] ends a statement, one of local[:hi] does
+		for ok && hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if found, ok, err = more(mid); err != nil {
+				return -1, err
+			} else if found {
+				hi = mid
+			} else {
+				lo = mid
+			}
+		}
+		if ok {
+			return hi - 1, nil
+		}
 	}
-	if err := f.find(set[:h], d); err != nil {
-		return err
+	// A probe that breaks the text (none is known): one at a time.
+	for ; i < len(local); i++ {
+		if ok, err := tryOne(i); ok || err != nil {
+			return i, err
+		}
 	}
-	return f.find(set[h:], k-d)
+	return -1, nil
 }
 
 // Complete reports whether q, less trailing blanks, ends with a semicolon that ends a statement for DuckDB's
