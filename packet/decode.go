@@ -72,6 +72,11 @@ type Decoder struct {
 	arp   layers.ARP
 	gre   layers.GRE
 	vxlan layers.VXLAN
+
+	// ipBound, when positive, is the length of the outermost IP packet that the link layer declares (PPPoE's
+	// length): an IP total length beyond it is cut to it, as Wireshark bounds the IP payload by its tvb's
+	// reported length. 0: no bound. Set by the PPPoE decoding for the IP decoding below it, reset by Decode.
+	ipBound int
 }
 
 // NewDecoder returns a Decoder.
@@ -84,6 +89,7 @@ var feedback = gopacket.NilDecodeFeedback
 // p.Note.
 func (d *Decoder) Decode(p *Packet, m Meta, data []byte) {
 	*p = Packet{Meta: m, Data: data}
+	d.ipBound = 0
 	switch m.LinkType {
 	case LinkEthernet:
 		d.ethernet(p, data, 0)
@@ -549,7 +555,15 @@ func (d *Decoder) ethertype(p *Packet, et uint16, b []byte, level int) {
 			if level == 0 {
 				p.push("pppoes")
 			}
-			d.ppp(p, b[6:], level)
+			// The PPPoE length bounds the PPP frame (what follows is Ethernet padding), as Wireshark bounds it.
+			payload, n := b[6:], int(binary.BigEndian.Uint16(b[4:6]))
+			if n < len(payload) {
+				payload = payload[:n]
+			}
+			if level == 0 {
+				d.ipBound = -n // made the IP packet's bound by ppp, which knows the PPP header's length
+			}
+			d.ppp(p, payload, level)
 			return
 		case layers.EthernetTypeIPv4:
 			d.ipv4(p, b, level)
@@ -571,6 +585,7 @@ func (d *Decoder) ethertype(p *Packet, et uint16, b []byte, level int) {
 
 // ppp decodes a PPP header (address and control optional, protocol possibly compressed to one byte).
 func (d *Decoder) ppp(p *Packet, b []byte, level int) {
+	start := len(b)
 	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
 		b = b[2:]
 	}
@@ -590,6 +605,9 @@ func (d *Decoder) ppp(p *Packet, b []byte, level int) {
 	}
 	if level == 0 {
 		p.push("ppp")
+	}
+	if d.ipBound < 0 { // PPPoE's length, less the PPP header
+		d.ipBound = max(-d.ipBound-(start-len(b)), 1)
 	}
 	switch proto {
 	case 0x21:
@@ -644,6 +662,9 @@ func (d *Decoder) ipv4(p *Packet, b []byte, level int) {
 	}
 	src, dst := addr(ip.SrcIP), addr(ip.DstIP)
 	declared := int(ip.Length) - int(ip.IHL)*4
+	if level == 0 && d.ipBound > 0 && int(ip.Length) > d.ipBound {
+		declared = d.ipBound - int(ip.IHL)*4 // the link layer ends the packet first (PPPoE)
+	}
 	nonFirst := ip.FragOffset != 0
 	if level == 1 {
 		d.inner(p, src, dst, uint8(ip.Protocol), ip.Payload, nonFirst)
@@ -711,6 +732,9 @@ func (d *Decoder) ipv6(p *Packet, b []byte, level int) {
 		p.ipOff, p.ipLen = p.offset(b), int32(min(len(b), 40+plen))
 	}
 	declared := plen
+	if level == 0 && d.ipBound > 0 && 40+plen > d.ipBound {
+		declared = d.ipBound - 40 // the link layer ends the packet first (PPPoE)
+	}
 	nonFirst := false
 	for range 16 {
 		var hl int

@@ -39,9 +39,6 @@ var goldenAllow = map[string]string{
 	// The IPv4 header is cut after 6 bytes: tshark still shows its total-length field; pcapframe records no
 	// IP columns for an IPv4 header shorter than 20 bytes and notes it as malformed or truncated.
 	"zeek__trunc_ip4-trunc.pcap/len": "ipv4 header shorter than 20 bytes is not decoded",
-	// The PPPoE length field is shorter than the IP total length: tshark bounds the TCP length by the PPPoE
-	// length (0), pcapframe computes it from the IP header (6) as for every other link layer.
-	"zeek__pppoe-over-qinq.pcap/payload": "tcp payload length from the ip header, not the pppoe length",
 	// Wireshark numbers pcapng custom blocks as frames (data of the block's length). They are not packets:
 	// pcapframe's frame column skips their numbers, so the packets keep Wireshark's frame numbers, but they
 	// get no row.
