@@ -34,9 +34,9 @@ type Transaction struct {
 // analyzer.StreamHandler and analyzer.StreamDone.
 type Conn struct {
 	flow     analyzer.Flow
-	req      *Parser
-	resp     *Parser
-	open     func(*File) FileSink
+	req      Parser
+	resp     Parser
+	open     func(*File) FileSink // nil: no sinks
 	emit     func(*Transaction) error
 	err      error
 	pending  []*Transaction
@@ -58,17 +58,21 @@ type Conn struct {
 // when both its messages are over (or at the end of the connection); open, when not nil, is called for each
 // object as it starts and returns the sink of its bytes (or nil).
 func NewConn(f *analyzer.Flow, lim Limits, open func(*File) FileSink, emit func(*Transaction) error) *Conn {
-	c := &Conn{flow: *f, req: NewParser(false, lim), resp: NewParser(true, lim), emit: emit}
+	c := &Conn{flow: *f, open: open, emit: emit} // the parsers are part of the Conn: one allocation
+	c.req.init(false, lim)
+	c.resp.init(true, lim)
 	c.flow.UID = strings.Clone(f.UID)
 	c.flow.CommunityID = strings.Clone(f.CommunityID)
-	c.open = func(file *File) FileSink {
-		if open == nil {
-			return nil
-		}
-		return open(file)
-	}
 	c.reqH.c, c.respH.c = c, c
 	return c
+}
+
+// openFile returns the sink of an object that starts (nil when the Conn has none).
+func (c *Conn) openFile(f *File) FileSink {
+	if c.open == nil {
+		return nil
+	}
+	return c.open(f)
 }
 
 // IsHTTP reports whether a request line or status line was read.

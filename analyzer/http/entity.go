@@ -213,7 +213,7 @@ func newEntity(c *Conn, m *Message, fromOrig bool, depth int) *entity {
 		if enc == "" && !m.Chunked && m.ContentLength >= 0 {
 			f.TotalBytes = m.ContentLength
 		}
-		e.single = &fileWriter{f: &f, sink: c.open(&f), cur: &c.pos}
+		e.single = &fileWriter{f: &f, sink: c.openFile(&f), cur: &c.pos}
 		next = e.single
 	}
 	switch enc {
@@ -376,7 +376,7 @@ func (e *entity) split(r io.Reader, boundary string, base File) {
 			f.Filename = params["filename"]
 		}
 		f.DeclaredType, _ = mediaType(&Message{Headers: partHeaders(p)})
-		w := &fileWriter{f: &f, sink: e.c.open(&f), cur: &e.c.pos}
+		w := &fileWriter{f: &f, sink: e.c.openFile(&f), cur: &e.c.pos}
 		if strings.HasPrefix(f.DeclaredType, "multipart/") {
 			f.Note("nested multipart body: not split")
 		}

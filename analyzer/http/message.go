@@ -143,13 +143,20 @@ type Parser struct {
 
 // NewParser returns a parser of requests (response false) or of responses.
 func NewParser(response bool, lim Limits) *Parser {
+	p := &Parser{}
+	p.init(response, lim)
+	return p
+}
+
+// init sets up a zero Parser as NewParser's.
+func (p *Parser) init(response bool, lim Limits) {
 	if lim.MaxHeaderBytes <= 0 {
 		lim.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if lim.MaxHeaders <= 0 {
 		lim.MaxHeaders = DefaultMaxHeaders
 	}
-	return &Parser{response: response, lim: lim}
+	*p = Parser{response: response, lim: lim}
 }
 
 // Dead reports whether the parser reads no more: the direction's first bytes were not HTTP, the parsing lost
