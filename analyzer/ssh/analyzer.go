@@ -65,8 +65,8 @@ type side struct {
 	lines    int
 	ident    string
 	kexinit  bool
-	lists    [nLists]string
-	frame    int64 // of the KEXINIT
+	lists    *[nLists]string // the KEXINIT's name-lists (nil before it: most connections are not SSH)
+	frame    int64           // of the KEXINIT
 	sawBytes bool
 }
 
@@ -334,7 +334,7 @@ func (c *conn) message(d int, pkt []byte, frame int64) {
 			c.note("malformed KEXINIT from the " + sideName(d))
 			return
 		}
-		s.kexinit, s.lists, s.frame = true, lists, frame
+		s.kexinit, s.lists, s.frame = true, &lists, frame
 	case msgNewKeys:
 		s.phase = phaseEncrypted
 	}
@@ -422,7 +422,7 @@ func negotiate(clientList, serverList string) (string, bool) {
 
 // bidirectional is Zeek's find_bidirectional_alg.
 func (c *conn) bidirectional(what string, c2s, s2c int) string {
-	cl, sl := &c.s[client].lists, &c.s[server].lists
+	cl, sl := c.s[client].lists, c.s[server].lists
 	a, ok1 := negotiate(cl[c2s], sl[c2s])
 	b, ok2 := negotiate(cl[s2c], sl[s2c])
 	if !ok1 || !ok2 {
@@ -459,11 +459,11 @@ func (a *Analyzer) fill(c *conn) {
 	}
 	cs, ss := &c.s[client], &c.s[server]
 	if cs.kexinit {
-		r.HASSH, r.HASSHAlgorithms = hassh(&cs.lists, listEncC2S, listMACC2S, listCompC2S)
+		r.HASSH, r.HASSHAlgorithms = hassh(cs.lists, listEncC2S, listMACC2S, listCompC2S)
 		r.ClientKexAlgs, r.ClientHostKeyAlgs, r.ClientKexInitFrame = cs.lists[listKex], cs.lists[listHostKey], cs.frame
 	}
 	if ss.kexinit {
-		r.HASSHServer, r.HASSHServerAlgorithms = hassh(&ss.lists, listEncS2C, listMACS2C, listCompS2C)
+		r.HASSHServer, r.HASSHServerAlgorithms = hassh(ss.lists, listEncS2C, listMACS2C, listCompS2C)
 		r.ServerKexAlgs, r.ServerHostKeyAlgs, r.ServerKexInitFrame = ss.lists[listKex], ss.lists[listHostKey], ss.frame
 	}
 	if cs.kexinit && ss.kexinit {
