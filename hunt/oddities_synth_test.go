@@ -156,7 +156,7 @@ func newCerts(t *testing.T) *certs {
 	return &certs{caCert: ca, caKey: key, serial: 100}
 }
 
-// leaf returns a certificate for cn (also its DNS name): signed by the CA, or self-signed.
+// leaf returns a certificate for cn (also its DNS name when cn can be one): signed by the CA, or self-signed.
 func (c *certs) leaf(t *testing.T, cn string, selfSigned bool) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -167,11 +167,13 @@ func (c *certs) leaf(t *testing.T, cn string, selfSigned bool) tls.Certificate {
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(c.serial),
 		Subject:      pkix.Name{CommonName: cn},
-		DNSNames:     []string{cn},
 		NotBefore:    time.Unix(epoch/1e9-86400, 0),
 		NotAfter:     time.Unix(epoch/1e9+86400*90, 0),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if strings.IndexFunc(cn, func(r rune) bool { return r <= ' ' || r > '~' || r == '\'' }) < 0 {
+		tmpl.DNSNames = []string{cn} // a hostile name goes in the subject only (a dNSName is IA5 text)
 	}
 	parent, signer := c.caCert, c.caKey
 	if selfSigned {

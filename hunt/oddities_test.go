@@ -110,6 +110,30 @@ func TestTLSSelfSigned(t *testing.T) {
 			}
 		})
 	}
+	t.Run("hostile", func(t *testing.T) {
+		// a certificate's subject is capture text: quotes, a format placeholder, an escape sequence, a bidi
+		// override and a newline in it reach the finding unchanged, inject nothing, and the dig-in query still
+		// selects the handshakes
+		s := &synth{}
+		ca := newCerts(t)
+		cn := "x'); DROP TABLE tls; --{}\x1b[31m\u202e\n"
+		srv := server(ca.leaf(t, cn, true), false)
+		for i := 0; i < 2; i++ {
+			s.talk(epoch+int64(i)*60e9, "10.1.1.5", "203.0.113.99", uint16(43000+i), 443, tlsSession(t, commonClient(""), srv, tlsReq, tlsResp), 1e6)
+		}
+		rows, e := huntRows(t, s.write(t, "tls_hostile"), "tls_self_signed")
+		if len(rows) != 1 || rows[0].target != "203.0.113.99:443" || num(t, rows[0], "handshakes") != 2 {
+			t.Fatalf("findings %+v, want one for 203.0.113.99:443 with 2 handshakes", rows)
+		}
+		// the subject as the certificate holds it, in RFC 2253 form (';' escaped); its control bytes stay as
+		// sent in the table and the finding: the outputs escape them (TestHuntHostileEscaped in internal/cli)
+		if subj := rows[0].evidence["subject"]; subj != `CN=x')\; DROP TABLE tls\; --{}`+"\x1b[31m\u202e\n" {
+			t.Errorf("subject in the evidence %q, want the certificate's", subj)
+		}
+		if got := queryRows(t, e, rows[0].digSQL); len(got) != 2 {
+			t.Errorf("dig-in query %q: %d rows, want the 2 handshakes", rows[0].digSQL, len(got))
+		}
+	})
 	t.Run("quiet/tls_benign", func(t *testing.T) {
 		p := synthetic(t, "tls_benign")
 		rows, e := huntRows(t, p, "tls_self_signed")
