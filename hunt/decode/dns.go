@@ -576,7 +576,13 @@ func decodeChunks(r *Result, chunks []chunk, opts Options) error {
 		all.WriteString(c.text)
 	}
 	text := all.String()
-	cands, why := Guess(text)
+	guess := text
+	if strings.Contains(strings.TrimRight(text, "="), "=") && paddedChunks(chunks) {
+		// each chunk encoded on its own with its padding: guess from the characters without it (the chunks are
+		// then decoded one by one below)
+		guess = strings.ReplaceAll(text, "=", "")
+	}
+	cands, why := Guess(guess)
 	if opts.Encoding != "" {
 		cands, why = []Encoding{opts.Encoding}, "given"
 	}
@@ -603,6 +609,9 @@ func decodeChunks(r *Result, chunks []chunk, opts Options) error {
 				data = append(data, b...)
 			}
 		}
+		if err == nil && len(data) == 0 {
+			err = fmt.Errorf("%s: decodes to no bytes", e)
+		}
 		if err != nil {
 			lastErr = err
 			continue
@@ -625,6 +634,16 @@ func decodeChunks(r *Result, chunks []chunk, opts Options) error {
 	r.Data = []byte(text)
 	r.note("not decoded: the text fits no encoding tried (%v); best guess: %s; the raw text is written", lastErr, why)
 	return nil
+}
+
+// paddedChunks says whether every '=' of the chunks ends one (base32 or base64 padding, each chunk encoded alone).
+func paddedChunks(chunks []chunk) bool {
+	for _, c := range chunks {
+		if strings.Contains(strings.TrimRight(c.text, "="), "=") {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeDNSExfiltrator decodes DNSExfiltrator's transfer: init.<base32 "name|chunks">.<base32|base64>, then

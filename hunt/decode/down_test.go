@@ -3,6 +3,7 @@ package decode
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -221,5 +222,32 @@ func BenchmarkDecodeDown(b *testing.B) {
 		if err != nil || len(r.Packets) == 0 {
 			b.Fatal(err, r.Notes)
 		}
+	}
+}
+
+// TestPaddedChunks decodes chunks that were each encoded on their own with their padding (a script that base64s
+// every piece it sends), in TXT answers and in names; and an encoding that decodes to zero bytes is no result.
+func TestPaddedChunks(t *testing.T) {
+	pieces := []string{"a secret ", "sent in pie", "ces of uneven length", "!"}
+	var rs []Response
+	var qs []Query
+	for i, p := range pieces {
+		b64 := base64.StdEncoding.EncodeToString([]byte(p))
+		rs = append(rs, Response{Frame: int64(i), Name: fmt.Sprintf("%d.pad.test", i), Answers: []Answer{{Type: 16, Data: []byte(b64)}}})
+		qs = append(qs, Query{Frame: int64(i), Name: fmt.Sprintf("%d.%s.pad.test", i, b64)})
+	}
+	want := strings.Join(pieces, "")
+	r, err := DecodeDown(rs, Options{Domain: "pad.test"})
+	if err != nil || !r.Decoded || string(r.Data) != want || r.Encoding != Base64 {
+		t.Errorf("down: %v %s %q (notes %q)", err, r.Encoding, r.Data, r.Notes)
+	}
+	u, err := Decode(qs, Options{Domain: "pad.test"})
+	if err != nil || !u.Decoded || string(u.Data) != want || u.Encoding != Base64 {
+		t.Errorf("up: %v %s %q (notes %q)", err, u.Encoding, u.Data, u.Notes)
+	}
+	// "0", "1", "2" as base32hex are zero bytes: not a result (base36 gives them, a big number each, next)
+	n, err := Decode([]Query{{Frame: 1, Name: "0.pad.test"}, {Frame: 2, Name: "1.pad.test"}, {Frame: 3, Name: "2.pad.test"}}, Options{Domain: "pad.test"})
+	if err != nil || n.Encoding == Base32Hex || len(n.Data) == 0 && n.Decoded {
+		t.Errorf("sequence numbers alone: %v %s decoded %v %q", err, n.Encoding, n.Decoded, n.Data)
 	}
 }

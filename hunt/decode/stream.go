@@ -101,7 +101,11 @@ func (r *Result) String() string {
 	fmt.Fprintf(&b, "tool: %s\n", r.Tool)
 	switch r.Direction {
 	case Up:
-		b.WriteString("direction: up (the client's data, in the names of the queries)\n")
+		if r.inAnswers {
+			b.WriteString("direction: up (the client's data, in the answer section of its queries)\n")
+		} else {
+			b.WriteString("direction: up (the client's data, in the names of the queries)\n")
+		}
 	case Down:
 		b.WriteString("direction: down (the server's data, in the answers)\n")
 	}

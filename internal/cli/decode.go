@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -42,7 +43,8 @@ iodine (the IP packets the client sent, written as a pcap). That is the data goi
 coming down, from the server, is in the answers (TXT, NULL, CNAME, MX, A, AAAA records) and is put back together
 too: iodine's packets, dns2tcp's server side, dnscat2's server packets, text in TXT answers. --direction says
 which (default both: each is printed, and with -o FILE the upstream result goes to FILE and the downstream to
-FILE.down). dnscat2 without a domain (names that begin with "dnscat.") is read with --tool dnscat2 and no
+FILE.down). Data a client put in the answer section of its own queries is put back together too (up), to
+FILE.answers. dnscat2 without a domain (names that begin with "dnscat.") is read with --tool dnscat2 and no
 --domain.
 
 With --flow, the bytes one side of the conversation sent (--side, default the side that sent more) are decoded
@@ -108,7 +110,8 @@ func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) erro
 	if err != nil {
 		return err
 	}
-	var results []*decode.Result // up, down, or the flow's
+	var results []*decode.Result // up (names, then answers in queries), down, or the flow's
+	var suffixes []string        // what each result's -o FILE gets after FILE
 	var runErr error
 	if dns {
 		opts := decode.Options{Domain: o.Domain, Tool: o.Tool, Encoding: decode.Encoding(o.Encoding), Key: o.Key}
@@ -122,28 +125,38 @@ func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) erro
 			if err != nil {
 				return err
 			}
-			results = append(results, r)
+			results, suffixes = append(results, r), append(suffixes, "")
 		}
-		if o.Direction != "up" {
-			rs, err := decode.ReadResponses(ctx, inputs, o.Domain)
-			if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, decode.ErrTooLarge) || isFatalInput(err)) {
+		rs, err := decode.ReadResponses(ctx, inputs, o.Domain)
+		if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, decode.ErrTooLarge) || isFatalInput(err)) {
+			return err
+		}
+		if runErr == nil {
+			runErr = err
+		}
+		if o.Direction != "down" && slices.ContainsFunc(rs, func(x decode.Response) bool { return x.Query }) {
+			r, err := decode.DecodeQueryAnswers(rs, opts) // data in the answer section of the client's queries
+			if err != nil {
 				return err
 			}
-			if runErr == nil {
-				runErr = err
-			}
+			results, suffixes = append(results, r), append(suffixes, ".answers")
+		}
+		if o.Direction != "up" {
 			r, err := decode.DecodeDown(rs, opts)
 			if err != nil {
 				return err
 			}
-			results = append(results, r)
+			results, suffixes = append(results, r), append(suffixes, ".down")
+		}
+		if len(results) == 1 {
+			suffixes[0] = ""
 		}
 	} else {
 		r, damaged, err := decodeFlow(ctx, io, o, inputs)
 		if err != nil {
 			return err
 		}
-		results, runErr = append(results, r), damaged
+		results, suffixes, runErr = append(results, r), append(suffixes, ""), damaged
 	}
 	decoded := false
 	for i, r := range results {
@@ -154,8 +167,8 @@ func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) erro
 			fmt.Fprintln(io.Out, Sanitize(l))
 		}
 		out := o.Output
-		if len(results) == 2 && r.Direction == decode.Down && out != "" {
-			out += ".down"
+		if out != "" {
+			out += suffixes[i]
 		}
 		if out != "" && r.Decoded {
 			if err := writeDecoded(out, r); err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -16,25 +17,6 @@ import (
 // client carrying up and the server's MSG carrying down, over UDP between 10.0.0.1:40000 and 10.0.0.2:53.
 func dnscatDirectPcap(t *testing.T, up, down string) string {
 	t.Helper()
-	ipUDP := func(src, dst [4]byte, sport, dport uint16, payload []byte) []byte {
-		p := make([]byte, 28, 28+len(payload))
-		p[0], p[8], p[9] = 0x45, 64, 17
-		binary.BigEndian.PutUint16(p[2:], uint16(28+len(payload)))
-		copy(p[12:], src[:])
-		copy(p[16:], dst[:])
-		binary.BigEndian.PutUint16(p[20:], sport)
-		binary.BigEndian.PutUint16(p[22:], dport)
-		binary.BigEndian.PutUint16(p[24:], uint16(8+len(payload)))
-		var s uint32
-		for i := 0; i < 20; i += 2 {
-			s += uint32(p[i])<<8 | uint32(p[i+1])
-		}
-		for s > 0xffff {
-			s = s>>16 + s&0xffff
-		}
-		binary.BigEndian.PutUint16(p[10:], ^uint16(s))
-		return append(p, payload...)
-	}
 	hexs := func(b []byte) string {
 		const digits = "0123456789abcdef"
 		out := make([]byte, 0, 2*len(b))
@@ -61,7 +43,7 @@ func dnscatDirectPcap(t *testing.T, up, down string) string {
 		r = binary.BigEndian.AppendUint16(r, uint16(1+len(txt)))
 		r = append(append(r, byte(len(txt))), txt...)
 		ts := int64(1700000000e9) + int64(id)*1e6
-		pkts = append(pkts, decode.Packet{TS: ts, Data: ipUDP(client, server, 40000, 53, m)}, decode.Packet{TS: ts + 5e5, Data: ipUDP(server, client, 53, 40000, r)})
+		pkts = append(pkts, decode.Packet{TS: ts, Data: ipv4UDPPacket(client, server, 40000, 53, m)}, decode.Packet{TS: ts + 5e5, Data: ipv4UDPPacket(server, client, 53, 40000, r)})
 	}
 	const sid = 0x7a7a
 	// SYN: packet_id, type 0, session, isn, options; the server's SYN with its isn
@@ -69,7 +51,55 @@ func dnscatDirectPcap(t *testing.T, up, down string) string {
 	// MSG: packet_id, type 1, session, seq, ack, data
 	exchange(append([]byte{0, 3, 1, sid >> 8, sid & 0xff, 0x10, 0x00, 0x20, 0x00}, up...),
 		append([]byte{0, 4, 1, sid >> 8, sid & 0xff, 0x20, 0x00, 0x10, byte(len(up))}, down...))
-	path := filepath.Join(t.TempDir(), "dnscat-direct.pcap")
+	return writeRawPcap(t, "dnscat-direct.pcap", pkts)
+}
+
+// queryAnswersPcap writes a capture in which a client sends text up in the answer section of its own queries: one
+// query per piece, <n>.qa.test TXT, each carrying one TXT answer record with the base64 of the piece (RFC 1035
+// §4.1: a query whose ANCOUNT is 1), and the server's empty response to each.
+func queryAnswersPcap(t *testing.T, pieces []string) string {
+	t.Helper()
+	var pkts []decode.Packet
+	for i, piece := range pieces {
+		m := []byte{0, byte(i + 1), 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, byte('0' + i), 2, 'q', 'a', 4, 't', 'e', 's', 't', 0, 0, 16, 0, 1}
+		r := append([]byte{}, m...)
+		r[2], r[3], r[7] = 0x85, 0x80, 0
+		b64 := base64.StdEncoding.EncodeToString([]byte(piece))
+		m = append(m, 0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 0)
+		m = binary.BigEndian.AppendUint16(m, uint16(1+len(b64)))
+		m = append(append(m, byte(len(b64))), b64...)
+		ts := int64(1700000000e9) + int64(i)*1e6
+		pkts = append(pkts, decode.Packet{TS: ts, Data: ipv4UDPPacket([4]byte{10, 0, 0, 1}, [4]byte{10, 0, 0, 2}, 40000, 53, m)},
+			decode.Packet{TS: ts + 5e5, Data: ipv4UDPPacket([4]byte{10, 0, 0, 2}, [4]byte{10, 0, 0, 1}, 53, 40000, r)})
+	}
+	return writeRawPcap(t, "query-answers.pcap", pkts)
+}
+
+// ipv4UDPPacket is an IPv4/UDP packet with a valid header checksum (the UDP checksum left 0, which IPv4 allows).
+func ipv4UDPPacket(src, dst [4]byte, sport, dport uint16, payload []byte) []byte {
+	p := make([]byte, 28, 28+len(payload))
+	p[0], p[8], p[9] = 0x45, 64, 17
+	binary.BigEndian.PutUint16(p[2:], uint16(28+len(payload)))
+	copy(p[12:], src[:])
+	copy(p[16:], dst[:])
+	binary.BigEndian.PutUint16(p[20:], sport)
+	binary.BigEndian.PutUint16(p[22:], dport)
+	binary.BigEndian.PutUint16(p[24:], uint16(8+len(payload)))
+	var s uint32
+	for i := 0; i < 20; i += 2 {
+		s += uint32(p[i])<<8 | uint32(p[i+1])
+	}
+	for s > 0xffff {
+		s = s>>16 + s&0xffff
+	}
+	binary.BigEndian.PutUint16(p[10:], ^uint16(s))
+	return append(p, payload...)
+}
+
+// writeRawPcap writes packets (raw IP) to a pcap file in a temporary directory.
+func writeRawPcap(t *testing.T, name string, pkts []decode.Packet) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -87,11 +117,13 @@ func dnscatDirectPcap(t *testing.T, up, down string) string {
 // dmachard's dns2tcp capture, whose server sends the SSH banner "SSH-2.0-OpenSSH_8.0\r\n" (tshark's TXT answer
 // decoded by Python's base64) while its client sends its own banner; ndpi's iodine capture (both ways by
 // default: -o FILE gets the client's packets, FILE.down the server's); and a dnscat2 session without a domain
-// built here from dnscat2's protocol document, read with --tool dnscat2 and no --domain.
+// built here from dnscat2's protocol document, read with --tool dnscat2 and no --domain; and a capture whose
+// client sends text in the answer section of its queries (FILE.answers gets it).
 func TestDecodeDirection(t *testing.T) {
 	const pcaps = "../../testdata/pcaps/"
 	dir := t.TempDir()
 	direct := dnscatDirectPcap(t, "up from the client", "down from the server")
+	qa := queryAnswersPcap(t, []string{"carried in ", "the answer section ", "of queries"})
 	for _, c := range []struct {
 		name    string
 		args    []string
@@ -110,6 +142,9 @@ func TestDecodeDirection(t *testing.T) {
 		{"dnscat2 direct", []string{"decode", direct, "--tool", "dnscat2", "-o", filepath.Join(dir, "cat")}, 0,
 			[]string{`domain: none (names that begin with dnscat2's "dnscat" tag)`}, nil,
 			map[string]string{"cat": "up from the client", "cat.down": "down from the server"}},
+		{"answers of queries", []string{"decode", qa, "--domain", "qa.test", "-o", filepath.Join(dir, "q")}, 0,
+			[]string{"direction: up (the client's data, in the answer section of its queries)", "written: " + filepath.Join(dir, "q.answers")}, nil,
+			map[string]string{"q.answers": "carried in the answer section of queries"}},
 		{"bad direction", []string{"decode", pcaps + "ndpi__dns-exf.pcap", "--domain", "test.txt", "--direction", "sideways"}, ExitUsage, nil, nil, nil},
 		{"direction with flow", []string{"decode", pcaps + "ndpi__dns-exf.pcap", "--flow", "1.2.3.4:1-1.2.3.5:2", "--direction", "down"}, ExitUsage, nil, nil, nil},
 		{"no domain, not dnscat2", []string{"decode", direct, "--tool", "iodine"}, ExitUsage, nil, nil, nil},
