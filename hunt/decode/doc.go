@@ -42,6 +42,8 @@
 // TXT, CNAME, MX; order-numbered raw bytes in A and AAAA), and for the plain scheme the text of TXT answers,
 // ordered by a sequence label of the question names when there is one. With no domain and Options.Tool dnscat2,
 // both read the names that begin with dnscat2's "dnscat" tag (its client talking to the server directly).
+// ReadResponses also keeps the queries that carry answer records (Response.Query): DecodeQueryAnswers puts back
+// together the data a client put in the answer section of its own queries, as the plain scheme.
 //
 // # Bounds
 //
