@@ -27,7 +27,8 @@
 // goroutine writes them to the capture file, and the table goroutine decodes them (package packet) and hands
 // them to the one pass that builds the tables (tables.Pass). Bounded queues of QueueBatches batches link them.
 // By default a full queue drops its batch and counts it (Stats.QueueDrops, Stats.TableDrops): a live capture
-// must never wait for a slow disk, since the kernel would then drop frames nobody counted. Options.Wait makes
+// must keep reading the kernel's ring, which would otherwise overflow while a slow disk is waited for, and a
+// batch dropped before the tables only is still in the capture file. Options.Wait makes
 // the capture goroutine wait instead, for sources that keep their frames until read (FileSource).
 //
 // The capture file is written first and the tables are built from the frames it holds, so the tables' source
