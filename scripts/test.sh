@@ -69,7 +69,7 @@ go test -count=1 -timeout 30m ./...
 
 # The race detector over the code that runs goroutines: the parallel decode pipeline, the protocol tables'
 # driver, the Parquet writers' encoder workers, the report's two DuckDB connections, and sniff's capture, write and
-# table goroutines with the progress line. -race with cgo DuckDB is slow, so in the packages that link it only the
+# table goroutines (live/sniff) with the progress line. -race with cgo DuckDB is slow, so in the packages that link it only the
 # tests that exercise those goroutines run, and in sink the three long comparisons of whole files are
 # left out (they run without -race above); TestManyInputsWorkers bounds memory, which -race inflates. The flow,
 # stream and query packages start no goroutine (DuckDB's threads are C, which -race does not see). RACE=0 skips it.
@@ -79,6 +79,7 @@ if [ "${RACE:-1}" != 0 ]; then
   go test -race -count=1 -skip 'TestDirectMatchesParquetGo|TestListParquetRoundTrip|TestListParquetDuckDB|NoAllocs' ./sink/...
   go test -race -count=1 -run 'TestCollect|TestStatsAsStats' ./internal/report/
   go test -race -count=1 -run 'TestSniff|TestProgress|TestInterrupt|TestFIFOInterrupt|TestStdinPipeInterrupt' ./internal/cli/
+  go test -race -count=1 -run 'TestRunStops|TestRunDrops|TestRunFailures|TestRunProgress|TestRunFIFO|TestFileSourceInterrupt|TestRunLoopback' ./live/sniff/
   echo "race detector: $(($(date +%s) - start))s"
 fi
 
