@@ -98,3 +98,24 @@ func TestUnescape(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnescape: Unescape never grows its input and, for text without a backslash (which textsafe keeps raw and
+// so cannot be told from an escape), gives back exactly the bytes textsafe.Escape escaped.
+func FuzzUnescape(f *testing.F) {
+	for _, s := range []string{"", "a\x07b", "\xff\xfe", "cod\u202egnp", `\x41`, `\xe2\x80`, "\x1b[31m"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in := string(b)
+		if got := zeeklog.Unescape([]byte(in)); len(got) > len(in) {
+			t.Fatalf("Unescape(%q) = %q: longer than its input", in, got)
+		}
+		if strings.IndexByte(in, '\\') >= 0 {
+			return
+		}
+		esc := textsafe.Escape(in)
+		if got := string(zeeklog.Unescape([]byte(esc))); got != in {
+			t.Fatalf("Unescape(Escape(%q)) = %q", in, got)
+		}
+	})
+}
