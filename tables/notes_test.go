@@ -44,7 +44,6 @@ func TestNoteCounts(t *testing.T) {
 		{"chrissanders__dns_axfr.pcapng", []string{"dns"}},
 		{"ndpi__fuzz-2021-10-13.pcap", nil},
 		{"suricata-verify__bug-1450-04_tls_DER-incomplete-header.pcap", []string{"tls"}},
-		{"zeek__pppoe-over-qinq.pcap", []string{"tls"}},
 		{"pcapplusplus__Packet__Test_PacketExamples_tcp-malformed.pcap", []string{"packets"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
