@@ -101,13 +101,17 @@ func loadBaseline(t *testing.T, e *query.Engine, path string) {
 	}
 }
 
-// labelledPath returns the path of a capture of the labelled set: testdata/pcaps/NAME or synthetic:NAME.
+// labelledPath returns the path of a capture of the labelled set: testdata/pcaps/NAME, synthetic:NAME, or
+// hunt/testdata/NAME (a capture of this package's own, with the script that made it).
 func labelledPath(t *testing.T, name string) string {
 	t.Helper()
 	if s, ok := strings.CutPrefix(name, "synthetic:"); ok {
 		return synthetic(t, s)
 	}
 	path := filepath.Join("..", "testdata", "pcaps", name)
+	if own, ok := strings.CutPrefix(name, "hunt/testdata/"); ok {
+		path = filepath.Join("testdata", own)
+	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("labelled capture missing (testdata/pcaps, see MANIFEST.tsv): %v", err)
 	}

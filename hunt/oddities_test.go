@@ -13,17 +13,24 @@ import (
 // (whose certificates, TLS stacks and DNS names were made here, so what they hold is known) and on corpus
 // captures where the detectors must stay quiet. The counts are checked against tshark's reading of the captures.
 
-// tsharkCertServers returns, per server (address:port) that sent a Certificate message, the printable strings of
-// its certificates as tshark reads them (x509sat.printableString: the issuer's, then the subject's, per
-// certificate).
+// tsharkCertServers returns, per server (address:port) that sent a Certificate message, the directory strings
+// of its certificates as tshark reads them (x509sat.printableString, then x509sat.uTF8String: per certificate the
+// issuer's, then the subject's; Go writes printable names as PrintableString, OpenSSL as UTF8String).
 func tsharkCertServers(t *testing.T, path string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	for _, l := range tsharkLines(t, path, "-Y", "tls.handshake.type == 11", "-T", "fields", "-E", "separator=|", "-e", "ip.src", "-e", "tcp.srcport", "-e", "x509sat.printableString") {
+	for _, l := range tsharkLines(t, path, "-Y", "tls.handshake.type == 11", "-T", "fields", "-E", "separator=|", "-e", "ip.src", "-e", "tcp.srcport", "-e", "x509sat.printableString", "-e", "x509sat.uTF8String") {
 		f := strings.Split(l, "|")
-		if len(f) == 3 {
-			out[f[0]+":"+f[1]] = strings.Split(f[2], ",")
+		if len(f) != 4 {
+			t.Fatalf("tshark line %q", l)
 		}
+		var strs []string
+		for _, v := range f[2:] {
+			if v != "" {
+				strs = append(strs, strings.Split(v, ",")...)
+			}
+		}
+		out[f[0]+":"+f[1]] = strs
 	}
 	return out
 }
@@ -73,9 +80,9 @@ func quiet(t *testing.T, path, det string) []finding {
 }
 
 // TestTLSSelfSigned: an implant's server at an outside address presenting a self-signed certificate to
-// handshakes without SNI, and a server answering update.example.com with a self-signed certificate for
-// localhost, are found with the numbers the captures were built with (and tshark reads: one certificate whose
-// issuer is its subject); CA-signed servers, a self-signed router at a private address, the corpus's self-signed
+// handshakes without SNI, a server answering update.example.com with a self-signed certificate for localhost,
+// and real OpenSSL's s_server with an `openssl req -x509` certificate (testdata/openssl-selfsigned.sh), are found
+// with the numbers the captures were built with (and tshark reads: one certificate whose issuer is its subject); CA-signed servers, a self-signed router at a private address, the corpus's self-signed
 // MySQL certificate on loopback and the corpus's TLS captures stay quiet, and a TLS 1.3 handshake, whose
 // certificate is encrypted, is not judged.
 func TestTLSSelfSigned(t *testing.T) {
@@ -110,6 +117,27 @@ func TestTLSSelfSigned(t *testing.T) {
 			}
 		})
 	}
+	t.Run("openssl", func(t *testing.T) {
+		// real OpenSSL on both sides (testdata/openssl-selfsigned.sh): 6 handshakes, 3 without SNI, 3 naming
+		// www.example.com, to a server whose one certificate tshark reads with issuer = subject
+		p := "testdata/openssl-selfsigned.pcap"
+		if got := tsharkCertServers(t, p)["203.0.113.66:443"]; len(got) != 2 || got[0] != "c2.example.invalid" || got[1] != got[0] {
+			t.Fatalf("tshark: certificate strings %q, want issuer = subject = c2.example.invalid", got)
+		}
+		hellos := len(tsharkLines(t, p, "-Y", "tls.handshake.type == 1"))
+		named := len(tsharkLines(t, p, "-Y", "tls.handshake.type == 1 && tls.handshake.extensions_server_name"))
+		if hellos != 6 || named != 3 {
+			t.Fatalf("tshark: %d ClientHellos, %d with SNI; the script makes 6 and 3", hellos, named)
+		}
+		rows, _ := huntRows(t, p, "tls_self_signed")
+		if len(rows) != 1 || rows[0].target != "203.0.113.66:443" || rows[0].severity != "high" {
+			t.Fatalf("findings %+v, want one, high, for 203.0.113.66:443", rows)
+		}
+		f := rows[0]
+		if num(t, f, "handshakes") != hellos || num(t, f, "handshakes_without_sni") != hellos-named || f.evidence["subject"] != "CN=c2.example.invalid" || f.evidence["server_names"] != "www.example.com" {
+			t.Errorf("evidence %s: want %d handshakes, %d without SNI, the others naming www.example.com, subject CN=c2.example.invalid", f.evidenceText, hellos, hellos-named)
+		}
+	})
 	t.Run("hostile", func(t *testing.T) {
 		// a certificate's subject is capture text: quotes, a format placeholder, an escape sequence, a bidi
 		// override and a newline in it reach the finding unchanged, inject nothing, and the dig-in query still
