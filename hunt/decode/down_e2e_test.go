@@ -155,9 +155,9 @@ func TestDNS2TCPRealDown(t *testing.T) {
 }
 
 // TestIodineRealDown transfers a known file DOWN through the real iodine (Debian's iodined and iodine, 0.7.0),
-// once per DNS type the client can be told to use (-T): NULL (raw answers, iodine's default), TXT (raw after its
-// codec character, and base64 with -O), CNAME and MX (host names in base128, and base32 with -O), A (answered
-// with a CNAME). The server runs in a network namespace the test creates, reached over a veth pair; once the
+// once per DNS type the client can be told to use (-T) and downstream codec (-O): NULL (raw answers, iodine's
+// default), TXT (raw after its codec character, base32, base64, base128), CNAME (host names in base128, base32,
+// base64, base64u), MX, A (answered with a CNAME): every codec character of its downstream. The server runs in a network namespace the test creates, reached over a veth pair; once the
 // tunnel is up, a shell in the server's namespace sends the file to the client's tunnel address as UDP datagrams
 // of 1000 bytes (dd), which the test receives through the tunnel; the DNS on the veth is captured, and the
 // datagrams DecodeDown finds in the IP packets it rebuilds (valid IPv4 header checksums, from the server's tunnel
@@ -168,7 +168,10 @@ func TestIodineRealDown(t *testing.T) {
 			t.Fatalf("%s is needed (apt-get install -y iodine iproute2): %v", tool, err)
 		}
 	}
-	for i, c := range []struct{ typ, enc string }{{"NULL", ""}, {"TXT", ""}, {"TXT", "Base64"}, {"CNAME", ""}, {"CNAME", "Base32"}, {"MX", ""}, {"A", ""}} {
+	for i, c := range []struct{ typ, enc string }{
+		{"NULL", ""}, {"TXT", ""}, {"TXT", "Base32"}, {"TXT", "Base64"}, {"TXT", "Base128"},
+		{"CNAME", ""}, {"CNAME", "Base32"}, {"CNAME", "Base64"}, {"CNAME", "Base64u"}, {"MX", ""}, {"A", ""},
+	} {
 		t.Run(c.typ+c.enc, func(t *testing.T) {
 			t.Parallel() // each in its own namespace, veth, addresses and tun device: the handshakes overlap
 			iodineDown(t, c.typ, c.enc, i)
