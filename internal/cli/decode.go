@@ -113,6 +113,16 @@ func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) erro
 	var results []*decode.Result // up (names, then answers in queries), down, or the flow's
 	var suffixes []string        // what each result's -o FILE gets after FILE
 	var runErr error
+	if dns && slices.Contains(inputs, "-") {
+		// the names and the answers are read in two passes: standard input is kept in a temporary file
+		tmp, err := spoolStdin(io)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp)
+		inputs = slices.Clone(inputs)
+		inputs[slices.Index(inputs, "-")] = tmp
+	}
 	if dns {
 		opts := decode.Options{Domain: o.Domain, Tool: o.Tool, Encoding: decode.Encoding(o.Encoding), Key: o.Key}
 		if o.Direction != "down" {
@@ -189,6 +199,24 @@ func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) erro
 		return fmt.Errorf("nothing decoded under %s (see the notes above)", Sanitize(where))
 	}
 	return nil
+}
+
+// spoolStdin copies standard input to a temporary file and returns its name.
+func spoolStdin(io *IO) (string, error) {
+	f, err := os.CreateTemp("", "pcapframe-decode-*.stdin")
+	if err != nil {
+		return "", fmt.Errorf("keep standard input: %w", err)
+	}
+	if _, err := f.ReadFrom(io.In); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("keep standard input: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("keep standard input: %w", err)
+	}
+	return f.Name(), nil
 }
 
 // writeDecoded writes the result to path (a pcap for iodine's packets) and each carved file beside it.

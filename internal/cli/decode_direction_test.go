@@ -182,4 +182,19 @@ func TestDecodeDirection(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "cli.txt.down")); err == nil {
 		t.Error("--direction up wrote a .down file")
 	}
+	// standard input is read for both directions (the names, then the answers)
+	b, err := os.ReadFile(pcaps + "dmachard__dns2tcp.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, b, "decode", "-", "--domain", "dns2tcp.hsc.fr", "-o", filepath.Join(dir, "stdin"))
+	if code != 0 {
+		t.Fatalf("stdin: exit %d: %s%s", code, out, errOut)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "stdin.down")); err != nil || string(got) != "SSH-2.0-OpenSSH_8.0\r\n" {
+		t.Errorf("stdin: the server's side %q, %v", got, err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "stdin")); err != nil || !bytes.HasPrefix(got, []byte("SSH-2.0-OpenSSH_8.9p1")) {
+		t.Errorf("stdin: the client's side %.30q, %v", got, err)
+	}
 }
