@@ -253,3 +253,41 @@ func FuzzFileSource(f *testing.F) {
 		}
 	})
 }
+
+// TestRunPipeFD replays a capture that another goroutine writes into a pipe, read through its file descriptor
+// (as a capture handed over by another process would be): every frame written reaches the capture file.
+func TestRunPipeFD(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	sent := testTraffic(3000, 4)
+	var records [][]byte
+	for _, f := range sent {
+		records = append(records, f.data)
+	}
+	go func() {
+		pw.Write(pcapBytes(1, records...))
+		pw.Close()
+	}()
+	src, err := NewFileSource(pr, "pipe") // pr is the pipe's file descriptor, as os.NewFile(fd) would give
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	out := filepath.Join(t.TempDir(), "out.pcapng")
+	st, err := runBounded(t, t.Context(), src, Options{File: out, Wait: true}, 30*time.Second)
+	if err != nil || st.Captured != int64(len(sent)) {
+		t.Fatalf("captured %d of %d frames: %v", st.Captured, len(sent), err)
+	}
+	recs := readCapture(t, out)
+	if len(recs) != len(sent) {
+		t.Fatalf("%d frames written, %d sent", len(recs), len(sent))
+	}
+	for i, r := range recs {
+		if !bytes.Equal(r.Data, sent[i].data) {
+			t.Fatalf("frame %d differs from the one sent", i+1)
+		}
+	}
+}
