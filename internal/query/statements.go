@@ -30,9 +30,9 @@ import (
 // probe is the statement inserted after a semicolon to find whether it ends a statement (see above).
 const probe = " SELECT 1;"
 
-// maxProbeBytes bounds the text that Statements has DuckDB parse in all (about 1 s of parsing): the usual text
-// takes twice its length, a text with semicolons inside strings up to twice the length of a statement per
-// semicolon.
+// maxProbeBytes bounds the text that Statements has DuckDB parse in all (about 2 s of parsing, at the 30 MB/s
+// that BenchmarkStatements gives for a long string): the usual text takes twice its length, a text with
+// semicolons inside strings more (see nextEnd).
 const maxProbeBytes = 64 << 20
 
 // spaces are the blanks a statement is trimmed of: those of DuckDB's scanner, and \v.
@@ -183,7 +183,7 @@ func ends(q string, n int, semis []int) ([]int, error) {
 }
 
 // sequentialTries is how many semicolons of a statement nextEnd tries one at a time before it searches.
-const sequentialTries = 16
+const sequentialTries = 64
 
 // nextEnd returns the index in semis (semicolons of the text, each at least at off) of the first one that ends a
 // statement of t = text[off:], which holds whole statements, or -1. It tries the first few one at a time: the

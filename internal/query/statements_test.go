@@ -57,10 +57,10 @@ var statementCases = []struct {
 	{"string continued", "SELECT 'a'\n'\\;'; SELECT 2", []string{"SELECT 'a'\n'\\;';", "SELECT 2"}, ""},
 	{"many statements", strings.Repeat("SELECT 'x;y'; ", 40), slices.Repeat([]string{"SELECT 'x;y';"}, 40), ""},
 	{"semicolons inside a string at the end", "SELECT 1; SELECT 'a;b;c'", []string{"SELECT 1;", "SELECT 'a;b;c'"}, ""},
-	{"many semicolons inside a string", "SELECT 1; SELECT '" + strings.Repeat("a;", 40) + "' AS x; SELECT 2",
-		[]string{"SELECT 1;", "SELECT '" + strings.Repeat("a;", 40) + "' AS x;", "SELECT 2"}, ""},
-	{"many semicolons inside a line comment", "SELECT 1 -- " + strings.Repeat(";", 30) + "\n; SELECT 2 /* ;; */ ; SELECT '" + strings.Repeat(";", 20) + "'",
-		[]string{"SELECT 1 -- " + strings.Repeat(";", 30) + "\n;", "SELECT 2 /* ;; */ ;", "SELECT '" + strings.Repeat(";", 20) + "'"}, ""},
+	{"many semicolons inside a string", "SELECT 1; SELECT '" + strings.Repeat("a;", 100) + "' AS x; SELECT 2",
+		[]string{"SELECT 1;", "SELECT '" + strings.Repeat("a;", 100) + "' AS x;", "SELECT 2"}, ""},
+	{"many semicolons inside a line comment", "SELECT 1 -- " + strings.Repeat(";", 100) + "\n; SELECT 2 /* ;; */ ; SELECT '" + strings.Repeat(";", 20) + "'",
+		[]string{"SELECT 1 -- " + strings.Repeat(";", 100) + "\n;", "SELECT 2 /* ;; */ ;", "SELECT '" + strings.Repeat(";", 20) + "'"}, ""},
 	{"no-break space in an identifier", "SELECT \u00a0", []string{"SELECT \u00a0"}, ""},
 	// Text DuckDB cannot parse: nothing runs.
 	{"E after a number", `SELECT 1E'\'; SELECT 2`, nil, "unterminated"},
@@ -202,6 +202,8 @@ func TestComplete(t *testing.T) {
 		{"SELECT $$;", false},
 		{"SELECT $x$ a $$;", false},
 		{"SELECT $x$ a;\n b $x$;", true},
+		{"SELECT $x$ a;\n b;", false},
+		{"SELECT 1 AS \"$\"; SELECT $$ a;\n b;", false},
 		{"SELECT $$;$$;", true},
 		{"SELECT E'\\';", false},
 		{"SELECT '\\';", true},
@@ -261,12 +263,14 @@ func FuzzStatements(f *testing.F) {
 }
 
 // BenchmarkStatements measures the parses that finding the statements takes: a usual text (every semicolon ends
-// a statement), one whose every other semicolon is inside a string, and one with a string of 10,000 semicolons.
+// a statement), one whose every other semicolon is inside a string, one with a string of 10,000 semicolons, and
+// 1,000 statements with 20 in a string each.
 func BenchmarkStatements(b *testing.B) {
 	for _, bc := range []struct{ name, q string }{
 		{"usual", "CREATE TABLE t AS SELECT 41 AS x; SELECT x + 1 AS y FROM t; SELECT count(*) FROM packets"},
 		{"strings", strings.Repeat("SELECT 'a;b' AS x; ", 100)},
 		{"long string", "SELECT 1; SELECT '" + strings.Repeat("a;", 10000) + "' AS x; SELECT 2"},
+		{"script", strings.Repeat("INSERT INTO t VALUES ('"+strings.Repeat(";", 20)+"');\n", 1000)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
