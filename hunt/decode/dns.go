@@ -842,28 +842,41 @@ func decodeDNS2TCP(r *Result, items []item, opts Options) error {
 	return nil
 }
 
-// dns2tcpStream puts dns2tcp's packets (header and data, in capture order) in sequence order: the stream of one
-// side. A packet without the data flag (a poll, an acknowledgement) takes a sequence number too.
+// dns2tcpStream puts dns2tcp's packets (header and data, in capture order) in sequence order per session: the
+// stream of one side of each TCP connection through the tunnel, one after the other. A packet without the data
+// flag (a poll, an acknowledgement) takes a sequence number too.
 func dns2tcpStream(r *Result, pkts [][]byte, opts Options) error {
-	var chunks []chunk
+	// each session (a TCP connection through the tunnel) on its own, in the order they first appear
+	bySession := map[uint16][]chunk{}
+	var order []uint16
 	var data [][]byte
 	for _, b := range pkts {
 		if b[6]&0x08 == 0 {
 			b = b[:7]
 		}
-		chunks = append(chunks, chunk{seq: int64(binary.BigEndian.Uint16(b[4:6])), text: strconv.Itoa(len(data))})
+		sid := binary.BigEndian.Uint16(b)
+		if _, ok := bySession[sid]; !ok {
+			order = append(order, sid)
+		}
+		bySession[sid] = append(bySession[sid], chunk{seq: int64(binary.BigEndian.Uint16(b[4:6])), text: strconv.Itoa(len(data))})
 		data = append(data, b[7:])
 	}
 	r.Encoding, r.Why, r.Sequenced = Base64, "dns2tcp writes base64 with a 7-byte header", true
-	chunks = orderChunks(r, chunks)
-	for _, c := range chunks {
-		i, _ := strconv.Atoi(c.text)
-		if len(data[i]) > 0 {
-			r.Chunks++
+	for _, sid := range order {
+		chunks := orderChunks(r, bySession[sid])
+		n := len(r.Data)
+		for _, c := range chunks {
+			i, _ := strconv.Atoi(c.text)
+			if len(data[i]) > 0 {
+				r.Chunks++
+			}
+			r.Data = append(r.Data, data[i]...)
+			if int64(len(r.Data)) > opts.Limit {
+				return fmt.Errorf("decode: %w", ErrTooLarge)
+			}
 		}
-		r.Data = append(r.Data, data[i]...)
-		if int64(len(r.Data)) > opts.Limit {
-			return fmt.Errorf("decode: %w", ErrTooLarge)
+		if len(order) > 1 && len(r.Data) > n {
+			r.note("session %04x: %d bytes from the %s", sid, len(r.Data)-n, r.Direction.sender())
 		}
 	}
 	r.Decoded = true

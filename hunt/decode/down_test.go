@@ -251,3 +251,21 @@ func TestPaddedChunks(t *testing.T) {
 		t.Errorf("sequence numbers alone: %v %s decoded %v %q", err, n.Encoding, n.Decoded, n.Data)
 	}
 }
+
+// TestDNS2TCPSessions keeps two TCP connections through one dns2tcp tunnel apart (its packet.h: session id,
+// ack, sequence, type; 0x08 with data): their packets interleaved, each session's data comes out whole and in
+// its own sequence order, the first session seen first.
+func TestDNS2TCPSessions(t *testing.T) {
+	pkt := func(sid, seq uint16, data string) []byte {
+		b := []byte{byte(sid >> 8), byte(sid), 0, 0, byte(seq >> 8), byte(seq), 0x08}
+		return append(b, data...)
+	}
+	var rs []Response
+	for i, p := range [][]byte{pkt(0xa1, 1, "first "), pkt(0xb2, 7, "other "), pkt(0xa1, 3, "three"), pkt(0xb2, 8, "connection"), pkt(0xa1, 2, "session in ")} {
+		rs = append(rs, Response{Frame: int64(i), Name: fmt.Sprintf("q%d.t.test", i), Answers: []Answer{{Type: 16, Data: append([]byte{'A'}, base64.RawStdEncoding.EncodeToString(p)...)}}})
+	}
+	r, err := DecodeDown(rs, Options{Domain: "t.test", Tool: ToolDNS2TCP})
+	if err != nil || string(r.Data) != "first session in threeother connection" || len(r.Notes) < 2 {
+		t.Errorf("%v %q %q", err, r.Data, r.Notes)
+	}
+}
