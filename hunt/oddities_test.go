@@ -198,7 +198,8 @@ func TestTLSSelfSigned(t *testing.T) {
 }
 
 // TestTLSRareJA4: the implant's 4 handshakes without SNI to 203.0.113.66, from a TLS stack that reaches 1 of the
-// capture's 13 servers (tshark: its cipher suites and extensions are seen in no other ClientHello), are found;
+// capture's 13 servers (tshark: its cipher suites and extensions are seen in no other ClientHello), are found, as
+// are real openssl s_client's 3 handshakes among Python's (testdata/openssl-rare-ja4.sh);
 // the usual stack without SNI to an outside address, a rare stack with SNI and a rare stack to a private address
 // stay quiet; a capture of 5 handshakes is "too little data to judge" (info), as are the corpus's single
 // handshakes without SNI; the corpus's TLS captures stay quiet.
@@ -229,6 +230,33 @@ func TestTLSRareJA4(t *testing.T) {
 		// 1 server of 13 against rare_share 0.1: 0.5 + 0.3 x (1 - (1/13) / 0.1)
 		if want := 0.5 + 0.3*(1-(1.0/13)/0.1); f.score < want-0.001 || f.score > want+0.001 {
 			t.Errorf("score %.3f, want %.3f", f.score, want)
+		}
+	})
+	t.Run("openssl", func(t *testing.T) {
+		// real stacks (testdata/openssl-rare-ja4.sh): Python's ssl module to 12 servers with SNI, then openssl
+		// s_client with a cipher list of its own, without SNI, to a 13th
+		p := "testdata/openssl-rare-ja4.pcap"
+		stacks, implant := tsharkStacks(t, p, "203.0.113.99")
+		all := map[string]bool{}
+		for _, servers := range stacks {
+			for s := range servers {
+				all[s] = true
+			}
+		}
+		hellos := len(tsharkLines(t, p, "-Y", "tls.handshake.type == 1"))
+		if len(stacks[implant]) != 1 || len(all) != 13 || hellos != 27 {
+			t.Fatalf("tshark: the s_client stack reaches %d servers of %d, %d ClientHellos; the script makes 1 of 13, 27", len(stacks[implant]), len(all), hellos)
+		}
+		rows, _ := huntRows(t, p, "tls_rare_ja4")
+		if len(rows) != 1 || rows[0].actor != "10.1.1.5" || rows[0].score < hunt.Low.MinScore() {
+			t.Fatalf("findings %+v, want one from 10.1.1.5 at low or above", rows)
+		}
+		f := rows[0]
+		if num(t, f, "handshakes") != 3 || num(t, f, "stack_servers") != 1 || num(t, f, "capture_servers") != len(all) || num(t, f, "capture_handshakes") != hellos {
+			t.Errorf("evidence %s: want 3 handshakes, 1 server of %d, %d handshakes", f.evidenceText, len(all), hellos)
+		}
+		if f.evidence["servers"] != "203.0.113.99:443" {
+			t.Errorf("servers %v, want 203.0.113.99:443", f.evidence["servers"])
 		}
 	})
 	t.Run("quiet/tls_benign", func(t *testing.T) {
