@@ -13,6 +13,7 @@ import (
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/tables"
+	"github.com/pcapframe/pcapframe/tcpanalysis"
 )
 
 // Source is where Run reads frames. *live.Handle is one; FileSource reads a capture file or stream.
@@ -373,6 +374,10 @@ func (r *run) writeLoop(in <-chan *live.Batch, toTable chan<- *live.Batch, recyc
 // tableLoop decodes batches into packet rows and gives them to the pass.
 func (r *run) tableLoop(in <-chan *live.Batch, recycle func(*live.Batch)) {
 	dec := packet.NewDecoder()
+	// The analyses across frames, in capture order, as convert's pipeline runs them: TCP analysis flags,
+	// duplicate frames, and reassembled_in within a batch.
+	an := tcpanalysis.NewAnalyzer(tcpanalysis.Options{})
+	ties := packet.NewFragmentTies()
 	rows := make([]packet.Packet, 0, live.BatchFrames)
 	lt := int32(r.src.LinkType())
 	failed := false
@@ -386,12 +391,15 @@ func (r *run) tableLoop(in <-chan *live.Batch, recycle func(*live.Batch)) {
 			rows = append(rows, packet.Packet{})
 			dec.Decode(&rows[len(rows)-1], packet.Meta{Source: f.Source, Frame: f.Number, Time: f.Time,
 				CapLen: int32(len(f.Data)), WireLen: int32(f.WireLen), LinkType: lt}, f.Data)
+			an.Packet(&rows[len(rows)-1])
+			ties.Tie(rows)
 		}
 		// The pass keeps nothing of the batch once Batch returns (package tables): the frames can be recycled.
 		if err := r.pass.Batch(&pipeline.Batch{Source: r.name, Packets: rows}); err != nil {
 			failed = true
 			r.fail(fmt.Errorf("write tables: %w", err))
 		}
+		an.Dups.Forget() // the frames' bytes go back to the source
 		recycle(b)
 	}
 }
