@@ -2,7 +2,8 @@
 // Packets iterates over the decoded frames of one or many captures, one packet-table row at a time.
 //
 // For batch processing on all cores see package pipeline; the columns of the packet table are defined in
-// packet.Table; reading capture files is package capture.
+// packet.Table; reading capture files is package capture; writing tables (Parquet, CSV, JSON Lines) is package
+// sink; a live capture into a file and tables is package live/sniff.
 package pcapframe
 
 import (
