@@ -33,7 +33,7 @@ const probe = " SELECT 1;"
 // maxProbeBytes bounds the text that Statements has DuckDB parse in all (about 2 s of parsing, at the 30 MB/s
 // that BenchmarkStatements gives for a long string): the usual text takes twice its length, a text with
 // semicolons inside strings more (see nextEnd).
-const maxProbeBytes = 64 << 20
+var maxProbeBytes = 64 << 20 // a variable for tests
 
 // spaces are the blanks a statement is trimmed of: those of DuckDB's scanner, and \v.
 const spaces = " \t\n\r\f\v"

@@ -94,6 +94,22 @@ func TestStatements(t *testing.T) {
 	}
 }
 
+// TestStatementsBudget checks that a text whose statement ends would take DuckDB too much parsing to find is
+// refused (nothing runs), not split otherwise: with the budget lowered to 100 KB, a string of 10,000 semicolons.
+func TestStatementsBudget(t *testing.T) {
+	defer func(b int) { maxProbeBytes = b }(maxProbeBytes)
+	maxProbeBytes = 100 << 10
+	q := "SELECT 1; SELECT '" + strings.Repeat("a;", 10000) + "' AS x; SELECT 2"
+	got, err := Statements(q)
+	if !errors.Is(err, ErrStatementText) || !strings.Contains(err.Error(), "too many semicolons") || got != nil {
+		t.Fatalf("Statements = %d statements, %v; want the budget's error", len(got), err)
+	}
+	maxProbeBytes = 10 << 20
+	if got, err := Statements(q); err != nil || len(got) != 3 {
+		t.Fatalf("with 10 MB: %d statements, %v; want 3", len(got), err)
+	}
+}
+
 // maxParseLen is the longest text the fuzz target has DuckDB parse, whose time grows with the cube of the length
 // of some texts (a run of 1,000 '+' takes it 0.6 s, 3,000 over 10 s, which the fuzzing engine takes for a hang).
 const maxParseLen = 512
