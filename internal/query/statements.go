@@ -192,26 +192,27 @@ const sequentialTries = 64
 // inside strings) it searches: with the probe after each of the first h semicolons, t has more statements as
 // soon as h reaches the first that ends one.
 func nextEnd(t string, semis []int, off int, parse func(string, []int) (int, bool, error)) (int, error) {
-	local := make([]int, len(semis))
-	for i, s := range semis {
-		local[i] = s - off
-	}
 	tryOne := func(i int) (bool, error) {
-		m, ok, err := parse(t[:local[i]+1], nil)
+		at := semis[i] - off
+		m, ok, err := parse(t[:at+1], nil)
 		if err != nil || !ok {
 			return false, err
 		}
-		m2, ok, err := parse(t[:local[i]+1], local[i:i+1])
+		m2, ok, err := parse(t[:at+1], []int{at})
 		return ok && m2 == m+1, err
 	}
 	i := 0
-	for ; i < len(local) && i < sequentialTries; i++ {
+	for ; i < len(semis) && i < sequentialTries; i++ {
 		if ok, err := tryOne(i); ok || err != nil {
 			return i, err
 		}
 	}
-	if i == len(local) {
+	if i == len(semis) {
 		return -1, nil
+	}
+	local := make([]int, len(semis))
+	for j, s := range semis {
+		local[j] = s - off
 	}
 	base, ok, err := parse(t, nil)
 	if err != nil {
@@ -245,7 +246,7 @@ func nextEnd(t string, semis []int, off int, parse func(string, []int) (int, boo
 		}
 	}
 	// A probe that breaks the text (none is known): one at a time.
-	for ; i < len(local); i++ {
+	for ; i < len(semis); i++ {
 		if ok, err := tryOne(i); ok || err != nil {
 			return i, err
 		}
