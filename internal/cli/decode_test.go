@@ -73,7 +73,8 @@ func TestDecodeCommand(t *testing.T) {
 
 // TestHuntDecode runs hunt --decode -o DIR on the notebook's capture and on iodine's: the 7070 transfer is
 // decrypted (cryptcat, the password of the chat) and written as the JPEG with its report, iodine's inner packets
-// as a pcap; the findings list the decode commands.
+// as a pcap, both ways (the client's in the names, the server's in the answers); the findings list the decode
+// commands.
 func TestHuntDecode(t *testing.T) {
 	needSeed(t)
 	dir := t.TempDir()
@@ -99,8 +100,21 @@ func TestHuntDecode(t *testing.T) {
 	dir2 := t.TempDir()
 	if _, errOut, code := run(t, "", "hunt", "-q", "../../testdata/pcaps/ndpi__dns-tunnel-iodine.pcap", "--decode", "-o", dir2, "--format", "csv"); code != ExitFound {
 		t.Fatalf("iodine: exit %d: %s", code, errOut)
-	} else if !strings.Contains(errOut, "17 packets") {
-		t.Errorf("iodine: %s", errOut)
+	} else if !strings.Contains(errOut, "17 packets") || !strings.Contains(errOut, "181 packets") {
+		t.Errorf("iodine: want the client's 17 packets and the server's 181 (the downstream): %s", errOut)
+	}
+	// The downstream file is the one decode --domain writes as FILE.down (TestCorpusToolsDown checks those
+	// packets: IPv4 with valid checksums in iodine's 10.20.30.0/24).
+	dir3 := t.TempDir()
+	if _, errOut, code := run(t, "", "decode", "../../testdata/pcaps/ndpi__dns-tunnel-iodine.pcap", "--domain", "pirate.sea", "-o", filepath.Join(dir3, "inner.pcap")); code != 0 {
+		t.Fatalf("decode: exit %d: %s", code, errOut)
+	}
+	want, err := os.ReadFile(filepath.Join(dir3, "inner.pcap.down"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir2, "01-dns_tunnel-down.pcap")); err != nil || !bytes.Equal(got, want) || len(want) < 1000 {
+		t.Errorf("hunt --decode's downstream (%d bytes, %v) differs from decode --domain's (%d bytes)", len(got), err, len(want))
 	}
 	if _, _, code := run(t, "", "hunt", "-q", seedPcap, "--decode"); code != ExitUsage {
 		t.Errorf("--decode without -o: exit %d", code)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -340,9 +341,13 @@ func decodeFindings(ctx context.Context, io *IO, e *query.Engine, o *HuntOptions
 	for i, f := range fs {
 		var r *decode.Result
 		var err error
+		var down *decode.Result // a DNS finding's downstream: the server's data in the answers
 		switch {
 		case strings.HasPrefix(f.detector, "dns"):
 			r, err = decodeDomain(ctx, e, f.target)
+			if err == nil && captures {
+				down, err = decodeDomainDown(ctx, args, f.target)
+			}
 		case strings.HasPrefix(f.detector, "icmp"):
 			r, err = decodeICMP(ctx, e, f.actor, f.target)
 		case f.flow != "" && captures:
@@ -357,26 +362,17 @@ func decodeFindings(ctx context.Context, io *IO, e *query.Engine, o *HuntOptions
 			fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: %v\n", f.detector, Sanitize(f.target), err)
 			continue
 		}
-		ext := r.Extension
-		if ext == "" {
-			ext = ".bin"
+		for _, x := range []struct {
+			r    *decode.Result
+			name string
+		}{{r, f.detector}, {down, f.detector + "-down"}} {
+			if x.r == nil || (x.r != r && !x.r.Decoded) { // a downstream that holds nothing is not reported
+				continue
+			}
+			if err := writeFinding(io, &report, o.Output, fmt.Sprintf("%02d-%s", i+1, x.name), f.detector, f.actor, f.target, x.r); err != nil {
+				return err
+			}
 		}
-		path := filepath.Join(o.Output, fmt.Sprintf("%02d-%s%s", i+1, f.detector, ext))
-		fmt.Fprintf(&report, "== %s: %s %s -> %s\n%s\n", filepath.Base(path), f.detector, f.actor, f.target, r.String())
-		if !r.Decoded {
-			fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: not decoded (%s)\n", f.detector, Sanitize(f.target), filepath.Join(o.Output, "decoded.txt"))
-			continue
-		}
-		if err := writeDecoded(path, r); err != nil {
-			return err
-		}
-		what := r.MIME
-		if len(r.Packets) > 0 {
-			what = fmt.Sprintf("%d packets", len(r.Packets))
-		} else if r.Encrypted {
-			what += ", encrypted"
-		}
-		fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: %s (%s)\n", f.detector, Sanitize(f.target), path, Sanitize(what))
 	}
 	p := filepath.Join(o.Output, "decoded.txt")
 	lines := strings.Split(report.String(), "\n")
@@ -387,6 +383,42 @@ func decodeFindings(ctx context.Context, io *IO, e *query.Engine, o *HuntOptions
 		return fmt.Errorf("--decode: %w", err)
 	}
 	return nil
+}
+
+// writeFinding writes one decoded result of a finding to dir/NAME.EXT, adds its report to report and prints one
+// line on standard error.
+func writeFinding(io *IO, report *strings.Builder, dir, name, detector, actor, target string, r *decode.Result) error {
+	ext := r.Extension
+	if ext == "" {
+		ext = ".bin"
+	}
+	path := filepath.Join(dir, name+ext)
+	fmt.Fprintf(report, "== %s: %s %s -> %s\n%s\n", filepath.Base(path), detector, actor, target, r.String())
+	if !r.Decoded {
+		fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: not decoded (%s)\n", detector, Sanitize(target), filepath.Join(dir, "decoded.txt"))
+		return nil
+	}
+	if err := writeDecoded(path, r); err != nil {
+		return err
+	}
+	what := r.MIME
+	if len(r.Packets) > 0 {
+		what = fmt.Sprintf("%d packets", len(r.Packets))
+	} else if r.Encrypted {
+		what += ", encrypted"
+	}
+	fmt.Fprintf(io.ErrOut, "pcapframe: --decode: %s %s: %s (%s)\n", detector, Sanitize(target), path, Sanitize(what))
+	return nil
+}
+
+// decodeDomainDown decodes the server's data in the answers under domain (decode --domain's downstream), read
+// from the capture inputs (the dns table keeps the answers as text, not their bytes).
+func decodeDomainDown(ctx context.Context, inputs []string, domain string) (*decode.Result, error) {
+	rs, err := decode.ReadResponses(ctx, inputs, domain)
+	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, decode.ErrTooLarge) || isFatalInput(err)) {
+		return nil, err
+	}
+	return decode.DecodeDown(rs, decode.Options{Domain: domain})
 }
 
 // maxDecoded bounds the findings --decode decodes.
