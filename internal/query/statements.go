@@ -183,7 +183,7 @@ func ends(q string, n int, semis []int) ([]int, error) {
 }
 
 // sequentialTries is how many semicolons of a statement nextEnd tries one at a time before it searches.
-const sequentialTries = 64
+var sequentialTries = 64 // a variable for tests
 
 // nextEnd returns the index in semis (semicolons of the text, each at least at off) of the first one that ends a
 // statement of t = text[off:], which holds whole statements, or -1. It tries the first few one at a time: the

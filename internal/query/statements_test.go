@@ -94,6 +94,20 @@ func TestStatements(t *testing.T) {
 	}
 }
 
+// TestStatementsSearch runs the table cases with every statement end found by bisection alone, and by trying
+// every semicolon in turn alone: both give the statements of the table.
+func TestStatementsSearch(t *testing.T) {
+	defer func(n int) { sequentialTries = n }(sequentialTries)
+	for _, tries := range []int{0, 1, 1 << 30} {
+		sequentialTries = tries
+		for _, tc := range statementCases {
+			if got, err := Statements(tc.q); tc.err == "" && (err != nil || !slices.Equal(got, tc.want)) {
+				t.Errorf("%d tries, %s: Statements(%q) = %q, %v; want %q", tries, tc.name, tc.q, got, err, tc.want)
+			}
+		}
+	}
+}
+
 // TestStatementsBudget checks that a text whose statement ends would take DuckDB too much parsing to find is
 // refused (nothing runs), not split otherwise: with the budget lowered to 100 KB, a string of 10,000 semicolons.
 func TestStatementsBudget(t *testing.T) {
