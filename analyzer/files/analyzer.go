@@ -71,7 +71,13 @@ func (a *Analyzer) Stream(f *analyzer.Flow) analyzer.StreamHandler {
 		h.data = newDataConn(h, e)
 		return h
 	}
-	h.http = http.NewConn(&h.flow, http.Limits{}, h.openHTTP, func(*http.Transaction) error { return nil })
+	if hc := http.Share(f); hc != nil {
+		// the http table's reader of this connection: its objects come here, it is fed by the http analyzer
+		hc.SetOpen(h.openHTTP)
+		h.http, h.sharedHTTP = hc, true
+	} else {
+		h.http = http.NewConn(&h.flow, http.Limits{}, h.openHTTP, func(*http.Transaction) error { return nil })
+	}
 	h.smtp = newSMTP(h)
 	h.ftp = newFTP(h)
 	h.irc = newIRC(h)
@@ -83,10 +89,13 @@ type conn struct {
 	a    *Analyzer
 	flow analyzer.Flow
 	http *http.Conn
-	smtp *smtpConn
-	ftp  *ftpConn
-	irc  *ircConn
-	data *dataConn
+	// sharedHTTP: http is the http analyzer's reader of the connection (http.Share), which that analyzer feeds
+	// and ends; this handler only watches whether it is done
+	sharedHTTP bool
+	smtp       *smtpConn
+	ftp        *ftpConn
+	irc        *ircConn
+	data       *dataConn
 }
 
 func (c *conn) Data(fromOrig bool, b []byte, frame, time int64) error {
@@ -95,11 +104,15 @@ func (c *conn) Data(fromOrig bool, b []byte, frame, time int64) error {
 		return c.a.err
 	}
 	if c.http != nil {
-		if err := c.http.Data(fromOrig, b, frame, time); err != nil {
-			return err
+		if !c.sharedHTTP {
+			if err := c.http.Data(fromOrig, b, frame, time); err != nil {
+				return err
+			}
 		}
 		if c.http.Done() {
-			c.http.End()
+			if !c.sharedHTTP {
+				c.http.End()
+			}
 			c.http = nil
 		}
 	}
@@ -120,7 +133,7 @@ func (c *conn) Gap(fromOrig bool, n int64, frame, time int64) error {
 		c.data.gap(fromOrig, n, frame, time)
 		return c.a.err
 	}
-	if c.http != nil {
+	if c.http != nil && !c.sharedHTTP {
 		if err := c.http.Gap(fromOrig, n, frame, time); err != nil {
 			return err
 		}
@@ -143,7 +156,9 @@ func (c *conn) End() error {
 		c.data.end()
 	}
 	if c.http != nil {
-		c.http.End()
+		if !c.sharedHTTP {
+			c.http.End()
+		}
 		c.http = nil
 	}
 	if c.smtp != nil {

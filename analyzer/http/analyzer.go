@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/internal/textsafe"
@@ -16,6 +17,35 @@ type Analyzer struct {
 	row      Row
 	services map[string]bool // flows recognised as HTTP, until their FlowEnd
 	conns    map[string]*Conn
+	offered  *analyzer.Flow // the flow whose Conn is in shared (Share), nil when none
+}
+
+// shared holds the Conn of the connection whose Stream an http Analyzer was asked for last, by the
+// *analyzer.Flow the driver passed, so that the files analyzer of the same pass, asked next for the same
+// connection (package tables' list order), reads its HTTP objects from that Conn (Share) instead of parsing the
+// connection and decoding its bodies a second time. A *analyzer.Flow is the driver's for one open connection of
+// one pass, so keys of concurrent passes never meet; each Analyzer leaves at most one entry, removed by its next
+// Stream, the flow's FlowEnd or Close.
+var shared sync.Map // *analyzer.Flow -> *Conn
+
+// Share returns the Conn the http analyzer of the same pass made for connection f in its Stream just before (the
+// same f), and takes it off the list; nil when there is none (no http analyzer in the pass, or not asked first).
+// The caller gets the connection's objects by SetOpen, before the connection's first bytes, and must not feed,
+// end or otherwise drive the Conn: the http analyzer's handler, which the driver calls first for each chunk of
+// the connection, does.
+func Share(f *analyzer.Flow) *Conn {
+	if v, ok := shared.LoadAndDelete(f); ok {
+		return v.(*Conn)
+	}
+	return nil
+}
+
+// unoffer takes the Conn the analyzer offered off the list (nobody took it).
+func (a *Analyzer) unoffer() {
+	if a.offered != nil {
+		shared.Delete(a.offered)
+		a.offered = nil
+	}
 }
 
 var (
@@ -44,6 +74,9 @@ func (a *Analyzer) Stream(f *analyzer.Flow) analyzer.StreamHandler {
 		return a.emit(&a.row)
 	})
 	a.conns[c.flow.UID] = c
+	a.unoffer()
+	shared.Store(f, c)
+	a.offered = f
 	return c
 }
 
@@ -58,11 +91,17 @@ func (a *Analyzer) Service(uid string) string {
 // FlowEnd implements analyzer.Analyzer.
 func (a *Analyzer) FlowEnd(f *analyzer.Flow) error {
 	delete(a.conns, f.UID)
+	if a.offered == f {
+		a.unoffer()
+	}
 	return nil
 }
 
 // Close implements analyzer.Analyzer.
-func (a *Analyzer) Close() error { return nil }
+func (a *Analyzer) Close() error {
+	a.unoffer()
+	return nil
+}
 
 var emptyTags = []string{}
 

@@ -67,6 +67,10 @@ func NewConn(f *analyzer.Flow, lim Limits, open func(*File) FileSink, emit func(
 	return c
 }
 
+// SetOpen sets the function that returns the sink of each object (see NewConn's open); it must be called before
+// the connection's first bytes.
+func (c *Conn) SetOpen(open func(*File) FileSink) { c.open = open }
+
 // openFile returns the sink of an object that starts (nil when the Conn has none).
 func (c *Conn) openFile(f *File) FileSink {
 	if c.open == nil {
