@@ -12,7 +12,8 @@
 //     body of either direction after its chunked and content codings are removed (gzip, deflate, br, capped at
 //     http.MaxDecodedBytes), each part of a multipart/form-data body. fuid is http.FUID of the flow, direction,
 //     trans_depth and part, so http.orig_fuids/resp_fuids join files.fuid. The objects are those tshark's
-//     --export-objects http writes (TestTsharkExportObjects, by SHA-256).
+//     --export-objects http writes (TestTsharkExportObjects, by SHA-256). When the http table is built in the
+//     same pass, the http analyzer's reader of the connection is used (http.Share), not a second one.
 //   - SMTP (source SMTP): a connection whose server greets with 220 and whose client says HELO, EHLO or LHLO;
 //     each DATA message (RFC 5321 §4.1.1.4, dot-stuffing removed) is read by net/mail and mime/multipart: every
 //     MIME leaf (RFC 2045/2046; text bodies included, as Zeek) is an object, base64 and quoted-printable

@@ -42,6 +42,11 @@
 // strictly with the caller (a coroutine), so it streams through without being held, and results do not depend on
 // scheduling either way.
 //
+// In a pass that builds both the http and the files table, the files analyzer reads the objects of a connection
+// from the http analyzer's Conn of it (Share: the http analyzer offers the Conn it made in Stream, keyed by the
+// driver's *analyzer.Flow of the connection, and the files analyzer, asked next, takes it and gives it its sinks
+// with Conn.SetOpen), so each connection is parsed and each body decoded once for both tables.
+//
 // fuid is deterministic: "F" and 17 base62 digits of the first 96 bits of SHA-256 of the flow's uid, the
 // direction (o or r), trans_depth and the part number (0 for a whole body), joined by "/" (FUID). The files
 // table computes the same value from the same inputs, so http.orig_fuids/resp_fuids join files.fuid without the
