@@ -47,11 +47,20 @@ b AS (
     SELECT orig_h, resp_h, base, count(DISTINCT lower(query)) AS names_under_base
     FROM q GROUP BY ALL
 ),
-j AS (
+j0 AS (
     SELECT q.*, b.names_under_base,
-        b.names_under_base <= ${max_names_per_base} AND q.name_len >= ${short_name} AS judged,
-        CASE WHEN q.name_len >= ${short_name} THEN list_aggregate(string_split(replace(q.query, '.', ''), ''), 'entropy') END AS name_entropy
+        b.names_under_base <= ${max_names_per_base} AND q.name_len >= ${short_name} AS judged
     FROM q JOIN b USING (orig_h, resp_h, base)
+),
+-- the pairs with enough long names to be reported at all: the entropy (the costly part) is computed for theirs only
+pairs AS (
+    SELECT orig_h, resp_h FROM j0 WHERE judged GROUP BY ALL
+    HAVING count(DISTINCT lower(query)) >= least(${min_names_note}, ${min_names})
+),
+j AS (
+    SELECT j0.*,
+        CASE WHEN judged THEN list_aggregate(string_split(replace(query, '.', ''), ''), 'entropy') END AS name_entropy
+    FROM j0 SEMI JOIN pairs USING (orig_h, resp_h)
 ),
 g AS (
     SELECT orig_h, resp_h,
