@@ -63,6 +63,7 @@ var Table = &schema.Table[Packet]{
 			}
 			return b
 		}),
+		integer("ip6_ext_len", schema.Int32, "Bytes of the IPv6 extension headers in ip6_ext, their length fields summed (tshark's ipv6.hopopts.len_oct, ipv6.routing.len_oct, ipv6.dstopts.len_oct, 8 per fragment header, (ah.length+2)*4 per authentication header): ordinary traffic has none, or 8 (a router alert, a fragment header); data hidden in options makes them longer; null when none.", pred(func(p *Packet) bool { return p.extN > 0 }), func(p *Packet) int64 { return int64(p.extLen) }),
 
 		// Transport: the notebook's columns.
 		integer("sport", schema.Int32, "TCP or UDP source port.", has(HasPorts), func(p *Packet) int64 { return int64(p.SPort) }),

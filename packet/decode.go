@@ -775,6 +775,7 @@ func (d *Decoder) ipv6(p *Packet, b []byte, level int) {
 		if level == 0 && int(p.extN) < len(p.extHdrs) {
 			p.extHdrs[p.extN] = nh
 			p.extN++
+			p.extLen += uint16(hl)
 		}
 		nh = rest[0]
 		rest = rest[hl:]

@@ -96,6 +96,7 @@ type Packet struct {
 	NextHeader         uint8  // IPv6 next header field of the fixed header
 	extHdrs            [8]uint8
 	extN               uint8
+	extLen             uint16 // bytes of the extension headers walked (IPv6)
 	ipOptOff, ipOptLen uint16
 
 	// TCP / UDP. Ports valid iff HasTCP or HasUDP.
