@@ -397,5 +397,5 @@ func moreSynthetic(t *testing.T, s *synth, name string) bool {
 		cdnBeacon(s, "10.1.1.5")
 		return true
 	}
-	return tlsScenario(t, s, name) || dnsScenario(t, s, name)
+	return tlsScenario(t, s, name) || dnsScenario(t, s, name) || ip6Scenario(t, s, name)
 }

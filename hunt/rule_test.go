@@ -83,7 +83,7 @@ func TestBuiltin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"beacon", "beacon_names", "brute_force", "cleartext_credentials", "dns_tunnel", "host_sweep", "icmp_tunnel", "large_upload",
+	want := []string{"beacon", "beacon_names", "brute_force", "cleartext_credentials", "dns_tunnel", "host_sweep", "icmp_tunnel", "ip6_ext_covert", "large_upload",
 		"login_brute_force", "long_connection", "new_in_capture", "port_scan", "resolver_tunnel", "tls_rare_ja4", "tls_self_signed", "unknown_bulk"}
 	var names []string
 	for _, r := range rules {
