@@ -84,17 +84,25 @@ if [ "${RACE:-1}" != 0 ]; then
 fi
 
 # Each fuzz target for a few seconds (FUZZTIME, default 5s): crashers are written to testdata/fuzz and fail the run.
+# Each package's test binary is built once with the fuzzing instrumentation (go test -c -fuzz) and runs each of its
+# targets in the package's directory, as go test -fuzz would: a package that links DuckDB is linked once, not once
+# per target.
 fuzztime=${FUZZTIME:-5s}
-grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
-  dir=$(dirname "$file")
-  for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
+grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u | while read -r dir; do
+  targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //')
+  bin="$work/fuzz-$(printf '%s' "$dir" | tr -c 'A-Za-z0-9' '_').test"
+  if ! go test -c -fuzz "^$(printf '%s\n' "$targets" | head -1)\$" -o "$bin" "$dir" >"$work/fuzz-build.log" 2>&1; then
+    cat "$work/fuzz-build.log"
+    exit 1
+  fi
+  for target in $targets; do
     echo "fuzz $dir $target ($fuzztime)"
-    if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" >"$work/fuzz-$target.log" 2>&1; then
+    if ! (cd "$dir" && "$bin" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$fuzztime" -test.fuzzcachedir "$work/fuzzcache") >"$work/fuzz-$target.log" 2>&1; then
       # Go 1.26's fuzzing coordinator can report a bare "context deadline exceeded" when -fuzztime runs out while
       # a worker is busy (go.dev/issue/75804, fixed in Go 1.27): no input failed and none was written. Only that
       # case is let through, after the target's corpus is run once more as a plain test.
       if grep -q 'context deadline exceeded' "$work/fuzz-$target.log" && ! grep -qE 'Failing input written|panic:' "$work/fuzz-$target.log" \
-        && [ "$(grep -c '^    ' "$work/fuzz-$target.log")" -le 1 ] && go test -count=1 -run "^${target}\$" "$dir" >/dev/null 2>&1; then
+        && [ "$(grep -c '^    ' "$work/fuzz-$target.log")" -le 1 ] && (cd "$dir" && "$bin" -test.run "^${target}\$") >/dev/null 2>&1; then
         echo "  (go.dev/issue/75804: the fuzzing coordinator's deadline race, no failing input; corpus passes)"
       else
         tail -30 "$work/fuzz-$target.log"
@@ -102,5 +110,6 @@ grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
       fi
     fi
   done
+  rm -f "$bin"
 done
 echo "fuzz targets passed"
