@@ -47,17 +47,21 @@ type directWriter[R any] struct {
 	pageBytes int
 	header    thrift.Protocol
 
-	chunk    []R
-	next     atomic.Int64
-	wake     chan struct{}
-	done     sync.WaitGroup
-	started  bool
-	workers  int
-	colIndex [][]format.ColumnIndex // per row group, per column
-	offIndex [][]format.OffsetIndex
-	order    []int   // column indexes, costliest type first: the order in which workers take columns
-	errs     []error // one per worker
-	sizes    []int64 // bytes of String/Bytes values per worker in the current chunk
+	chunk   []R
+	next    atomic.Int64
+	wake    chan struct{}
+	done    sync.WaitGroup
+	started bool
+	workers int
+	// Per row group, thrift-encoded as they are made, so that a file of many row groups does not keep their
+	// metadata as Go structs (hundreds of bytes per column chunk) until the footer: its metadata (decoded back
+	// into the footer at Close), and per column its column index and offset index (written as they are).
+	rowGroups [][]byte
+	colIndex  [][][]byte
+	offIndex  [][][]byte
+	order     []int   // column indexes, costliest type first: the order in which workers take columns
+	errs      []error // one per worker
+	sizes     []int64 // bytes of String/Bytes values per worker in the current chunk
 }
 
 // directColumn is the state of one column: the values of the current page and the pages of the current chunk.
@@ -1065,9 +1069,9 @@ func (x *directWriter[R]) flushRowGroup() error {
 	if err := x.start(); err != nil {
 		return err
 	}
-	rg := format.RowGroup{NumRows: int64(x.rows), FileOffset: x.off, Ordinal: int16(len(x.meta.RowGroups))}
-	var cis []format.ColumnIndex
-	var ois []format.OffsetIndex
+	rg := format.RowGroup{NumRows: int64(x.rows), FileOffset: x.off, Ordinal: int16(len(x.rowGroups))}
+	proto := &thrift.CompactProtocol{}
+	var cis, ois [][]byte
 	for _, d := range x.cs {
 		if err := d.cutPage(); err != nil {
 			return err
@@ -1136,8 +1140,15 @@ func (x *directWriter[R]) flushRowGroup() error {
 			cx.NullCounts = append(cx.NullCounts, p.nulls)
 			ox.PageLocations = append(ox.PageLocations, format.PageLocation{Offset: dataStart + p.off, CompressedPageSize: p.size, FirstRowIndex: p.firstRow})
 		}
-		cis = append(cis, cx)
-		ois = append(ois, ox)
+		b, err := thrift.Marshal(proto, &cx)
+		if err != nil {
+			return fmt.Errorf("write parquet page index: %w", err)
+		}
+		cis = append(cis, b)
+		if b, err = thrift.Marshal(proto, &ox); err != nil {
+			return fmt.Errorf("write parquet page index: %w", err)
+		}
+		ois = append(ois, b)
 
 		d.chunk.reset()
 		d.pages = d.pages[:0]
@@ -1146,7 +1157,11 @@ func (x *directWriter[R]) flushRowGroup() error {
 		d.stats.has = false
 		d.resetDict()
 	}
-	x.meta.RowGroups = append(x.meta.RowGroups, rg)
+	b, err := thrift.Marshal(proto, &rg)
+	if err != nil {
+		return fmt.Errorf("write parquet footer: %w", err)
+	}
+	x.rowGroups = append(x.rowGroups, b)
 	x.colIndex = append(x.colIndex, cis)
 	x.offIndex = append(x.offIndex, ois)
 	x.meta.NumRows += int64(x.rows)
@@ -1180,14 +1195,19 @@ func (x *directWriter[R]) Close() error {
 	if err := x.start(); err != nil {
 		return x.fail(err)
 	}
-	// The page index: every column index, then every offset index, as parquet-go writes them.
+	// The row groups' metadata, kept encoded until now.
 	proto := &thrift.CompactProtocol{}
+	x.meta.RowGroups = make([]format.RowGroup, len(x.rowGroups))
+	for r, b := range x.rowGroups {
+		if err := thrift.Unmarshal(proto, b, &x.meta.RowGroups[r]); err != nil {
+			return x.fail(fmt.Errorf("write parquet footer: %w", err))
+		}
+	}
+	x.rowGroups = nil
+	// The page index: every column index, then every offset index, as parquet-go writes them.
 	for r := range x.meta.RowGroups {
 		for c := range x.meta.RowGroups[r].Columns {
-			b, err := thrift.Marshal(proto, &x.colIndex[r][c])
-			if err != nil {
-				return x.fail(fmt.Errorf("write parquet page index: %w", err))
-			}
+			b := x.colIndex[r][c]
 			if _, err := x.w.Write(b); err != nil {
 				return x.fail(fmt.Errorf("write parquet: %w", err))
 			}
@@ -1198,10 +1218,7 @@ func (x *directWriter[R]) Close() error {
 	}
 	for r := range x.meta.RowGroups {
 		for c := range x.meta.RowGroups[r].Columns {
-			b, err := thrift.Marshal(proto, &x.offIndex[r][c])
-			if err != nil {
-				return x.fail(fmt.Errorf("write parquet page index: %w", err))
-			}
+			b := x.offIndex[r][c]
 			if _, err := x.w.Write(b); err != nil {
 				return x.fail(fmt.Errorf("write parquet: %w", err))
 			}
