@@ -46,8 +46,10 @@ type Analyzer interface {
 	// Packet is called for every frame that belongs to a flow (TCP segments included). Analyzers of protocols over
 	// UDP parse datagrams here; others return nil at once.
 	Packet(p *Packet) error
-	// Stream is called when a TCP connection starts. It returns the handler that receives the connection's
-	// reassembled data, or nil when the analyzer does not want it (a wrong port, a protocol it cannot be).
+	// Stream is called when a TCP connection delivers its first reassembled bytes or gap, before they are given
+	// to the handler; a connection that carries no payload is never offered. It returns the handler that
+	// receives the connection's reassembled data, or nil when the analyzer does not want it (a wrong port, a
+	// protocol it cannot be).
 	Stream(f *Flow) StreamHandler
 	// FlowEnd is called when a flow ends (timed out, closed, evicted, or at the end of the input), after its
 	// stream handler's End; f is valid only during the call. Analyzers that keep state per flow (unanswered
@@ -67,6 +69,14 @@ type StreamHandler interface {
 	Gap(fromOrig bool, n int64, frame, time int64) error
 	// End reports the end of the connection (both sides).
 	End() error
+}
+
+// StreamFilter may be implemented by an Analyzer whose interest in a TCP connection depends on the flow's
+// identity alone (its ports): the driver asks WantStream at the connection's first packet and reassembles the
+// connection for the analyzer, and offers it to Stream, only when it says yes. Without StreamFilter every TCP
+// connection is reassembled until Stream is asked. f is valid only during the call.
+type StreamFilter interface {
+	WantStream(f *Flow) bool
 }
 
 // StreamDone may be implemented by a StreamHandler that can tell when it wants no more data of its connection

@@ -103,8 +103,9 @@ type Pass struct {
 	services  []analyzer.Service
 	tracker   *flow.Tracker
 	conns     map[*flow.Flow]*conn
-	free      []*conn // ended connections, reused (at most as many as were analysed at once)
-	active    int     // connections reassembled now
+	free      []*conn                 // ended connections, reused (at most as many as were analysed at once)
+	active    int                     // connections reassembled now
+	filters   []analyzer.StreamFilter // per analyzer, its StreamFilter or nil
 	pk        analyzer.Packet
 	berr      []error
 	err       error // the error that stopped the pass
@@ -115,16 +116,23 @@ type Pass struct {
 
 // conn is a flow being analysed. Conns are reused (Pass.free), with their slices, reassembler and emit function.
 type conn struct {
+	p        *Pass
 	f        analyzer.Flow
-	tcp      *stream.TCP // nil when no handler wants the connection, or every handler is done
+	tcp      *stream.TCP // nil when no analyzer may want the connection, or every handler is done
+	want     uint64      // the analyzers (bit i: p.analyzers[i], i < 64) that may want the stream (StreamFilter)
+	offered  bool        // the connection was offered to the analyzers' Stream (at its first bytes or gap)
 	handlers []analyzer.StreamHandler
 	doners   []analyzer.StreamDone // the handlers that can say they are done; all of them, or none
 	spare    *stream.TCP           // the reset reassembler of an earlier connection, for the next one
 	emit     func(*stream.Chunk) error
 }
 
-// done reports whether every stream handler of the connection said it wants no more data.
+// done reports whether the connection needs no more reassembly: it was offered and no analyzer took it, or
+// every stream handler said it wants no more data.
 func (c *conn) done() bool {
+	if c.offered && len(c.handlers) == 0 {
+		return true
+	}
 	if len(c.doners) == 0 || len(c.doners) < len(c.handlers) {
 		return false
 	}
@@ -182,6 +190,10 @@ func NewPass(outs []Output, opts Options) (*Pass, error) {
 		}
 	}
 	p.berr = make([]error, len(p.batchers))
+	p.filters = make([]analyzer.StreamFilter, len(p.analyzers))
+	for i, a := range p.analyzers {
+		p.filters[i], _ = a.(analyzer.StreamFilter)
+	}
 	if len(p.flowers) > 0 || len(p.analyzers) > 0 {
 		p.tracker = flow.NewTracker(opts.Flow, p.ended)
 	}
@@ -279,15 +291,17 @@ func (p *Pass) analyze(pk *packet.Packet, f *flow.Flow, fromOrig bool) error {
 	return nil
 }
 
-// open starts analysing flow f at its first packet: a TCP connection is offered to every analyzer's Stream,
-// and reassembled when one of them wants it.
+// open starts analysing flow f at its first packet. A TCP connection that some analyzer may want (all of them,
+// but those whose StreamFilter says no) is reassembled; it is offered to the analyzers' Stream at its first
+// bytes or gap (offer), so that the many connections that carry nothing (scans, refused or idle connections)
+// cost no analyzer state.
 func (p *Pass) open(f *flow.Flow) *conn {
 	var c *conn
 	if n := len(p.free); n > 0 {
 		c = p.free[n-1]
 		p.free = p.free[:n-1]
 	} else {
-		c = new(conn)
+		c = &conn{p: p}
 		c.emit = c.chunk
 	}
 	c.f = analyzer.Flow{UID: f.UID(), CommunityID: f.CommunityID(), Proto: f.Proto,
@@ -296,11 +310,40 @@ func (p *Pass) open(f *flow.Flow) *conn {
 	if f.Proto != 6 {
 		return c
 	}
+	c.want = 0
+	wanted := false
+	for i, fl := range p.filters {
+		if fl == nil || fl.WantStream(&c.f) {
+			wanted = true
+			if i < 64 {
+				c.want |= 1 << i
+			}
+		}
+	}
+	if !wanted {
+		return c
+	}
 	if p.active >= p.opts.MaxStreams {
 		p.stats.SkippedStreams++
 		return c
 	}
-	for _, a := range p.analyzers {
+	if c.spare != nil {
+		c.tcp, c.spare = c.spare, nil // reset when it stopped
+	} else {
+		c.tcp = stream.NewTCP(p.opts.Stream, c.emit)
+	}
+	p.active++
+	p.stats.Streams++
+	return c
+}
+
+// offer gives the connection to the analyzers that may want it, at its first bytes or gap.
+func (c *conn) offer() {
+	c.offered = true
+	for i, a := range c.p.analyzers {
+		if i < 64 && c.want&(1<<i) == 0 || i >= 64 && c.p.filters[i] != nil && !c.p.filters[i].WantStream(&c.f) {
+			continue
+		}
 		if h := a.Stream(&c.f); h != nil {
 			c.handlers = append(c.handlers, h)
 			if d, ok := h.(analyzer.StreamDone); ok {
@@ -308,20 +351,13 @@ func (p *Pass) open(f *flow.Flow) *conn {
 			}
 		}
 	}
-	if len(c.handlers) > 0 {
-		if c.spare != nil {
-			c.tcp, c.spare = c.spare, nil // reset when it stopped
-		} else {
-			c.tcp = stream.NewTCP(p.opts.Stream, c.emit)
-		}
-		p.active++
-		p.stats.Streams++
-	}
-	return c
 }
 
 // chunk passes reassembled data or a gap to the connection's stream handlers.
 func (c *conn) chunk(ch *stream.Chunk) error {
+	if !c.offered {
+		c.offer()
+	}
 	fromOrig := ch.Side == stream.Client
 	for _, h := range c.handlers {
 		var err error
@@ -342,7 +378,7 @@ func (p *Pass) stopStream(c *conn, early bool) {
 	st := c.tcp.Stats()
 	p.stats.Gaps += st.Gaps[0] + st.Gaps[1]
 	p.stats.GapBytes += st.GapBytes[0] + st.GapBytes[1]
-	if early {
+	if early && len(c.handlers) > 0 {
 		p.stats.DoneStreams++
 	}
 	c.tcp.Reset(p.opts.Stream, c.emit) // drops the out-of-order bytes it held
@@ -354,7 +390,7 @@ func (p *Pass) stopStream(c *conn, early bool) {
 func (p *Pass) release(c *conn) {
 	clear(c.handlers)
 	clear(c.doners)
-	c.f, c.handlers, c.doners = analyzer.Flow{}, c.handlers[:0], c.doners[:0]
+	c.f, c.handlers, c.doners, c.offered = analyzer.Flow{}, c.handlers[:0], c.doners[:0], false
 	p.free = append(p.free, c)
 }
 

@@ -253,7 +253,8 @@ func followChunks(t *testing.T, batches []*pipeline.Batch, n int64) (uid string,
 
 // TestAnalyzerSeesFollow checks what an analyzer receives from the pass on corpus captures with
 // retransmissions, reordering and holes: per TCP connection the chunks `pcapframe follow` reassembles (data and
-// gaps, in the same order, with the same frames), Stream called once per TCP connection, End once per stream,
+// gaps, in the same order, with the same frames), Stream called once per TCP connection that carries bytes or a
+// gap (at the first of them) and never for one that carries none, End once per stream offered,
 // FlowEnd once per flow, every packet of every flow, Close once.
 func TestAnalyzerSeesFollow(t *testing.T) {
 	for _, name := range streamCaptures {
@@ -269,7 +270,7 @@ func TestAnalyzerSeesFollow(t *testing.T) {
 			if p.packets != st.Flow.Counted {
 				t.Errorf("Packet called %d times, the tracker counted %d packets in flows", p.packets, st.Flow.Counted)
 			}
-			tcp := 0
+			tcp, offered := 0, 0
 			for _, f := range flows {
 				uid := f.UID()
 				if p.ended[uid] != 1 {
@@ -287,12 +288,22 @@ func TestAnalyzerSeesFollow(t *testing.T) {
 					continue
 				}
 				tcp++
-				if p.streamed[uid] != 1 || p.ends[uid] != 1 {
-					t.Errorf("flow %s: Stream called %d times, End %d times", uid, p.streamed[uid], p.ends[uid])
+				// A connection is offered at its first bytes or gap: one that carries none is not (the
+				// chunks are checked against follow's below).
+				want := 0
+				if len(p.chunks[uid]) > 0 {
+					want = 1
+					offered++
+				}
+				if p.streamed[uid] != want || p.ends[uid] != want {
+					t.Errorf("flow %s: Stream called %d times, End %d times, want %d", uid, p.streamed[uid], p.ends[uid], want)
 				}
 			}
-			if len(p.ended) != len(flows) || len(p.streamed) != tcp || st.Streams != int64(tcp) {
-				t.Errorf("%d flows ended, %d streams (%d counted), want %d and %d", len(p.ended), len(p.streamed), st.Streams, len(flows), tcp)
+			if len(p.ended) != len(flows) || len(p.streamed) != offered || st.Streams != int64(tcp) {
+				t.Errorf("%d flows ended, %d streams offered (%d reassembled), want %d, %d and %d", len(p.ended), len(p.streamed), st.Streams, len(flows), offered, tcp)
+			}
+			if offered == 0 {
+				t.Error("no connection carried data")
 			}
 			gaps := 0
 			for _, f := range flows {
@@ -443,6 +454,49 @@ func TestServicesOption(t *testing.T) {
 	}
 }
 
+// filterProbe wants the streams of connections to or from port 80 only (analyzer.StreamFilter).
+type filterProbe struct{ *probe }
+
+func (f filterProbe) WantStream(fl *analyzer.Flow) bool {
+	return fl.Orig.Port() == 80 || fl.Resp.Port() == 80
+}
+
+// TestStreamFilter checks that a connection an analyzer's StreamFilter refuses is neither reassembled nor
+// offered, and that the others are offered as without a filter.
+func TestStreamFilter(t *testing.T) {
+	batches := readBatches(t, corpus(t, "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap"))
+	all := &probe{}
+	runPass(t, batches, []tables.Output{{Def: probeDef(all), Writer: &collect[probeRow]{}}}, tables.Options{})
+	p := &probe{}
+	def := tables.Analyzer(probeTable, func(emit func(*probeRow) error) filterProbe { return filterProbe{p.init(emit)} })
+	st := runPass(t, batches, []tables.Output{{Def: def, Writer: &collect[probeRow]{}}}, tables.Options{})
+	wanted, refused := 0, 0
+	for uid, f := range all.flows {
+		if f.Proto != 6 {
+			continue
+		}
+		if f.Orig.Port() == 80 || f.Resp.Port() == 80 {
+			wanted++
+			if p.streamed[uid] != all.streamed[uid] || !reflect.DeepEqual(p.chunks[uid], all.chunks[uid]) {
+				t.Errorf("flow %s (port 80): offered %d times, %d chunks; without the filter %d, %d", uid, p.streamed[uid], len(p.chunks[uid]), all.streamed[uid], len(all.chunks[uid]))
+			}
+			continue
+		}
+		if all.streamed[uid] > 0 {
+			refused++
+		}
+		if p.streamed[uid] != 0 || p.ends[uid] != 0 {
+			t.Errorf("flow %s (ports %d, %d): offered %d times, refused by the filter", uid, f.Orig.Port(), f.Resp.Port(), p.streamed[uid])
+		}
+	}
+	if wanted == 0 || refused == 0 {
+		t.Fatalf("%d port-80 connections, %d others with data: the capture does not exercise the filter", wanted, refused)
+	}
+	if st.Streams != int64(wanted) {
+		t.Errorf("%d connections reassembled, want the %d on port 80", st.Streams, wanted)
+	}
+}
+
 // doneProbe's stream handlers are done after the first data chunk of the connection.
 type doneProbe struct{ *probe }
 
@@ -476,8 +530,8 @@ func TestStreamDone(t *testing.T) {
 	for _, f := range trackerFlows(t, batches) {
 		uid, want := followChunks(t, batches, f.Stream)
 		got := p.chunks[uid]
-		if p.ends[uid] != 1 {
-			t.Errorf("stream %d: End called %d times", f.Stream, p.ends[uid])
+		if wantEnds := min(len(want), 1); p.ends[uid] != wantEnds {
+			t.Errorf("stream %d: End called %d times, want %d", f.Stream, p.ends[uid], wantEnds)
 		}
 		if len(want) == 0 {
 			continue
@@ -591,8 +645,8 @@ func TestConnReuse(t *testing.T) {
 					if got := p.chunks[uid]; !reflect.DeepEqual(got, want) {
 						t.Errorf("done %v: flow %s: %d chunks, a fresh reassembler %d", done, uid, len(got), len(want))
 					}
-					if p.ends[uid] != 1 {
-						t.Errorf("done %v: flow %s: End called %d times", done, uid, p.ends[uid])
+					if wantEnds := min(len(want), 1); p.ends[uid] != wantEnds {
+						t.Errorf("done %v: flow %s: End called %d times, want %d (offered at its first chunk)", done, uid, p.ends[uid], wantEnds)
 					}
 					if len(want) > 0 {
 						data++

@@ -269,6 +269,14 @@ func (a *analyzerBuilder[R]) Service(uid string) string {
 	return ""
 }
 
+// WantStream passes the analyzer's analyzer.StreamFilter on; without one, every TCP connection may be wanted.
+func (a *analyzerBuilder[R]) WantStream(f *analyzer.Flow) bool {
+	if s, ok := a.Analyzer.(analyzer.StreamFilter); ok {
+		return s.WantStream(f)
+	}
+	return true
+}
+
 // BatchBuilder builds a table from every batch of packets, in order (the packets and endpoints tables). Batch
 // must not keep the batch; it may run on a goroutine of its own, concurrently with the other builders.
 type BatchBuilder interface {

@@ -37,9 +37,10 @@ type Driver struct {
 }
 
 type tcpFlow struct {
-	r    *stream.TCP
-	h    analyzer.StreamHandler
-	done bool
+	r       *stream.TCP
+	h       analyzer.StreamHandler // nil until offered, or when the analyzer did not want the connection
+	offered bool
+	done    bool
 }
 
 func toFlow(f *flow.Flow) analyzer.Flow {
@@ -57,8 +58,10 @@ func NewDriver(a analyzer.Analyzer) *Driver {
 			if err := tf.r.Close(); err != nil {
 				return err
 			}
-			if err := tf.h.End(); err != nil {
-				return err
+			if tf.h != nil {
+				if err := tf.h.End(); err != nil {
+					return err
+				}
 			}
 		}
 		if s, ok := a.(analyzer.Service); ok {
@@ -92,19 +95,24 @@ func (d *Driver) Batch(b *pipeline.Batch) error {
 		d.Streams[af.UID] = af.Stream
 		tf := d.tcp[af.UID]
 		if tf == nil {
-			h := d.a.Stream(&af)
-			if h == nil {
+			if fl, ok := d.a.(analyzer.StreamFilter); ok && !fl.WantStream(&af) {
 				continue
 			}
-			tf = &tcpFlow{h: h}
+			// As the tables driver does, the connection is offered to Stream at its first bytes or gap.
+			tf = &tcpFlow{}
+			sf := af
 			tf.r = stream.NewTCP(stream.Options{}, func(c *stream.Chunk) error {
-				if tf.done {
+				if !tf.offered {
+					tf.offered = true
+					tf.h = d.a.Stream(&sf)
+				}
+				if tf.done || tf.h == nil {
 					return nil
 				}
 				if c.Data == nil {
-					return h.Gap(c.Side == stream.Client, c.Gap, c.Frame, c.Time)
+					return tf.h.Gap(c.Side == stream.Client, c.Gap, c.Frame, c.Time)
 				}
-				return h.Data(c.Side == stream.Client, c.Data, c.Frame, c.Time)
+				return tf.h.Data(c.Side == stream.Client, c.Data, c.Frame, c.Time)
 			})
 			d.tcp[af.UID] = tf
 		}
@@ -115,7 +123,9 @@ func (d *Driver) Batch(b *pipeline.Batch) error {
 		if err := tf.r.Add(p, side); err != nil {
 			return err
 		}
-		if sd, ok := tf.h.(analyzer.StreamDone); ok && sd.Done() {
+		if tf.offered && tf.h == nil {
+			tf.done = true
+		} else if sd, ok := tf.h.(analyzer.StreamDone); ok && sd.Done() {
 			tf.done = true
 		}
 	}

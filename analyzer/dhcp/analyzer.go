@@ -74,6 +74,9 @@ func New(emit func(*Row) error) *Analyzer {
 // Stream returns nil: DHCP is carried by UDP.
 func (a *Analyzer) Stream(*analyzer.Flow) analyzer.StreamHandler { return nil }
 
+// WantStream implements analyzer.StreamFilter: DHCP runs over UDP only.
+func (a *Analyzer) WantStream(*analyzer.Flow) bool { return false }
+
 // Service names the protocol of a flow that carried a DHCP message: "dhcp" (Zeek's name, for DHCPv6 too).
 func (a *Analyzer) Service(uid string) string {
 	if a.service[uid] {

@@ -185,14 +185,15 @@ func plausible(m *message) bool {
 // Stream returns a handler for TCP connections on port 53, 5353 or 5355 (DNS messages with a 2-byte length
 // prefix, RFC 1035 §4.2.2); nil for other connections, and for 853 (DNS over TLS, encrypted).
 func (a *Analyzer) Stream(f *analyzer.Flow) analyzer.StreamHandler {
-	if f == nil || f.Proto != 6 {
-		return nil
-	}
-	op, rp := f.Orig.Port(), f.Resp.Port()
-	if !dnsPort(op) && !dnsPort(rp) {
+	if !a.WantStream(f) {
 		return nil
 	}
 	return &tcpHandler{a: a, flow: *f}
+}
+
+// WantStream implements analyzer.StreamFilter: DNS over TCP is read on the DNS ports only.
+func (a *Analyzer) WantStream(f *analyzer.Flow) bool {
+	return f != nil && f.Proto == 6 && (dnsPort(f.Orig.Port()) || dnsPort(f.Resp.Port()))
 }
 
 // tcpHandler splits one TCP connection's two byte streams into DNS messages.
