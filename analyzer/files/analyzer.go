@@ -1,11 +1,6 @@
 package files
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
-	"hash"
 	"math"
 	"strconv"
 	"strings"
@@ -24,8 +19,10 @@ type Spool interface {
 
 // Options of an Analyzer.
 type Options struct {
-	// Open, when not nil, is called when an object starts, with its fuid; the bytes of the object then go to the
-	// Spool it returns (nil: none). The row with that fuid is emitted when the object ends.
+	// Open, when not nil, is called at an object's first bytes, with its fuid; the bytes of the object then go
+	// to the Spool it returns (nil: none). The row with that fuid is emitted when the object ends. Open, the
+	// Spool and the emit function are called from one goroutine at a time, not always the caller's (see
+	// digester).
 	Open func(fuid string) Spool
 }
 
@@ -33,9 +30,9 @@ type Options struct {
 type Analyzer struct {
 	emit   func(*Row) error
 	opts   Options
-	row    Row
 	err    error
 	expect expectations // FTP and DCC data connections announced on control connections
+	dig    digester
 }
 
 var _ analyzer.Analyzer = (*Analyzer)(nil)
@@ -45,7 +42,9 @@ func New(emit func(*Row) error) *Analyzer { return NewWithOptions(emit, Options{
 
 // NewWithOptions is New with options (pcapframe extract's spools).
 func NewWithOptions(emit func(*Row) error, opts Options) *Analyzer {
-	return &Analyzer{emit: emit, opts: opts, expect: newExpectations()}
+	a := &Analyzer{emit: emit, opts: opts, expect: newExpectations()}
+	a.dig.a = a
+	return a
 }
 
 // Packet implements analyzer.Analyzer: objects are read from reassembled streams only.
@@ -54,8 +53,11 @@ func (a *Analyzer) Packet(*analyzer.Packet) error { return nil }
 // FlowEnd implements analyzer.Analyzer.
 func (a *Analyzer) FlowEnd(*analyzer.Flow) error { return nil }
 
-// Close implements analyzer.Analyzer.
-func (a *Analyzer) Close() error { return a.err }
+// Close implements analyzer.Analyzer: the rows of the objects that ended are emitted before it returns.
+func (a *Analyzer) Close() error {
+	a.dig.flush()
+	return a.err
+}
 
 // Stream implements analyzer.Analyzer: every TCP connection is offered to each reader (HTTP, SMTP, FTP control,
 // IRC), which give up when the connection is not theirs; a connection announced on an FTP or IRC control
@@ -174,30 +176,24 @@ func (c *conn) Done() bool {
 	return c.data == nil && c.http == nil && c.smtp == nil && c.ftp == nil && c.irc == nil
 }
 
-// object is one object being read: its row so far, its hashes, its first bytes.
+// object is one object being read: its row so far, and its digest (hashes, first bytes, spool), made on the
+// digester's goroutines.
 type object struct {
 	a     *Analyzer
 	row   Row
-	md5   hash.Hash
-	sha1  hash.Hash
-	sha   hash.Hash
-	hist  [256]int64
-	head  []byte // the first bytes, for MIME detection (not kept for HTTP objects: package http detects theirs)
-	http  bool   // an HTTP object
-	spool Spool
+	d     *digest
 	notes []string
 }
 
 // newObject starts an object of the connection.
 func (c *conn) newObject(source string, fromOrig bool, depth, part int, time int64) *object {
 	f := &c.flow
-	o := &object{a: c.a, md5: md5.New(), sha1: sha1.New(), sha: sha256.New()}
+	o := &object{a: c.a}
 	o.row = Row{TS: time, FUID: http.FUID(f.UID, fromOrig, depth, part), UID: f.UID, CommunityID: f.CommunityID,
 		OrigH: f.Orig.Addr(), OrigP: f.Orig.Port(), RespH: f.Resp.Addr(), RespP: f.Resp.Port(), FromOrig: fromOrig,
 		Source: source, Depth: int64(depth), Part: int64(part), TotalBytes: -1}
-	if c.a.opts.Open != nil {
-		o.spool = c.a.opts.Open(o.row.FUID)
-	}
+	// HTTP objects are not sniffed here: package http detects their types.
+	o.d = c.a.dig.newDigest(o.row.FUID, source != "HTTP")
 	return o
 }
 
@@ -210,21 +206,7 @@ func (o *object) write(b []byte, frame, time int64) {
 	}
 	o.row.LastFrame = frame
 	o.row.SeenBytes += int64(len(b))
-	o.md5.Write(b)
-	o.sha1.Write(b)
-	o.sha.Write(b)
-	for _, c := range b {
-		o.hist[c]++
-	}
-	if !o.http && len(o.head) < http.SniffBytes {
-		if o.head == nil {
-			o.head = make([]byte, 0, min(http.SniffBytes, max(len(b), 512)))
-		}
-		o.head = append(o.head, b[:min(len(b), http.SniffBytes-len(o.head))]...)
-	}
-	if o.spool != nil {
-		o.spool.Write(b)
-	}
+	o.a.dig.write(o.d, b)
 }
 
 func (o *object) note(s string) {
@@ -238,16 +220,10 @@ func (o *object) note(s string) {
 	}
 }
 
-// finish completes the row and emits it.
+// finish completes the row but for what its digest gives (MIME type when sniffed, hashes, entropy), which the
+// digester fills before it emits the row.
 func (o *object) finish(complete bool) {
 	r := &o.row
-	if r.MIMEType == "" && len(o.head) > 0 {
-		r.MIMEType = detect(o.head)
-	}
-	r.MD5 = hex.EncodeToString(o.md5.Sum(nil))
-	r.SHA1 = hex.EncodeToString(o.sha1.Sum(nil))
-	r.SHA256 = hex.EncodeToString(o.sha.Sum(nil))
-	r.Entropy = entropy(&o.hist, r.SeenBytes)
 	if r.TotalBytes >= 0 && r.SeenBytes != r.TotalBytes {
 		complete = false
 	}
@@ -260,11 +236,8 @@ func (o *object) finish(complete bool) {
 	}
 	r.Filename = textsafe.Escape(r.Filename)
 	r.Note = textsafe.Escape(strings.Join(o.notes, "; "))
-	o.head = nil
-	if o.a.err == nil {
-		o.a.row = *r
-		o.a.err = o.a.emit(&o.a.row)
-	}
+	o.a.dig.finish(o.d, r)
+	o.d = nil
 }
 
 // detect returns the media type of an object's first bytes, without parameters.
@@ -297,7 +270,6 @@ type httpObject struct{ o *object }
 // openHTTP starts the object of an HTTP body (or part).
 func (c *conn) openHTTP(f *http.File) http.FileSink {
 	o := c.newObject("HTTP", f.FromOrig, f.Depth, f.Part, 0)
-	o.http = true
 	return &httpObject{o: o}
 }
 

@@ -59,6 +59,9 @@ func TestDCCTransfer(t *testing.T) {
 	o := a.Stream(&other)
 	o.Data(false, []byte("GET / HTTP/1.1\r\n\r\n"), 8, 4e9)
 	o.End()
+	if err := a.Close(); err != nil { // rows are emitted by Close at the latest
+		t.Fatal(err)
+	}
 	if len(rows) != 1 {
 		t.Fatalf("%d rows: %+v", len(rows), rows)
 	}
