@@ -15,7 +15,8 @@
 // A batch holds at most BatchPackets rows and BatchBytes frame bytes; each input keeps at most a few batches
 // in flight, so memory stays bounded whatever the size of the inputs, and the bound on workers keeps the sum
 // over workers within a quarter of the machine's memory (and half of a Go memory limit, if one is set). Batches are recycled: the consumer must
-// not keep a batch, or slices into it, after its callback returns.
+// not keep a batch, or slices into it, after its callback returns, unless it called Batch.Keep (then until
+// Batch.Release).
 //
 // # Errors
 //
@@ -42,6 +43,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/pcapframe/pcapframe/capture"
@@ -57,12 +59,35 @@ const (
 )
 
 // Batch is a run of consecutive decoded packets of one input. The packets own their bytes (in the batch's
-// arena) until the batch is recycled.
+// arena) until the batch is recycled: when Run's callback returns, or after the last Release of a Keep.
 type Batch struct {
 	Source  string
 	Packets []packet.Packet
 	arena   []byte
+	pool    *batchPool   // nil for a batch not made by Run
+	refs    atomic.Int32 // the callback's hold (1 while it runs) and the Keeps not yet released
 }
+
+// Keep keeps the batch (its packets and their bytes) from being recycled when Run's callback returns, until
+// Release is called once for each Keep: a consumer can go on with a batch on other goroutines. Keep must be
+// called before the callback returns.
+func (b *Batch) Keep() { b.refs.Add(1) }
+
+// Keepable reports whether Keep keeps the batch from being recycled: a batch made by Run. Another (a batch the
+// caller made, as sniff does) is the caller's to recycle, whatever the Keeps.
+func (b *Batch) Keepable() bool { return b.pool != nil }
+
+// Release ends one Keep (or the callback's own hold); the batch is recycled at the last. The caller must not use
+// the batch after it.
+func (b *Batch) Release() {
+	if b.refs.Add(-1) == 0 && b.pool != nil {
+		b.pool.put(b)
+	}
+}
+
+// Kept is how many batches a consumer may keep (Batch.Keep) besides the one its callback has without the run
+// allocating more: the run's free list holds them too.
+const Kept = 4
 
 // Options configure Run. The zero value is valid.
 type Options struct {
@@ -97,7 +122,7 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	pool := newBatchPool(workers * (inflight + 3))
+	pool := newBatchPool(workers*(inflight+3) + Kept)
 	type job struct {
 		index int
 		input string
@@ -137,10 +162,11 @@ func Run(ctx context.Context, inputs []string, opts Options, fn func(*Batch) err
 consume:
 	for _, j := range jobs {
 		for b := range j.out {
+			b.refs.Store(1)
 			if fnErr == nil {
 				fnErr = fn(b)
 			}
-			pool.put(b)
+			b.Release()
 			if fnErr != nil {
 				cancel()
 				break consume
@@ -282,7 +308,7 @@ func readInput(ctx context.Context, index int, input string, dec *packet.Decoder
 // batchPool is the run's free list of batches. Unlike a sync.Pool, which every garbage collection empties (and
 // a run of several tables collects often, under its memory limit), it keeps the batches for the whole run, so
 // that their arenas and rows are allocated (and zeroed) once rather than after each collection. It holds at most
-// the batches the run can have at once (workers × (inflight + 3)); a batch put beyond that is left to the
+// the batches the run can have at once (workers × (inflight + 3), plus Kept); a batch put beyond that is left to the
 // collector.
 type batchPool struct {
 	free chan *Batch
@@ -296,7 +322,7 @@ func (p *batchPool) get() *Batch {
 	case b := <-p.free:
 		return b
 	default:
-		return &Batch{Packets: make([]packet.Packet, 0, BatchPackets), arena: make([]byte, 0, BatchBytes+64<<10)}
+		return &Batch{Packets: make([]packet.Packet, 0, BatchPackets), arena: make([]byte, 0, BatchBytes+64<<10), pool: p}
 	}
 }
 

@@ -107,8 +107,8 @@ type Pass struct {
 	active    int                     // connections reassembled now
 	filters   []analyzer.StreamFilter // per analyzer, its StreamFilter or nil
 	pk        analyzer.Packet
-	berr      []error
-	err       error // the error that stopped the pass
+	queues    []*builderQueue // the batch builders' goroutines, from the first batch to Close
+	err       error           // the error that stopped the pass
 	closed    bool
 	stats     Stats
 	notes     *notes
@@ -189,7 +189,6 @@ func NewPass(outs []Output, opts Options) (*Pass, error) {
 			p.services = append(p.services, a.(analyzer.Service))
 		}
 	}
-	p.berr = make([]error, len(p.batchers))
 	p.filters = make([]analyzer.StreamFilter, len(p.analyzers))
 	for i, a := range p.analyzers {
 		p.filters[i], _ = a.(analyzer.StreamFilter)
@@ -221,31 +220,114 @@ func (p *Pass) Stats() Stats {
 }
 
 // Batch takes the next batch of packets, in capture order. After an error the pass is stopped: later calls
-// return the same error and Close writes nothing more.
+// return the same error and Close writes nothing more. The batch builders may still be reading a batch of
+// pipeline.Run when Batch returns (they keep it: pipeline.Batch.Keep); any other batch is done with when Batch
+// returns.
 func (p *Pass) Batch(b *pipeline.Batch) error {
 	if p.err != nil {
 		return p.err
 	}
-	// The batch builders take the batch on goroutines of their own while this one tracks flows (as the packets
-	// table's encoding overlaps flow tracking); the batch is recycled when this returns, so it waits for them.
-	var wg sync.WaitGroup
-	for i, bb := range p.batchers {
-		if i == len(p.batchers)-1 && p.tracker == nil {
-			p.berr[i] = bb.Batch(b)
-			break
+	if len(p.batchers) == 1 && p.tracker == nil {
+		// one builder and nothing else: on this goroutine
+		if err := p.batchers[0].Batch(b); err != nil {
+			p.err = err
+			return err
 		}
-		wg.Go(func() { p.berr[i] = bb.Batch(b) })
+		return nil
+	}
+	// The batch builders (the packets table's encoding) take the batch on goroutines of their own, each from a
+	// queue of a few batches (kept from recycling until they are done with them: pipeline.Batch.Keep), while
+	// this one tracks flows: a builder that takes longer than the flows for one batch catches up on the next.
+	if err := p.startBuilders(); err != nil {
+		p.err = err
+		return err
+	}
+	for _, q := range p.queues {
+		b.Keep()
+		q.pending.Add(1)
+		q.ch <- b
 	}
 	var ferr error
 	if p.tracker != nil {
 		ferr = p.flowBatch(b)
 	}
-	wg.Wait()
-	if err := errors.Join(append([]error{ferr}, p.berr...)...); err != nil {
-		p.err = err
-		return err
+	if !b.Keepable() {
+		for _, q := range p.queues {
+			q.pending.Wait()
+		}
+	}
+	if ferr != nil {
+		p.err = ferr
+		return ferr
 	}
 	return nil
+}
+
+// builderQueue is one batch builder's goroutine and the batches queued for it.
+type builderQueue struct {
+	bb   BatchBuilder
+	ch   chan *pipeline.Batch
+	done chan struct{}
+	// pending counts the batches queued and not yet built (waited for when the batch cannot be kept)
+	pending sync.WaitGroup
+	mu      sync.Mutex
+	err     error // the builder's first error; later batches are released unread
+}
+
+// builderQueueLen is how many batches wait for a builder at most: with the one it builds, the batches the run
+// keeps (pipeline.Kept; the builders share them).
+const builderQueueLen = pipeline.Kept - 1
+
+// startBuilders starts the builders' goroutines at the first batch, and returns the first error of a builder.
+func (p *Pass) startBuilders() error {
+	if p.queues == nil {
+		p.queues = make([]*builderQueue, len(p.batchers))
+		for i, bb := range p.batchers {
+			q := &builderQueue{bb: bb, ch: make(chan *pipeline.Batch, builderQueueLen), done: make(chan struct{})}
+			p.queues[i] = q
+			go q.run()
+		}
+		return nil
+	}
+	for _, q := range p.queues {
+		if err := q.error(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (q *builderQueue) run() {
+	defer close(q.done)
+	for b := range q.ch {
+		if q.error() == nil {
+			if err := q.bb.Batch(b); err != nil {
+				q.mu.Lock()
+				q.err = err
+				q.mu.Unlock()
+			}
+		}
+		b.Release()
+		q.pending.Done()
+	}
+}
+
+func (q *builderQueue) error() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.err
+}
+
+// stopBuilders waits for the builders to finish the batches queued, and returns their errors.
+func (p *Pass) stopBuilders() error {
+	var errs []error
+	for _, q := range p.queues {
+		close(q.ch)
+		<-q.done
+		errs = append(errs, q.error())
+	}
+	p.queues = nil
+	return errors.Join(errs...)
 }
 
 // flowBatch gives every frame to the tracker (flow.Tracker.AddFrame: the packets inside its tunnels and the IP
@@ -431,13 +513,17 @@ func (p *Pass) ended(f *flow.Flow) error {
 	return nil
 }
 
-// Close ends every flow still open and has every builder write what it holds; it does nothing more after an
-// error stopped the pass (and returns that error). It does not close the writers.
+// Close ends every flow still open and has every builder write what it holds; after an error stopped the pass
+// it only waits for the builders' goroutines (and returns that error). It must be called once the batches are
+// given, after an error too. It does not close the writers.
 func (p *Pass) Close() error {
 	if p.closed {
 		return p.err
 	}
 	p.closed = true
+	if err := p.stopBuilders(); err != nil && p.err == nil {
+		p.err = err
+	}
 	if p.err != nil {
 		return p.err
 	}
@@ -484,7 +570,8 @@ func Run(ctx context.Context, inputs []string, outs []Output, opts Options) (Sta
 		runErr = nil
 	}
 	if p.err != nil {
-		// The pass stopped itself: runErr is its error.
+		// The pass stopped itself: runErr is its error (Close only stops the builders' goroutines).
+		p.Close()
 		return p.Stats(), runErr
 	}
 	if err := p.Close(); err != nil {

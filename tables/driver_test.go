@@ -2,11 +2,15 @@ package tables_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -655,5 +659,99 @@ func TestConnReuse(t *testing.T) {
 				t.Logf("done %v: %d TCP flows (%d with chunks), %d starting after another ended, %d stopped early", done, len(order), data, later, st.DoneStreams)
 			}
 		})
+	}
+}
+
+// slowDigest is a packets-table Writer that takes its time (so that the builder lags behind the flows and the
+// batches queue up) and keeps, per row, the frame number and a hash of the frame's bytes as they are when
+// written.
+type slowDigest struct {
+	frames []int64
+	sums   []uint64
+}
+
+func (s *slowDigest) Write(rows any) error {
+	time.Sleep(2 * time.Millisecond)
+	for _, p := range rows.([]packet.Packet) {
+		h := fnv.New64a()
+		h.Write(p.Data)
+		s.frames = append(s.frames, p.Frame)
+		s.sums = append(s.sums, h.Sum64())
+	}
+	return nil
+}
+func (s *slowDigest) Close() error { return nil }
+func (s *slowDigest) Abort() error { return nil }
+
+// TestRunKeepsBatches checks that the batch builders, which lag behind on goroutines of their own and keep the
+// pipeline's batches meanwhile (pipeline.Batch.Keep), read every frame as it was captured: a slow packets-table
+// writer gets the frames, in order, with the bytes of copies made as the batches were read; the flows table is
+// the tracker's.
+func TestRunKeepsBatches(t *testing.T) {
+	// the capture four times: batches enough for the builder to fall behind
+	path := corpus(t, "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap")
+	inputs := []string{path, path, path, path}
+	var batches []*pipeline.Batch
+	err := pipeline.Run(context.Background(), inputs, pipeline.Options{Workers: 1}, func(b *pipeline.Batch) error {
+		c := &pipeline.Batch{Source: b.Source, Packets: make([]packet.Packet, len(b.Packets))}
+		for i := range b.Packets {
+			c.Packets[i] = *b.Packets[i].Clone()
+		}
+		batches = append(batches, c)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batches) < 2*pipeline.Kept {
+		t.Fatalf("%d batches: the inputs do not make the builder lag", len(batches))
+	}
+	var wantFrames []int64
+	var wantSums []uint64
+	for _, b := range batches {
+		for _, p := range b.Packets {
+			h := fnv.New64a()
+			h.Write(p.Data)
+			wantFrames = append(wantFrames, p.Frame)
+			wantSums = append(wantSums, h.Sum64())
+		}
+	}
+	wantFlows := trackerFlows(t, batches)
+	for round := range 3 {
+		pk := &slowDigest{}
+		fl := &collect[flow.Flow]{}
+		_, err := tables.Run(context.Background(), inputs, []tables.Output{{Def: tables.Packets, Writer: pk}, {Def: tables.Flows, Writer: fl}}, tables.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(pk.frames, wantFrames) || !slices.Equal(pk.sums, wantSums) {
+			t.Fatalf("round %d: %d frames written, want %d; frames or bytes differ", round, len(pk.frames), len(wantFrames))
+		}
+		if !reflect.DeepEqual(fl.rows, wantFlows) {
+			t.Fatalf("round %d: %d flows, want %d", round, len(fl.rows), len(wantFlows))
+		}
+	}
+}
+
+// failingBatch is a packets-table Writer that fails at its second write.
+type failingBatch struct{ n int }
+
+func (f *failingBatch) Write(any) error {
+	f.n++
+	if f.n == 2 {
+		return errors.New("disk full")
+	}
+	return nil
+}
+func (f *failingBatch) Close() error { return nil }
+func (f *failingBatch) Abort() error { return nil }
+
+// TestRunBuilderError checks that a batch builder's error on its own goroutine stops the run with that error.
+func TestRunBuilderError(t *testing.T) {
+	fl := &collect[flow.Flow]{}
+	_, err := tables.Run(context.Background(), []string{corpus(t, "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap")},
+		[]tables.Output{{Def: tables.Packets, Writer: &failingBatch{}}, {Def: tables.Flows, Writer: fl}}, tables.Options{})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Run: %v, want the writer's error", err)
 	}
 }
