@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 
@@ -54,6 +55,22 @@ type Endpoints struct {
 	ports map[[19]byte]struct{}
 	full  bool
 	stats EndpointStats
+	// recent remembers the conversations of recent packets (their endpoints, with their pair and ports already
+	// counted), so that the packets of a conversation after its first cost no map lookup.
+	recent *[recentSize]recentConv
+}
+
+// recentSize is the number of entries of Endpoints.recent (a power of two).
+const recentSize = 1 << 12
+
+// recentConv is what a packet of a conversation Endpoints saw recently needs: its endpoint records.
+type recentConv struct {
+	src, dst     netip.Addr
+	sport, dport uint16
+	proto        uint8
+	ports        bool // the ports were counted (TCP or UDP, not a fragment)
+	ok           bool
+	esrc, edst   *Endpoint
 }
 
 // NewEndpoints returns an aggregator that calls emit for each address on Close. emit must not keep the
@@ -66,7 +83,7 @@ func NewEndpoints(opts EndpointOptions, emit func(*Endpoint) error) *Endpoints {
 		opts.MaxPairs = DefaultMaxPairs
 	}
 	return &Endpoints{opts: opts, emit: emit, addrs: make(map[netip.Addr]*Endpoint),
-		pairs: make(map[[32]byte]struct{}), ports: make(map[[19]byte]struct{})}
+		pairs: make(map[[32]byte]struct{}), ports: make(map[[19]byte]struct{}), recent: new([recentSize]recentConv)}
 }
 
 // Stats returns the counters so far.
@@ -80,6 +97,19 @@ func (a *Endpoints) Add(p *packet.Packet) error {
 		return nil
 	}
 	wire := int64(p.WireLen)
+	ports := p.Layers&(packet.HasTCP|packet.HasUDP) != 0 && p.Layers&packet.HasFragment == 0
+	r := &a.recent[recentIndex(p.Src, p.Dst, p.SPort, p.DPort, p.Proto)]
+	if r.ok && r.src == p.Src && r.dst == p.Dst && r.sport == p.SPort && r.dport == p.DPort && r.proto == p.Proto && r.ports == ports {
+		// a conversation seen recently: its pair and ports are counted
+		src, dst := r.esrc, r.edst
+		src.TxPackets++
+		src.TxBytes += wire
+		src.FirstTS, src.LastTS = min(src.FirstTS, p.Time), max(src.LastTS, p.Time)
+		dst.RxPackets++
+		dst.RxBytes += wire
+		dst.FirstTS, dst.LastTS = min(dst.FirstTS, p.Time), max(dst.LastTS, p.Time)
+		return nil
+	}
 	src, dst := a.get(p.Src, p.Time), a.get(p.Dst, p.Time)
 	if src != nil {
 		src.TxPackets++
@@ -89,14 +119,30 @@ func (a *Endpoints) Add(p *packet.Packet) error {
 		dst.RxPackets++
 		dst.RxBytes += wire
 	}
+	counted := src != nil && dst != nil
 	if p.Src != p.Dst {
-		a.pair(p.Src, p.Dst, src, dst)
+		counted = a.pair(p.Src, p.Dst, src, dst) && counted
 	}
-	if p.Layers&(packet.HasTCP|packet.HasUDP) != 0 && p.Layers&packet.HasFragment == 0 {
-		a.port(src, p.Proto, p.SPort)
-		a.port(dst, p.Proto, p.DPort)
+	if ports {
+		counted = a.port(src, p.Proto, p.SPort) && counted
+		counted = a.port(dst, p.Proto, p.DPort) && counted
+	}
+	if counted {
+		*r = recentConv{src: p.Src, dst: p.Dst, sport: p.SPort, dport: p.DPort, proto: p.Proto, ports: ports, ok: true, esrc: src, edst: dst}
 	}
 	return nil
+}
+
+// recentIndex is the entry of Endpoints.recent for a packet's addresses, ports and protocol.
+func recentIndex(src, dst netip.Addr, sport, dport uint16, proto uint8) int {
+	s, d := src.As16(), dst.As16()
+	h := binary.LittleEndian.Uint64(s[:8])*0x9e3779b97f4a7c15 ^ binary.LittleEndian.Uint64(s[8:]) ^
+		binary.LittleEndian.Uint64(d[:8])*0xc2b2ae3d27d4eb4f ^ binary.LittleEndian.Uint64(d[8:])*0x165667b19e3779f9 ^
+		uint64(sport)<<40 ^ uint64(dport)<<16 ^ uint64(proto)
+	h ^= h >> 29
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 32
+	return int(h & (recentSize - 1))
 }
 
 func (a *Endpoints) get(addr netip.Addr, ts int64) *Endpoint {
@@ -114,7 +160,8 @@ func (a *Endpoints) get(addr netip.Addr, ts int64) *Endpoint {
 	return e
 }
 
-func (a *Endpoints) pair(x, y netip.Addr, ex, ey *Endpoint) {
+// pair counts the pair of addresses once; it reports false when the pair could not be remembered (MaxPairs).
+func (a *Endpoints) pair(x, y netip.Addr, ex, ey *Endpoint) bool {
 	bx, by := x.As16(), y.As16()
 	if x.Less(y) {
 		bx, by = by, bx
@@ -123,11 +170,11 @@ func (a *Endpoints) pair(x, y netip.Addr, ex, ey *Endpoint) {
 	copy(k[:16], bx[:])
 	copy(k[16:], by[:])
 	if _, ok := a.pairs[k]; ok {
-		return
+		return true
 	}
 	if len(a.pairs)+len(a.ports) >= a.opts.MaxPairs {
 		a.truncate(ex, ey)
-		return
+		return false
 	}
 	a.pairs[k] = struct{}{}
 	if ex != nil {
@@ -136,11 +183,13 @@ func (a *Endpoints) pair(x, y netip.Addr, ex, ey *Endpoint) {
 	if ey != nil {
 		ey.Peers++
 	}
+	return true
 }
 
-func (a *Endpoints) port(e *Endpoint, proto uint8, port uint16) {
+// port counts the local port of an address once; it reports false when it could not (no record, MaxPairs).
+func (a *Endpoints) port(e *Endpoint, proto uint8, port uint16) bool {
 	if e == nil {
-		return
+		return false
 	}
 	var k [19]byte
 	b := e.Addr.As16()
@@ -148,14 +197,15 @@ func (a *Endpoints) port(e *Endpoint, proto uint8, port uint16) {
 	k[16] = proto
 	k[17], k[18] = byte(port>>8), byte(port)
 	if _, ok := a.ports[k]; ok {
-		return
+		return true
 	}
 	if len(a.pairs)+len(a.ports) >= a.opts.MaxPairs {
 		a.truncate(e, nil)
-		return
+		return false
 	}
 	a.ports[k] = struct{}{}
 	e.Ports++
+	return true
 }
 
 func (a *Endpoints) truncate(es ...*Endpoint) {
