@@ -16,13 +16,15 @@
 //
 // Run (or a Pass fed batch by batch) reads the inputs once and builds any selection of the tables:
 //
-//   - batch builders (the packets table, endpoints) take every batch of decoded packets, each on a goroutine
-//     of its own, so that encoding the packet table overlaps everything else;
+//   - batch builders (the packets table, endpoints) take every batch of decoded packets, each from a queue on
+//     a goroutine of its own, so that encoding the packet table overlaps everything else (a batch of
+//     pipeline.Run is kept until every builder is done with it: pipeline.Batch.Keep);
 //   - one flow.Tracker gives every packet its flow (uid, Community ID, direction); each analyzer sees every
 //     packet of every flow with that identity (analyzer.Analyzer.Packet);
-//   - a TCP connection is offered to every analyzer once, when it starts (Stream); if one wants it, the pass
-//     runs one reassembler (stream.TCP) for the connection and feeds every handler the in-order bytes of each
-//     direction, gaps as gaps, then End;
+//   - a TCP connection that some analyzer may want (analyzer.StreamFilter) is reassembled (one stream.TCP) and
+//     offered to every analyzer once, at its first bytes or gap (Stream); the pass feeds every handler the
+//     in-order bytes of each direction, gaps as gaps, then End. A connection that carries nothing is never
+//     offered;
 //   - when the tracker ends a flow, the pass asks the analyzers of the run that implement analyzer.Service for
 //     its service (an analyzer's answer replaces the flows table's port-based guess; none keeps it), calls
 //     FlowEnd, and writes the flows row.
