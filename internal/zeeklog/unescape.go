@@ -1,6 +1,10 @@
 package zeeklog
 
-import "github.com/pcapframe/pcapframe/internal/textsafe"
+import (
+	"strings"
+
+	"github.com/pcapframe/pcapframe/internal/textsafe"
+)
 
 // Unescape turns the \xHH escapes that textsafe.Escape writes back into the bytes they stand for, in place: a
 // run of one to four escapes is decoded when textsafe.Escape of the decoded bytes is exactly that run (an unsafe
@@ -61,4 +65,45 @@ func hexDigit(c byte) (byte, bool) {
 		return c - 'a' + 10, true
 	}
 	return 0, false
+}
+
+// UnescapeDNS turns the escapes of the dns table's text (its answers: package dns writes a backslash as \\ and
+// every other byte outside printable ASCII, and a '.' inside a label, as \xHH) back into the bytes they stand
+// for, in place. Any other backslash is kept.
+func UnescapeDNS(b []byte) []byte {
+	out := b[:0]
+	for i := 0; i < len(b); {
+		switch {
+		case b[i] != '\\':
+			out = append(out, b[i])
+			i++
+		case i+1 < len(b) && b[i+1] == '\\':
+			out = append(out, '\\')
+			i += 2
+		default:
+			if c, ok := hexEscape(b[i:]); ok {
+				out = append(out, c)
+				i += 4
+				continue
+			}
+			out = append(out, '\\')
+			i++
+		}
+	}
+	return out
+}
+
+// unescapeAll returns the strings with unescape applied, in a new slice (the column's strings are the row's).
+func unescapeAll(ss []string, unescape func([]byte) []byte) []string {
+	out := make([]string, len(ss))
+	var buf []byte
+	for i, s := range ss {
+		if strings.IndexByte(s, '\\') < 0 {
+			out[i] = s
+			continue
+		}
+		buf = unescape(append(buf[:0], s...))
+		out[i] = string(buf)
+	}
+	return out
 }

@@ -54,10 +54,11 @@ type Field[R any] struct {
 	// Zero, with Column, writes a null value as the zero value of the type (F, 0) instead of unset: Zeek's
 	// fields with &default.
 	Zero bool
-	// Escaped, with a string column, says the column holds text whose unsafe bytes package textsafe wrote \xHH
-	// (the files table's filename): those escapes are turned back into the bytes before the log's own escaping,
-	// so that each unsafe byte is escaped once, as Zeek escapes it (Unescape).
-	Escaped bool
+	// Unescape, with a string or string-list column whose text holds escapes of its own (the \xHH that package
+	// textsafe writes in the files and http tables: Unescape; the dns table's answers: UnescapeDNS), turns them
+	// back into the bytes before the log's own escaping, so that each unsafe byte is escaped once, as Zeek
+	// escapes it.
+	Unescape func(b []byte) []byte
 	// Value computes the value instead of a column: it fills v and reports whether the field is set.
 	Value func(r *R, v *Value) bool
 	// Doc says where the value comes from when it is not plainly the column (docs/ZEEK.md).
@@ -229,11 +230,14 @@ func (f *field[R]) get(r *R, v *Value) bool {
 		v.Float, ok = c.Float(r)
 	case schema.String, schema.Bytes:
 		v.Bytes, ok = c.Append(r, v.Bytes[:0])
-		if ok && f.Escaped {
-			v.Bytes = Unescape(v.Bytes)
+		if ok && f.Unescape != nil {
+			v.Bytes = f.Unescape(v.Bytes)
 		}
 	case schema.StringList:
 		v.Strings, ok = c.Strings(r)
+		if ok && f.Unescape != nil {
+			v.Strings = unescapeAll(v.Strings, f.Unescape)
+		}
 	case schema.Int64List:
 		v.Ints, ok = c.Ints(r)
 	case schema.Float64List:
