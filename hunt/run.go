@@ -99,8 +99,9 @@ type Options struct {
 	Inputs []string
 	// Set overrides parameters: Set[detector][param] = value.
 	Set map[string]map[string]float64
-	// KeepGoing records a detector whose query fails (a table with fewer columns, from a Parquet file of
-	// convert --columns) in Summary.Skipped and runs the others, instead of returning the error.
+	// KeepGoing records a detector whose query fails in Summary.Skipped and runs the others, instead of
+	// returning the error. A detector that reads a column its table lacks (a Parquet file of convert --columns,
+	// or of an older pcapframe) is skipped, with the reason, either way.
 	KeepGoing bool
 }
 
@@ -108,7 +109,7 @@ type Options struct {
 type Summary struct {
 	// Ran lists the detectors that ran.
 	Ran []string
-	// Skipped maps a detector that did not run to the reason (a table it needs is missing).
+	// Skipped maps a detector that did not run to the reason (a table it needs is missing, or a column).
 	Skipped map[string]string
 }
 
@@ -153,6 +154,11 @@ func Run(ctx context.Context, db DB, rules []*Rule, opts Options) (Summary, erro
 			return sum, err
 		}
 		if err := db.Exec(ctx, insert(r.Name, q, opts.Inputs)); err != nil {
+			if col, ok := missingColumn(err); ok && ctx.Err() == nil {
+				// a table read from a Parquet file of convert --columns, or of an older pcapframe
+				sum.Skipped[r.Name] = "its table has no column " + col + " (a Parquet input written with convert --columns, or by an older pcapframe: convert the capture again)"
+				continue
+			}
 			if opts.KeepGoing && ctx.Err() == nil {
 				sum.Skipped[r.Name] = "failed: " + err.Error()
 				continue
@@ -162,6 +168,24 @@ func Run(ctx context.Context, db DB, rules []*Rule, opts Options) (Summary, erro
 		sum.Ran = append(sum.Ran, r.Name)
 	}
 	return sum, nil
+}
+
+// missingColumn returns the column of DuckDB's binder error for a column a table does not have
+// (`Binder Error: Referenced column "x" not found in FROM clause!`, `Binder Error: Values list "p" does not have
+// a column named "x"`).
+func missingColumn(err error) (string, bool) {
+	m := err.Error()
+	if !strings.Contains(m, "Binder Error: ") {
+		return "", false
+	}
+	for _, pre := range []string{`Referenced column "`, `does not have a column named "`} {
+		if _, rest, ok := strings.Cut(m, pre); ok {
+			if col, _, ok := strings.Cut(rest, `"`); ok {
+				return col, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Prelude returns the statements Run executes first: they create the findings table (the columns of a finding,

@@ -111,3 +111,30 @@ SELECT ${s} AS score, '{}' AS score_parts, 'a' AS actor, 'b' AS target, NULL::TI
 		})
 	}
 }
+
+// TestHuntMissingColumns: a Parquet packet table written with convert --columns (or by an older pcapframe)
+// lacks columns some detectors read; those detectors are skipped with the column named, and the others run
+// (the scan of synscan.pcapng is still found from the flows table).
+func TestHuntMissingColumns(t *testing.T) {
+	const pcap = "../../testdata/pcaps/chrissanders__synscan.pcapng"
+	dir := t.TempDir()
+	if _, errOut, code := run(t, "", "convert", "-q", pcap, "--tables", "flows", "-o", dir); code != 0 {
+		t.Fatalf("convert --tables flows: exit %d: %s", code, errOut)
+	}
+	cols := "source,frame,time,caplen,wirelen,protocols,note,version,ttl,proto,src,dst,ip6_nh,ip6_ext,sport,dport,tcp_flags,icmp_type,icmp_code,payload"
+	if _, errOut, code := run(t, "", "convert", "-q", pcap, "--columns", cols, "-o", filepath.Join(dir, "packets.parquet")); code != 0 {
+		t.Fatalf("convert --columns: exit %d: %s", code, errOut)
+	}
+	out, errOut, code := run(t, "", "hunt", dir, "--min-severity", "high")
+	if code != ExitFound {
+		t.Fatalf("exit %d, want %d: %s\n%s", code, ExitFound, errOut, out)
+	}
+	if !strings.Contains(out, "port_scan") {
+		t.Errorf("no port_scan finding:\n%s", out)
+	}
+	for _, want := range []string{"detector icmp_tunnel skipped: its table has no column payload_hex", "detector ip6_ext_covert skipped: its table has no column ip6_ext_len"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("standard error lacks %q:\n%s", want, errOut)
+		}
+	}
+}
