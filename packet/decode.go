@@ -75,7 +75,7 @@ type Decoder struct {
 
 	// ipBound, when positive, is the length of the outermost IP packet that the link layer declares (PPPoE's
 	// length): an IP total length beyond it is cut to it, as Wireshark bounds the IP payload by its tvb's
-	// reported length. 0: no bound. Set by the PPPoE decoding for the IP decoding below it, reset by Decode.
+	// reported length. 0: no bound. Set by ppp for the IP decoding below it, reset by Decode.
 	ipBound int
 }
 
@@ -320,7 +320,7 @@ func (d *Decoder) pppFrame(p *Packet, b []byte) {
 		d.chdlc(p, b)
 		return
 	}
-	d.ppp(p, b, 0)
+	d.ppp(p, b, 0, 0)
 	if !p.Has(HasIP4|HasIP6) && p.protoLen == 0 {
 		p.push("ppp")
 	}
@@ -560,10 +560,11 @@ func (d *Decoder) ethertype(p *Packet, et uint16, b []byte, level int) {
 			if n < len(payload) {
 				payload = payload[:n]
 			}
+			bound := 0
 			if level == 0 {
-				d.ipBound = -n // made the IP packet's bound by ppp, which knows the PPP header's length
+				bound = n // the IP packet's bound, less the PPP header (ppp knows its length)
 			}
-			d.ppp(p, payload, level)
+			d.ppp(p, payload, level, bound)
 			return
 		case layers.EthernetTypeIPv4:
 			d.ipv4(p, b, level)
@@ -583,8 +584,10 @@ func (d *Decoder) ethertype(p *Packet, et uint16, b []byte, level int) {
 	p.Note = NoteTruncVLAN
 }
 
-// ppp decodes a PPP header (address and control optional, protocol possibly compressed to one byte).
-func (d *Decoder) ppp(p *Packet, b []byte, level int) {
+// ppp decodes a PPP header (address and control optional, protocol possibly compressed to one byte). bound,
+// when positive, is the length the link layer gives the PPP frame (PPPoE's): less the PPP header, it bounds the
+// IP packet (Decoder.ipBound).
+func (d *Decoder) ppp(p *Packet, b []byte, level, bound int) {
 	start := len(b)
 	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
 		b = b[2:]
@@ -606,8 +609,8 @@ func (d *Decoder) ppp(p *Packet, b []byte, level int) {
 	if level == 0 {
 		p.push("ppp")
 	}
-	if d.ipBound < 0 { // PPPoE's length, less the PPP header
-		d.ipBound = max(-d.ipBound-(start-len(b)), 1)
+	if bound > 0 {
+		d.ipBound = max(bound-(start-len(b)), 1)
 	}
 	switch proto {
 	case 0x21:
@@ -973,7 +976,7 @@ func (d *Decoder) transport(p *Packet, proto uint8, b []byte, declared int) {
 			d.ethernet(p, inner[hl:], 1)
 		case 0x880b: // PPP
 			p.encapsulates(encPPP, 0, inner)
-			d.ppp(p, inner, 1)
+			d.ppp(p, inner, 1, 0)
 		case 0x8909:
 			// Cisco MetaData in GRE (as Wireshark dissects it there): the EtherType, version, length, options,
 			// SGT; 8 bytes.

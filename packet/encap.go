@@ -64,7 +64,7 @@ func (d *Decoder) DecodeInner(q, outer *Packet) bool {
 		d.ethertype(q, outer.encType, b, 0)
 	case encPPP:
 		q.LinkType = LinkPPP
-		d.ppp(q, b, 0)
+		d.ppp(q, b, 0, 0)
 	}
 	return true
 }

@@ -101,49 +101,15 @@ func appendList[R any](d *directColumn, c *schema.Column[R], rows []R) (int64, e
 	var total int64
 	switch d.typ {
 	case schema.Int64:
-		for i := range rows {
-			v, ok := c.Ints(&rows[i])
-			if !ok {
-				v = nil
-			}
-			nulls := nullElems(c, &rows[i])
-			d.listRow(ok, len(v), nulls)
-			for j, x := range v {
-				if isNull(nulls, j) {
-					continue
-				}
-				d.i64 = append(d.i64, x)
-				d.page.addInt(x)
-			}
-			total += 8 * int64(len(v))
-			if 8*len(d.i64) >= d.pageBytes || d.n >= d.pageBytes {
-				if err := d.cutPage(); err != nil {
-					return total, err
-				}
-			}
-		}
+		return appendNumList(d, c, rows, c.Ints, func(x int64) {
+			d.i64 = append(d.i64, x)
+			d.page.addInt(x)
+		}, func() int { return len(d.i64) })
 	case schema.Float64:
-		for i := range rows {
-			v, ok := c.Floats(&rows[i])
-			if !ok {
-				v = nil
-			}
-			nulls := nullElems(c, &rows[i])
-			d.listRow(ok, len(v), nulls)
-			for j, x := range v {
-				if isNull(nulls, j) {
-					continue
-				}
-				d.f64 = append(d.f64, x)
-				d.page.addFloat(x)
-			}
-			total += 8 * int64(len(v))
-			if 8*len(d.f64) >= d.pageBytes || d.n >= d.pageBytes {
-				if err := d.cutPage(); err != nil {
-					return total, err
-				}
-			}
-		}
+		return appendNumList(d, c, rows, c.Floats, func(x float64) {
+			d.f64 = append(d.f64, x)
+			d.page.addFloat(x)
+		}, func() int { return len(d.f64) })
 	case schema.String:
 		for i := range rows {
 			v, ok := c.Strings(&rows[i])
@@ -180,6 +146,34 @@ func appendList[R any](d *directColumn, c *schema.Column[R], rows []R) (int64, e
 		}
 	default:
 		return 0, fmt.Errorf("write parquet column %s: lists of %s are not supported", d.name, d.typ)
+	}
+	return total, nil
+}
+
+// appendNumList appends the rows' values of a list column of numbers: get reads a row's list, add puts one
+// element in the page, values is the number of values in the page. It returns the bytes of the elements
+// written (8 each; NULL elements take none).
+func appendNumList[R any, T int64 | float64](d *directColumn, c *schema.Column[R], rows []R, get func(*R) ([]T, bool), add func(T), values func() int) (int64, error) {
+	var total int64
+	for i := range rows {
+		v, ok := get(&rows[i])
+		if !ok {
+			v = nil
+		}
+		nulls := nullElems(c, &rows[i])
+		d.listRow(ok, len(v), nulls)
+		for j, x := range v {
+			if isNull(nulls, j) {
+				continue
+			}
+			add(x)
+			total += 8
+		}
+		if 8*values() >= d.pageBytes || d.n >= d.pageBytes {
+			if err := d.cutPage(); err != nil {
+				return total, err
+			}
+		}
 	}
 	return total, nil
 }

@@ -183,64 +183,22 @@ var tunIPRE = regexp.MustCompile(`Setting IP of \S+ to (\d+\.\d+\.\d+\.\d+)`)
 
 func iodineDown(t *testing.T, typ, enc string, k int) {
 	id := (os.Getpid() + k) % 10000
-	ns, a, b, tun := fmt.Sprintf("pfdn%d", id), fmt.Sprintf("pda%d", id), fmt.Sprintf("pdb%d", id), fmt.Sprintf("pfdt%d", id)
-	ipCmd := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s (the test needs root and network namespaces)", strings.Join(args, " "), err, out)
-		}
-	}
-	ipCmd("netns", "add", ns)
-	t.Cleanup(func() {
-		exec.Command("ip", "link", "del", a).Run()
-		exec.Command("ip", "netns", "del", ns).Run()
-	})
+	ns, a, tun := fmt.Sprintf("pfdn%d", id), fmt.Sprintf("pda%d", id), fmt.Sprintf("pfdt%d", id)
 	net4 := fmt.Sprintf("10.233.%d", 10+k)
-	for _, c := range [][]string{
-		{"link", "add", a, "type", "veth", "peer", "name", b},
-		{"link", "set", b, "netns", ns},
-		{"addr", "add", net4 + ".1/24", "dev", a},
-		{"link", "set", a, "up"},
-		{"-n", ns, "addr", "add", net4 + ".2/24", "dev", b},
-		{"-n", ns, "link", "set", b, "up"},
-		{"-n", ns, "link", "set", "lo", "up"},
-	} {
-		ipCmd(c...)
-	}
+	vethNamespace(t, ns, a, fmt.Sprintf("pdb%d", id), net4)
 	domain := strings.ToLower(typ+enc) + ".down.exfil.test"
 	tunNet := fmt.Sprintf("10.78.%d", k)
 	stop := captureOn(t, a, "udp and port 53")
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	var srvOut, cliOut lockedBuffer
-	srv := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "iodined", "-f", "-c", "-P", "pfpass123", "-l", net4+".2", tunNet+".1", domain)
-	srv.Stdout, srv.Stderr = &srvOut, &srvOut
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Process.Kill(); srv.Wait() }()
-	time.Sleep(time.Second)
-	args := []string{"-f", "-r", "-d", tun, "-P", "pfpass123"}
+	var args []string
 	if typ != "NULL" {
 		args = append(args, "-T", typ)
 	}
 	if enc != "" {
 		args = append(args, "-O", enc)
 	}
-	cli := exec.CommandContext(ctx, "iodine", append(args, net4+".2", domain)...)
-	cli.Stdout, cli.Stderr = &cliOut, &cliOut
-	if err := cli.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cli.Process.Kill(); cli.Wait() }()
-	up := false
-	for i := 0; i < 600 && !up; i++ {
-		time.Sleep(100 * time.Millisecond)
-		up = strings.Contains(cliOut.String(), "setup complete")
-	}
-	if !up {
-		t.Fatalf("iodine's tunnel did not come up\nserver: %s\nclient: %s", srvOut.String(), cliOut.String())
-	}
+	srvOut, cliOut := startIodine(ctx, t, ns, net4+".2", tunNet, domain, tun, args, 60*time.Second)
 	m := tunIPRE.FindStringSubmatch(cliOut.String())
 	if m == nil {
 		t.Fatalf("the client did not say its tunnel address: %s", cliOut.String())

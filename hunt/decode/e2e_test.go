@@ -630,56 +630,13 @@ func TestIodineReal(t *testing.T) {
 		}
 	}
 	id := os.Getpid() % 10000
-	ns, a, b, tun := fmt.Sprintf("pfio%d", id), fmt.Sprintf("pia%d", id), fmt.Sprintf("pib%d", id), fmt.Sprintf("pfiod%d", id)
-	ipCmd := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s (the test needs root and network namespaces)", strings.Join(args, " "), err, out)
-		}
-	}
-	ipCmd("netns", "add", ns)
-	t.Cleanup(func() {
-		exec.Command("ip", "link", "del", a).Run()
-		exec.Command("ip", "netns", "del", ns).Run()
-	})
-	for _, c := range [][]string{
-		{"link", "add", a, "type", "veth", "peer", "name", b},
-		{"link", "set", b, "netns", ns},
-		{"addr", "add", "10.232.7.1/24", "dev", a},
-		{"link", "set", a, "up"},
-		{"-n", ns, "addr", "add", "10.232.7.2/24", "dev", b},
-		{"-n", ns, "link", "set", b, "up"},
-		{"-n", ns, "link", "set", "lo", "up"},
-	} {
-		ipCmd(c...)
-	}
+	ns, a, tun := fmt.Sprintf("pfio%d", id), fmt.Sprintf("pia%d", id), fmt.Sprintf("pfiod%d", id)
+	vethNamespace(t, ns, a, fmt.Sprintf("pib%d", id), "10.232.7")
 	const domain = "io.exfil.test"
 	stop := captureOn(t, a, "udp and port 53")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	var srvOut, cliOut lockedBuffer
-	srv := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "iodined", "-f", "-c", "-P", "pfpass123", "-l", "10.232.7.2", "10.77.0.1", domain)
-	srv.Stdout, srv.Stderr = &srvOut, &srvOut
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Process.Kill(); srv.Wait() }()
-	time.Sleep(time.Second)
-	cli := exec.CommandContext(ctx, "iodine", "-f", "-r", "-d", tun, "-P", "pfpass123", "10.232.7.2", domain)
-	cli.Stdout, cli.Stderr = &cliOut, &cliOut
-	if err := cli.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cli.Process.Kill(); cli.Wait() }()
-	// the client prints "Connection setup complete" once the handshake (codec switch, fragment size probe) is done
-	up := false
-	for i := 0; i < 450 && !up; i++ {
-		time.Sleep(100 * time.Millisecond)
-		up = strings.Contains(cliOut.String(), "setup complete")
-	}
-	if !up {
-		t.Fatalf("iodine's tunnel did not come up\nserver: %s\nclient: %s", srvOut.String(), cliOut.String())
-	}
+	startIodine(ctx, t, ns, "10.232.7.2", "10.77.0", domain, tun, nil, 45*time.Second)
 	payload := []byte("pcapframe iodine test: a datagram through the tunnel 0123456789")
 	c, err := net.Dial("udp4", "10.77.0.1:9999")
 	if err != nil {
@@ -733,4 +690,63 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// vethNamespace creates the network namespace ns and a veth pair, a on this side with subnet.1/24 and b in ns
+// with subnet.2/24, removed when the test ends.
+func vethNamespace(t *testing.T, ns, a, b, subnet string) {
+	t.Helper()
+	ipCmd := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s (the test needs root and network namespaces)", strings.Join(args, " "), err, out)
+		}
+	}
+	ipCmd("netns", "add", ns)
+	t.Cleanup(func() {
+		exec.Command("ip", "link", "del", a).Run()
+		exec.Command("ip", "netns", "del", ns).Run()
+	})
+	for _, c := range [][]string{
+		{"link", "add", a, "type", "veth", "peer", "name", b},
+		{"link", "set", b, "netns", ns},
+		{"addr", "add", subnet + ".1/24", "dev", a},
+		{"link", "set", a, "up"},
+		{"-n", ns, "addr", "add", subnet + ".2/24", "dev", b},
+		{"-n", ns, "link", "set", b, "up"},
+		{"-n", ns, "link", "set", "lo", "up"},
+	} {
+		ipCmd(c...)
+	}
+}
+
+// startIodine starts iodined in the namespace ns (listening on server, tunnel network tunNet.0/27 with tunNet.1
+// its end) and the iodine client here (tunnel device tun, args added to its flags), both killed when the test
+// ends, and waits up to wait for the client's "Connection setup complete" (the handshake, codec switch and
+// fragment size probe done). It returns the server's and the client's output.
+func startIodine(ctx context.Context, t *testing.T, ns, server, tunNet, domain, tun string, args []string, wait time.Duration) (srvOut, cliOut *lockedBuffer) {
+	t.Helper()
+	srvOut, cliOut = &lockedBuffer{}, &lockedBuffer{}
+	srv := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "iodined", "-f", "-c", "-P", "pfpass123", "-l", server, tunNet+".1", domain)
+	srv.Stdout, srv.Stderr = srvOut, srvOut
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	time.Sleep(time.Second)
+	cli := exec.CommandContext(ctx, "iodine", append(append([]string{"-f", "-r", "-d", tun, "-P", "pfpass123"}, args...), server, domain)...)
+	cli.Stdout, cli.Stderr = cliOut, cliOut
+	if err := cli.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Process.Kill(); cli.Wait() })
+	up := false
+	for deadline := time.Now().Add(wait); !up && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		up = strings.Contains(cliOut.String(), "setup complete")
+	}
+	if !up {
+		t.Fatalf("iodine's tunnel did not come up\nserver: %s\nclient: %s", srvOut.String(), cliOut.String())
+	}
+	return srvOut, cliOut
 }

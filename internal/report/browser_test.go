@@ -123,6 +123,26 @@ func call[P, R any](ctx context.Context, cmd cdp.Command[P, R], params P) error 
 	return err
 }
 
+// openBrowser starts Chromium on the report at path and waits until its script has drawn everything. A browser
+// that dies before it is up ("chrome failed to start": seen once in a full test run, with every package's tests
+// loading the machine) is started again, twice at most; any other error fails the test.
+func openBrowser(t testing.TB, path string) *browser {
+	t.Helper()
+	var err error
+	for range 3 {
+		b := newBrowser(t, fileURL(path))
+		if err = b.open(path); err == nil {
+			return b
+		}
+		if !strings.Contains(err.Error(), "failed to start") {
+			break
+		}
+		t.Logf("Chromium did not start (%v): again", err)
+	}
+	t.Fatal(err)
+	return nil
+}
+
 // open loads the report and waits until its script has drawn everything.
 func (b *browser) open(path string) error {
 	return chromedp.Do(b.ctx, chromedp.Navigate(fileURL(path)), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)))
@@ -318,10 +338,7 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 func TestBrowserReport(t *testing.T) {
 	chromium(t)
 	path, d := writeReport(t, espnCapture)
-	b := newBrowser(t, fileURL(path))
-	if err := b.open(path); err != nil {
-		t.Fatal(err)
-	}
+	b := openBrowser(t, path)
 	ctx := b.ctx
 	convs := gopacketConversations(t, espnCapture)
 	if int64(len(convs)) != d.Conversations.Total {
@@ -482,10 +499,7 @@ func TestBrowserHostile(t *testing.T) {
 	chromium(t)
 	capPath := hostileCopy(t)
 	path, _ := writeReport(t, capPath)
-	b := newBrowser(t, fileURL(path))
-	if err := b.open(path); err != nil {
-		t.Fatal(err)
-	}
+	b := openBrowser(t, path)
 	text, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.textContent`))
 	if err != nil {
 		t.Fatal(err)

@@ -84,10 +84,7 @@ func TestBrowserHunting(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t, fileURL(path))
-	if err := b.open(path); err != nil {
-		t.Fatal(err)
-	}
+	b := openBrowser(t, path)
 	rows, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#hunting #findings tbody tr')).map(function (e) { return e.textContent; })`))
 	if err != nil {
 		t.Fatal(err)

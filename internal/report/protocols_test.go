@@ -159,10 +159,7 @@ func TestProtocolSectionsHostile(t *testing.T) {
 func TestBrowserProtocolsHostile(t *testing.T) {
 	chromium(t)
 	path, _ := writeReport(t, craftHTTP(t))
-	b := newBrowser(t, fileURL(path))
-	if err := b.open(path); err != nil {
-		t.Fatal(err)
-	}
+	b := openBrowser(t, path)
 	visible, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.innerText`))
 	if err != nil {
 		t.Fatal(err)

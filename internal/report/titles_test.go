@@ -56,10 +56,7 @@ func TestChartLabels(t *testing.T) {
 func TestBrowserChartTitles(t *testing.T) {
 	chromium(t)
 	path, d := writeReport(t, espnCapture)
-	b := newBrowser(t, fileURL(path))
-	if err := b.open(path); err != nil {
-		t.Fatal(err)
-	}
+	b := openBrowser(t, path)
 	for _, m := range d.Metrics {
 		if err := do(b.ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('metric-`+m.ID+`').click()`)); err != nil {
 			t.Fatal(err)
