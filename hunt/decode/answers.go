@@ -5,10 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
-	"github.com/pcapframe/pcapframe"
+	"github.com/pcapframe/pcapframe/analyzer"
 	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/schema"
+	"github.com/pcapframe/pcapframe/tables"
 )
 
 // Answer is one answer record of a DNS response, as the downstream decoders need it (the dns table keeps answers
@@ -198,59 +201,158 @@ func readName(m []byte, off int) ([][]byte, int, error) {
 	}
 }
 
-// ReadResponses reads the DNS responses over UDP from port 53 in the captures whose question is below domain
-// (or, when domain is "", whose question begins with the label "dnscat": dnscat2 without a domain), in capture
-// order, and the queries to port 53 under it that carry answer records (Response.Query: data in the answer
-// section of a query). Messages over TCP and IP fragments are not read. A damaged message is skipped; a damaged input's error
-// is returned with the responses read before it. At most MaxResponses responses and MaxAnswerBytes bytes of
-// answers are kept (ErrTooLarge beyond).
+// ReadResponses reads the DNS responses of the captures whose question is below domain (or, when domain is "",
+// whose question begins with the label "dnscat": dnscat2 without a domain), and the queries to port 53 under it
+// that carry answer records (Response.Query: data in the answer section of a query). It reads them as the tables
+// do, in one pass (package tables): over UDP from port 53, IP fragments reassembled (a response larger than the
+// path's MTU), and over TCP on port 53, each reassembled connection's length-prefixed messages (RFC 1035
+// §4.2.2; a TCP message comes when its last byte does, with that packet's frame and time). A damaged message is
+// skipped (a gap in a TCP connection ends its messages in that direction); a damaged input's error is returned
+// with the responses read before it. At most MaxResponses responses and MaxAnswerBytes bytes of answers are kept
+// (ErrTooLarge beyond), and at most maxTCPBuffered bytes of unfinished TCP messages are held at once.
 func ReadResponses(ctx context.Context, inputs []string, domain string) ([]Response, error) {
-	dl := Labels(strings.ToLower(strings.Trim(domain, ".")))
-	var out []Response
-	var kept int64
-	var firstErr error
-	n := 0
-	for p, err := range pcapframe.Packets(inputs...) {
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		if n++; n%4096 == 0 && ctx.Err() != nil {
-			return out, ctx.Err()
-		}
-		if !p.Has(packet.HasUDP) || p.SPort != 53 && p.DPort != 53 || p.Has(packet.HasFragment) {
-			continue
-		}
-		m := p.Payload()
-		if len(m) < 12 || m[2]&0x80 == 0 && (p.DPort != 53 || m[6] == 0 && m[7] == 0) || m[2]&0x80 != 0 && p.SPort != 53 {
-			continue // a query without answers, or a message the wrong way
-		}
-		r, err := parseMessage(m)
-		if r == nil || r.Name == "" {
-			continue
-		}
-		_ = err // a damaged record ends the answers read; the records before it are kept
-		if !nameUnder(Labels(r.Name), dl) {
-			continue
-		}
-		if len(out) >= MaxResponses {
-			return out, fmt.Errorf("more than %d responses: %w", MaxResponses, ErrTooLarge)
-		}
-		for _, a := range r.Answers {
-			kept += int64(len(a.Data))
-		}
-		if kept > MaxAnswerBytes {
-			return out, fmt.Errorf("more than %d bytes of answers: %w", MaxAnswerBytes, ErrTooLarge)
-		}
-		r.TS, r.Frame, r.Client, r.Server = p.Time, p.Frame, p.Dst.String(), p.Src.String()
-		if r.Query {
-			r.Client, r.Server = r.Server, r.Client
-		}
-		out = append(out, *r)
+	rr := &responseReader{dl: Labels(strings.ToLower(strings.Trim(domain, ".")))}
+	def := tables.Analyzer(responseTable, func(func(*Response) error) *responseReader { return rr })
+	_, err := tables.Run(ctx, inputs, []tables.Output{{Def: def, Writer: discardRows{}}}, tables.Options{})
+	if rr.err != nil {
+		return rr.out, rr.err
 	}
-	return out, firstErr
+	return rr.out, err
+}
+
+// responseTable names the rows of ReadResponses' pass, which keeps them itself (the rows are never written).
+var responseTable = &schema.Table[Response]{Name: "dns_responses", Doc: "DNS responses for the downstream decoders."}
+
+// discardRows is the Writer of responseTable.
+type discardRows struct{}
+
+func (discardRows) Write(any) error { return nil }
+func (discardRows) Close() error    { return nil }
+func (discardRows) Abort() error    { return nil }
+
+// maxTCPBuffered bounds the bytes of unfinished DNS messages over TCP that ReadResponses holds at once (in all
+// connections): a direction that would hold more is given up.
+const maxTCPBuffered = 16 << 20
+
+// responseReader is ReadResponses' analyzer (analyzer.Analyzer).
+type responseReader struct {
+	dl       [][]byte
+	out      []Response
+	kept     int64
+	buffered int
+	err      error // ErrTooLarge: the pass stops
+}
+
+func (a *responseReader) Packet(p *analyzer.Packet) error {
+	if p.Flow == nil || p.Flow.Proto != 17 || !p.Has(packet.HasUDP) || p.SPort != 53 && p.DPort != 53 {
+		return nil
+	}
+	return a.message(p.Payload(), p.SPort == 53, p.DPort == 53, p.Time, p.Frame, p.Src.String(), p.Dst.String())
+}
+
+// message keeps the DNS message m if it is a response from port 53 (or a query to port 53 with answers) under the
+// domain; src and dst are the addresses it went from and to.
+func (a *responseReader) message(m []byte, fromServer, toServer bool, ts, frame int64, src, dst string) error {
+	if len(m) < 12 || m[2]&0x80 == 0 && (!toServer || m[6] == 0 && m[7] == 0) || m[2]&0x80 != 0 && !fromServer {
+		return nil // a query without answers, or a message the wrong way
+	}
+	r, _ := parseMessage(m) // a damaged record ends the answers read; the records before it are kept
+	if r == nil || r.Name == "" || !nameUnder(Labels(r.Name), a.dl) {
+		return nil
+	}
+	if len(a.out) >= MaxResponses {
+		a.err = fmt.Errorf("more than %d responses: %w", MaxResponses, ErrTooLarge)
+		return a.err
+	}
+	for _, an := range r.Answers {
+		a.kept += int64(len(an.Data))
+	}
+	if a.kept > MaxAnswerBytes {
+		a.err = fmt.Errorf("more than %d bytes of answers: %w", MaxAnswerBytes, ErrTooLarge)
+		return a.err
+	}
+	r.TS, r.Frame, r.Client, r.Server = ts, frame, dst, src
+	if r.Query {
+		r.Client, r.Server = r.Server, r.Client
+	}
+	a.out = append(a.out, *r)
+	return nil
+}
+
+// WantStream implements analyzer.StreamFilter: DNS over TCP on port 53.
+func (a *responseReader) WantStream(f *analyzer.Flow) bool {
+	return f.Proto == 6 && (f.Orig.Port() == 53 || f.Resp.Port() == 53)
+}
+
+func (a *responseReader) Stream(f *analyzer.Flow) analyzer.StreamHandler {
+	if !a.WantStream(f) {
+		return nil
+	}
+	return &tcpMessages{a: a, orig: f.Orig, resp: f.Resp}
+}
+
+func (a *responseReader) FlowEnd(*analyzer.Flow) error { return nil }
+func (a *responseReader) Close() error                 { return nil }
+
+// tcpMessages splits the two directions of a DNS connection over TCP into messages.
+type tcpMessages struct {
+	a          *responseReader
+	orig, resp netip.AddrPort
+	buf        [2][]byte // the unfinished message of each direction (0: from the originator)
+	dead       [2]bool   // a gap, or too much held: no more messages that way
+}
+
+func (h *tcpMessages) Data(fromOrig bool, data []byte, frame, time int64) error {
+	d, src, dst := 1, h.resp, h.orig
+	if fromOrig {
+		d, src, dst = 0, h.orig, h.resp
+	}
+	if h.dead[d] {
+		return nil
+	}
+	b := data
+	if len(h.buf[d]) > 0 {
+		h.a.buffered -= len(h.buf[d])
+		h.buf[d] = append(h.buf[d], data...)
+		b = h.buf[d]
+	}
+	for len(b) >= 2 {
+		n := int(binary.BigEndian.Uint16(b))
+		if len(b) < 2+n {
+			break
+		}
+		if err := h.a.message(b[2:2+n], src.Port() == 53, dst.Port() == 53, time, frame, src.Addr().String(), dst.Addr().String()); err != nil {
+			return err
+		}
+		b = b[2+n:]
+	}
+	if len(b) == 0 {
+		h.buf[d] = h.buf[d][:0]
+		return nil
+	}
+	if h.a.buffered+len(b) > maxTCPBuffered {
+		h.dead[d], h.buf[d] = true, nil
+		return nil
+	}
+	h.buf[d] = append(h.buf[d][:0], b...) // b may be part of h.buf[d]: copy moves it to the front
+	h.a.buffered += len(b)
+	return nil
+}
+
+func (h *tcpMessages) Gap(fromOrig bool, _ int64, _, _ int64) error {
+	d := 1
+	if fromOrig {
+		d = 0
+	}
+	h.a.buffered -= len(h.buf[d])
+	h.dead[d], h.buf[d] = true, nil
+	return nil
+}
+
+func (h *tcpMessages) End() error {
+	h.a.buffered -= len(h.buf[0]) + len(h.buf[1])
+	h.buf = [2][]byte{}
+	return nil
 }
 
 // nameUnder says whether labels are below the domain's labels dl, or begin with the "dnscat" tag when dl is empty.

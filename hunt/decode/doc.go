@@ -34,9 +34,10 @@
 //
 // # Downstream
 //
-// ReadResponses reads the DNS responses under the domain from the capture itself (UDP from port 53; the dns
-// table keeps answers as Zeek writes them, without NULL records' bytes), ParseResponse parsing each (RFC 1035
-// §4.1, compression pointers followed). DecodeDown recognises the tool from the question names, as Decode does,
+// ReadResponses reads the DNS responses under the domain from the capture itself (the dns table keeps answers as
+// Zeek writes them, without NULL records' bytes), in one pass of package tables: UDP from port 53 with IP
+// fragments reassembled, and TCP on port 53 (length-prefixed messages of the reassembled connections);
+// ParseResponse parses each (RFC 1035 §4.1, compression pointers followed). DecodeDown recognises the tool from the question names, as Decode does,
 // and reads its answers: iodine's 2-byte downstream header and fragments (raw in NULL, a codec letter in TXT and in
 // host names), dns2tcp's TXT (an index letter, base64 of its 7-byte header and the data), dnscat2's packets (hex in
 // TXT, CNAME, MX; order-numbered raw bytes in A and AAAA), and for the plain scheme the text of TXT answers,

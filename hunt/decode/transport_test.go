@@ -1,0 +1,215 @@
+package decode
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// frameWriter writes Ethernet frames to a pcap file, one a millisecond.
+type frameWriter struct {
+	t *testing.T
+	w *pcapgo.Writer
+	n int
+}
+
+func (fw *frameWriter) write(ls ...gopacket.SerializableLayer) {
+	fw.t.Helper()
+	buf := gopacket.NewSerializeBuffer()
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, append([]gopacket.SerializableLayer{eth}, ls...)...); err != nil {
+		fw.t.Fatal(err)
+	}
+	fw.n++
+	ci := gopacket.CaptureInfo{Timestamp: time.Unix(1_700_000_000, int64(fw.n)*int64(time.Millisecond)), CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
+	if err := fw.w.WritePacket(ci, buf.Bytes()); err != nil {
+		fw.t.Fatal(err)
+	}
+}
+
+// txtResponse is a DNS response to a TXT question for name whose answer holds data in strings of 200 bytes.
+func txtResponse(t *testing.T, id uint16, name string, data []byte) []byte {
+	t.Helper()
+	var txts [][]byte
+	for len(data) > 0 {
+		n := min(len(data), 200)
+		txts = append(txts, data[:n])
+		data = data[n:]
+	}
+	m := &layers.DNS{ID: id, QR: true, RD: true, RA: true,
+		Questions: []layers.DNSQuestion{{Name: []byte(name), Type: layers.DNSTypeTXT, Class: layers.DNSClassIN}},
+		Answers:   []layers.DNSResourceRecord{{Name: []byte(name), Type: layers.DNSTypeTXT, Class: layers.DNSClassIN, TTL: 1, TXTs: txts}}}
+	buf := gopacket.NewSerializeBuffer()
+	if err := m.SerializeTo(buf, gopacket.SerializeOptions{FixLengths: true}); err != nil {
+		t.Fatal(err)
+	}
+	return append([]byte(nil), buf.Bytes()...)
+}
+
+// TestReadResponsesTransports: responses that reach the client in IP fragments (out of order) and over TCP
+// (a message split across segments, two messages in one segment, a message after a hole) are read as the
+// tables read them; a response under another domain and one whose TCP connection lost bytes before it are not.
+// The capture is written here with gopacket; the expected answers are the bytes put in.
+func TestReadResponsesTransports(t *testing.T) {
+	const domain = "tx.exfil.test"
+	rng := rand.New(rand.NewPCG(3, 4))
+	data := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		return b
+	}
+	big, first, second, lost := data(3000), data(700), data(150), data(90)
+	path := filepath.Join(t.TempDir(), "transports.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	fw := &frameWriter{t: t, w: w}
+	cli, srv := net.IP{10, 9, 0, 1}, net.IP{10, 9, 0, 53}
+
+	// 1. A UDP response of 3 kB in three IP fragments, sent last first (frames 1-3).
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: srv, DstIP: cli}
+	udp := &layers.UDP{SrcPort: 53, DstPort: 40000}
+	udp.SetNetworkLayerForChecksum(ip)
+	dg := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(dg, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ip, udp, gopacket.Payload(txtResponse(t, 1, "a1."+domain, big))); err != nil {
+		t.Fatal(err)
+	}
+	whole := dg.Bytes()[20:] // the UDP datagram
+	offs := []int{0, 1480, 2960}
+	for _, k := range []int{2, 0, 1} {
+		end := len(whole)
+		if k < 2 {
+			end = offs[k+1]
+		}
+		frag := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: srv, DstIP: cli, Id: 77, FragOffset: uint16(offs[k] / 8)}
+		if k < 2 {
+			frag.Flags = layers.IPv4MoreFragments
+		}
+		fw.write(frag, gopacket.Payload(whole[offs[k]:end]))
+	}
+	// 2. A response under another domain (frame 4): not read.
+	ip = &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: srv, DstIP: cli}
+	udp = &layers.UDP{SrcPort: 53, DstPort: 40001}
+	udp.SetNetworkLayerForChecksum(ip)
+	fw.write(ip, udp, gopacket.Payload(txtResponse(t, 2, "a2.other.test", data(50))))
+
+	// 3. A TCP connection on port 53: two responses, the first split across two segments, the second in the same
+	// segment as the first's end (frames 5-11).
+	seg := func(fromCli bool, seq, ack uint32, flags string, payload []byte) {
+		s, d, sp, dp := srv, cli, layers.TCPPort(53), layers.TCPPort(41000)
+		if fromCli {
+			s, d, sp, dp = cli, srv, 41000, 53
+		}
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: s, DstIP: d}
+		tcp := &layers.TCP{SrcPort: sp, DstPort: dp, Seq: seq, Ack: ack, Window: 65535, ACK: ack != 0,
+			SYN: flags == "S" || flags == "SA", FIN: flags == "F"}
+		tcp.SetNetworkLayerForChecksum(ip)
+		fw.write(ip, tcp, gopacket.Payload(payload))
+	}
+	framed := func(m []byte) []byte { return binary.BigEndian.AppendUint16(nil, uint16(len(m))) }
+	r1, r2 := txtResponse(t, 3, "a3."+domain, first), txtResponse(t, 4, "a4."+domain, second)
+	stream := append(append(append(framed(r1), r1...), framed(r2)...), r2...)
+	cut := 300
+	seg(true, 1000, 0, "S", nil)
+	seg(false, 5000, 1001, "SA", nil)
+	seg(true, 1001, 5001, "A", nil)
+	seg(false, 5001, 1001, "A", stream[:cut])             // frame 8: the first response's beginning
+	seg(false, 5001+uint32(cut), 1001, "A", stream[cut:]) // frame 9: its end and the second response
+	seg(false, 5001+uint32(len(stream)), 1001, "F", nil)  // frame 10
+	seg(true, 1001, 5002+uint32(len(stream)), "F", nil)   // frame 11
+
+	// 4. A TCP connection that lost a segment: the response after the hole is not read (frames 12-16).
+	r5 := txtResponse(t, 5, "a5."+domain, lost)
+	m5 := append(framed(r5), r5...)
+	seg = func(fromCli bool, seq, ack uint32, flags string, payload []byte) {
+		s, d, sp, dp := srv, cli, layers.TCPPort(53), layers.TCPPort(42000)
+		if fromCli {
+			s, d, sp, dp = cli, srv, 42000, 53
+		}
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: s, DstIP: d}
+		tcp := &layers.TCP{SrcPort: sp, DstPort: dp, Seq: seq, Ack: ack, Window: 65535, ACK: ack != 0, SYN: flags == "S" || flags == "SA"}
+		tcp.SetNetworkLayerForChecksum(ip)
+		fw.write(ip, tcp, gopacket.Payload(payload))
+	}
+	seg(true, 100, 0, "S", nil)
+	seg(false, 900, 101, "SA", nil)
+	seg(true, 101, 901, "A", nil)
+	seg(false, 901+40, 101, "A", m5) // 40 bytes never captured before it
+	seg(true, 101, 901, "A", nil)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	rs, err := ReadResponses(context.Background(), []string{path}, domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		name  string
+		frame int64
+		data  []byte
+	}{{"a1." + domain, 3, big}, {"a3." + domain, 9, first}, {"a4." + domain, 9, second}}
+	if len(rs) != len(want) {
+		for _, r := range rs {
+			t.Logf("read %s at frame %d", r.Name, r.Frame)
+		}
+		t.Fatalf("%d responses, want %d", len(rs), len(want))
+	}
+	for i, w := range want {
+		r := rs[i]
+		if r.Name != w.name || r.Frame != w.frame || len(r.Answers) != 1 || !bytes.Equal(r.Answers[0].Data, w.data) ||
+			r.Client != cli.String() || r.Server != srv.String() {
+			t.Errorf("response %d: %s at frame %d, %d answers, client %s server %s; want %s at frame %d", i, r.Name, r.Frame, len(r.Answers), r.Client, r.Server, w.name, w.frame)
+		}
+	}
+}
+
+// TestTCPMessagesBounded: unfinished DNS messages over TCP are held up to maxTCPBuffered bytes in all; a
+// direction that would hold more is given up, and what connections give back on End is counted off.
+func TestTCPMessagesBounded(t *testing.T) {
+	a := &responseReader{}
+	var hs []*tcpMessages
+	part := append([]byte{0xff, 0xff}, make([]byte, 60000)...) // a 65,535-byte message, not finished
+	for i := 0; i < 2*maxTCPBuffered/len(part); i++ {
+		h := &tcpMessages{a: a}
+		if err := h.Data(false, part, int64(i), 0); err != nil {
+			t.Fatal(err)
+		}
+		if a.buffered > maxTCPBuffered {
+			t.Fatalf("%d bytes held after %d connections", a.buffered, i+1)
+		}
+		hs = append(hs, h)
+	}
+	dead := 0
+	for _, h := range hs {
+		if h.dead[1] {
+			dead++
+		}
+	}
+	if dead == 0 || dead == len(hs) {
+		t.Fatalf("%d of %d directions given up", dead, len(hs))
+	}
+	for _, h := range hs {
+		h.End()
+	}
+	if a.buffered != 0 {
+		t.Errorf("%d bytes still counted after every connection ended", a.buffered)
+	}
+}
