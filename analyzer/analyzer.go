@@ -79,6 +79,13 @@ type StreamFilter interface {
 	WantStream(f *Flow) bool
 }
 
+// Aborter may be implemented by an Analyzer that works on goroutines of its own (the files analyzer's digests):
+// after an error stopped the run, the driver calls Abort instead of Close. It returns once that work has
+// stopped, and the analyzer emits nothing more.
+type Aborter interface {
+	Abort()
+}
+
 // StreamDone may be implemented by a StreamHandler that can tell when it wants no more data of its connection
 // (a TLS handler once the handshake is over, a handler that found the connection is not its protocol). When
 // every handler of a connection is done, the driver stops reassembling it, which saves the reassembly of long

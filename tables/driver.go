@@ -514,7 +514,8 @@ func (p *Pass) ended(f *flow.Flow) error {
 }
 
 // Close ends every flow still open and has every builder write what it holds; after an error stopped the pass
-// it only waits for the builders' goroutines (and returns that error). It must be called once the batches are
+// it only waits for the builders' goroutines and aborts the analyzers that work on goroutines of their own
+// (analyzer.Aborter), and returns that error. It must be called once the batches are
 // given, after an error too. It does not close the writers.
 func (p *Pass) Close() error {
 	if p.closed {
@@ -525,6 +526,11 @@ func (p *Pass) Close() error {
 		p.err = err
 	}
 	if p.err != nil {
+		for _, a := range p.analyzers {
+			if ab, ok := a.(analyzer.Aborter); ok {
+				ab.Abort() // their goroutines stop before the caller aborts the writers
+			}
+		}
 		return p.err
 	}
 	var errs []error

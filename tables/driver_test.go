@@ -755,3 +755,51 @@ func TestRunBuilderError(t *testing.T) {
 		t.Fatalf("Run: %v, want the writer's error", err)
 	}
 }
+
+// abortProbe fails at its failAt-th packet (0: never) and counts its Abort and Close calls.
+type abortProbe struct {
+	*probe
+	failAt, aborts int
+}
+
+func (a *abortProbe) Packet(pk *analyzer.Packet) error {
+	if err := a.probe.Packet(pk); err != nil {
+		return err
+	}
+	if a.failAt > 0 && a.packets == int64(a.failAt) {
+		return errors.New("probe failure")
+	}
+	return nil
+}
+
+func (a *abortProbe) Abort() { a.aborts++ }
+
+// TestAbortOnError: after an error stops the pass, Close aborts the analyzers that implement analyzer.Aborter
+// (once) instead of closing them; a pass without error closes them and never aborts them.
+func TestAbortOnError(t *testing.T) {
+	batches := readBatches(t, corpus(t, "seed__find_the_image.pcap"))
+	for _, failAt := range []int{0, 10} {
+		a := &abortProbe{probe: &probe{}, failAt: failAt}
+		def := tables.Analyzer(probeTable, func(emit func(*probeRow) error) *abortProbe { a.init(emit); return a })
+		p, err := tables.NewPass([]tables.Output{{Def: def, Writer: &collect[probeRow]{}}}, tables.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var runErr error
+		for _, b := range batches {
+			if runErr = p.Batch(b); runErr != nil {
+				break
+			}
+		}
+		closeErr := p.Close()
+		if failAt == 0 {
+			if runErr != nil || closeErr != nil || a.aborts != 0 || a.closed != 1 {
+				t.Errorf("no failure: run %v, close %v, %d aborts, %d closes", runErr, closeErr, a.aborts, a.closed)
+			}
+			continue
+		}
+		if runErr == nil || closeErr == nil || a.aborts != 1 || a.closed != 0 {
+			t.Errorf("failure at packet %d: run %v, close %v, %d aborts, %d closes", failAt, runErr, closeErr, a.aborts, a.closed)
+		}
+	}
+}

@@ -269,6 +269,13 @@ func (a *analyzerBuilder[R]) Service(uid string) string {
 	return ""
 }
 
+// Abort passes the analyzer's analyzer.Aborter on.
+func (a *analyzerBuilder[R]) Abort() {
+	if ab, ok := a.Analyzer.(analyzer.Aborter); ok {
+		ab.Abort()
+	}
+}
+
 // WantStream passes the analyzer's analyzer.StreamFilter on; without one, every TCP connection may be wanted.
 func (a *analyzerBuilder[R]) WantStream(f *analyzer.Flow) bool {
 	if s, ok := a.Analyzer.(analyzer.StreamFilter); ok {

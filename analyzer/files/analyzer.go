@@ -1,6 +1,7 @@
 package files
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -58,6 +59,19 @@ func (a *Analyzer) Close() error {
 	a.dig.flush()
 	return a.err
 }
+
+// Abort implements analyzer.Aborter: it waits for the block being digested (whose rows may still be emitted
+// meanwhile) and drops the rest; nothing is emitted after it returns.
+func (a *Analyzer) Abort() {
+	a.dig.wait()
+	if a.err == nil {
+		a.err = errAborted
+	}
+	a.dig.cur = nil
+}
+
+// errAborted stops an aborted analyzer's later emissions.
+var errAborted = errors.New("files: aborted")
 
 // Stream implements analyzer.Analyzer: every TCP connection is offered to each reader (HTTP, SMTP, FTP control,
 // IRC), which give up when the connection is not theirs; a connection announced on an FTP or IRC control
@@ -198,7 +212,7 @@ func (c *conn) newObject(source string, fromOrig bool, depth, part int, time int
 }
 
 func (o *object) write(b []byte, frame, time int64) {
-	if len(b) == 0 {
+	if len(b) == 0 || o.d == nil { // o.d is nil once the object finished
 		return
 	}
 	if o.row.SeenBytes == 0 {
@@ -223,6 +237,9 @@ func (o *object) note(s string) {
 // finish completes the row but for what its digest gives (MIME type when sniffed, hashes, entropy), which the
 // digester fills before it emits the row.
 func (o *object) finish(complete bool) {
+	if o.d == nil {
+		return // finished already: its row is emitted once
+	}
 	r := &o.row
 	if r.TotalBytes >= 0 && r.SeenBytes != r.TotalBytes {
 		complete = false

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"sync/atomic"
+	"time"
 	"testing"
 
 	"github.com/pcapframe/pcapframe/analyzer"
@@ -105,5 +107,37 @@ func TestDigesterEmitError(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("emit called %d times, want 3 (none after the error)", n)
+	}
+}
+
+// TestAbort: after Abort returns, the analyzer emits nothing more, even with blocks of objects handed over and
+// objects finished after it.
+func TestAbort(t *testing.T) {
+	var n atomic.Int64
+	a := New(func(r *Row) error {
+		time.Sleep(100 * time.Microsecond) // slower than the pass: blocks queue up
+		n.Add(1)
+		return nil
+	})
+	c := &conn{a: a, flow: analyzer.Flow{UID: "Cabort", Proto: 6}}
+	for i := range 3000 {
+		o := c.newObject("FTP_DATA", true, i, 0, 0)
+		o.write(make([]byte, 300), 1, 1)
+		o.finish(true)
+	}
+	a.Abort()
+	after := n.Load()
+	if after == 3000 {
+		t.Fatal("every row was emitted before Abort: the test does not exercise it")
+	}
+	o := c.newObject("FTP_DATA", true, 9999, 0, 0)
+	o.write([]byte("late"), 2, 2)
+	o.finish(true)
+	if err := a.Close(); !errors.Is(err, errAborted) {
+		t.Errorf("Close after Abort: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := n.Load(); got != after {
+		t.Errorf("%d rows emitted after Abort returned", got-after)
 	}
 }
