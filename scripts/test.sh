@@ -68,7 +68,7 @@ go vet ./...
 go test -count=1 -timeout 30m ./...
 
 # The race detector over the code that runs goroutines: the parallel decode pipeline, the protocol tables'
-# driver, the Parquet writers' encoder workers, the report's two DuckDB connections, and sniff's capture, write and
+# driver (its batch builders on queues), the files analyzer's digests beside the pass, the Parquet writers' encoder workers, the report's two DuckDB connections, and sniff's capture, write and
 # table goroutines (live/sniff) with the progress line. -race with cgo DuckDB is slow, so in the packages that link it only the
 # tests that exercise those goroutines run, and in sink the three long comparisons of whole files are
 # left out (they run without -race above); TestManyInputsWorkers bounds memory, which -race inflates. The flow,
@@ -76,6 +76,7 @@ go test -count=1 -timeout 30m ./...
 if [ "${RACE:-1}" != 0 ]; then
   start=$(date +%s)
   go test -race -count=1 ./pipeline/... ./tables/...
+  go test -race -count=1 -run 'TestDigester|TestAbort|TestDCC|TestThroughTables|TestFTPCapture' ./analyzer/files/
   go test -race -count=1 -skip 'TestDirectMatchesParquetGo|TestListParquetRoundTrip|TestListParquetDuckDB|NoAllocs' ./sink/...
   go test -race -count=1 -run 'TestCollect|TestStatsAsStats' ./internal/report/
   go test -race -count=1 -run 'TestSniff|TestProgress|TestInterrupt|TestFIFOInterrupt|TestStdinPipeInterrupt' ./internal/cli/
