@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pcapframe/pcapframe/internal/netnstest"
 )
 
 // TestCaptureVeth captures on one end of a veth pair whose other end lives in a network namespace the test
@@ -30,26 +32,7 @@ func TestCaptureVeth(t *testing.T) {
 		}
 		return nil
 	}
-	if err := run("netns", "add", ns); err != nil {
-		t.Fatalf("cannot create a network namespace: %v", err)
-	}
-	t.Cleanup(func() {
-		exec.Command("ip", "link", "del", a).Run()
-		exec.Command("ip", "netns", "del", ns).Run()
-	})
-	for _, c := range [][]string{
-		{"link", "add", a, "type", "veth", "peer", "name", b},
-		{"link", "set", b, "netns", ns},
-		{"addr", "add", "10.231.0.1/24", "dev", a},
-		{"link", "set", a, "up"},
-		{"-n", ns, "addr", "add", "10.231.0.2/24", "dev", b},
-		{"-n", ns, "link", "set", b, "up"},
-		{"-n", ns, "link", "set", "lo", "up"},
-	} {
-		if err := run(c...); err != nil {
-			t.Fatalf("cannot set up the test network: %v", err)
-		}
-	}
+	netnstest.Veth(t, ns, a, b, "10.231.0")
 	ifc, err := InterfaceByName(a)
 	if err != nil {
 		t.Fatal(err)

@@ -36,11 +36,11 @@ func corpus(t testing.TB, name string) string {
 	return p
 }
 
-// readBatches decodes a capture into batches that outlive pipeline.Run (packets cloned).
-func readBatches(t testing.TB, path string) []*pipeline.Batch {
+// readBatches decodes captures, in order, into batches that outlive pipeline.Run (packets cloned).
+func readBatches(t testing.TB, paths ...string) []*pipeline.Batch {
 	t.Helper()
 	var out []*pipeline.Batch
-	err := pipeline.Run(context.Background(), []string{path}, pipeline.Options{Workers: 1}, func(b *pipeline.Batch) error {
+	err := pipeline.Run(context.Background(), paths, pipeline.Options{Workers: 1}, func(b *pipeline.Batch) error {
 		c := &pipeline.Batch{Source: b.Source, Packets: make([]packet.Packet, len(b.Packets))}
 		for i := range b.Packets {
 			c.Packets[i] = *b.Packets[i].Clone()
@@ -49,7 +49,7 @@ func readBatches(t testing.TB, path string) []*pipeline.Batch {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
+		t.Fatalf("read %v: %v", paths, err)
 	}
 	return out
 }
@@ -691,18 +691,7 @@ func TestRunKeepsBatches(t *testing.T) {
 	// the capture four times: batches enough for the builder to fall behind
 	path := corpus(t, "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap")
 	inputs := []string{path, path, path, path}
-	var batches []*pipeline.Batch
-	err := pipeline.Run(context.Background(), inputs, pipeline.Options{Workers: 1}, func(b *pipeline.Batch) error {
-		c := &pipeline.Batch{Source: b.Source, Packets: make([]packet.Packet, len(b.Packets))}
-		for i := range b.Packets {
-			c.Packets[i] = *b.Packets[i].Clone()
-		}
-		batches = append(batches, c)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	batches := readBatches(t, inputs...)
 	if len(batches) < 2*pipeline.Kept {
 		t.Fatalf("%d batches: the inputs do not make the builder lag", len(batches))
 	}

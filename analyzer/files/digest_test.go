@@ -85,6 +85,17 @@ func TestDigester(t *testing.T) {
 	}
 }
 
+// objects writes n objects of size bytes each through one connection of a, and returns the connection.
+func objects(a *Analyzer, n, size int) *conn {
+	c := &conn{a: a, flow: analyzer.Flow{UID: "Cobjects", Proto: 6}}
+	for i := range n {
+		o := c.newObject("FTP_DATA", true, i, 0, 0)
+		o.write(make([]byte, size), 1, 1)
+		o.finish(true)
+	}
+	return c
+}
+
 // TestDigesterEmitError checks that after emit fails no row is emitted, and Close returns the error.
 func TestDigesterEmitError(t *testing.T) {
 	boom := errors.New("boom")
@@ -96,12 +107,7 @@ func TestDigesterEmitError(t *testing.T) {
 		}
 		return nil
 	})
-	c := &conn{a: a, flow: analyzer.Flow{UID: "Cerr", Proto: 6}}
-	for i := range 2000 {
-		o := c.newObject("FTP_DATA", true, i, 0, 0)
-		o.write(make([]byte, 1000), 1, 1)
-		o.finish(true)
-	}
+	objects(a, 2000, 1000)
 	if err := a.Close(); !errors.Is(err, boom) {
 		t.Errorf("Close: %v, want %v", err, boom)
 	}
@@ -119,12 +125,7 @@ func TestAbort(t *testing.T) {
 		n.Add(1)
 		return nil
 	})
-	c := &conn{a: a, flow: analyzer.Flow{UID: "Cabort", Proto: 6}}
-	for i := range 3000 {
-		o := c.newObject("FTP_DATA", true, i, 0, 0)
-		o.write(make([]byte, 300), 1, 1)
-		o.finish(true)
-	}
+	c := objects(a, 3000, 300)
 	a.Abort()
 	after := n.Load()
 	if after == 3000 {

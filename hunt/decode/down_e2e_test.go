@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pcapframe/pcapframe/internal/netnstest"
 )
 
 // randomFile returns n bytes from a fixed seed (they do not compress: a tunnel's compression cannot hide a
@@ -185,7 +187,7 @@ func iodineDown(t *testing.T, typ, enc string, k int) {
 	id := (os.Getpid() + k) % 10000
 	ns, a, tun := fmt.Sprintf("pfdn%d", id), fmt.Sprintf("pda%d", id), fmt.Sprintf("pfdt%d", id)
 	net4 := fmt.Sprintf("10.233.%d", 10+k)
-	vethNamespace(t, ns, a, fmt.Sprintf("pdb%d", id), net4)
+	netnstest.Veth(t, ns, a, fmt.Sprintf("pdb%d", id), net4)
 	domain := strings.ToLower(typ+enc) + ".down.exfil.test"
 	tunNet := fmt.Sprintf("10.78.%d", k)
 	stop := captureOn(t, a, "udp and port 53")

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcapframe/pcapframe/internal/netnstest"
 	"github.com/pcapframe/pcapframe/live"
 )
 
@@ -631,7 +632,7 @@ func TestIodineReal(t *testing.T) {
 	}
 	id := os.Getpid() % 10000
 	ns, a, tun := fmt.Sprintf("pfio%d", id), fmt.Sprintf("pia%d", id), fmt.Sprintf("pfiod%d", id)
-	vethNamespace(t, ns, a, fmt.Sprintf("pib%d", id), "10.232.7")
+	netnstest.Veth(t, ns, a, fmt.Sprintf("pib%d", id), "10.232.7")
 	const domain = "io.exfil.test"
 	stop := captureOn(t, a, "udp and port 53")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -690,34 +691,6 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// vethNamespace creates the network namespace ns and a veth pair, a on this side with subnet.1/24 and b in ns
-// with subnet.2/24, removed when the test ends.
-func vethNamespace(t *testing.T, ns, a, b, subnet string) {
-	t.Helper()
-	ipCmd := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s (the test needs root and network namespaces)", strings.Join(args, " "), err, out)
-		}
-	}
-	ipCmd("netns", "add", ns)
-	t.Cleanup(func() {
-		exec.Command("ip", "link", "del", a).Run()
-		exec.Command("ip", "netns", "del", ns).Run()
-	})
-	for _, c := range [][]string{
-		{"link", "add", a, "type", "veth", "peer", "name", b},
-		{"link", "set", b, "netns", ns},
-		{"addr", "add", subnet + ".1/24", "dev", a},
-		{"link", "set", a, "up"},
-		{"-n", ns, "addr", "add", subnet + ".2/24", "dev", b},
-		{"-n", ns, "link", "set", b, "up"},
-		{"-n", ns, "link", "set", "lo", "up"},
-	} {
-		ipCmd(c...)
-	}
 }
 
 // startIodine starts iodined in the namespace ns (listening on server, tunnel network tunNet.0/27 with tunNet.1

@@ -6,36 +6,15 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/pcapframe/pcapframe/internal/pcaptest"
 )
-
-// frameWriter writes Ethernet frames to a pcap file, one a millisecond.
-type frameWriter struct {
-	t *testing.T
-	w *pcapgo.Writer
-	n int
-}
-
-func (fw *frameWriter) write(ls ...gopacket.SerializableLayer) {
-	fw.t.Helper()
-	buf := gopacket.NewSerializeBuffer()
-	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
-	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, append([]gopacket.SerializableLayer{eth}, ls...)...); err != nil {
-		fw.t.Fatal(err)
-	}
-	fw.n++
-	ci := gopacket.CaptureInfo{Timestamp: time.Unix(1_700_000_000, int64(fw.n)*int64(time.Millisecond)), CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
-	if err := fw.w.WritePacket(ci, buf.Bytes()); err != nil {
-		fw.t.Fatal(err)
-	}
-}
 
 // txtResponse is a DNS response to a TXT question for name whose answer holds data in strings of 200 bytes.
 func txtResponse(t *testing.T, id uint16, name string, data []byte) []byte {
@@ -72,15 +51,7 @@ func TestReadResponsesTransports(t *testing.T) {
 	}
 	big, first, second, lost := data(3000), data(700), data(150), data(90)
 	path := filepath.Join(t.TempDir(), "transports.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	fw := &frameWriter{t: t, w: w}
+	fw := pcaptest.Create(t, path, time.Unix(1_700_000_000, 0))
 	cli, srv := net.IP{10, 9, 0, 1}, net.IP{10, 9, 0, 53}
 
 	// 1. A UDP response of 3 kB in three IP fragments, sent last first (frames 1-3).
@@ -102,13 +73,13 @@ func TestReadResponsesTransports(t *testing.T) {
 		if k < 2 {
 			frag.Flags = layers.IPv4MoreFragments
 		}
-		fw.write(frag, gopacket.Payload(whole[offs[k]:end]))
+		fw.Frame(frag, gopacket.Payload(whole[offs[k]:end]))
 	}
 	// 2. A response under another domain (frame 4): not read.
 	ip = &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: srv, DstIP: cli}
 	udp = &layers.UDP{SrcPort: 53, DstPort: 40001}
 	udp.SetNetworkLayerForChecksum(ip)
-	fw.write(ip, udp, gopacket.Payload(txtResponse(t, 2, "a2.other.test", data(50))))
+	fw.Frame(ip, udp, gopacket.Payload(txtResponse(t, 2, "a2.other.test", data(50))))
 
 	// 3. A TCP connection on port 53: two responses, the first split across two segments, the second in the same
 	// segment as the first's end (frames 5-11).
@@ -121,7 +92,7 @@ func TestReadResponsesTransports(t *testing.T) {
 		tcp := &layers.TCP{SrcPort: sp, DstPort: dp, Seq: seq, Ack: ack, Window: 65535, ACK: ack != 0,
 			SYN: flags == "S" || flags == "SA", FIN: flags == "F"}
 		tcp.SetNetworkLayerForChecksum(ip)
-		fw.write(ip, tcp, gopacket.Payload(payload))
+		fw.Frame(ip, tcp, gopacket.Payload(payload))
 	}
 	framed := func(m []byte) []byte { return binary.BigEndian.AppendUint16(nil, uint16(len(m))) }
 	r1, r2 := txtResponse(t, 3, "a3."+domain, first), txtResponse(t, 4, "a4."+domain, second)
@@ -146,16 +117,14 @@ func TestReadResponsesTransports(t *testing.T) {
 		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: s, DstIP: d}
 		tcp := &layers.TCP{SrcPort: sp, DstPort: dp, Seq: seq, Ack: ack, Window: 65535, ACK: ack != 0, SYN: flags == "S" || flags == "SA"}
 		tcp.SetNetworkLayerForChecksum(ip)
-		fw.write(ip, tcp, gopacket.Payload(payload))
+		fw.Frame(ip, tcp, gopacket.Payload(payload))
 	}
 	seg(true, 100, 0, "S", nil)
 	seg(false, 900, 101, "SA", nil)
 	seg(true, 101, 901, "A", nil)
 	seg(false, 901+40, 101, "A", m5) // 40 bytes never captured before it
 	seg(true, 101, 901, "A", nil)
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	fw.Close()
 
 	rs, err := ReadResponses(context.Background(), []string{path}, domain)
 	if err != nil {

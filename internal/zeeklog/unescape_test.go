@@ -12,12 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/pcapframe/pcapframe/analyzer/files"
 	"github.com/pcapframe/pcapframe/analyzer/http"
+	"github.com/pcapframe/pcapframe/internal/pcaptest"
 	"github.com/pcapframe/pcapframe/internal/textsafe"
 	"github.com/pcapframe/pcapframe/internal/zeeklog"
 	"github.com/pcapframe/pcapframe/tables"
@@ -219,36 +218,19 @@ func TestDNSAnswersEscapedOnce(t *testing.T) {
 		Answers:   []layers.DNSResourceRecord{{Name: []byte("t.example"), Type: layers.DNSTypeTXT, Class: layers.DNSClassIN, TTL: 60, TXTs: [][]byte{txt}}}}
 	query := &layers.DNS{ID: 7, RD: true, QDCount: 1, Questions: dnsMsg.Questions}
 	path := filepath.Join(t.TempDir(), "txt.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
+	w := pcaptest.Create(t, path, time.Unix(1_600_000_000, 0))
 	cli, srv := net.IP{10, 0, 0, 1}, net.IP{10, 0, 0, 53}
 	for i, m := range []*layers.DNS{query, dnsMsg} {
 		src, dst, sp, dp := cli, srv, layers.UDPPort(40000), layers.UDPPort(53)
 		if i == 1 {
 			src, dst, sp, dp = srv, cli, 53, 40000
 		}
-		eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
 		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: src, DstIP: dst}
 		udp := &layers.UDP{SrcPort: sp, DstPort: dp}
 		udp.SetNetworkLayerForChecksum(ip)
-		buf := gopacket.NewSerializeBuffer()
-		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, m); err != nil {
-			t.Fatal(err)
-		}
-		ci := gopacket.CaptureInfo{Timestamp: time.Unix(1_600_000_000+int64(i), 0), CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
-		if err := w.WritePacket(ci, buf.Bytes()); err != nil {
-			t.Fatal(err)
-		}
+		w.Frame(ip, udp, m)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	w.Close()
 	for _, format := range []zeeklog.Format{zeeklog.TSV, zeeklog.JSON} {
 		dir := t.TempDir()
 		outs, err := zeeklog.Open(dir, format)
