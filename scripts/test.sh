@@ -54,6 +54,8 @@ command -v ip >/dev/null || need+=(iproute2)
 /usr/bin/python3 -c 'import pandas' 2>/dev/null || need+=(python3-pandas) # sink's CSV read back by pandas
 command -v dns2tcpd >/dev/null || need+=(dns2tcp) # hunt/decode's TestDNS2TCPReal tunnels through the real tool
 command -v iodined >/dev/null || need+=(iodine) # hunt/decode's TestIodineReal tunnels through the real tool
+command -v ngircd >/dev/null || need+=(ngircd) # analyzer/files' TestDCCReal: an IRC server on loopback
+command -v weechat-headless >/dev/null || need+=(weechat-headless weechat-plugins) # its two clients (DCC SEND)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

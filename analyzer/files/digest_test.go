@@ -10,8 +10,8 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/pcapframe/pcapframe/analyzer"
 )

@@ -54,6 +54,8 @@
 // of zeek__smtp.pcap against a decoding by hand (TestSMTPCapture); SMTP MIME forms against the standard
 // library's encoders (TestSMTPMIME); FTP data on zeek__ftp_ipv4.pcap against tshark's --export-objects
 // ftp-data and Follow TCP Stream (TestFTPCapture); the PASV, PORT, EPSV and EPRT parsers on RFC 959/2428's
-// forms (TestFTPParsers); DCC SEND on synthetic connections (the corpus has no IRC capture). Fuzz targets:
+// forms (TestFTPParsers); DCC SEND on synthetic connections (TestDCCTransfer) and on a real transfer between
+// two WeeChat clients through an ngIRCd server on loopback, captured with package live (TestDCCReal: the row's
+// name, size and SHA-256 are those of the file received; the corpus has no IRC capture). Fuzz targets:
 // FuzzSMTPMessage, FuzzFTPReplies, FuzzDCCSend (and package http's FuzzConn and FuzzMultipart).
 package files

@@ -24,8 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcapframe/pcapframe/internal/livetest"
 	"github.com/pcapframe/pcapframe/internal/netnstest"
-	"github.com/pcapframe/pcapframe/live"
 )
 
 // secretFile is the file the end-to-end test exfiltrates: a PNG of noisy pixels (about 4 KB, so that it does not
@@ -407,57 +407,7 @@ func captureLo(t *testing.T, filter string) (stop func() (string, int)) {
 // captureOn is captureLo on interface ifc.
 func captureOn(t *testing.T, ifc, filter string) (stop func() (string, int)) {
 	t.Helper()
-	h, err := live.Open(ifc, live.Options{Filter: filter, BlockTimeout: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("capture on %s needs root or CAP_NET_RAW: %v", ifc, err)
-	}
-	path := filepath.Join(t.TempDir(), "exfil.pcap")
-	w, err := live.NewWriter(path, live.WriterOptions{LinkType: h.LinkType(), Snaplen: h.Snaplen()})
-	if err != nil {
-		h.Close()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	quit := make(chan struct{})
-	captured := 0
-	go func() {
-		b := live.NewBatch()
-		for {
-			b.Reset()
-			n, err := h.ReadBatch(b, 50*time.Millisecond)
-			if err != nil {
-				done <- err
-				return
-			}
-			if n > 0 {
-				if err := w.Write(b); err != nil {
-					done <- err
-					return
-				}
-				captured += n
-				continue
-			}
-			select {
-			case <-quit:
-				done <- nil
-				return
-			default:
-			}
-		}
-	}()
-	return func() (string, int) {
-		time.Sleep(300 * time.Millisecond) // the kernel hands a block over within BlockTimeout
-		close(quit)
-		err := <-done
-		h.Close()
-		if err2 := w.Close(); err == nil {
-			err = err2
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return path, captured
-	}
+	return livetest.Capture(t, ifc, filter)
 }
 
 // TestExfilLoopback exfiltrates a known file over DNS on the loopback interface in every supported encoding and
