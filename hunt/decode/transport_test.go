@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 )
 
 // txtResponse is a DNS response to a TXT question for name whose answer holds data in strings of 200 bytes.
-func txtResponse(t *testing.T, id uint16, name string, data []byte) []byte {
+func txtResponse(t testing.TB, id uint16, name string, data []byte) []byte {
 	t.Helper()
 	var txts [][]byte
 	for len(data) > 0 {
@@ -181,4 +182,42 @@ func TestTCPMessagesBounded(t *testing.T) {
 	if a.buffered != 0 {
 		t.Errorf("%d bytes still counted after every connection ended", a.buffered)
 	}
+}
+
+// FuzzTCPMessages feeds a DNS connection's two directions in arbitrary pieces, with a gap: the splitter must not
+// panic, must read in one pass the responses a whole stream holds whatever the cuts, and must count off every byte it
+// held when the connection ends.
+func FuzzTCPMessages(f *testing.F) {
+	r := txtResponse(f, 9, "f.fz.test", []byte("fuzz"))
+	m := binary.BigEndian.AppendUint16(nil, uint16(len(r)))
+	seed := append(append(m, r...), append(m, r...)...)
+	f.Add(seed, uint16(3), uint16(40), false)
+	f.Add([]byte{0xff, 0xff, 1, 2, 3}, uint16(1), uint16(2), true)
+	f.Fuzz(func(t *testing.T, stream []byte, cut1, cut2 uint16, gap bool) {
+		c1 := int(cut1) % (len(stream) + 1)
+		c2 := c1 + int(cut2)%(len(stream)-c1+1)
+		cli, srv := netip.MustParseAddrPort("10.0.0.1:40000"), netip.MustParseAddrPort("10.0.0.53:53")
+		whole := &responseReader{dl: Labels("fz.test")}
+		h := &tcpMessages{a: whole, orig: cli, resp: srv}
+		h.Data(false, stream, 1, 1)
+		h.End()
+		a := &responseReader{dl: Labels("fz.test")}
+		h = &tcpMessages{a: a, orig: cli, resp: srv}
+		h.Data(false, stream[:c1], 1, 1)
+		h.Data(false, stream[c1:c2], 2, 2)
+		if gap {
+			h.Gap(false, 10, 3, 3)
+		}
+		h.Data(false, stream[c2:], 4, 4)
+		if bytes.Equal(stream, seed) && len(whole.out) != 2 {
+			t.Fatalf("%d responses in the seed's two, read whole", len(whole.out))
+		}
+		if !gap && len(a.out) != len(whole.out) {
+			t.Fatalf("%d responses in three pieces, %d whole", len(a.out), len(whole.out))
+		}
+		h.End()
+		if a.buffered != 0 || whole.buffered != 0 {
+			t.Fatalf("%d and %d bytes still counted after End", a.buffered, whole.buffered)
+		}
+	})
 }
