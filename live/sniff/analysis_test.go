@@ -4,9 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/pcapframe/pcapframe/internal/pcaptest"
+	"github.com/pcapframe/pcapframe/live"
 	"github.com/pcapframe/pcapframe/packet"
 	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/sink"
@@ -37,13 +44,18 @@ func TestRunAnalysis(t *testing.T) {
 			return fmt.Sprint(p.ReassembledIn)
 		}},
 	}
+	straddle := fragmentsAcrossBatches(t)
 	for _, name := range []string{
 		"arkime__wireshark-retrans.pcap",
 		"chrissanders__tcp_dupack.pcapng",
 		"pcapplusplus__Pcap__Test_PcapExamples_ip4_fragments.pcap",
+		straddle,
 	} {
-		t.Run(name, func(t *testing.T) {
-			in := "../../testdata/pcaps/" + name
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			in := name
+			if name != straddle {
+				in = "../../testdata/pcaps/" + name
+			}
 			want := map[int64]packet.Packet{}
 			if err := pipeline.Run(context.Background(), []string{in}, pipeline.Options{Workers: 1}, func(b *pipeline.Batch) error {
 				for _, p := range b.Packets {
@@ -96,6 +108,45 @@ func TestRunAnalysis(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fragmentsAcrossBatches writes a capture whose IP fragments straddle Run's first batch boundary (live.BatchFrames
+// frames): small datagrams, then a datagram in four fragments from frame BatchFrames-1 on (its second fragment
+// last, so that it completes in the next batch), then more datagrams.
+func fragmentsAcrossBatches(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fragments-across-batches.pcap")
+	w := pcaptest.Create(t, path, time.Unix(1_700_000_000, 0))
+	src, dst := net.IP{10, 8, 0, 1}, net.IP{10, 8, 0, 2}
+	udpTo := func(port int) {
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: src, DstIP: dst}
+		udp := &layers.UDP{SrcPort: 5000, DstPort: layers.UDPPort(port)}
+		udp.SetNetworkLayerForChecksum(ip)
+		w.Frame(ip, udp, gopacket.Payload("x"))
+	}
+	for i := range live.BatchFrames - 2 {
+		udpTo(6000 + i%50)
+	}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: src, DstIP: dst}
+	udp := &layers.UDP{SrcPort: 5000, DstPort: 7000}
+	udp.SetNetworkLayerForChecksum(ip)
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ip, udp, gopacket.Payload(make([]byte, 600))); err != nil {
+		t.Fatal(err)
+	}
+	dg := buf.Bytes()[20:] // 608 bytes of UDP: four fragments of 152
+	for _, k := range []int{0, 2, 3, 1} {
+		frag := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: src, DstIP: dst, Id: 4242, FragOffset: uint16(k * 152 / 8)}
+		if k < 3 {
+			frag.Flags = layers.IPv4MoreFragments
+		}
+		w.Frame(frag, gopacket.Payload(dg[k*152:(k+1)*152]))
+	}
+	for i := range 50 {
+		udpTo(6000 + i)
+	}
+	w.Close()
+	return path
 }
 
 // analysisFlag is the value of a TCP analysis column as JSON Lines writes it: null when not analysed.

@@ -375,10 +375,14 @@ func (r *run) writeLoop(in <-chan *live.Batch, toTable chan<- *live.Batch, recyc
 func (r *run) tableLoop(in <-chan *live.Batch, recycle func(*live.Batch)) {
 	dec := packet.NewDecoder()
 	// The analyses across frames, in capture order, as convert's pipeline runs them: TCP analysis flags,
-	// duplicate frames, and reassembled_in within a batch.
+	// duplicate frames, and reassembled_in (the last frames of a batch that hold fragments of a datagram still
+	// in progress wait for the next batch, copied, as the pipeline carries them: packet.FragmentTies.Carry).
 	an := tcpanalysis.NewAnalyzer(tcpanalysis.Options{})
 	ties := packet.NewFragmentTies()
-	rows := make([]packet.Packet, 0, live.BatchFrames)
+	rows := make([]packet.Packet, 0, live.BatchFrames+packet.CarryFrames)
+	var carry []packet.Packet // the frames carried to the next batch
+	var arenas [2][]byte      // their bytes: each batch's carry in the arena the previous one did not use
+	cur := 0
 	lt := int32(r.src.LinkType())
 	failed := false
 	for b := range in {
@@ -386,7 +390,7 @@ func (r *run) tableLoop(in <-chan *live.Batch, recycle func(*live.Batch)) {
 			recycle(b)
 			continue
 		}
-		rows = rows[:0]
+		rows = append(rows[:0], carry...)
 		for _, f := range b.Frames {
 			rows = append(rows, packet.Packet{})
 			dec.Decode(&rows[len(rows)-1], packet.Meta{Source: f.Source, Frame: f.Number, Time: f.Time,
@@ -394,12 +398,24 @@ func (r *run) tableLoop(in <-chan *live.Batch, recycle func(*live.Batch)) {
 			an.Packet(&rows[len(rows)-1])
 			ties.Tie(rows)
 		}
+		n := ties.Carry(rows)
+		carry, arenas[cur] = carry[:0], arenas[cur][:0]
+		for i := len(rows) - n; i < len(rows); i++ {
+			carry = append(carry, rows[i])
+			arenas[cur] = carry[len(carry)-1].CopyTo(arenas[cur])
+		}
+		cur ^= 1
 		// The pass keeps nothing of the batch once Batch returns (package tables): the frames can be recycled.
-		if err := r.pass.Batch(&pipeline.Batch{Source: r.name, Packets: rows}); err != nil {
+		if err := r.pass.Batch(&pipeline.Batch{Source: r.name, Packets: rows[:len(rows)-n]}); err != nil {
 			failed = true
 			r.fail(fmt.Errorf("write tables: %w", err))
 		}
 		an.Dups.Forget() // the frames' bytes go back to the source
 		recycle(b)
+	}
+	if !failed && r.pass != nil && len(carry) > 0 {
+		if err := r.pass.Batch(&pipeline.Batch{Source: r.name, Packets: carry}); err != nil {
+			r.fail(fmt.Errorf("write tables: %w", err))
+		}
 	}
 }
