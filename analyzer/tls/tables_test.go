@@ -4,28 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/pcapframe/pcapframe/analyzer/analyzertest"
 	"github.com/pcapframe/pcapframe/analyzer/tls"
 	"github.com/pcapframe/pcapframe/tables"
 )
-
-// collector is a tables.Writer that keeps the tls rows it is given, as the real writers receive them (batches of
-// Row values copied by the driver).
-type collector struct{ rows []tls.Row }
-
-func (c *collector) Write(rows any) error {
-	r, ok := rows.([]tls.Row)
-	if !ok {
-		return fmt.Errorf("rows of type %T", rows)
-	}
-	c.rows = append(c.rows, r...)
-	return nil
-}
-func (c *collector) Close() error { return nil }
-func (c *collector) Abort() error { return nil }
 
 func summary(r *tls.Row) string {
 	return fmt.Sprintf("%s %s ch=%d sh=%d %q %s %s %s %s %v %v %q %s %q", r.UID, r.Proto, r.ClientHelloFrame, r.ServerHelloFrame,
@@ -42,33 +27,11 @@ func TestThroughTables(t *testing.T) {
 	for _, name := range []string{"zeek__tls_tls1.2.pcap", "zeek__tls_tls13-ech.pcap", "zeek__quic_curl-8.1.2-dev-http3-www-google-de.pcap",
 		"pcapplusplus__Pcap__Test_PcapExamples_pcapng-example.pcapng", "pcapplusplus__ExamplesTest_pcap_examples_tls2.pcap"} {
 		t.Run(name, func(t *testing.T) {
-			var c collector
+			var c analyzertest.Collector[tls.Row]
 			if _, err := tables.Run(context.Background(), []string{filepath.Join(tls.PcapDir, name)}, []tables.Output{{Def: def, Writer: &c}}, tables.Options{}); err != nil {
 				t.Fatal(err)
 			}
-			want := tls.RowsOf(t, name)
-			var got, exp []string
-			for i := range c.rows {
-				got = append(got, summary(&c.rows[i]))
-			}
-			for i := range want {
-				exp = append(exp, summary(&want[i]))
-			}
-			slices.Sort(got)
-			slices.Sort(exp)
-			if len(exp) == 0 || !slices.Equal(got, exp) {
-				for _, g := range got {
-					if !slices.Contains(exp, g) {
-						t.Errorf("only through tables: %s", g)
-					}
-				}
-				for _, e := range exp {
-					if !slices.Contains(got, e) {
-						t.Errorf("only from the tests' driver: %s", e)
-					}
-				}
-				t.Errorf("rows through tables differ (%d rows, want %d)", len(got), len(exp))
-			}
+			analyzertest.SameRows(t, c.Rows, tls.RowsOf(t, name), summary)
 		})
 	}
 }
@@ -92,17 +55,17 @@ func TestDoneStreams(t *testing.T) {
 		{"zeek__smtp.pcap", 6, 1, 1}, // tshark: 6 TCP conversations; the 5 without STARTTLS stay clear text to their end
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var c collector
+			var c analyzertest.Collector[tls.Row]
 			st, err := tables.Run(context.Background(), []string{filepath.Join(tls.PcapDir, tc.name)}, []tables.Output{{Def: def, Writer: &c}}, tables.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Streams != tc.streams || st.DoneStreams != tc.done || len(c.rows) != tc.rows {
-				t.Errorf("streams %d, done early %d, rows %d; want %d, %d, %d", st.Streams, st.DoneStreams, len(c.rows), tc.streams, tc.done, tc.rows)
+			if st.Streams != tc.streams || st.DoneStreams != tc.done || len(c.Rows) != tc.rows {
+				t.Errorf("streams %d, done early %d, rows %d; want %d, %d, %d", st.Streams, st.DoneStreams, len(c.Rows), tc.streams, tc.done, tc.rows)
 			}
-			for i := range c.rows {
-				if !c.rows[i].Established {
-					t.Errorf("row %s not established", summary(&c.rows[i]))
+			for i := range c.Rows {
+				if !c.Rows[i].Established {
+					t.Errorf("row %s not established", summary(&c.Rows[i]))
 				}
 			}
 		})
