@@ -5,11 +5,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 
 	"github.com/pcapframe/pcapframe/analyzer"
+	"github.com/pcapframe/pcapframe/analyzer/dns"
 	"github.com/pcapframe/pcapframe/packet"
+	"github.com/pcapframe/pcapframe/pipeline"
 	"github.com/pcapframe/pcapframe/schema"
 	"github.com/pcapframe/pcapframe/tables"
 )
@@ -211,13 +214,28 @@ func readName(m []byte, off int) ([][]byte, int, error) {
 // with the responses read before it. At most MaxResponses responses and MaxAnswerBytes bytes of answers are kept
 // (ErrTooLarge beyond), and at most maxTCPBuffered bytes of unfinished TCP messages are held at once.
 func ReadResponses(ctx context.Context, inputs []string, domain string) ([]Response, error) {
+	_, rs, err := ReadDNS(ctx, inputs, nil, domain, false)
+	return rs, err
+}
+
+// ReadDNS reads the captures once for decoding DNS both ways: the queries (as ReadQueries; none unless queries)
+// and the responses under domain (as ReadResponses). stdin is read for the input "-" (nil: os.Stdin).
+func ReadDNS(ctx context.Context, inputs []string, stdin io.Reader, domain string, queries bool) ([]Query, []Response, error) {
 	rr := &responseReader{dl: Labels(strings.ToLower(strings.Trim(domain, ".")))}
-	def := tables.Analyzer(responseTable, func(func(*Response) error) *responseReader { return rr })
-	_, err := tables.Run(ctx, inputs, []tables.Output{{Def: def, Writer: discardRows{}}}, tables.Options{})
-	if rr.err != nil {
-		return rr.out, rr.err
+	outs := []tables.Output{{Def: tables.Analyzer(responseTable, func(func(*Response) error) *responseReader { return rr }), Writer: discardRows{}}}
+	var qs []Query
+	if queries {
+		def := tables.Lookup(dns.Table.Name)
+		if def == nil {
+			return nil, nil, fmt.Errorf("no dns table")
+		}
+		outs = append(outs, tables.Output{Def: def, Writer: queryWriter{qs: &qs}})
 	}
-	return rr.out, err
+	_, err := tables.Run(ctx, inputs, outs, tables.Options{Pipeline: pipeline.Options{Stdin: stdin}})
+	if rr.err != nil {
+		return qs, rr.out, rr.err
+	}
+	return qs, rr.out, err
 }
 
 // responseTable names the rows of ReadResponses' pass, which keeps them itself (the rows are never written).

@@ -113,36 +113,20 @@ func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) erro
 	var results []*decode.Result // up (names, then answers in queries), down, or the flow's
 	var suffixes []string        // what each result's -o FILE gets after FILE
 	var runErr error
-	if dns && slices.Contains(inputs, "-") {
-		// the names and the answers are read in two passes: standard input is kept in a temporary file
-		tmp, err := spoolStdin(io)
-		if err != nil {
+	if dns {
+		// one pass over the inputs gives the names (up) and the answers (down), standard input too
+		opts := decode.Options{Domain: o.Domain, Tool: o.Tool, Encoding: decode.Encoding(o.Encoding), Key: o.Key}
+		qs, rs, err := decode.ReadDNS(ctx, inputs, io.In, o.Domain, o.Direction != "down")
+		if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, decode.ErrTooLarge) || isFatalInput(err)) {
 			return err
 		}
-		defer os.Remove(tmp)
-		inputs = slices.Clone(inputs)
-		inputs[slices.Index(inputs, "-")] = tmp
-	}
-	if dns {
-		opts := decode.Options{Domain: o.Domain, Tool: o.Tool, Encoding: decode.Encoding(o.Encoding), Key: o.Key}
+		runErr = err
 		if o.Direction != "down" {
-			qs, err := decode.ReadQueries(ctx, inputs)
-			if err != nil && (errors.Is(err, context.Canceled) || isFatalInput(err)) {
-				return err
-			}
-			runErr = err
 			r, err := decode.Decode(qs, opts)
 			if err != nil {
 				return err
 			}
 			results, suffixes = append(results, r), append(suffixes, "")
-		}
-		rs, err := decode.ReadResponses(ctx, inputs, o.Domain)
-		if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, decode.ErrTooLarge) || isFatalInput(err)) {
-			return err
-		}
-		if runErr == nil {
-			runErr = err
 		}
 		if o.Direction != "down" && slices.ContainsFunc(rs, func(x decode.Response) bool { return x.Query }) {
 			r, err := decode.DecodeQueryAnswers(rs, opts) // data in the answer section of the client's queries
@@ -199,24 +183,6 @@ func runDecode(ctx context.Context, io *IO, o *DecodeOptions, input string) erro
 		return fmt.Errorf("nothing decoded under %s (see the notes above)", Sanitize(where))
 	}
 	return nil
-}
-
-// spoolStdin copies standard input to a temporary file and returns its name.
-func spoolStdin(io *IO) (string, error) {
-	f, err := os.CreateTemp("", "pcapframe-decode-*.stdin")
-	if err != nil {
-		return "", fmt.Errorf("keep standard input: %w", err)
-	}
-	if _, err := f.ReadFrom(io.In); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return "", fmt.Errorf("keep standard input: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("keep standard input: %w", err)
-	}
-	return f.Name(), nil
 }
 
 // writeDecoded writes the result to path (a pcap for iodine's packets) and each carved file beside it.

@@ -63,6 +63,23 @@ func TestDecodeCommand(t *testing.T) {
 	if err != nil || len(b) < 24 || !bytes.Equal(b[:4], []byte{0x4d, 0x3c, 0xb2, 0xa1}) || b[20] != 101 {
 		t.Errorf("inner.pcap: not a nanosecond pcap of raw IP (%v)", err)
 	}
+	// Standard input, read once for both directions: the same packets as from the file, and the server's too.
+	capBytes, err := os.ReadFile(pcaps + "ndpi__dns-tunnel-iodine.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, string(capBytes), "decode", "-", "--domain", "pirate.sea", "-o", filepath.Join(dir, "stdin.pcap"))
+	if code != 0 {
+		t.Fatalf("decode -: exit %d: %s%s", code, out, errOut)
+	}
+	for _, w := range []string{"result: 17 IP packets", "result: 181 IP packets"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("decode -: output lacks %q:\n%s", w, out)
+		}
+	}
+	if fromStdin, err := os.ReadFile(filepath.Join(dir, "stdin.pcap")); err != nil || !bytes.Equal(fromStdin, b) {
+		t.Errorf("decode -: stdin.pcap (%v) differs from inner.pcap", err)
+	}
 	for _, f := range []string{"t.bin", "k.jpg"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != "3db75fee4b3e9764c6af1e21e28e9a3dd43256d35b63bf9ed924f767912f460b" {
