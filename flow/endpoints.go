@@ -68,9 +68,8 @@ type recentConv struct {
 	src, dst     netip.Addr
 	sport, dport uint16
 	proto        uint8
-	ports        bool // the ports were counted (TCP or UDP, not a fragment)
-	ok           bool
-	esrc, edst   *Endpoint
+	ports        bool      // the ports were counted (TCP or UDP, not a fragment)
+	esrc, edst   *Endpoint // nil: the entry is empty
 }
 
 // NewEndpoints returns an aggregator that calls emit for each address on Close. emit must not keep the
@@ -99,7 +98,7 @@ func (a *Endpoints) Add(p *packet.Packet) error {
 	wire := int64(p.WireLen)
 	ports := p.Layers&(packet.HasTCP|packet.HasUDP) != 0 && p.Layers&packet.HasFragment == 0
 	r := &a.recent[recentIndex(p.Src, p.Dst, p.SPort, p.DPort, p.Proto)]
-	if r.ok && r.src == p.Src && r.dst == p.Dst && r.sport == p.SPort && r.dport == p.DPort && r.proto == p.Proto && r.ports == ports {
+	if r.esrc != nil && r.src == p.Src && r.dst == p.Dst && r.sport == p.SPort && r.dport == p.DPort && r.proto == p.Proto && r.ports == ports {
 		// a conversation seen recently: its pair and ports are counted
 		src, dst := r.esrc, r.edst
 		src.TxPackets++
@@ -128,7 +127,7 @@ func (a *Endpoints) Add(p *packet.Packet) error {
 		counted = a.port(dst, p.Proto, p.DPort) && counted
 	}
 	if counted {
-		*r = recentConv{src: p.Src, dst: p.Dst, sport: p.SPort, dport: p.DPort, proto: p.Proto, ports: ports, ok: true, esrc: src, edst: dst}
+		*r = recentConv{src: p.Src, dst: p.Dst, sport: p.SPort, dport: p.DPort, proto: p.Proto, ports: ports, esrc: src, edst: dst}
 	}
 	return nil
 }

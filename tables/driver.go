@@ -119,7 +119,6 @@ type conn struct {
 	p        *Pass
 	f        analyzer.Flow
 	tcp      *stream.TCP // nil when no analyzer may want the connection, or every handler is done
-	want     uint64      // the analyzers (bit i: p.analyzers[i], i < 64) that may want the stream (StreamFilter)
 	offered  bool        // the connection was offered to the analyzers' Stream (at its first bytes or gap)
 	handlers []analyzer.StreamHandler
 	doners   []analyzer.StreamDone // the handlers that can say they are done; all of them, or none
@@ -392,17 +391,7 @@ func (p *Pass) open(f *flow.Flow) *conn {
 	if f.Proto != 6 {
 		return c
 	}
-	c.want = 0
-	wanted := false
-	for i, fl := range p.filters {
-		if fl == nil || fl.WantStream(&c.f) {
-			wanted = true
-			if i < 64 {
-				c.want |= 1 << i
-			}
-		}
-	}
-	if !wanted {
+	if !slices.ContainsFunc(p.filters, func(fl analyzer.StreamFilter) bool { return fl == nil || fl.WantStream(&c.f) }) {
 		return c
 	}
 	if p.active >= p.opts.MaxStreams {
@@ -423,7 +412,7 @@ func (p *Pass) open(f *flow.Flow) *conn {
 func (c *conn) offer() {
 	c.offered = true
 	for i, a := range c.p.analyzers {
-		if i < 64 && c.want&(1<<i) == 0 || i >= 64 && c.p.filters[i] != nil && !c.p.filters[i].WantStream(&c.f) {
+		if fl := c.p.filters[i]; fl != nil && !fl.WantStream(&c.f) {
 			continue
 		}
 		if h := a.Stream(&c.f); h != nil {

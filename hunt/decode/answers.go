@@ -265,12 +265,12 @@ func (a *responseReader) Packet(p *analyzer.Packet) error {
 	if p.Flow == nil || p.Flow.Proto != 17 || !p.Has(packet.HasUDP) || p.SPort != 53 && p.DPort != 53 {
 		return nil
 	}
-	return a.message(p.Payload(), p.SPort == 53, p.DPort == 53, p.Time, p.Frame, p.Src.String(), p.Dst.String())
+	return a.message(p.Payload(), p.SPort == 53, p.DPort == 53, p.Time, p.Frame, p.Src, p.Dst)
 }
 
 // message keeps the DNS message m if it is a response from port 53 (or a query to port 53 with answers) under the
 // domain; src and dst are the addresses it went from and to.
-func (a *responseReader) message(m []byte, fromServer, toServer bool, ts, frame int64, src, dst string) error {
+func (a *responseReader) message(m []byte, fromServer, toServer bool, ts, frame int64, src, dst netip.Addr) error {
 	if len(m) < 12 || m[2]&0x80 == 0 && (!toServer || m[6] == 0 && m[7] == 0) || m[2]&0x80 != 0 && !fromServer {
 		return nil // a query without answers, or a message the wrong way
 	}
@@ -289,7 +289,7 @@ func (a *responseReader) message(m []byte, fromServer, toServer bool, ts, frame 
 		a.err = fmt.Errorf("more than %d bytes of answers: %w", MaxAnswerBytes, ErrTooLarge)
 		return a.err
 	}
-	r.TS, r.Frame, r.Client, r.Server = ts, frame, dst, src
+	r.TS, r.Frame, r.Client, r.Server = ts, frame, dst.String(), src.String()
 	if r.Query {
 		r.Client, r.Server = r.Server, r.Client
 	}
@@ -339,7 +339,7 @@ func (h *tcpMessages) Data(fromOrig bool, data []byte, frame, time int64) error 
 		if len(b) < 2+n {
 			break
 		}
-		if err := h.a.message(b[2:2+n], src.Port() == 53, dst.Port() == 53, time, frame, src.Addr().String(), dst.Addr().String()); err != nil {
+		if err := h.a.message(b[2:2+n], src.Port() == 53, dst.Port() == 53, time, frame, src.Addr(), dst.Addr()); err != nil {
 			return err
 		}
 		b = b[2+n:]
