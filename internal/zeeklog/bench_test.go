@@ -2,32 +2,18 @@ package zeeklog_test
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 
+	"github.com/pcapframe/pcapframe/analyzer/analyzertest"
 	"github.com/pcapframe/pcapframe/flow"
 	"github.com/pcapframe/pcapframe/internal/zeeklog"
 	"github.com/pcapframe/pcapframe/tables"
 )
 
-// rowsOf collects the rows of one table.
-type rowsOf[R any] struct{ rows []R }
-
-func (c *rowsOf[R]) Write(rows any) error {
-	r, ok := rows.([]R)
-	if !ok {
-		return fmt.Errorf("rows of type %T", rows)
-	}
-	c.rows = append(c.rows, r...)
-	return nil
-}
-func (c *rowsOf[R]) Close() error { return nil }
-func (c *rowsOf[R]) Abort() error { return nil }
-
 // BenchmarkConnLog writes the conn.log of the many-protocols capture's flows (rows built once), in both formats.
 func BenchmarkConnLog(b *testing.B) {
-	var c rowsOf[flow.Flow]
+	var c analyzertest.Collector[flow.Flow]
 	in := filepath.Join(pcapDir(b), "pcapplusplus__ExamplesTest_pcap_examples_many-protocols.pcap")
 	if _, err := tables.Run(context.Background(), []string{in}, []tables.Output{{Def: tables.Flows, Writer: &c}}, tables.Options{}); err != nil {
 		b.Fatal(err)
@@ -42,14 +28,14 @@ func BenchmarkConnLog(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := w.Write(c.rows); err != nil {
+				if err := w.Write(c.Rows); err != nil {
 					b.Fatal(err)
 				}
 				if err := w.Close(); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(len(c.rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(len(c.Rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
 }
